@@ -1,0 +1,117 @@
+"""Project settings from `[tool.breakit]` in the project's pyproject.toml (docs/config.md)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from breakit.errors import ConfigError
+
+PYPROJECT = "pyproject.toml"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Where the project is, what to mutate, which suite must catch it, and how long to wait."""
+
+    root: Path
+    source: tuple[str, ...] = ()  # files or folders to mutate, relative to root
+    tests: tuple[str, ...] = ()  # pytest arguments / paths that make up the suite
+    mutations: tuple[str, ...] = ()  # folders of curated mutations
+    pytest_args: tuple[str, ...] = ()  # extra pytest arguments for every run
+    timeout_factor: float = 5.0  # a mutant may take this many times its tests' baseline time…
+    timeout_min_s: float = 10.0  # …plus this constant
+    equivalent: dict[str, str] = field(default_factory=dict)  # mutant id -> why it is equivalent
+    exclude: tuple[str, ...] = ()  # globs of source files never mutated
+
+
+# key -> (type check, description for the error message)
+_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "source": (list, "a list of paths"),
+    "tests": (list, "a list of pytest arguments or paths"),
+    "mutations": (list, "a list of folders"),
+    "pytest_args": (list, "a list of strings"),
+    "timeout_factor": ((int, float), "a number"),
+    "timeout_min_s": ((int, float), "a number of seconds"),
+    "equivalent": (dict, "a table of mutant id = reason"),
+    "exclude": (list, "a list of globs"),
+}
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above `start` holding a pyproject.toml."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / PYPROJECT).is_file():
+            return folder
+    raise ConfigError(
+        f"no {PYPROJECT} found in {start} or any folder above it",
+        hint="run breakit inside a project, or point at one with --project PATH",
+    )
+
+
+def load_config(project: Path | None = None, *, cwd: Path | None = None) -> Config:
+    """Read `[tool.breakit]` from `project` (a folder or its pyproject.toml), or search upward."""
+    if project is not None:
+        project = project.resolve()
+        if project.is_file() and project.name == PYPROJECT:
+            project = project.parent
+        if not (project / PYPROJECT).is_file():
+            raise ConfigError(
+                f"{project / PYPROJECT} does not exist",
+                hint="--project must name a folder that holds a pyproject.toml",
+            )
+        root = project
+    else:
+        root = find_root(cwd or Path.cwd())
+    path = root / PYPROJECT
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    table = data.get("tool", {}).get("breakit")
+    if table is None:
+        raise ConfigError(
+            f"{path} has no [tool.breakit] table",
+            hint='add one with at least source = ["your_package"] and tests = ["tests"]',
+        )
+    return parse_table(root, table)
+
+
+def parse_table(root: Path, table: dict[str, Any]) -> Config:
+    for key, value in table.items():
+        if key not in _KEYS:
+            known = ", ".join(sorted(_KEYS))
+            raise ConfigError(f"[tool.breakit] has an unknown key {key!r} (known keys: {known})")
+        expected, described = _KEYS[key]
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise ConfigError(f"[tool.breakit] {key} must be {described}, not {value!r}")
+        if isinstance(value, list) and not all(isinstance(item, str) for item in value):
+            raise ConfigError(f"[tool.breakit] {key} must be {described} of strings")
+        if isinstance(value, dict) and not all(isinstance(v, str) for v in value.values()):
+            raise ConfigError(f"[tool.breakit] {key} must map each mutant id to a reason string")
+    for key in ("timeout_factor", "timeout_min_s"):
+        if key in table and table[key] <= 0:
+            raise ConfigError(f"[tool.breakit] {key} must be greater than 0")
+    if not table.get("tests"):
+        raise ConfigError(
+            "[tool.breakit] tests is missing or empty",
+            hint='say which tests make up the suite, e.g. tests = ["tests"]',
+        )
+    for key in ("source", "mutations"):
+        for entry in table.get(key, []):
+            if not (root / entry).exists():
+                raise ConfigError(f"[tool.breakit] {key} names {entry!r}, which does not exist")
+    return Config(
+        root=root,
+        source=tuple(table.get("source", ())),
+        tests=tuple(table["tests"]),
+        mutations=tuple(table.get("mutations", ())),
+        pytest_args=tuple(table.get("pytest_args", ())),
+        timeout_factor=float(table.get("timeout_factor", 5.0)),
+        timeout_min_s=float(table.get("timeout_min_s", 10.0)),
+        equivalent=dict(table.get("equivalent", {})),
+        exclude=tuple(table.get("exclude", ())),
+    )

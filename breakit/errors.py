@@ -1,0 +1,50 @@
+"""The BreakitError family: every failure a user can cause or meet, each with its exit code."""
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """breakit's exit codes; listed in `breakit --help` and the README. Never renumber."""
+
+    OK = 0  # every mutant run was caught (or the command did what it was asked)
+    SURVIVED = 1  # at least one mutant survived
+    USAGE = 2  # bad command line: unknown id, bad option (click's own usage errors use 2 too)
+    CONFIG = 3  # pyproject.toml / [tool.breakit] missing or invalid
+    BASELINE_FAILED = 4  # the suite does not pass on the unmutated code
+    MUTATION_BROKEN = 5  # a curated mutation no longer applies to the code, or fails to load
+    ANSWER_KEY = 6  # a mutation was caught, but not by the tests its answer key declares
+    SCORE_TOO_LOW = 7  # the mutation score is under --fail-under
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), after cleaning up
+
+
+class BreakitError(Exception):
+    """An error to show as one line (no traceback) and exit with `exit_code`."""
+
+    exit_code: ExitCode = ExitCode.USAGE
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(BreakitError):
+    exit_code = ExitCode.USAGE
+
+
+class UnknownMutationError(UsageError):
+    pass
+
+
+class ConfigError(BreakitError):
+    exit_code = ExitCode.CONFIG
+
+
+class BaselineFailedError(BreakitError):
+    exit_code = ExitCode.BASELINE_FAILED
+
+
+class MutationError(BreakitError):
+    """A curated mutation cannot be loaded or no longer matches the code it targets."""
+
+    exit_code = ExitCode.MUTATION_BROKEN

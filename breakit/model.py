@@ -1,0 +1,242 @@
+"""The vocabulary: Mutation, Mutant, TestOutcome, Verdict, Baseline, MutantResult, KillMatrix.
+
+Frozen values only; the engine produces them, every command and report reads them.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+
+class Outcome(StrEnum):
+    """What one test did under one mutant."""
+
+    CAUGHT = "caught"  # the test failed: it noticed the breakage
+    ERRORED = "errored"  # the test could not run (fixture missing, setup crashed): not a failure
+    MISSED = "missed"  # the test passed: it did not notice
+    NOT_RUN = "not_run"  # the test was not run for this mutant (deselected, or the run stopped)
+
+
+class Verdict(StrEnum):
+    """Per mutant, spelt as the mutation-testing-report-schema spells them."""
+
+    KILLED = "Killed"
+    SURVIVED = "Survived"
+    TIMEOUT = "Timeout"
+    NO_COVERAGE = "NoCoverage"
+    COMPILE_ERROR = "CompileError"
+    RUNTIME_ERROR = "RuntimeError"
+
+
+# --- curated mutations ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileEdit:
+    """One file a Mutation changes: a libcst transformer to run on it, or None to delete it.
+
+    `path` is relative to the project root and may be a glob (`tests/integration/test_*.py`).
+    `looks_for` says, in words, what the transformer expects to find: it is what the error says
+    when the code has changed and the transformer no longer changes anything.
+    """
+
+    path: str
+    transformer: type[cst.CSTTransformer] | None
+    looks_for: str = ""
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """A named, curated breakage: one exercise of the catalog."""
+
+    id: str
+    title: str
+    question: str
+    hints: tuple[str, ...]
+    edits: tuple[FileEdit, ...]
+    # The answer key: node ids of the tests expected to catch it (None: not declared).
+    caught_by: tuple[str, ...] | None = None
+    # Why this breakage matters (which "Explain it" question it demonstrates); optional.
+    explain: str | None = None
+    source_file: str | None = None  # where the mutation itself is defined, for error messages
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(edit.path for edit in self.edits)
+
+
+# --- mutants ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a mutant changes the code: 1-based lines, 1-based columns, end inclusive."""
+
+    path: str
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One concrete change, ready to run.
+
+    `changes` maps project-relative paths to their new text (None: the file is deleted);
+    `originals` holds the unmutated text of the same paths, from which the diff is made.
+    """
+
+    id: str
+    origin: str  # "mutation" for curated breakages, else the operator's name
+    title: str
+    changes: Mapping[str, str | None]
+    originals: Mapping[str, str]
+    location: Location | None = None
+    replacement: str | None = None
+    mutation: Mutation | None = None  # set for curated mutants
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return tuple(sorted(self.changes))
+
+    @property
+    def touches_tests_only(self) -> bool:
+        """True when the mutant changes no source under test (e.g. it rewrites the tests)."""
+        return self.location is None and self.mutation is not None
+
+    @property
+    def diff(self) -> str:
+        """A unified diff with a/ b/ prefixes that `git apply` takes at the project root."""
+        return unified_diff(self.originals, self.changes)
+
+
+def unified_diff(originals: Mapping[str, str], changes: Mapping[str, str | None]) -> str:
+    parts: list[str] = []
+    for path in sorted(changes):
+        old = originals.get(path, "")
+        new = changes[path]
+        old_lines = old.splitlines(keepends=True)
+        new_lines = [] if new is None else new.splitlines(keepends=True)
+        header = "/dev/null" if new is None else f"b/{path}"
+        body = list(difflib.unified_diff(old_lines, new_lines, f"a/{path}", header))
+        if new is None:
+            body.insert(0, f"diff --git a/{path} b/{path}\ndeleted file mode 100644\n")
+        for line in body:
+            parts.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(parts)
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    """One test under one mutant (or under the baseline)."""
+
+    nodeid: str
+    outcome: Outcome
+    message: str | None = None  # the first useful line of the failure, e.g. "assert 404 == 200"
+    duration_s: float = 0.0
+    longrepr: str | None = None  # pytest's full failure text, for the verbose views
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "outcome": self.outcome.value,
+            "message": self.message,
+            "duration_s": self.duration_s,
+        }
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    """What one pytest run reported, test by test, in the order the tests ran."""
+
+    outcomes: Mapping[str, TestOutcome]
+    order: tuple[str, ...]
+    duration_s: float
+    exit_status: int | None  # pytest's exit status; None when it was killed
+    timed_out: bool = False
+    # A problem that is not a test's: collection errors, an import error, a crash of pytest.
+    error: str | None = None
+    coverage: Mapping[str, frozenset[tuple[str, int]]] | None = None  # nodeid -> (path, line)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The suite on the unmutated code. Every mutant is judged against it."""
+
+    tests: tuple[str, ...]
+    run: SuiteRun
+    key: str  # content hash of the source and tests it was made from
+
+    @property
+    def duration_s(self) -> float:
+        return self.run.duration_s
+
+    @property
+    def failing(self) -> tuple[TestOutcome, ...]:
+        return tuple(o for o in self.run.outcomes.values() if o.outcome is not Outcome.MISSED)
+
+
+@dataclass(frozen=True)
+class MutantResult:
+    mutant: Mutant
+    verdict: Verdict
+    tests: Mapping[str, TestOutcome]
+    order: tuple[str, ...] = ()  # the order the tests ran in (order-dependent breakages)
+    duration_s: float = 0.0
+    error: str | None = None  # for CompileError / RuntimeError / Timeout: what happened
+
+    @property
+    def caught_by(self) -> tuple[str, ...]:
+        return tuple(n for n, o in self.tests.items() if o.outcome is Outcome.CAUGHT)
+
+    @property
+    def errored_in(self) -> tuple[str, ...]:
+        return tuple(n for n, o in self.tests.items() if o.outcome is Outcome.ERRORED)
+
+    @property
+    def detected(self) -> bool:
+        return self.verdict in (Verdict.KILLED, Verdict.TIMEOUT)
+
+
+@dataclass(frozen=True)
+class KillMatrix:
+    """Mutants × tests → TestOutcome: the one model every command and report reads."""
+
+    tests: tuple[str, ...]
+    results: tuple[MutantResult, ...] = field(default_factory=tuple)
+
+    def outcome(self, mutant_id: str, nodeid: str) -> Outcome:
+        result = self.result(mutant_id)
+        found = result.tests.get(nodeid)
+        return found.outcome if found else Outcome.NOT_RUN
+
+    def result(self, mutant_id: str) -> MutantResult:
+        for result in self.results:
+            if result.mutant.id == mutant_id:
+                return result
+        raise KeyError(mutant_id)
+
+    @property
+    def survivors(self) -> tuple[MutantResult, ...]:
+        return tuple(r for r in self.results if r.verdict is Verdict.SURVIVED)
+
+    def score(self) -> float | None:
+        """Stryker's mutation score: (Killed + Timeout) / valid mutants, in percent.
+
+        Valid mutants are all but CompileError and RuntimeError; None when there are none.
+        """
+        invalid = (Verdict.COMPILE_ERROR, Verdict.RUNTIME_ERROR)
+        valid = [r for r in self.results if r.verdict not in invalid]
+        if not valid:
+            return None
+        return 100.0 * sum(r.detected for r in valid) / len(valid)
