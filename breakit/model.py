@@ -108,11 +108,6 @@ class Mutant:
         return tuple(sorted(self.changes))
 
     @property
-    def touches_tests_only(self) -> bool:
-        """True when the mutant changes no source under test (e.g. it rewrites the tests)."""
-        return self.location is None and self.mutation is not None
-
-    @property
     def diff(self) -> str:
         """A unified diff with a/ b/ prefixes that `git apply` takes at the project root."""
         return unified_diff(self.originals, self.changes)
