@@ -178,7 +178,8 @@ class Baseline:
 
     @property
     def failing(self) -> tuple[TestOutcome, ...]:
-        return tuple(o for o in self.run.outcomes.values() if o.outcome is not Outcome.MISSED)
+        failed = (Outcome.CAUGHT, Outcome.ERRORED)
+        return tuple(o for o in self.run.outcomes.values() if o.outcome in failed)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,226 @@
+"""The in-run pytest plugin that records each test's outcome, message and duration as records.
+
+`RecorderPlugin(sink)` turns pytest's hook calls into plain JSON-ready dicts and hands each one to
+`sink` as soon as it is known, so a run that is killed still leaves the tests it finished. It can
+be passed to `pytest.main(..., plugins=[RecorderPlugin(sink)])` in-process; loaded as
+`-p breakit.pytest_plugin`, this module writes the records as JSON lines to the file named by the
+environment variable BREAKIT_RESULTS.
+
+Records, by their "event" key:
+- ``start``: {nodeid} — a test began (the order tests ran in; the test a timeout stopped in)
+- ``test``: {nodeid, outcome, message, longrepr, duration_s} — a test finished; outcome is one of
+  breakit.model.Outcome's values
+- ``collect_error``: {nodeid, message, longrepr} — a module that could not be collected
+- ``collected``: {nodeids} — every test collected, in run order
+- ``finish``: {exitstatus} — pytest's exit status
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+RESULTS_ENV = "BREAKIT_RESULTS"
+
+Record = dict[str, Any]
+Sink = Callable[[Record], None]
+
+# Spelt as breakit.model.Outcome spells them; not imported so that this module, which runs inside
+# the project's pytest, needs nothing from breakit but itself.
+CAUGHT, ERRORED, MISSED, NOT_RUN = "caught", "errored", "missed", "not_run"
+
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)\b.*")
+_FILE_LINE = re.compile(r'^File "(?P<path>[^"]+)", line (?P<line>\d+)')
+
+
+class RecorderPlugin:
+    """Records every test of one pytest session and hands the records to `sink`."""
+
+    def __init__(self, sink: Sink) -> None:
+        self.sink = sink
+        self.rootpath: Path | None = None
+        self._phases: dict[str, list[pytest.TestReport]] = {}
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.rootpath = session.config.rootpath
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if not report.failed:
+            return
+        text = report.longreprtext
+        self.sink(
+            {
+                "event": "collect_error",
+                "nodeid": report.nodeid,
+                "message": collect_error_message(text, self.rootpath),
+                "longrepr": text,
+            }
+        )
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.sink({"event": "collected", "nodeids": [item.nodeid for item in session.items]})
+
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        self.sink({"event": "start", "nodeid": nodeid})
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        phases = self._phases.setdefault(report.nodeid, [])
+        phases.append(report)
+        if report.when == "teardown":
+            del self._phases[report.nodeid]
+            self.sink({"event": "test", **judge_phases(phases)})
+
+    def pytest_sessionfinish(self, exitstatus: int) -> None:
+        self.sink({"event": "finish", "exitstatus": int(exitstatus)})
+
+
+def judge_phases(phases: list[pytest.TestReport]) -> Record:
+    """One test's record from its setup, call and teardown reports."""
+    by_when = {report.when: report for report in phases}
+    setup, call, teardown = by_when.get("setup"), by_when.get("call"), by_when.get("teardown")
+    duration = sum(report.duration for report in phases)
+    decisive: pytest.TestReport | None
+    if setup is not None and setup.failed:
+        outcome, decisive = ERRORED, setup
+    elif setup is not None and setup.skipped:
+        outcome, decisive = NOT_RUN, setup
+    elif call is not None and call.failed:
+        # Includes a strict xfail that passed: pytest fails it with "[XPASS(strict)] …".
+        outcome, decisive = CAUGHT, call
+    elif call is not None and call.skipped and not hasattr(call, "wasxfail"):
+        outcome, decisive = NOT_RUN, call
+    elif teardown is not None and teardown.failed:
+        outcome, decisive = ERRORED, teardown
+    else:
+        # Passed, an xfail that failed as expected, or a non-strict xpass: nothing was noticed.
+        outcome, decisive = MISSED, None
+    message = longrepr = None
+    if decisive is not None:
+        message = failure_message(decisive)
+        longrepr = decisive.longreprtext or None
+    if outcome == CAUGHT and teardown is not None and teardown.failed:
+        longrepr = f"{longrepr or ''}\n\n--- teardown ---\n{teardown.longreprtext}"
+    nodeid = phases[0].nodeid
+    return {
+        "nodeid": nodeid,
+        "outcome": outcome,
+        "message": message,
+        "longrepr": longrepr,
+        "duration_s": round(duration, 6),
+    }
+
+
+def failure_message(report: pytest.TestReport) -> str | None:
+    """The first useful line of a failed or skipped phase: `assert 404 == 200`, `TypeError: …`."""
+    longrepr = report.longrepr
+    if longrepr is None:
+        return None
+    if isinstance(longrepr, tuple):  # a skip: (path, lineno, "Skipped: reason")
+        reason = str(longrepr[2])
+        return reason.removeprefix("Skipped: ")
+    crash = getattr(longrepr, "reprcrash", None)
+    if crash is not None and crash.message:
+        return _first_line(crash.message)
+    errorstring = getattr(longrepr, "errorstring", None)  # fixture 'client' not found
+    if errorstring:
+        return _first_line(errorstring)
+    return _last_error_line(report.longreprtext) or _first_line(report.longreprtext)
+
+
+def collect_error_message(text: str, rootpath: Path | None = None) -> str:
+    """The first useful line of a collection error: `SyntaxError: invalid syntax (a.py, line 3)`.
+
+    pytest's text for an import failure ends with the exception in `E   ` lines; a SyntaxError
+    also carries its `File "…", line N` there, which is added so the line points at the code.
+    """
+    error_lines = [line[1:].strip() for line in text.splitlines() if line.startswith("E ")]
+    message = _last_error_line(text) or _first_line(text)
+    if message.startswith(("SyntaxError", "IndentationError", "TabError")):
+        for line in error_lines:
+            found = _FILE_LINE.match(line)
+            if found:
+                path = _relative(found["path"], rootpath)
+                message = f"{message} ({path}, line {found['line']})"
+                break
+    return message
+
+
+def _last_error_line(text: str) -> str | None:
+    error_lines = [line[1:].strip() for line in text.splitlines() if line.startswith("E ")]
+    for line in reversed(error_lines):
+        if _EXCEPTION_LINE.match(line):
+            return line
+    return error_lines[-1] if error_lines else None
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return text.strip()
+
+
+def _relative(path: str, rootpath: Path | None) -> str:
+    if rootpath is None:
+        return path
+    try:
+        return Path(path).relative_to(rootpath).as_posix()
+    except ValueError:
+        return path
+
+
+class JsonLinesSink:
+    """Appends each record to a file as one JSON line, flushed at once (it survives a kill)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self._file: IO[str] = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+
+    def __call__(self, record: Record) -> None:
+        self._file.write(json.dumps(record) + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def read_records(path: Path) -> list[Record]:
+    """The records in a JSON-lines file; a line cut short by a kill is dropped."""
+    records: list[Record] = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return records
+    for line in text.splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return records
+
+
+# --- the `-p breakit.pytest_plugin` entry point -----------------------------------------------
+
+_PLUGIN_NAME = "breakit-recorder"
+_sink_key = pytest.StashKey[JsonLinesSink]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    path = os.environ.get(RESULTS_ENV)
+    if not path or config.pluginmanager.has_plugin(_PLUGIN_NAME):
+        return
+    sink = JsonLinesSink(path)
+    config.stash[_sink_key] = sink
+    config.pluginmanager.register(RecorderPlugin(sink), _PLUGIN_NAME)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    sink = config.stash.get(_sink_key, None)
+    if sink is not None:
+        sink.close()

@@ -1,0 +1,1 @@
+"""Reports: what breakit shows and writes, all read from the KillMatrix."""

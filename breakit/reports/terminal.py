@@ -1,0 +1,205 @@
+"""What breakit shows in a terminal (rich): tables, verdicts and diffs, in 80 columns."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.syntax import Syntax
+from rich.table import Table
+
+from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Mutation, Outcome, Verdict
+
+OUTCOME_STYLE = {
+    Outcome.CAUGHT: ("caught", "green"),
+    Outcome.ERRORED: ("errored", "yellow"),
+    Outcome.MISSED: ("missed", "red"),
+    Outcome.NOT_RUN: ("not run", "dim"),
+}
+VERDICT_STYLE = {
+    Verdict.KILLED: "green",
+    Verdict.TIMEOUT: "green",
+    Verdict.SURVIVED: "bold red",
+    Verdict.NO_COVERAGE: "red",
+    Verdict.COMPILE_ERROR: "yellow",
+    Verdict.RUNTIME_ERROR: "yellow",
+}
+
+
+def short_nodeid(nodeid: str, tests: Sequence[str]) -> str:
+    """A node id without the folder all tests share, to keep tables narrow."""
+    folders = {t.split("::")[0].rpartition("/")[0] for t in tests}
+    if len(folders) == 1:
+        prefix = folders.pop() + "/"
+        if prefix != "/" and nodeid.startswith(prefix):
+            return nodeid[len(prefix) :]
+    return nodeid
+
+
+def last_result_text(known: Mapping[str, Any] | None) -> tuple[str, str]:
+    if not known:
+        return "not run yet", "dim"
+    verdict = Verdict(known["verdict"])
+    if verdict in (Verdict.KILLED, Verdict.TIMEOUT):
+        n = len(known.get("caught_by") or ()) + len(known.get("errored_in") or ())
+        if verdict is Verdict.TIMEOUT:
+            return "caught (timeout)", "green"
+        return f"caught by {n} test{'s' if n != 1 else ''}", "green"
+    return verdict.value.lower() if verdict is Verdict.SURVIVED else verdict.value, VERDICT_STYLE[
+        verdict
+    ]
+
+
+def render_list(
+    console: Console, mutations: Sequence[Mutation], last: Mapping[str, Mapping[str, Any]]
+) -> None:
+    if not mutations:
+        console.print("No curated mutations: [tool.breakit] mutations names no folder with any.")
+        return
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    table.add_column("id", style="bold cyan", no_wrap=True)
+    table.add_column("title")
+    table.add_column("last result", no_wrap=True)
+    for mutation in mutations:
+        text, style = last_result_text(last.get(mutation.id))
+        table.add_row(mutation.id, escape(mutation.title), f"[{style}]{text}[/]")
+    console.print(table)
+    tried = sum(1 for m in mutations if m.id in last)
+    console.print(f"\n{tried} of {len(mutations)} tried. Next: [bold]breakit show <id>[/]")
+
+
+def render_diff(console: Console, diff: str) -> None:
+    if console.is_terminal:
+        console.print(Syntax(diff, "diff", theme="ansi_dark", background_color="default"))
+    else:
+        console.out(diff, end="", highlight=False)
+
+
+def render_show(console: Console, mutation: Mutation, mutant: Mutant) -> None:
+    console.print(f"[bold cyan]{mutation.id}[/] — {escape(mutation.title)}\n")
+    console.print(f"[bold]Question[/]  {escape(mutation.question)}")
+    if mutation.hints:
+        console.print(f"[bold]Hint[/]      {escape(mutation.hints[0])}")
+    console.print(f"[bold]Files[/]     {', '.join(mutant.paths)}\n")
+    render_diff(console, mutant.diff)
+    console.print(f"\nRun it: [bold]breakit apply {mutation.id}[/]")
+
+
+def render_apply(
+    console: Console, result: MutantResult, baseline: Baseline, *, verbose: bool = False
+) -> None:
+    """Who caught the breakage and with what failure; the tests that missed it, compactly."""
+    tests = baseline.tests
+    detecting = [o for o in result.tests.values() if o.outcome in (Outcome.CAUGHT, Outcome.ERRORED)]
+    if detecting:
+        table = Table(box=None, pad_edge=False, show_edge=False)
+        table.add_column("test", overflow="fold", ratio=2)
+        table.add_column("result", no_wrap=True)
+        table.add_column("why", overflow="fold", ratio=3)
+        for outcome in detecting:
+            label, style = OUTCOME_STYLE[outcome.outcome]
+            table.add_row(
+                escape(short_nodeid(outcome.nodeid, tests)),
+                f"[{style}]{label}[/]",
+                escape(outcome.message or ""),
+            )
+        console.print(table)
+        console.print()
+    for outcome_kind in (Outcome.MISSED, Outcome.NOT_RUN):
+        names = [o.nodeid for o in result.tests.values() if o.outcome is outcome_kind]
+        if not names:
+            continue
+        label, style = OUTCOME_STYLE[outcome_kind]
+        console.print(f"[{style}]{label} ({len(names)}):[/]", end=" ")
+        if verbose:
+            console.print()
+            for name in names:
+                console.print(f"  {escape(short_nodeid(name, tests))}")
+        else:
+            console.print(escape(grouped_names(names, tests)), style="dim")
+    console.print()
+    console.print(verdict_line(result, len(tests)))
+    if result.error and result.verdict is not Verdict.KILLED:
+        console.print(f"[yellow]{escape(result.error)}[/]")
+    console.print(
+        "[dim]Tests ran in file order (breakit runs pytest with -p no:randomly); "
+        "an order-dependent result can differ in another order.[/]"
+    )
+
+
+def grouped_names(nodeids: Sequence[str], tests: Sequence[str]) -> str:
+    """`test_todos.py: a, b; test_users.py: c` — many test names in a few lines."""
+    groups: dict[str, list[str]] = {}
+    for nodeid in nodeids:
+        path, _, name = short_nodeid(nodeid, tests).partition("::")
+        groups.setdefault(path, []).append(name.split("[")[0])
+    parts = []
+    for path, names in groups.items():
+        unique = list(dict.fromkeys(names))
+        counted = [f"{n} ×{names.count(n)}" if names.count(n) > 1 else n for n in unique]
+        parts.append(f"{path}: {', '.join(counted)}")
+    return "; ".join(parts)
+
+
+def verdict_line(result: MutantResult, total: int) -> str:
+    mutant = result.mutant
+    took = f"({result.duration_s:.1f} s)"
+    if result.verdict is Verdict.KILLED:
+        caught, errored = len(result.caught_by), len(result.errored_in)
+        extra = f", {errored} errored" if errored else ""
+        return f"[green]✔ {mutant.id}[/] caught by [bold]{caught} of {total}[/] tests{extra} {took}"
+    if result.verdict is Verdict.TIMEOUT:
+        return f"[green]✔ {mutant.id}[/] caught: the tests hung and were stopped {took}"
+    if result.verdict is Verdict.SURVIVED:
+        return f"[bold red]✘ {mutant.id} survived[/]: all {total} tests passed {took}"
+    return f"[yellow]! {mutant.id}: {result.verdict.value}[/] {took}"
+
+
+def render_check(
+    console: Console, matrix: KillMatrix, key_mismatches: Mapping[str, tuple[set[str], set[str]]]
+) -> None:
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    table.add_column("id", style="bold", no_wrap=True)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("caught by", justify="right", no_wrap=True)
+    table.add_column("time", justify="right", no_wrap=True)
+    for result in matrix.results:
+        style = VERDICT_STYLE[result.verdict]
+        detected = len(result.caught_by) + len(result.errored_in)
+        table.add_row(
+            escape(result.mutant.id),
+            f"[{style}]{result.verdict.value}[/]",
+            f"{detected}/{len(matrix.tests)}" if detected else "-",
+            f"{result.duration_s:.1f} s",
+        )
+    console.print(table)
+    for mutant_id, (missing, unexpected) in key_mismatches.items():
+        console.print(
+            f"\n[yellow]Answer key of {mutant_id} does not match the tests that catch it:[/]"
+        )
+        for nodeid in sorted(missing):
+            console.print(f"  [red]- expected, did not catch[/] {escape(nodeid)}")
+        for nodeid in sorted(unexpected):
+            console.print(f"  [green]+ caught, not in the key[/] {escape(nodeid)}")
+    console.print()
+    console.print(summary_line(matrix))
+
+
+def summary_line(matrix: KillMatrix) -> str:
+    counts: dict[Verdict, int] = {}
+    for result in matrix.results:
+        counts[result.verdict] = counts.get(result.verdict, 0) + 1
+    parts = [f"{n} {v.value}" for v, n in counts.items()]
+    score = matrix.score()
+    score_text = f", score {score:.1f}%" if score is not None else ""
+    survived = counts.get(Verdict.SURVIVED, 0)
+    colour = "red" if survived else "green"
+    return f"[{colour}]{len(matrix.results)} mutants: {', '.join(parts)}{score_text}[/]"
+
+
+def make_console(*, stderr: bool = False, color: bool | None = None) -> Console:
+    no_color = color is False or (color is None and "NO_COLOR" in os.environ)
+    return Console(stderr=stderr, no_color=no_color, highlight=False, soft_wrap=False)

@@ -1,0 +1,141 @@
+"""The .breakit/ folder: the cached Baseline and the last known result of every mutant.
+
+It lives at the project root, holds its own `.gitignore` (so it is never committed, whatever
+the project's ignore rules say), and is only ever a cache: deleting it loses nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Any
+
+from breakit.model import Baseline, KillMatrix, Outcome, SuiteRun, TestOutcome
+from breakit.sandbox import DEFAULT_IGNORE, DEFAULT_IGNORE_TOP
+
+STATE_DIR = ".breakit"
+
+
+def project_files(root: Path) -> Iterable[Path]:
+    """Every file a test run could depend on: Python, and pytest/packaging configuration.
+
+    Skips what the Workspace does not copy either (virtualenvs, caches, VCS folders).
+    """
+    for folder, dirs, files in os.walk(root):
+        at_top = Path(folder) == root
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not any(fnmatch(d, pattern) for pattern in DEFAULT_IGNORE)
+            and not (at_top and d in DEFAULT_IGNORE_TOP)
+            and not (Path(folder) / d / "pyvenv.cfg").exists()
+        )
+        for name in sorted(files):
+            if name.endswith((".py", ".toml", ".ini", ".cfg")):
+                yield Path(folder) / name
+
+
+def content_key(root: Path) -> str:
+    """A hash of the source and tests: a cached baseline is valid while this is unchanged."""
+    digest = hashlib.sha256()
+    for path in project_files(root):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+class State:
+    def __init__(self, root: Path) -> None:
+        self.dir = root / STATE_DIR
+
+    def _write(self, name: str, data: Any) -> None:
+        self.dir.mkdir(exist_ok=True)
+        ignore = self.dir / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# breakit's cache and progress: never committed\n*\n")
+        tmp = self.dir / f".{name}.tmp"
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
+        tmp.replace(self.dir / name)  # atomic: an interrupted write never leaves half a file
+
+    def _read(self, name: str) -> Any:
+        try:
+            return json.loads((self.dir / name).read_text())
+        except (OSError, ValueError):
+            return None
+
+    # --- baseline ---------------------------------------------------------------------------
+
+    def load_baseline(self, key: str) -> Baseline | None:
+        data = self._read("baseline.json")
+        if not data or data.get("key") != key:
+            return None
+        try:
+            return Baseline(tests=tuple(data["tests"]), run=run_from_json(data["run"]), key=key)
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def save_baseline(self, baseline: Baseline) -> None:
+        self._write(
+            "baseline.json",
+            {"key": baseline.key, "tests": list(baseline.tests), "run": run_to_json(baseline.run)},
+        )
+
+    # --- last known results -----------------------------------------------------------------
+
+    def last_results(self) -> dict[str, dict[str, Any]]:
+        return self._read("results.json") or {}
+
+    def record(self, matrix: KillMatrix) -> None:
+        results = self.last_results()
+        for result in matrix.results:
+            results[result.mutant.id] = {
+                "verdict": result.verdict.value,
+                "caught_by": list(result.caught_by),
+                "errored_in": list(result.errored_in),
+                "tests": len(matrix.tests),
+            }
+        self._write("results.json", results)
+
+
+def run_to_json(run: SuiteRun) -> dict[str, Any]:
+    return {
+        "outcomes": {n: {**o.to_json(), "longrepr": o.longrepr} for n, o in run.outcomes.items()},
+        "order": list(run.order),
+        "duration_s": run.duration_s,
+        "exit_status": run.exit_status,
+        "timed_out": run.timed_out,
+        "error": run.error,
+        "coverage": None
+        if run.coverage is None
+        else {n: sorted([p, line] for p, line in lines) for n, lines in run.coverage.items()},
+    }
+
+
+def run_from_json(data: dict[str, Any]) -> SuiteRun:
+    coverage = data.get("coverage")
+    return SuiteRun(
+        outcomes={
+            n: TestOutcome(
+                nodeid=n,
+                outcome=Outcome(o["outcome"]),
+                message=o.get("message"),
+                duration_s=o.get("duration_s", 0.0),
+                longrepr=o.get("longrepr"),
+            )
+            for n, o in data["outcomes"].items()
+        },
+        order=tuple(data["order"]),
+        duration_s=data["duration_s"],
+        exit_status=data["exit_status"],
+        timed_out=data.get("timed_out", False),
+        error=data.get("error"),
+        coverage=None
+        if coverage is None
+        else {n: frozenset((p, line) for p, line in lines) for n, lines in coverage.items()},
+    )

@@ -1,0 +1,34 @@
+"""Judging one mutant: from a SuiteRun to a Verdict, test by test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from breakit.model import Outcome, SuiteRun, TestOutcome, Verdict
+
+
+def outcomes_for(run: SuiteRun, tests: Iterable[str]) -> dict[str, TestOutcome]:
+    """Every test of the baseline, in baseline order, plus any new ones the run reported.
+
+    A baseline test the run did not report (deselected, or the run stopped) is NOT_RUN,
+    never "missed": only a test that ran and passed missed the breakage.
+    """
+    result = {
+        nodeid: run.outcomes.get(nodeid, TestOutcome(nodeid, Outcome.NOT_RUN)) for nodeid in tests
+    }
+    for nodeid, outcome in run.outcomes.items():
+        result.setdefault(nodeid, outcome)
+    return result
+
+
+def judge(run: SuiteRun, tests: dict[str, TestOutcome]) -> tuple[Verdict, str | None]:
+    """The verdict for a mutant whose suite run was `run`, and a line saying why where useful."""
+    if run.timed_out:
+        return Verdict.TIMEOUT, run.error or "the tests did not finish in time"
+    if any(o.outcome in (Outcome.CAUGHT, Outcome.ERRORED) for o in tests.values()):
+        return Verdict.KILLED, None
+    if run.error:
+        # pytest runs nothing when a module fails to collect: the mutated code does not import.
+        nothing_ran = all(o.outcome is Outcome.NOT_RUN for o in tests.values())
+        return (Verdict.COMPILE_ERROR if nothing_ran else Verdict.RUNTIME_ERROR), run.error
+    return Verdict.SURVIVED, None

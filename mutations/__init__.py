@@ -1,0 +1,1 @@
+"""The curated catalog of the bundled todo API: one breakage per module, each a Mutation."""

@@ -1,0 +1,164 @@
+"""The harness for end-to-end tests: run the real `breakit` CLI on copies of projects."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+IGNORED = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "venv",
+    "__pycache__",
+    "*.pyc",
+    ".breakit",
+    "*.egg-info",
+    ".ruff_cache",
+    ".pytest_cache",
+    "build",
+    "dist",
+    ".ci",
+    "node_modules",
+)
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """Every file of the tree (but breakit's own .breakit/ cache) and a hash of its bytes."""
+    found = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if rel.parts[0] == ".breakit" or "__pycache__" in rel.parts or not path.is_file():
+            continue
+        found[rel.as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+class Breakit:
+    """Runs the real CLI (`python -m breakit`) in a project folder."""
+
+    def __init__(self, root: Path, tmp: Path) -> None:
+        self.root = root
+        self.tmp = tmp  # TMPDIR for breakit: its workspaces must be gone afterwards
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "BREAKIT_"))}
+        env.update(TMPDIR=str(self.tmp), NO_COLOR="1", COLUMNS="120", PYTHONDONTWRITEBYTECODE="1")
+        return env
+
+    def __call__(
+        self, *args: str, cwd: Path | None = None, timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "breakit", *args],
+            cwd=cwd or self.root,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    def popen(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "breakit", *args],
+            cwd=self.root,
+            env=self.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+
+SMALL_PROJECT = {
+    "pyproject.toml": """
+        [project]
+        name = "calc"
+        version = "0"
+
+        [tool.breakit]
+        source = ["calc"]
+        tests = ["tests"]
+        mutations = ["breakages"]
+        timeout_factor = 1.0
+        timeout_min_s = 4.0
+    """,
+    "calc/__init__.py": """
+        def add(a, b):
+            return a + b
+
+
+        def is_positive(n):
+            return n > 0
+    """,
+    "tests/test_calc.py": """
+        from calc import add, is_positive
+
+
+        def test_add():
+            assert add(2, 3) == 5
+
+
+        def test_positive():
+            assert is_positive(1)
+
+
+        def test_zero_is_not_positive():
+            assert not is_positive(0)
+    """,
+    "breakages/minus.py": """
+        import libcst as cst
+        import libcst.matchers as m
+
+        from breakit.model import FileEdit, Mutation
+
+
+        class Minus(m.MatcherDecoratableTransformer):
+            @m.leave(m.BinaryOperation(operator=m.Add()))
+            def minus(self, original, updated):
+                return updated.with_changes(operator=cst.Subtract())
+
+
+        MUTATION = Mutation(
+            id="minus",
+            title="add subtracts",
+            question="add now subtracts. Which test notices?",
+            hints=("Look at add.",),
+            edits=(FileEdit("calc/__init__.py", Minus, looks_for="a + in calc"),),
+            caught_by=("tests/test_calc.py::test_add",),
+        )
+    """,
+    "breakages/boundary.py": """
+        import libcst as cst
+        import libcst.matchers as m
+
+        from breakit.model import FileEdit, Mutation
+
+
+        class AtLeast(m.MatcherDecoratableTransformer):
+            @m.leave(m.ComparisonTarget(operator=m.GreaterThan()))
+            def at_least(self, original, updated):
+                return updated.with_changes(operator=cst.GreaterThanEqual())
+
+
+        MUTATION = Mutation(
+            id="boundary",
+            title="is_positive accepts zero",
+            question="0 is now positive. Which test notices?",
+            hints=("Look at the comparison.",),
+            edits=(FileEdit("calc/__init__.py", AtLeast, looks_for="a > comparison in calc"),),
+            caught_by=("tests/test_calc.py::test_zero_is_not_positive",),
+        )
+    """,
+}
+
+
+def write_project(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip())

@@ -1,0 +1,36 @@
+"""End-to-end fixtures: copies of the bundled project and of a small unseen one."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from cli_harness import IGNORED, REPO, SMALL_PROJECT, Breakit, write_project
+
+
+@pytest.fixture(scope="session")
+def bundled_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One pristine copy of this repository (the bundled target, its suite and catalog)."""
+    target = tmp_path_factory.mktemp("template") / "project"
+    shutil.copytree(REPO, target, ignore=IGNORED)
+    return target
+
+
+@pytest.fixture
+def bundled(bundled_template: Path, tmp_path: Path) -> Breakit:
+    root = tmp_path / "project"
+    shutil.copytree(bundled_template, root)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    return Breakit(root, scratch)
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Breakit:
+    """A project breakit has never seen: a two-function package, three tests, two breakages."""
+    root = tmp_path / "calc-project"
+    write_project(root, SMALL_PROJECT)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    return Breakit(root, scratch)

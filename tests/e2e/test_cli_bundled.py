@@ -1,0 +1,96 @@
+"""The real CLI on a copy of the bundled target: the exercise works as the README says."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from cli_harness import snapshot
+
+
+def test_show_and_diff_and_git_apply(bundled):
+    shown = bundled("show", "constant-id")
+    assert shown.returncode == 0, shown.stderr
+    assert "next_todo_id" in shown.stdout
+    diff = bundled("diff", "constant-id")
+    assert diff.returncode == 0
+    assert diff.stdout.startswith("--- a/target_app/ids.py\n+++ b/target_app/ids.py\n")
+    subprocess.run(["git", "init", "-q"], cwd=bundled.root, check=True)
+    checked = subprocess.run(
+        ["git", "apply", "--check", "-"],
+        cwd=bundled.root,
+        input=diff.stdout,
+        text=True,
+        capture_output=True,
+    )
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_drop_conftest_diff_deletes_the_conftest(bundled):
+    diff = bundled("diff", "drop-conftest")
+    assert diff.returncode == 0
+    assert "deleted file mode" in diff.stdout
+    assert "+++ /dev/null" in diff.stdout
+    subprocess.run(["git", "init", "-q"], cwd=bundled.root, check=True)
+    checked = subprocess.run(
+        ["git", "apply", "--check", "-"],
+        cwd=bundled.root,
+        input=diff.stdout,
+        text=True,
+        capture_output=True,
+    )
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_apply_drop_conftest_shows_who_catches_it_and_the_order(bundled):
+    before = snapshot(bundled.root)
+    result = bundled("apply", "drop-conftest")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "caught by" in result.stdout
+    assert "file order" in result.stdout
+    assert snapshot(bundled.root) == before
+    document = json.loads(bundled("apply", "drop-conftest", "--json").stdout)
+    mutant = document["mutants"][0]
+    assert mutant["verdict"] == "Killed"
+    assert mutant["order"][0] == document["baseline"]["tests"][0]
+    assert set(mutant["expected_caught_by"]) == {
+        n for n, t in mutant["tests"].items() if t["outcome"] in ("caught", "errored")
+    }
+
+
+def test_check_catches_every_mutation_in_the_catalog(bundled):
+    before = snapshot(bundled.root)
+    result = bundled("check", "--json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert len(document["mutants"]) >= 11
+    assert {m["verdict"] for m in document["mutants"]} <= {"Killed", "Timeout"}
+    assert snapshot(bundled.root) == before
+    assert list(bundled.tmp.iterdir()) == []
+
+
+def test_surviving_mutation_when_its_catching_tests_are_removed(bundled):
+    key = json.loads(bundled("list", "--json").stdout)
+    no_post_body = next(m for m in key["mutants"] if m["id"] == "no-post-body")
+    # Remove, in the copy, every test that catches it: then nothing can.
+    by_file: dict[str, list[str]] = {}
+    for nodeid in no_post_body["expected_caught_by"]:
+        path, name = nodeid.split("::")
+        by_file.setdefault(path, []).append(name.split("[")[0])
+    for path, names in by_file.items():
+        module = bundled.root / path
+        lines = module.read_text().splitlines(keepends=True)
+        kept, skipping = [], False
+        for line in lines:
+            if line.startswith("def "):
+                skipping = line[4:].split("(")[0] in names
+            elif line.startswith(("@", "class ")) or (
+                line.strip() and not line.startswith((" ", "\t", ")"))
+            ):
+                skipping = False if not line.startswith(" ") else skipping
+            if not skipping:
+                kept.append(line)
+        module.write_text("".join(kept))
+    result = bundled("apply", "no-post-body")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "survived" in result.stdout

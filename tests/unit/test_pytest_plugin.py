@@ -1,0 +1,230 @@
+"""The recorder plugin, run in-process on tiny real projects: outcomes, messages, order, errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from breakit.pytest_plugin import JsonLinesSink, RecorderPlugin, read_records
+
+PYPROJECT = '[project]\nname = "tiny"\nversion = "0"\n\n[tool.pytest.ini_options]\naddopts = ""\n'
+
+OUTCOMES = """
+import time
+
+import pytest
+
+
+@pytest.fixture
+def boom():
+    raise RuntimeError("fixture exploded")
+
+
+@pytest.fixture
+def bad_teardown():
+    yield
+    raise ValueError("teardown went wrong")
+
+
+@pytest.fixture
+def slow_setup():
+    time.sleep(0.05)
+
+
+def test_passes(slow_setup):
+    time.sleep(0.05)
+
+
+def test_assertion():
+    assert 1 == 2
+
+
+def test_assertion_with_message():
+    assert 404 == 200, "wrong status"
+
+
+def test_exception():
+    nothing = None
+    nothing[0]
+
+
+def test_missing_fixture(client):
+    pass
+
+
+def test_fixture_raises(boom):
+    pass
+
+
+def test_teardown_raises(bad_teardown):
+    pass
+
+
+def test_fails_and_teardown_raises(bad_teardown):
+    assert False
+
+
+def test_skipped():
+    pytest.skip("not today")
+
+
+@pytest.mark.skip(reason="marked off")
+def test_marked_skip():
+    pass
+
+
+@pytest.mark.xfail(reason="known bug")
+def test_xfail_fails():
+    assert False
+
+
+@pytest.mark.xfail(reason="known bug", strict=True)
+def test_xpass_strict():
+    pass
+
+
+@pytest.mark.xfail(reason="known bug")
+def test_xpass_lenient():
+    pass
+"""
+
+
+def write_project(root: Path, files: dict[str, str]) -> Path:
+    for relpath, text in {"pyproject.toml": PYPROJECT, **files}.items():
+        path = root / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root
+
+
+def record_run(root: Path, *args: str) -> tuple[int, list[dict[str, Any]]]:
+    """Run pytest in-process on `root` with a RecorderPlugin; the exit status and the records."""
+    records: list[dict[str, Any]] = []
+    modules = set(sys.modules)
+    try:
+        status = pytest.main(
+            [
+                f"--rootdir={root}",
+                "-p",
+                "no:cacheprovider",
+                "-p",
+                "no:randomly",
+                "--import-mode=importlib",
+                "-q",
+                *(str(root / arg) for arg in args),
+            ],
+            plugins=[RecorderPlugin(records.append)],
+        )
+    finally:
+        for name in set(sys.modules) - modules:  # the tiny project's modules must not linger
+            del sys.modules[name]
+    return int(status), records
+
+
+@pytest.fixture(scope="module")
+def outcome_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, list[dict[str, Any]]]:
+    root = write_project(tmp_path_factory.mktemp("outcomes"), {"tests/test_outcomes.py": OUTCOMES})
+    return record_run(root, "tests")
+
+
+def records_by_name(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {r["nodeid"].rpartition("::")[2]: r for r in records if r["event"] == "test"}
+
+
+@pytest.mark.parametrize(
+    ("name", "outcome", "message"),
+    [
+        ("test_passes", "missed", None),
+        ("test_assertion", "caught", "assert 1 == 2"),
+        ("test_assertion_with_message", "caught", "AssertionError: wrong status"),
+        ("test_exception", "caught", "TypeError: 'NoneType' object is not subscriptable"),
+        ("test_missing_fixture", "errored", "fixture 'client' not found"),
+        ("test_fixture_raises", "errored", "RuntimeError: fixture exploded"),
+        ("test_teardown_raises", "errored", "ValueError: teardown went wrong"),
+        ("test_fails_and_teardown_raises", "caught", "assert False"),
+        ("test_skipped", "not_run", "not today"),
+        ("test_marked_skip", "not_run", "marked off"),
+        ("test_xfail_fails", "missed", None),
+        ("test_xpass_strict", "caught", "[XPASS(strict)] known bug"),
+        ("test_xpass_lenient", "missed", None),
+    ],
+)
+def test_each_kind_of_result_gets_its_outcome_and_first_line(
+    outcome_run: tuple[int, list[dict[str, Any]]], name: str, outcome: str, message: str | None
+) -> None:
+    record = records_by_name(outcome_run[1])[name]
+    assert (record["outcome"], record["message"]) == (outcome, message)
+    assert record["nodeid"] == f"tests/test_outcomes.py::{name}"
+
+
+def test_failures_keep_pytest_full_text(outcome_run: tuple[int, list[dict[str, Any]]]) -> None:
+    by_name = records_by_name(outcome_run[1])
+    assert by_name["test_passes"]["longrepr"] is None
+    assert "def test_assertion():" in by_name["test_assertion"]["longrepr"]
+    assert "E       assert 1 == 2" in by_name["test_assertion"]["longrepr"]
+    both = by_name["test_fails_and_teardown_raises"]["longrepr"]
+    assert "assert False" in both and "teardown went wrong" in both
+
+
+def test_duration_sums_the_phases(outcome_run: tuple[int, list[dict[str, Any]]]) -> None:
+    # 0.05 s in the fixture's setup plus 0.05 s in the test itself
+    assert records_by_name(outcome_run[1])["test_passes"]["duration_s"] >= 0.1
+
+
+def test_order_collection_and_exit_status_are_recorded(
+    outcome_run: tuple[int, list[dict[str, Any]]],
+) -> None:
+    status, records = outcome_run
+    started = [r["nodeid"] for r in records if r["event"] == "start"]
+    finished = [r["nodeid"] for r in records if r["event"] == "test"]
+    (collected,) = [r["nodeids"] for r in records if r["event"] == "collected"]
+    assert started == finished == collected
+    assert started[:2] == [
+        "tests/test_outcomes.py::test_passes",
+        "tests/test_outcomes.py::test_assertion",
+    ]
+    assert len(started) == 13
+    assert records[-1] == {"event": "finish", "exitstatus": 1} and status == 1
+    json.dumps(records)  # plain data: it can go through a file or a pipe
+
+
+def test_collection_errors_name_the_module_and_the_error(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "tests/test_syntax.py": "def broken(:\n    pass\n",
+            "tests/test_imports.py": "import no_such_module_anywhere\n",
+            "tests/test_names.py": "value = undefined_name\n",
+            "tests/test_fine.py": "def test_ok():\n    pass\n",
+        },
+    )
+    status, records = record_run(root, "tests")
+    errors = {r["nodeid"]: r["message"] for r in records if r["event"] == "collect_error"}
+    assert errors == {
+        "tests/test_imports.py": "ModuleNotFoundError: No module named 'no_such_module_anywhere'",
+        "tests/test_names.py": "NameError: name 'undefined_name' is not defined",
+        "tests/test_syntax.py": "SyntaxError: invalid syntax (tests/test_syntax.py, line 1)",
+    }
+    assert all(r["longrepr"] for r in records if r["event"] == "collect_error")
+    assert not [r for r in records if r["event"] == "test"]  # pytest stops before running
+    assert status == 2
+
+
+def test_json_lines_sink_flushes_every_record(tmp_path: Path) -> None:
+    path = tmp_path / "results.jsonl"
+    sink = JsonLinesSink(path)
+    try:
+        sink({"event": "start", "nodeid": "t::a"})
+        assert read_records(path) == [{"event": "start", "nodeid": "t::a"}]  # before close
+        sink({"event": "finish", "exitstatus": 0})
+    finally:
+        sink.close()
+    with path.open("a") as file:
+        file.write('{"event": "test", "nodeid": "t::b", "outc')  # a line cut short by a kill
+    assert [r["event"] for r in read_records(path)] == ["start", "finish"]
+    assert read_records(tmp_path / "missing.jsonl") == []

@@ -1,0 +1,280 @@
+"""The subprocess runner on tiny real projects: outcomes, errors, timeouts, fresh imports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from breakit.model import Outcome
+from breakit.runner import RunSpec, SubprocessRunner
+from breakit.sandbox import Workspace
+
+PYPROJECT = '[project]\nname = "tiny"\nversion = "0"\n\n[tool.pytest.ini_options]\naddopts = ""\n'
+
+CALC = "def add(a, b):\n    return a + b\n"
+TEST_CALC = """
+from calc import add
+
+
+def test_add():
+    assert add(2, 3) == 5
+"""
+
+# The test starts a child that would outlive it, writes both pids down, then hangs.
+HANGING = """
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def test_quick():
+    pass
+
+
+def test_hangs():
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    Path(os.environ["PIDS_FILE"]).write_text(f"{os.getpid()} {child.pid}")
+    time.sleep(60)
+
+
+def test_never_reached():
+    pass
+"""
+
+
+def write_project(root: Path, files: dict[str, str]) -> Path:
+    for relpath, text in {"pyproject.toml": PYPROJECT, **files}.items():
+        path = root / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes in a process group, read from /proc."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        state, _ppid, group = stat.rpartition(")")[2].split()[:3]
+        if int(group) == pgid and state != "Z":
+            members.append(int(entry.name))
+    return members
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def wait_gone(pids: list[int], pgid: int, within_s: float = 3.0) -> bool:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        if not group_members(pgid) and not any(alive(pid) for pid in pids):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The folder the runner's temporary files go to, to check that they are cleaned up."""
+    folder = tmp_path / "scratch"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def test_outcomes_messages_order_and_command(tmp_path: Path, scratch: Path) -> None:
+    root = write_project(
+        tmp_path / "proj",
+        {
+            "tests/test_mixed.py": """
+                def test_passes():
+                    pass
+
+
+                def test_fails():
+                    assert 1 == 2
+
+
+                def test_needs_a_fixture(client):
+                    pass
+            """,
+        },
+    )
+    runner = SubprocessRunner()
+    spec = RunSpec(("tests",), timeout_s=60)
+    command = runner.command(root, spec)
+    assert command[:3] == [sys.executable, "-m", "pytest"]
+    for flag in ("breakit.pytest_plugin", "no:cacheprovider", "no:randomly", f"--rootdir={root}"):
+        assert flag in command
+    run = runner.run(root, spec)
+    prefix = "tests/test_mixed.py::"
+    assert {nodeid: o.outcome for nodeid, o in run.outcomes.items()} == {
+        f"{prefix}test_passes": Outcome.MISSED,
+        f"{prefix}test_fails": Outcome.CAUGHT,
+        f"{prefix}test_needs_a_fixture": Outcome.ERRORED,
+    }
+    assert run.outcomes[f"{prefix}test_fails"].message == "assert 1 == 2"
+    assert "def test_fails" in (run.outcomes[f"{prefix}test_fails"].longrepr or "")
+    assert run.outcomes[f"{prefix}test_needs_a_fixture"].message == "fixture 'client' not found"
+    assert run.order == (
+        f"{prefix}test_passes",
+        f"{prefix}test_fails",
+        f"{prefix}test_needs_a_fixture",
+    )
+    assert run.exit_status == 1 and not run.timed_out and run.error is None
+    assert 0 < run.duration_s < 30
+    # Nothing written into the project, nothing left in the temp folder.
+    assert not list(root.rglob("__pycache__")) and not (root / ".pytest_cache").exists()
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_module_that_does_not_import_sets_error(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path / "proj",
+        {
+            "tests/test_ok.py": "def test_ok():\n    pass\n",
+            "tests/test_broken.py": "def test_broken(:\n    pass\n",
+        },
+    )
+    run = SubprocessRunner().run(root, RunSpec(("tests",), timeout_s=60))
+    assert run.error == (
+        "error collecting tests/test_broken.py: "
+        "SyntaxError: invalid syntax (tests/test_broken.py, line 1)"
+    )
+    assert run.exit_status == 2
+    assert {o.outcome for o in run.outcomes.values()} == {Outcome.NOT_RUN}
+    assert run.order == ()
+
+
+def test_usage_and_conftest_errors_are_explained(tmp_path: Path) -> None:
+    fine = write_project(tmp_path / "fine", {"tests/test_ok.py": "def test_ok():\n    pass\n"})
+    root = write_project(
+        tmp_path / "proj",
+        {
+            "tests/conftest.py": "import no_such_plugin_module\n",
+            "tests/test_ok.py": "def test_ok():\n    pass\n",
+        },
+    )
+    runner = SubprocessRunner()
+    missing = runner.run(fine, RunSpec(("nowhere/test_gone.py",), timeout_s=60))
+    assert missing.exit_status == 4
+    assert missing.error == "pytest usage error: file or directory not found: nowhere/test_gone.py"
+    conftest = runner.run(root, RunSpec(("tests",), timeout_s=60))
+    assert conftest.exit_status == 4
+    assert conftest.error == (
+        "ImportError while loading conftest 'tests/conftest.py': "
+        "ModuleNotFoundError: No module named 'no_such_plugin_module'"
+    )
+
+
+def test_timeout_kills_the_whole_process_group(
+    tmp_path: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_project(tmp_path / "proj", {"tests/test_hang.py": HANGING})
+    pids_file = tmp_path / "pids"
+    monkeypatch.setenv("PIDS_FILE", str(pids_file))
+    started = time.monotonic()
+    run = SubprocessRunner().run(root, RunSpec(("tests",), timeout_s=2))
+    assert time.monotonic() - started < 6
+    assert run.timed_out and run.exit_status is None
+    assert run.error == "timed out after 2 s in tests/test_hang.py::test_hangs"
+    outcomes = {nodeid.partition("::")[2]: o.outcome for nodeid, o in run.outcomes.items()}
+    assert outcomes == {  # what finished before the kill survives it
+        "test_quick": Outcome.MISSED,
+        "test_hangs": Outcome.NOT_RUN,
+        "test_never_reached": Outcome.NOT_RUN,
+    }
+    assert run.order == ("tests/test_hang.py::test_quick", "tests/test_hang.py::test_hangs")
+    pytest_pid, child_pid = map(int, pids_file.read_text().split())
+    assert wait_gone([pytest_pid, child_pid], pgid=pytest_pid)
+    assert list(scratch.iterdir()) == []
+
+
+def test_ctrl_c_kills_the_group_and_is_raised_again(
+    tmp_path: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_project(tmp_path / "proj", {"tests/test_hang.py": HANGING})
+    pids_file = tmp_path / "pids"
+    monkeypatch.setenv("PIDS_FILE", str(pids_file))
+
+    def press_ctrl_c_once_the_test_hangs() -> None:
+        deadline = time.monotonic() + 20
+        while not pids_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    presser = threading.Thread(target=press_ctrl_c_once_the_test_hangs, daemon=True)
+    presser.start()
+    with pytest.raises(KeyboardInterrupt):
+        SubprocessRunner().run(root, RunSpec(("tests",), timeout_s=30))
+    presser.join()
+    pytest_pid, child_pid = map(int, pids_file.read_text().split())
+    assert wait_gone([pytest_pid, child_pid], pgid=pytest_pid)
+    assert list(scratch.iterdir()) == []
+
+
+def test_two_mutants_of_one_file_in_a_row_each_import_fresh(tmp_path: Path) -> None:
+    # Both mutants have the same size and get the same mtime: exactly what a cached .pyc of the
+    # first one is keyed on, so if any bytecode were written the second run would reuse it.
+    root = write_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TEST_CALC})
+    # The runner must not rely on the caller's environment to keep bytecode out.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    runner = SubprocessRunner(env=env)
+    spec = RunSpec(("tests",), timeout_s=60)
+    nodeid = "tests/test_calc.py::test_add"
+    same_second = time.time_ns()
+    results = []
+    with Workspace(root) as workspace:
+        for operator in ("-", "*"):
+            with workspace.mutated({"calc.py": CALC.replace("+", operator)}) as workdir:
+                os.utime(workdir / "calc.py", ns=(same_second, same_second))
+                results.append(runner.run(workdir, spec))
+        restored = runner.run(workspace.path, spec)
+        bytecode = list(workspace.path.rglob("*.pyc"))
+    first, second = results
+    assert first.outcomes[nodeid].message == "assert -1 == 5"
+    assert second.outcomes[nodeid].message == "assert 6 == 5"
+    assert bytecode == []
+    assert restored.outcomes[nodeid].outcome is Outcome.MISSED
+
+
+def test_the_workspace_copy_wins_over_the_same_package_elsewhere(tmp_path: Path) -> None:
+    # A src/ layout project, and a decoy of its package first on the inherited PYTHONPATH
+    # (as an editable install of the user's unmutated tree would be).
+    root = write_project(
+        tmp_path / "proj",
+        {
+            "src/calc/__init__.py": CALC,
+            "tests/test_calc.py": TEST_CALC,
+        },
+    )
+    decoy = write_project(
+        tmp_path / "decoy", {"calc/__init__.py": "def add(a, b):\n    return 5\n"}
+    )
+    env = {**os.environ, "PYTHONPATH": str(decoy)}
+    runner = SubprocessRunner(env=env)
+    mutant = {"src/calc/__init__.py": CALC.replace("+", "-")}
+    with Workspace(root) as workspace, workspace.mutated(mutant) as workdir:
+        run = runner.run(workdir, RunSpec(("tests",), timeout_s=60))
+    assert run.outcomes["tests/test_calc.py::test_add"].outcome is Outcome.CAUGHT
+    assert run.outcomes["tests/test_calc.py::test_add"].message == "assert -1 == 5"
