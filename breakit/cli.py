@@ -6,6 +6,7 @@ Only this module (and breakit.reports) writes to the terminal; only `main` exits
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,6 +26,8 @@ from breakit.lab import Lab
 from breakit.model import KillMatrix, Mutant, MutantResult, Mutation, Verdict
 from breakit.reports import terminal
 from breakit.reports.breakit_json import list_document, matrix_document
+from breakit.reports.github import github_annotations
+from breakit.reports.output import ReportTargets, write_reports
 
 EXIT_CODES_HELP = "\n".join(
     f"  {code.value:<4}{code.name.lower().replace('_', ' ')}" for code in ExitCode
@@ -172,12 +175,45 @@ def apply(env: Env, mutation_id: str, as_json: bool, no_cache: bool, verbose: bo
     raise SystemExit(ExitCode.OK if result.detected else ExitCode.SURVIVED)
 
 
+def report_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The report-file options of `check` (docs/reports.md)."""
+    path = click.Path(path_type=Path, dir_okay=False)
+    options = [
+        click.option(
+            "--output",
+            "output_dir",
+            type=click.Path(path_type=Path, file_okay=False),
+            help="Write every report into DIR: report.json, report.html, junit.xml, breakit.json.",
+        ),
+        click.option("--report-json", type=path, help="Write mutation-testing-report-schema JSON."),
+        click.option("--html", "html_path", type=path, help="Write the HTML kill-matrix report."),
+        click.option(
+            "--junit", "junit_path", type=path, help="Write JUnit XML (one case a mutant)."
+        ),
+        click.option("-q", "--quiet", is_flag=True, help="Print only the summary line."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @cli.command()
 @click.argument("mutation_ids", nargs=-1, type=MutationId())
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (docs/json.md).")
 @click.option("--no-cache", is_flag=True, help="Run the baseline again even if it is cached.")
+@report_options
 @pass_env
-def check(env: Env, mutation_ids: Sequence[str], as_json: bool, no_cache: bool) -> None:
+def check(
+    env: Env,
+    mutation_ids: Sequence[str],
+    as_json: bool,
+    no_cache: bool,
+    output_dir: Path | None,
+    report_json: Path | None,
+    html_path: Path | None,
+    junit_path: Path | None,
+    quiet: bool,
+) -> None:
     """Run every mutation (or the given ones): each must be caught, by the tests its key names.
 
     Exits 1 if any survived, 5 if one no longer applies or does not import, 6 if one is
@@ -197,10 +233,20 @@ def check(env: Env, mutation_ids: Sequence[str], as_json: bool, no_cache: bool) 
         with progress(env, len(mutants)) as advance:
             matrix = lab.run(mutants, baseline, on_result=advance)
     mismatches = answer_key_mismatches(matrix)
+    targets = ReportTargets(output_dir, report_json, html_path, junit_path)
+    written = write_reports(targets, matrix, baseline, env.config.root)
     if as_json:
         click.echo(json.dumps(matrix_document(matrix, baseline), indent=2))
     else:
-        terminal.render_check(env.out, matrix, mismatches)
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            for line in github_annotations(matrix):
+                click.echo(line)
+        if quiet:
+            env.out.print(terminal.summary_line(matrix))
+        else:
+            terminal.render_check(env.out, matrix, mismatches)
+        for path in written:
+            env.err.print(f"wrote {path}", highlight=False)
     raise SystemExit(check_exit_code(matrix, mismatches))
 
 

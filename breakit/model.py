@@ -136,6 +136,8 @@ def unified_diff(originals: Mapping[str, str], changes: Mapping[str, str | None]
 class TestOutcome:
     """One test under one mutant (or under the baseline)."""
 
+    __test__ = False  # not a pytest test class, whatever its name says
+
     nodeid: str
     outcome: Outcome
     message: str | None = None  # the first useful line of the failure, e.g. "assert 404 == 200"

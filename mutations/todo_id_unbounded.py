@@ -34,8 +34,8 @@ MUTATION = Mutation(
         ),
     ),
     caught_by=(
-        "tests/integration/test_errors.py::test_bad_requests_get_a_4xx_with_detail[get-/todos/0-kwargs1-422]",
-        "tests/integration/test_errors.py::test_bad_requests_get_a_4xx_with_detail[get-/todos/99999999999999999999999-kwargs2-422]",
+        "tests/integration/test_errors.py::test_bad_requests_get_a_4xx_with_detail[todo-id-zero]",
+        "tests/integration/test_errors.py::test_bad_requests_get_a_4xx_with_detail[todo-id-too-large]",
     ),
     explain="Why do we test error cases (404, invalid input) and not just the happy path? No "
     "input may make the API answer 500.",

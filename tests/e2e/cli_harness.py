@@ -63,6 +63,16 @@ class Breakit:
             timeout=timeout,
         )
 
+    def run_with_env(self, extra: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "breakit", *args],
+            cwd=self.root,
+            env={**self.env(), **extra},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
     def popen(self, *args: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
             [sys.executable, "-m", "breakit", *args],

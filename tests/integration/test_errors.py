@@ -6,25 +6,48 @@ import pytest
 @pytest.mark.parametrize(
     ("method", "path", "kwargs", "status"),
     [
-        ("get", "/todos/abc", {}, 422),
-        ("get", "/todos/0", {}, 422),
-        ("get", "/todos/99999999999999999999999", {}, 422),
-        ("get", "/users/abc", {}, 422),
-        ("get", "/users/99999999999999999999999", {}, 422),
-        ("get", "/todos?done=maybe", {}, 422),
-        (
+        pytest.param("get", "/todos/abc", {}, 422, id="todo-id-not-a-number"),
+        pytest.param("get", "/todos/0", {}, 422, id="todo-id-zero"),
+        pytest.param("get", "/todos/99999999999999999999999", {}, 422, id="todo-id-too-large"),
+        pytest.param("get", "/users/abc", {}, 422, id="user-id-not-a-number"),
+        pytest.param("get", "/users/99999999999999999999999", {}, 422, id="user-id-too-large"),
+        pytest.param("get", "/todos?done=maybe", {}, 422, id="done-not-a-boolean"),
+        pytest.param(
             "post",
             "/todos",
             {"content": b"{not json", "headers": {"content-type": "application/json"}},
             422,
+            id="malformed-json",
         ),
-        ("post", "/todos", {"json": ["a", "list"]}, 422),
-        ("post", "/todos", {"json": {"title": "ok", "done": "sometimes"}}, 422),
-        ("post", "/todos", {"json": {"title": "ok", "owner": "eve"}}, 422),
-        ("put", "/todos/1", {"json": {"title": "no done field"}}, 422),
-        ("post", "/users", {"json": {"name": 7, "email": "a@test.com"}}, 422),
-        ("post", "/todos", {"content": b'{"title": "' + b"x" * 70_000 + b'"}'}, 413),
-        ("patch", "/todos/1", {"json": {"title": "x"}}, 405),
+        pytest.param("post", "/todos", {"json": ["a", "list"]}, 422, id="body-not-an-object"),
+        pytest.param(
+            "post",
+            "/todos",
+            {"json": {"title": "ok", "done": "sometimes"}},
+            422,
+            id="done-field-not-a-boolean",
+        ),
+        pytest.param(
+            "post", "/todos", {"json": {"title": "ok", "owner": "eve"}}, 422, id="unknown-field"
+        ),
+        pytest.param(
+            "put", "/todos/1", {"json": {"title": "no done field"}}, 422, id="put-without-done"
+        ),
+        pytest.param(
+            "post",
+            "/users",
+            {"json": {"name": 7, "email": "a@test.com"}},
+            422,
+            id="name-not-a-string",
+        ),
+        pytest.param(
+            "post",
+            "/todos",
+            {"content": b'{"title": "' + b"x" * 70_000 + b'"}'},
+            413,
+            id="declared-oversize-body",
+        ),
+        pytest.param("patch", "/todos/1", {"json": {"title": "x"}}, 405, id="unsupported-method"),
     ],
 )
 def test_bad_requests_get_a_4xx_with_detail(client, db, method, path, kwargs, status):

@@ -1,0 +1,71 @@
+"""The KillMatrix as JUnit XML: one testcase per mutant, so CI test views list the gaps."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from breakit.model import KillMatrix, MutantResult, Verdict
+from breakit.reports.schema_json import ran, status_reason
+
+# Characters XML 1.0 cannot carry at all, not even escaped: ElementTree would write them raw.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+_ERRORS = (Verdict.TIMEOUT, Verdict.COMPILE_ERROR, Verdict.RUNTIME_ERROR)
+_FAILURES = (Verdict.SURVIVED, Verdict.NO_COVERAGE)
+
+
+def _clean(text: str) -> str:
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def render_junit(matrix: KillMatrix) -> str:
+    """A `<testsuites>` holding one `<testsuite name="breakit">`, as pytest's own --junitxml."""
+    failures = sum(r.verdict in _FAILURES for r in matrix.results)
+    errors = sum(r.verdict in _ERRORS for r in matrix.results)
+    total_s = sum(r.duration_s for r in matrix.results)
+    counts = {
+        "tests": str(len(matrix.results)),
+        "failures": str(failures),
+        "errors": str(errors),
+        "skipped": "0",
+        "time": f"{total_s:.3f}",
+    }
+    suites = ET.Element("testsuites", {"name": "breakit", **counts})
+    suite = ET.SubElement(suites, "testsuite", {"name": "breakit", **counts})
+    for result in matrix.results:
+        suite.append(_testcase(result))
+    ET.indent(suites)
+    body = ET.tostring(suites, encoding="unicode")
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n"
+
+
+def _testcase(result: MutantResult) -> ET.Element:
+    mutant = result.mutant
+    case = ET.Element(
+        "testcase",
+        {
+            "classname": _clean(f"breakit.{mutant.origin}"),
+            "name": _clean(f"{mutant.id}: {mutant.title}"),
+            "time": f"{result.duration_s:.3f}",
+        },
+    )
+    verdict = result.verdict
+    if verdict is Verdict.SURVIVED:
+        message = f"survived: no test caught it (covered by {len(ran(result))} tests)"
+        _child(case, "failure", message, verdict, mutant.diff)
+    elif verdict is Verdict.NO_COVERAGE:
+        _child(case, "failure", "no test runs the changed code", verdict, mutant.diff)
+    elif verdict in _ERRORS:
+        message = result.error or verdict.value
+        first = message.splitlines()[0] if message.strip() else verdict.value
+        _child(case, "error", first, verdict, f"{message}\n\n{mutant.diff}")
+    else:
+        out = ET.SubElement(case, "system-out")
+        out.text = _clean(f"caught by:\n{status_reason(result) or ''}\n")
+    return case
+
+
+def _child(case: ET.Element, tag: str, message: str, verdict: Verdict, text: str) -> None:
+    child = ET.SubElement(case, tag, {"message": _clean(message), "type": verdict.value})
+    child.text = _clean(text)

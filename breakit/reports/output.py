@@ -1,0 +1,66 @@
+"""Writing the report files: one output folder with every format, or one file per option."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from breakit import __version__
+from breakit.model import Baseline, KillMatrix
+from breakit.reports.breakit_json import matrix_document
+from breakit.reports.html import render_html
+from breakit.reports.junit import render_junit
+from breakit.reports.schema_json import mutation_testing_report
+
+# The output folder's layout (docs/reports.md); other tools may rely on these names.
+OUTPUT_FILES = {
+    "report_json": "report.json",  # mutation-testing-report-schema v2
+    "html": "report.html",
+    "junit": "junit.xml",
+    "breakit_json": "breakit.json",  # breakit's own document, as `--json` prints it
+}
+
+
+@dataclass(frozen=True)
+class ReportTargets:
+    output_dir: Path | None = None
+    report_json: Path | None = None
+    html: Path | None = None
+    junit: Path | None = None
+
+    def paths(self) -> dict[str, Path]:
+        """Each format to write and where; an explicit option wins over the output folder."""
+        chosen: dict[str, Path] = {}
+        if self.output_dir is not None:
+            chosen = {fmt: self.output_dir / name for fmt, name in OUTPUT_FILES.items()}
+        for fmt in ("report_json", "html", "junit"):
+            explicit = getattr(self, fmt)
+            if explicit is not None:
+                chosen[fmt] = explicit
+        return chosen
+
+
+def write_reports(
+    targets: ReportTargets, matrix: KillMatrix, baseline: Baseline, root: Path
+) -> list[Path]:
+    """Write every requested report; returns the files written."""
+    written = []
+    for fmt, path in targets.paths().items():
+        if fmt == "report_json":
+            text = json.dumps(
+                mutation_testing_report(matrix, baseline, root, version=__version__), indent=2
+            )
+        elif fmt == "html":
+            text = render_html(matrix, baseline, root)
+        elif fmt == "junit":
+            text = render_junit(matrix)
+        else:
+            text = json.dumps(matrix_document(matrix, baseline), indent=2)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    if targets.output_dir is not None:
+        # The folder is breakit's output, never something to commit.
+        (targets.output_dir / ".gitignore").write_text("*\n")
+    return written

@@ -1,0 +1,347 @@
+"""The report renderers, on a hand-built KillMatrix over a small project written to tmp_path."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from pathlib import Path
+
+import jsonschema
+import pytest
+import report_fixtures as fx
+
+from breakit.model import KillMatrix, MutantResult, Outcome, Verdict
+from breakit.model import TestOutcome as Run  # not "Test…": pytest would try to collect it
+from breakit.reports import (
+    github_annotations,
+    mutation_testing_report,
+    render_html,
+    render_junit,
+)
+from breakit.reports.github import escape_data, escape_property
+
+REPO = Path(__file__).resolve().parents[2]
+SCHEMA_FILE = "mutation-testing-report-schema/dist/src/mutation-testing-report-schema.json"
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict:
+    """Stryker's published schema: from $BREAKIT_REPORT_SCHEMA, .ci/node, or fetched from npm."""
+    env = os.environ.get("BREAKIT_REPORT_SCHEMA")
+    path = Path(env) if env else REPO / ".ci/node/node_modules" / SCHEMA_FILE
+    if not path.is_file():
+        fetched = subprocess.run(
+            [str(REPO / ".ci/fetch-report-schema")],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=300,
+        )
+        path = Path(fetched.stdout.strip().splitlines()[-1])
+    loaded = json.loads(path.read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator.check_schema(loaded)
+    return loaded
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return fx.write_project(tmp_path / "project")
+
+
+@pytest.fixture
+def matrix() -> KillMatrix:
+    return fx.build_matrix()
+
+
+def _validate(report: dict, schema: dict) -> None:
+    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(report), key=str)
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+
+
+def _mutants_by_id(report: dict) -> dict[str, tuple[str, dict]]:
+    return {m["id"]: (path, m) for path, entry in report["files"].items() for m in entry["mutants"]}
+
+
+# --- mutation-testing-report-schema -----------------------------------------------------------
+
+
+def test_report_validates_against_the_published_schema(project, matrix, schema):
+    report = mutation_testing_report(
+        matrix, fx.build_baseline(), project, thresholds=(90, 70), version="9.9.9"
+    )
+    _validate(report, schema)
+    # Round-trips through JSON text too (no tuples, paths or other non-JSON values).
+    _validate(json.loads(json.dumps(report)), schema)
+    assert report["schemaVersion"] == "2"
+    assert report["thresholds"] == {"high": 90, "low": 70}
+    assert report["framework"] == {"name": "breakit", "version": "9.9.9"}
+    assert report["projectRoot"] == str(project.resolve())
+    assert report["performance"] == {"setup": 0, "initialRun": 1250, "mutation": 10980}
+
+
+def test_a_broken_report_fails_validation(project, matrix, schema):
+    """The schema check can fail: a status the schema does not know is refused."""
+    report = mutation_testing_report(matrix, None, project, version="0")
+    next(iter(report["files"].values()))["mutants"][0]["status"] = "Caught"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(report, schema)
+
+
+def test_report_content_matches_the_matrix(project, matrix):
+    report = mutation_testing_report(matrix, None, project, version="0")
+    mutants = _mutants_by_id(report)
+    assert set(mutants) == {r.mutant.id for r in matrix.results}
+
+    path, killed = mutants[fx.ID_KILLED]
+    assert path == "app/todos.py"
+    assert killed["status"] == "Killed"
+    assert killed["killedBy"] == [fx.T_CREATE, fx.T_SECOND]
+    assert killed["coveredBy"] == [
+        fx.T_CREATE,
+        fx.T_SECOND,
+        fx.T_TOO_LONG,
+        fx.T_ROUNDTRIP,
+        fx.T_STATUS,
+    ]
+    assert killed["testsCompleted"] == 5
+    assert "assert 0 == 1" in killed["statusReason"]
+    assert "assert 1 == 2" in killed["statusReason"]
+    assert killed["mutatorName"] == "arithmetic"
+    assert killed["replacement"] == "len(store)"
+    assert killed["description"] == "len(store) + 1 → len(store)"
+    assert killed["duration"] == 420
+
+    statuses = {mid: m["status"] for mid, (_, m) in mutants.items()}
+    assert statuses == {
+        fx.ID_KILLED: "Killed",
+        fx.ID_SURVIVED: "Survived",
+        fx.ID_TIMEOUT: "Timeout",
+        fx.ID_COMPILE: "CompileError",
+        fx.ID_NO_COVERAGE: "NoCoverage",
+        fx.ID_DROP_CONFTEST: "Survived",
+    }
+    assert mutants[fx.ID_NO_COVERAGE][1]["coveredBy"] == []
+    assert mutants[fx.ID_SURVIVED][1]["killedBy"] == []
+    assert "10.0s" in mutants[fx.ID_TIMEOUT][1]["statusReason"]
+    assert mutants[fx.ID_COMPILE][1]["statusReason"].startswith("SyntaxError")
+
+    # The source is the real file text, read from the project root.
+    assert report["files"]["app/todos.py"]["source"] == (project / "app/todos.py").read_text()
+    assert report["files"]["app/todos.py"]["language"] == "python"
+
+
+def test_locations_are_one_based_with_an_exclusive_end(project, matrix):
+    report = mutation_testing_report(matrix, None, project, version="0")
+    mutants = _mutants_by_id(report)
+    source_lines = fx.SOURCE.splitlines()
+    _, survived = mutants[fx.ID_SURVIVED]
+    start, end = survived["location"]["start"], survived["location"]["end"]
+    line = source_lines[start["line"] - 1]
+    # Slicing the source with the reported columns gives back exactly the replaced text.
+    assert line[start["column"] - 1 : end["column"] - 1] == "201"
+    assert start["line"] == end["line"] == 15
+
+
+def test_curated_mutants_without_location_sit_at_line_one_of_their_first_file(project, matrix):
+    report = mutation_testing_report(matrix, None, project, version="0")
+    mutants = _mutants_by_id(report)
+    path, timeout = mutants[fx.ID_TIMEOUT]
+    assert path == "app/todos.py"
+    assert timeout["mutatorName"] == "slow_create"
+    assert timeout["location"]["start"] == {"line": 1, "column": 1}
+    assert "replacement" not in timeout
+    # The conftest deletion touches only a test file: it is reported under that file.
+    path, dropped = mutants[fx.ID_DROP_CONFTEST]
+    assert path == "tests/conftest.py"
+    assert report["files"][path]["source"] == fx.CONFTEST
+    assert dropped["statusReason"] == "no test failed: 1 of the 5 tests that ran passed"
+    assert dropped["coveredBy"] == [
+        fx.T_CREATE,
+        fx.T_SECOND,
+        fx.T_TOO_LONG,
+        fx.T_ROUNDTRIP,
+        fx.T_STATUS,
+    ]
+
+
+def test_deleted_file_missing_from_root_falls_back_to_the_mutant_originals(project, matrix, schema):
+    (project / "tests/conftest.py").unlink()
+    report = mutation_testing_report(matrix, None, project, version="0")
+    assert report["files"]["tests/conftest.py"]["source"] == fx.CONFTEST
+    _validate(report, schema)
+
+
+def test_test_files_name_each_test_and_where_it_is_defined(project, matrix):
+    report = mutation_testing_report(matrix, fx.build_baseline(), project, version="0")
+    test_files = report["testFiles"]
+    assert set(test_files) == {"tests/test_todos.py", "tests/test_users.py"}
+    tests = {t["id"]: t for t in test_files["tests/test_todos.py"]["tests"]}
+    assert tests[fx.T_ROUNDTRIP]["name"] == f"test_title_roundtrip[{fx.XSS}]"
+    lines = fx.TEST_TODOS.splitlines()
+    for nodeid, needle in [
+        (fx.T_CREATE, "def test_create("),
+        (fx.T_ROUNDTRIP, "def test_title_roundtrip("),
+        (fx.T_STATUS, "    def test_created("),
+    ]:
+        start = tests[nodeid]["location"]["start"]
+        assert lines[start["line"] - 1][start["column"] - 1 :].startswith(needle.strip())
+    assert tests[fx.T_STATUS]["name"] == "TestStatus::test_created"
+    # Every id in killedBy/coveredBy is a declared test, so viewers can link them.
+    declared = {t["id"] for f in test_files.values() for t in f["tests"]}
+    for _, mutant in _mutants_by_id(report).values():
+        assert set(mutant["killedBy"]) | set(mutant["coveredBy"]) <= declared
+
+
+# --- HTML -------------------------------------------------------------------------------------
+
+
+def test_html_escapes_test_names_and_source_strings(project, matrix):
+    page = render_html(matrix, fx.build_baseline(), project)
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    # The only script element is breakit's own inline one.
+    assert page.count("<script>") == 1
+
+
+def test_html_is_self_contained(project, matrix):
+    page = render_html(matrix, None, project)
+    assert page.startswith("<!doctype html>")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+    assert "@import" not in page
+    assert "<link" not in page
+
+
+def test_html_shows_score_summary_matrix_and_why(project, matrix):
+    page = render_html(matrix, fx.build_baseline(), project)
+    score = matrix.score()
+    assert score is not None
+    assert f"{score:.1f}%" in page  # 2 detected of 5 valid: 40.0%
+    assert "40.0%" in page
+    rows = re.findall(r'<tr data-verdict="(\w+)"', page)
+    assert rows == [r.verdict.value for r in matrix.results]
+    # Each row has one cell per test, classed by outcome, in column order.
+    killed_row = re.search(r'<tr data-verdict="Killed".*?</tr>', page, re.S).group()
+    assert re.findall(r'<td class="([cemn])"', killed_row) == ["c", "c", "m", "m", "m", "n"]
+    dropped_row = page.split('<tr data-verdict="Survived"')[2].split("</tr>")[0]
+    assert re.findall(r'<td class="([cemn])"', dropped_row) == ["e", "e", "e", "e", "m", "n"]
+    # The hover text of a caught cell carries the test and its failure line.
+    assert f'title="{fx.T_CREATE}\ncaught (the test failed): assert 0 == 1"' in page
+    # Column headers are numbers with the node id in the tooltip, and a legend names them.
+    assert '<th class="t" title="tests/test_users.py::test_users_are_separate">6</th>' in page
+    assert "<li><code>tests/test_todos.py::test_second_id</code></li>" in page
+    # Why it was caught: both tests and their messages, in the mutant's section.
+    sections = page.split('<details class="mutant"')[1:]
+    assert len(sections) == len(matrix.results)
+    section = sections[0]
+    assert "Caught by 2 of the 5 tests that ran" in section
+    assert "assert 1 == 2" in section
+    assert '<span class="add">' in section and '<span class="del">' in section
+    # Errored tests are not counted as passing: the conftest deletion errored four of five.
+    dropped = sections[5]
+    assert "1 of the 5 tests that ran passed" in dropped
+    assert "Errored (could not run, not a failure)" in dropped
+    assert dropped.count("fixture &#x27;store&#x27; not found") == 4
+    assert "+    todo = {&quot;id&quot;: len(store), " in section
+
+
+def test_html_scales_to_200_mutants_by_60_tests(project):
+    base = fx.build_matrix().results[0]
+    tests = tuple(f"tests/test_big.py::test_case_{i:02d}" for i in range(60))
+    results = []
+    for n in range(220):
+        outcomes = {
+            t: Run(
+                t,
+                Outcome.CAUGHT if (n + i) % 17 == 0 else Outcome.MISSED,
+                "assert False" if (n + i) % 17 == 0 else None,
+            )
+            for i, t in enumerate(tests)
+        }
+        assert any(o.outcome is Outcome.CAUGHT for o in outcomes.values())
+        mutant = replace(base.mutant, id=f"m{n:03d}")
+        results.append(MutantResult(mutant, Verdict.KILLED, outcomes))
+    page = render_html(KillMatrix(tests=tests, results=tuple(results)), None, project)
+    assert page.count("<tr data-verdict=") == 220
+    assert page.count('<th class="t"') == 60
+    assert len(page) < 1_500_000, len(page)
+
+
+# --- JUnit XML --------------------------------------------------------------------------------
+
+
+def test_junit_one_testcase_per_mutant_with_right_counts(matrix):
+    root = ET.fromstring(render_junit(matrix))
+    suite = root.find("testsuite")
+    assert suite is not None and suite.get("name") == "breakit"
+    cases = suite.findall("testcase")
+    assert len(cases) == len(matrix.results) == int(suite.get("tests"))
+    assert suite.get("failures") == "3"  # two survivors and one NoCoverage
+    assert suite.get("errors") == "2"  # the Timeout and the CompileError
+    assert suite.get("skipped") == "0"
+    by_name = {c.get("name"): c for c in cases}
+
+    killed = by_name[f"{fx.ID_KILLED}: len(store) + 1 → len(store)"]
+    assert killed.get("classname") == "breakit.arithmetic"
+    assert killed.find("failure") is None and killed.find("error") is None
+    out = killed.find("system-out").text
+    assert fx.T_CREATE in out and "assert 1 == 2" in out
+
+    survived = by_name[f"{fx.ID_SURVIVED}: 201 → 200"]
+    failure = survived.find("failure")
+    assert failure.get("type") == "Survived"
+    assert "covered by 5 tests" in failure.get("message")
+    assert "-    return 201 if created else 200" in failure.text
+
+    nocov = next(c for c in cases if c.get("name").startswith(fx.ID_NO_COVERAGE))
+    assert nocov.find("failure").get("type") == "NoCoverage"
+    assert fx.XSS in nocov.get("name")  # escaped in the XML, back as text once parsed
+
+    timeout = next(c for c in cases if c.get("name").startswith(fx.ID_TIMEOUT))
+    assert timeout.get("classname") == "breakit.mutation"
+    assert timeout.find("error").get("type") == "Timeout"
+    assert "10.0s" in timeout.find("error").get("message")
+
+
+def test_junit_stays_valid_xml_with_control_characters_and_cdata_ends(matrix):
+    nasty = "boom \x1b[31mred\x1b[0m ]]> \x00 end <b>&amp;"
+    results = list(matrix.results)
+    timeout = next(i for i, r in enumerate(results) if r.verdict is Verdict.TIMEOUT)
+    results[timeout] = replace(results[timeout], error=nasty)
+    results[0] = replace(results[0], mutant=replace(results[0].mutant, title="a ]]> b\x07"))
+    text = render_junit(replace(matrix, results=tuple(results)))
+    root = ET.fromstring(text)  # raises on invalid XML
+    error = next(c for c in root.iter("testcase") if c.find("error") is not None).find("error")
+    assert "]]>" in error.get("message") and "<b>&amp;" in error.get("message")
+    assert "\\x1b[31mred" in error.get("message")
+    assert "\x00" not in text and "\x1b" not in text
+
+
+# --- GitHub annotations -----------------------------------------------------------------------
+
+
+def test_github_annotations_one_error_line_per_survivor(matrix):
+    lines = github_annotations(matrix)
+    assert len(lines) == len(matrix.survivors) == 2
+    assert lines[0] == (
+        "::error file=app/todos.py,line=15,endLine=15,"
+        "title=breakit status_code@app/todos.py%3A15::201 → 200 survived (covered by 5 tests)"
+    )
+    # The conftest deletion has no location: line 1 of the file it deletes.
+    assert lines[1].startswith("::error file=tests/conftest.py,line=1,endLine=1,")
+    assert lines[1].endswith(f"::conftest.py deleted {fx.XSS} survived (covered by 5 tests)")
+
+
+def test_github_escaping_follows_the_workflow_command_rules():
+    assert escape_data("100% done\r\nnext: a, b") == "100%25 done%0D%0Anext: a, b"
+    assert escape_property("a:b,c%d\ne") == "a%3Ab%2Cc%25d%0Ae"
+    matrix = fx.build_matrix()
+    survivor = matrix.survivors[0]
+    tricky = replace(survivor.mutant, title="50% of\nlines", id="x,y:z")
+    line = github_annotations(replace(matrix, results=(replace(survivor, mutant=tricky),)))[0]
+    assert line.count("\n") == 0
+    assert "title=breakit x%2Cy%3Az::" in line
+    assert line.endswith("::50%25 of%0Alines survived (covered by 5 tests)")
