@@ -19,15 +19,23 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from breakit import __version__
 from breakit.catalog import Catalog, load_catalog
-from breakit.codemod import apply_mutation
 from breakit.config import Config, load_config
 from breakit.errors import BreakitError, ExitCode
+from breakit.gate import answer_key_mismatches, exit_code, merge_in_order, split_equivalent
 from breakit.lab import Lab
-from breakit.model import KillMatrix, Mutant, MutantResult, Mutation, Verdict
+from breakit.learner import loop as learner_loop
+from breakit.model import MutantResult
 from breakit.reports import terminal
-from breakit.reports.breakit_json import list_document, matrix_document
+from breakit.reports.breakit_json import (
+    generated_list_document,
+    list_document,
+    matrix_document,
+)
 from breakit.reports.github import github_annotations
 from breakit.reports.output import ReportTargets, write_reports
+from breakit.shard import Shard
+from breakit.state import State
+from breakit.targets import Filters, Targets
 
 EXIT_CODES_HELP = "\n".join(
     f"  {code.value:<4}{code.name.lower().replace('_', ' ')}" for code in ExitCode
@@ -44,6 +52,7 @@ class Env:
     err: Console = field(init=False)
     _config: Config | None = field(default=None, init=False)
     _catalog: Catalog | None = field(default=None, init=False)
+    _targets: Targets | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.out = terminal.make_console(color=self.color)
@@ -61,8 +70,11 @@ class Env:
             self._catalog = load_catalog(self.config)
         return self._catalog
 
-    def mutant(self, mutation: Mutation) -> Mutant:
-        return apply_mutation(mutation, self.config.root)
+    @property
+    def targets(self) -> Targets:
+        if self._targets is None:
+            self._targets = Targets(self.config, self.catalog)
+        return self._targets
 
 
 pass_env = click.make_pass_decorator(Env)
@@ -89,6 +101,7 @@ class MutationId(click.ParamType):
 @click.group(
     epilog=f"\b\nExit codes:\n{EXIT_CODES_HELP}",
     context_settings={"help_option_names": ["-h", "--help"]},
+    invoke_without_command=True,
 )
 @click.option(
     "--project",
@@ -108,33 +121,85 @@ def cli(ctx: click.Context, project: Path | None, color: bool | None) -> None:
     breakit check           every breakage must be caught (the CI gate)
     """
     ctx.obj = Env(project=project, color=color)
+    if ctx.invoked_subcommand is None:
+        learner_loop.welcome(ctx.obj)
 
 
 # --- discovery: never runs tests ----------------------------------------------------------
 
 
-@cli.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (docs/json.md).")
-@pass_env
-def list_command(env: Env, as_json: bool) -> None:
-    """List every mutation with its last known result."""
-    from breakit.state import State
+def filter_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Filters on generated mutants, shared by `list` and `check`."""
+    options = [
+        click.option(
+            "--file",
+            "files",
+            multiple=True,
+            metavar="PATH",
+            help="Only mutants in this file or folder (repeatable).",
+        ),
+        click.option(
+            "--operator",
+            "operators",
+            multiple=True,
+            metavar="NAME",
+            help="Only this operator, or family: generic, web (repeatable; see docs/operators.md).",
+        ),
+        click.option(
+            "--match",
+            multiple=True,
+            metavar="PATTERN",
+            help="Only mutant ids matching this glob, e.g. 'target_app.todos:*' (repeatable).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
 
+
+@cli.command("list")
+@click.option("--generated", is_flag=True, help="List generated mutants instead (runs nothing).")
+@filter_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (docs/json.md).")
+@click.option(
+    "--reset-progress", is_flag=True, help="Forget your progress (.breakit/progress.json)."
+)
+@pass_env
+def list_command(
+    env: Env,
+    generated: bool,
+    files: tuple[str, ...],
+    operators: tuple[str, ...],
+    match: tuple[str, ...],
+    as_json: bool,
+    reset_progress: bool,
+) -> None:
+    """List every mutation with its last known result; never runs a test."""
+    if reset_progress:
+        learner_loop.reset_progress(env)
+        return
     last = State(env.config.root).last_results()
+    filters = Filters(files, operators, match)
+    if generated or filters != Filters():
+        mutants = env.targets.generated(filters)
+        if as_json:
+            click.echo(json.dumps(generated_list_document(mutants, last), indent=2))
+        else:
+            terminal.render_generated_list(env.out, mutants, last, env.config.equivalent)
+        return
     mutations = env.catalog.all()
     if as_json:
         click.echo(json.dumps(list_document(mutations, last), indent=2))
     else:
-        terminal.render_list(env.out, mutations, last)
+        learner_loop.render_list(env, mutations, last)
 
 
 @cli.command()
 @click.argument("mutation_id", type=MutationId())
 @pass_env
 def show(env: Env, mutation_id: str) -> None:
-    """Show a mutation: its question, hint, files and diff."""
-    mutation = env.catalog.get(mutation_id)
-    terminal.render_show(env.out, mutation, env.mutant(mutation))
+    """Show a mutation: its question, hint, files and diff (or a generated mutant's)."""
+    terminal.render_show(env.out, env.targets.resolve(mutation_id))
 
 
 @cli.command()
@@ -142,8 +207,7 @@ def show(env: Env, mutation_id: str) -> None:
 @pass_env
 def diff(env: Env, mutation_id: str) -> None:
     """Print a mutation's unified diff (`git apply` takes it at the project root)."""
-    mutant = env.mutant(env.catalog.get(mutation_id))
-    click.echo(mutant.diff, nl=False)
+    click.echo(env.targets.resolve(mutation_id).diff, nl=False)
 
 
 # --- running ------------------------------------------------------------------------------
@@ -154,17 +218,48 @@ def diff(env: Env, mutation_id: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (docs/json.md).")
 @click.option("--no-cache", is_flag=True, help="Run the baseline again even if it is cached.")
 @click.option("-v", "--verbose", is_flag=True, help="List every test that missed it by name.")
+@click.option(
+    "-j", "--jobs", type=click.IntRange(1), help="Parallel workers (default: one per core)."
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["fork", "subprocess"]),
+    help="fork: workers that import the packages once (default where os.fork exists); "
+    "subprocess: a fresh pytest per mutant.",
+)
+@click.option(
+    "--verify", is_flag=True, help="Check every result against a fresh pytest per mutant."
+)
+@click.option("--predict", is_flag=True, help="First say which tests will catch it; get a score.")
+@click.option("--write", is_flag=True, help="Then leave the breakage in your tree, to fix it.")
 @pass_env
-def apply(env: Env, mutation_id: str, as_json: bool, no_cache: bool, verbose: bool) -> None:
+def apply(
+    env: Env,
+    mutation_id: str,
+    as_json: bool,
+    no_cache: bool,
+    verbose: bool,
+    jobs: int | None,
+    backend: str | None,
+    verify: bool,
+    predict: bool,
+    write: bool,
+) -> None:
     """Run the suite against one mutation, in an isolated copy, and show who catches it.
 
     Exit 0 when it is caught, 1 when it survives.
     """
-    mutant = env.mutant(env.catalog.get(mutation_id))
-    lab = Lab(env.config, use_cache=not no_cache)
-    with lab.session():
+    learner_loop.before_apply(env, mutation_id, write=write)
+    mutant = env.targets.resolve(mutation_id)
+    if write:
+        learner_loop.check_writable(env, mutant)
+    lab = Lab(env.config, use_cache=not no_cache, jobs=jobs, verify=verify)
+    if backend:
+        lab.backend = backend
+    with learner_loop.tracing() as trace, lab.session():
         with status(env, "baseline: running the suite on the unmutated code"):
             baseline = lab.baseline()
+        predicted = learner_loop.ask_prediction(env, baseline) if predict else None
         with status(env, f"{mutant.id}: running the suite against the breakage"):
             matrix = lab.run([mutant], baseline)
     result = matrix.results[0]
@@ -172,6 +267,16 @@ def apply(env: Env, mutation_id: str, as_json: bool, no_cache: bool, verbose: bo
         click.echo(json.dumps(matrix_document(matrix, baseline), indent=2))
     else:
         terminal.render_apply(env.out, result, baseline, verbose=verbose)
+    learner_loop.after_apply(
+        env,
+        mutant,
+        result,
+        baseline,
+        predicted=predicted,
+        trace=trace,
+        write=write,
+        as_json=as_json,
+    )
     raise SystemExit(ExitCode.OK if result.detected else ExitCode.SURVIVED)
 
 
@@ -201,11 +306,43 @@ def report_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.argument("mutation_ids", nargs=-1, type=MutationId())
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (docs/json.md).")
 @click.option("--no-cache", is_flag=True, help="Run the baseline again even if it is cached.")
+@click.option("--generated", is_flag=True, help="Run generated mutants instead of the catalog.")
+@click.option("--all", "all_mutants", is_flag=True, help="Run the catalog and generated mutants.")
+@filter_options
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    metavar="SCORE",
+    help="Fail (exit 7) if the mutation score is under SCORE percent; survivors alone do not.",
+)
+@click.option("--shard", metavar="K/N", help="Run only the k-th of n deterministic parts.")
 @report_options
+@click.option(
+    "-j", "--jobs", type=click.IntRange(1), help="Parallel workers (default: one per core)."
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["fork", "subprocess"]),
+    help="fork: workers that import the packages once (default where os.fork exists); "
+    "subprocess: a fresh pytest per mutant.",
+)
+@click.option(
+    "--verify", is_flag=True, help="Check every result against a fresh pytest per mutant."
+)
 @pass_env
 def check(
     env: Env,
+    jobs: int | None,
+    backend: str | None,
+    verify: bool,
     mutation_ids: Sequence[str],
+    generated: bool,
+    all_mutants: bool,
+    files: tuple[str, ...],
+    operators: tuple[str, ...],
+    match: tuple[str, ...],
+    fail_under: float | None,
+    shard: str | None,
     as_json: bool,
     no_cache: bool,
     output_dir: Path | None,
@@ -214,24 +351,37 @@ def check(
     junit_path: Path | None,
     quiet: bool,
 ) -> None:
-    """Run every mutation (or the given ones): each must be caught, by the tests its key names.
+    """Run the curated mutations (or the given ids, or generated mutants): each must be caught.
 
-    Exits 1 if any survived, 5 if one no longer applies or does not import, 6 if one is
-    caught but not by the tests its answer key declares.
+    \b
+    Exit codes: 1 a mutant survived (or, with --fail-under, never: the score decides),
+    5 a curated mutation no longer applies or does not import, 6 a mutation was caught but
+    not by the tests its answer key declares, 7 the score is under --fail-under.
     """
-    catalog = env.catalog
-    mutations = [catalog.get(i) for i in mutation_ids] if mutation_ids else list(catalog.all())
-    # Every mutation is applied before anything runs: one that no longer matches fails loudly now.
-    mutants = [env.mutant(m) for m in mutations]
+    filters = Filters(files, operators, match)
+    # Every curated mutation is applied before anything runs: one that no longer matches its
+    # code fails loudly here, not halfway through the run.
+    mutants = env.targets.select(
+        mutation_ids,
+        generated=generated or all_mutants or filters != Filters(),
+        curated=all_mutants or not (generated or filters != Filters()),
+        filters=filters,
+    )
+    if shard is not None:
+        mutants = Shard.parse(shard).select(mutants)
     if not mutants:
-        env.err.print("Nothing to check: the catalog is empty ([tool.breakit] mutations).")
+        env.err.print("Nothing to check: no mutants were selected.")
         raise SystemExit(ExitCode.OK)
-    lab = Lab(env.config, use_cache=not no_cache)
+    to_run, ignored = split_equivalent(mutants, env.config.equivalent)
+    lab = Lab(env.config, use_cache=not no_cache, jobs=jobs, verify=verify)
+    if backend:
+        lab.backend = backend
     with lab.session():
         with status(env, "baseline: running the suite on the unmutated code"):
             baseline = lab.baseline()
-        with progress(env, len(mutants)) as advance:
-            matrix = lab.run(mutants, baseline, on_result=advance)
+        with progress(env, len(to_run), quiet=quiet or as_json) as advance:
+            matrix = lab.run(to_run, baseline, on_result=advance)
+    matrix = merge_in_order(mutants, matrix, ignored)
     mismatches = answer_key_mismatches(matrix)
     targets = ReportTargets(output_dir, report_json, html_path, junit_path)
     written = write_reports(targets, matrix, baseline, env.config.root)
@@ -245,36 +395,11 @@ def check(
             env.out.print(terminal.summary_line(matrix))
         else:
             terminal.render_check(env.out, matrix, mismatches)
+        if fail_under is not None:
+            env.out.print(terminal.fail_under_line(matrix, fail_under))
         for path in written:
             env.err.print(f"wrote {path}", highlight=False)
-    raise SystemExit(check_exit_code(matrix, mismatches))
-
-
-def answer_key_mismatches(matrix: KillMatrix) -> dict[str, tuple[set[str], set[str]]]:
-    """Per mutation with a declared key: (expected but did not catch, caught but not expected)."""
-    mismatches = {}
-    for result in matrix.results:
-        mutation = result.mutant.mutation
-        if mutation is None or mutation.caught_by is None or not result.detected:
-            continue
-        expected = set(mutation.caught_by)
-        actual = set(result.caught_by) | set(result.errored_in)
-        if expected != actual:
-            mismatches[result.mutant.id] = (expected - actual, actual - expected)
-    return mismatches
-
-
-def check_exit_code(
-    matrix: KillMatrix, mismatches: dict[str, tuple[set[str], set[str]]]
-) -> ExitCode:
-    verdicts = {r.verdict for r in matrix.results}
-    if verdicts & {Verdict.SURVIVED, Verdict.NO_COVERAGE}:
-        return ExitCode.SURVIVED
-    if verdicts & {Verdict.COMPILE_ERROR, Verdict.RUNTIME_ERROR}:
-        return ExitCode.MUTATION_BROKEN
-    if mismatches:
-        return ExitCode.ANSWER_KEY
-    return ExitCode.OK
+    raise SystemExit(exit_code(matrix, mismatches, fail_under))
 
 
 # --- progress -----------------------------------------------------------------------------
@@ -290,8 +415,13 @@ def status(env: Env, text: str) -> Iterator[None]:
 
 
 @contextmanager
-def progress(env: Env, total: int) -> Iterator[Callable[[MutantResult], None]]:
-    """A progress bar on a terminal; one line per mutant otherwise (CI logs)."""
+def progress(
+    env: Env, total: int, *, quiet: bool = False
+) -> Iterator[Callable[[MutantResult], None]]:
+    """A progress bar on a terminal; one line per mutant otherwise (CI logs); none if quiet."""
+    if quiet and not env.err.is_terminal:
+        yield lambda result: None
+        return
     if env.err.is_terminal:
         bar = Progress(
             TextColumn("{task.description}"),
@@ -347,3 +477,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     except SystemExit as exc:
         sys.exit(exc.code)
     sys.exit(ExitCode.OK)
+
+
+from breakit import cli_learner  # noqa: E402,F401  (registers the learner's commands)

@@ -33,6 +33,7 @@ class Verdict(StrEnum):
     NO_COVERAGE = "NoCoverage"
     COMPILE_ERROR = "CompileError"
     RUNTIME_ERROR = "RuntimeError"
+    IGNORED = "Ignored"  # declared equivalent in [tool.breakit.equivalent]: not run
 
 
 # --- curated mutations ------------------------------------------------------------------------
@@ -231,9 +232,9 @@ class KillMatrix:
     def score(self) -> float | None:
         """Stryker's mutation score: (Killed + Timeout) / valid mutants, in percent.
 
-        Valid mutants are all but CompileError and RuntimeError; None when there are none.
+        Valid mutants are all but CompileError, RuntimeError and Ignored; None when there are none.
         """
-        invalid = (Verdict.COMPILE_ERROR, Verdict.RUNTIME_ERROR)
+        invalid = (Verdict.COMPILE_ERROR, Verdict.RUNTIME_ERROR, Verdict.IGNORED)
         valid = [r for r in self.results if r.verdict not in invalid]
         if not valid:
             return None

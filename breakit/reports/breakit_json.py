@@ -70,3 +70,24 @@ def list_document(
             }
         )
     return {"version": VERSION, "baseline": None, "mutants": entries}
+
+
+def generated_list_document(
+    mutants: Sequence[Mutant], last: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    """Generated mutants without running anything, each with its diff and last known verdict."""
+    entries = []
+    for mutant in mutants:
+        known = last.get(mutant.id) or {}
+        entries.append(
+            {
+                **_mutant_fields(mutant),
+                "replacement": mutant.replacement,
+                "diff": mutant.diff,
+                "verdict": known.get("verdict"),
+                "caught_by": known.get("caught_by"),
+                "tests": {},
+                "duration_s": None,
+            }
+        )
+    return {"version": VERSION, "baseline": None, "mutants": entries}

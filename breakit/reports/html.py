@@ -43,7 +43,7 @@ code,pre,samp{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace
 color:#fff;white-space:nowrap}
 .v-Killed{background:var(--caught)}.v-Survived{background:#b3261e}
 .v-Timeout{background:#1565c0}.v-NoCoverage{background:#8e24aa}
-.v-CompileError,.v-RuntimeError{background:#546e7a}
+.v-CompileError,.v-RuntimeError{background:#546e7a}.v-Ignored{background:#9e9e9e}
 .filters{margin:6px 0}.filters button{font:inherit;font-size:12px;border:1px solid var(--line);
 background:#fff;border-radius:12px;padding:1px 10px;cursor:pointer;margin:0 4px 4px 0}
 .filters button[aria-pressed=true]{background:var(--ink);color:#fff;border-color:var(--ink)}

@@ -23,12 +23,13 @@ def render_junit(matrix: KillMatrix) -> str:
     """A `<testsuites>` holding one `<testsuite name="breakit">`, as pytest's own --junitxml."""
     failures = sum(r.verdict in _FAILURES for r in matrix.results)
     errors = sum(r.verdict in _ERRORS for r in matrix.results)
+    skipped = sum(r.verdict is Verdict.IGNORED for r in matrix.results)
     total_s = sum(r.duration_s for r in matrix.results)
     counts = {
         "tests": str(len(matrix.results)),
         "failures": str(failures),
         "errors": str(errors),
-        "skipped": "0",
+        "skipped": str(skipped),
         "time": f"{total_s:.3f}",
     }
     suites = ET.Element("testsuites", {"name": "breakit", **counts})
@@ -56,6 +57,9 @@ def _testcase(result: MutantResult) -> ET.Element:
         _child(case, "failure", message, verdict, mutant.diff)
     elif verdict is Verdict.NO_COVERAGE:
         _child(case, "failure", "no test runs the changed code", verdict, mutant.diff)
+    elif verdict is Verdict.IGNORED:
+        reason = f"equivalent: {result.error or 'declared in [tool.breakit.equivalent]'}"
+        ET.SubElement(case, "skipped", {"message": _clean(reason)})
     elif verdict in _ERRORS:
         message = result.error or verdict.value
         first = message.splitlines()[0] if message.strip() else verdict.value

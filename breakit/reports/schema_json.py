@@ -47,6 +47,8 @@ def status_reason(result: MutantResult) -> str | None:
         return f"no test failed: {passed} of the {len(ran(result))} tests that ran passed"
     if verdict is Verdict.NO_COVERAGE:
         return "no test runs the changed code"
+    if verdict is Verdict.IGNORED:
+        return f"equivalent: {result.error}" if result.error else "declared equivalent"
     return result.error or verdict.value
 
 

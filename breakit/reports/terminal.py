@@ -26,6 +26,7 @@ VERDICT_STYLE = {
     Verdict.NO_COVERAGE: "red",
     Verdict.COMPILE_ERROR: "yellow",
     Verdict.RUNTIME_ERROR: "yellow",
+    Verdict.IGNORED: "dim",
 }
 
 
@@ -78,14 +79,63 @@ def render_diff(console: Console, diff: str) -> None:
         console.out(diff, end="", highlight=False)
 
 
-def render_show(console: Console, mutation: Mutation, mutant: Mutant) -> None:
-    console.print(f"[bold cyan]{mutation.id}[/] — {escape(mutation.title)}\n")
-    console.print(f"[bold]Question[/]  {escape(mutation.question)}")
-    if mutation.hints:
-        console.print(f"[bold]Hint[/]      {escape(mutation.hints[0])}")
+def render_show(console: Console, mutant: Mutant) -> None:
+    mutation = mutant.mutation
+    console.print(f"[bold cyan]{escape(mutant.id)}[/] — {escape(mutant.title)}\n")
+    if mutation is not None:
+        console.print(f"[bold]Question[/]  {escape(mutation.question)}")
+        if mutation.hints:
+            console.print(f"[bold]Hint[/]      {escape(mutation.hints[0])}")
+    else:
+        console.print(f"[bold]Operator[/]  {escape(mutant.origin)}")
+        if mutant.location is not None:
+            console.print(f"[bold]Where[/]     {location_text(mutant)}")
     console.print(f"[bold]Files[/]     {', '.join(mutant.paths)}\n")
     render_diff(console, mutant.diff)
-    console.print(f"\nRun it: [bold]breakit apply {mutation.id}[/]")
+    console.print(f"\nRun it: [bold]breakit apply {escape(mutant.id)}[/]")
+
+
+def location_text(mutant: Mutant, *, short: bool = False) -> str:
+    """`path:line:column` of the change; `file.py:line` when short."""
+    loc = mutant.location
+    if loc is None:
+        return ", ".join(mutant.paths)
+    if short:
+        return f"{loc.path.rsplit('/', 1)[-1]}:{loc.start_line}"
+    return f"{loc.path}:{loc.start_line}:{loc.start_column}"
+
+
+def render_generated_list(
+    console: Console,
+    mutants: Sequence[Mutant],
+    last: Mapping[str, Mapping[str, Any]],
+    equivalent: Mapping[str, str],
+) -> None:
+    if not mutants:
+        console.print("No generated mutants: check [tool.breakit] source and the filters.")
+        return
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    table.add_column("id", style="cyan", overflow="fold", ratio=3)
+    table.add_column("where", no_wrap=True)
+    table.add_column("change", overflow="fold", ratio=2)
+    table.add_column("last result", no_wrap=True)
+    for mutant in mutants:
+        if mutant.id in equivalent:
+            text, style = "equivalent", "dim"
+        else:
+            text, style = last_result_text(last.get(mutant.id))
+        table.add_row(
+            escape(mutant.id),
+            escape(location_text(mutant, short=True)),
+            escape(mutant.title),
+            f"[{style}]{text}[/]",
+        )
+    console.print(table)
+    operators: dict[str, int] = {}
+    for mutant in mutants:
+        operators[mutant.origin] = operators.get(mutant.origin, 0) + 1
+    counts = ", ".join(f"{name} {n}" for name, n in sorted(operators.items()))
+    console.print(f"\n{len(mutants)} generated mutants ({counts})")
 
 
 def render_apply(
@@ -161,8 +211,28 @@ def verdict_line(result: MutantResult, total: int) -> str:
 def render_check(
     console: Console, matrix: KillMatrix, key_mismatches: Mapping[str, tuple[set[str], set[str]]]
 ) -> None:
+    if len(matrix.results) > 40:
+        render_verdict_counts(console, matrix)
+    else:
+        render_results_table(console, matrix)
+    for mutant_id, (missing, unexpected) in key_mismatches.items():
+        console.print(
+            f"\n[yellow]Answer key of {mutant_id} does not match the tests that catch it:[/]"
+        )
+        for nodeid in sorted(missing):
+            console.print(f"  [red]- expected, did not catch[/] {escape(nodeid)}")
+        for nodeid in sorted(unexpected):
+            console.print(f"  [green]+ caught, not in the key[/] {escape(nodeid)}")
+    survivors = [r for r in matrix.results if r.verdict in (Verdict.SURVIVED, Verdict.NO_COVERAGE)]
+    for result in survivors:
+        render_survivor(console, result, matrix.tests)
+    console.print()
+    console.print(summary_line(matrix))
+
+
+def render_results_table(console: Console, matrix: KillMatrix) -> None:
     table = Table(box=None, pad_edge=False, show_edge=False)
-    table.add_column("id", style="bold", no_wrap=True)
+    table.add_column("id", style="bold", overflow="fold")
     table.add_column("verdict", no_wrap=True)
     table.add_column("caught by", justify="right", no_wrap=True)
     table.add_column("time", justify="right", no_wrap=True)
@@ -176,16 +246,48 @@ def render_check(
             f"{result.duration_s:.1f} s",
         )
     console.print(table)
-    for mutant_id, (missing, unexpected) in key_mismatches.items():
+
+
+def render_verdict_counts(console: Console, matrix: KillMatrix) -> None:
+    """Per operator (or `mutation` for the catalog): how many mutants got which verdict."""
+    rows: dict[str, dict[Verdict, int]] = {}
+    for result in matrix.results:
+        counts = rows.setdefault(result.mutant.origin, {})
+        counts[result.verdict] = counts.get(result.verdict, 0) + 1
+    shown = [v for v in Verdict if any(v in counts for counts in rows.values())]
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    table.add_column("operator", style="bold")
+    for verdict in shown:
+        table.add_column(verdict.value, justify="right", style=VERDICT_STYLE[verdict])
+    for origin, counts in sorted(rows.items()):
+        table.add_row(origin, *(str(counts.get(v, "")) for v in shown))
+    console.print(table)
+
+
+def render_survivor(console: Console, result: MutantResult, tests: Sequence[str]) -> None:
+    """A survivor with its diff and the tests that ran it without noticing: where to add one."""
+    mutant = result.mutant
+    console.print(
+        f"\n[bold red]{result.verdict.value}[/] [bold]{escape(mutant.id)}[/] "
+        f"{escape(mutant.title)} ({escape(location_text(mutant))})"
+    )
+    render_diff(console, mutant.diff)
+    covered = [n for n, o in result.tests.items() if o.outcome is Outcome.MISSED]
+    if covered:
         console.print(
-            f"\n[yellow]Answer key of {mutant_id} does not match the tests that catch it:[/]"
+            f"[dim]ran it and passed ({len(covered)}): {escape(grouped_names(covered, tests))}[/]"
         )
-        for nodeid in sorted(missing):
-            console.print(f"  [red]- expected, did not catch[/] {escape(nodeid)}")
-        for nodeid in sorted(unexpected):
-            console.print(f"  [green]+ caught, not in the key[/] {escape(nodeid)}")
-    console.print()
-    console.print(summary_line(matrix))
+    else:
+        console.print("[dim]no test runs this code[/]")
+
+
+def fail_under_line(matrix: KillMatrix, fail_under: float) -> str:
+    score = matrix.score()
+    if score is None:
+        return "[yellow]no valid mutants: the score gate does not apply[/]"
+    if score < fail_under:
+        return f"[bold red]score {score:.1f}% is under --fail-under {fail_under:g}%[/]"
+    return f"[green]score {score:.1f}% meets --fail-under {fail_under:g}%[/]"
 
 
 def summary_line(matrix: KillMatrix) -> str:

@@ -1,0 +1,68 @@
+"""The CI gate of `breakit check`: from a KillMatrix to an exit code, with the reasons."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from breakit.errors import ExitCode
+from breakit.model import KillMatrix, Mutant, MutantResult, Verdict
+
+# Per mutation with a declared answer key: (expected but did not catch, caught but not expected).
+KeyMismatches = dict[str, tuple[set[str], set[str]]]
+
+
+def answer_key_mismatches(matrix: KillMatrix) -> KeyMismatches:
+    mismatches = {}
+    for result in matrix.results:
+        mutation = result.mutant.mutation
+        if mutation is None or mutation.caught_by is None or not result.detected:
+            continue
+        expected = set(mutation.caught_by)
+        actual = set(result.caught_by) | set(result.errored_in)
+        if expected != actual:
+            mismatches[result.mutant.id] = (expected - actual, actual - expected)
+    return mismatches
+
+
+def split_equivalent(
+    mutants: Sequence[Mutant], equivalent: Mapping[str, str]
+) -> tuple[list[Mutant], list[MutantResult]]:
+    """Mutants to run, and Ignored results for those declared equivalent (never run)."""
+    to_run = [m for m in mutants if m.id not in equivalent]
+    ignored = [
+        MutantResult(mutant=m, verdict=Verdict.IGNORED, tests={}, error=equivalent[m.id])
+        for m in mutants
+        if m.id in equivalent
+    ]
+    return to_run, ignored
+
+
+def merge_in_order(
+    mutants: Sequence[Mutant], matrix: KillMatrix, extra: Sequence[MutantResult]
+) -> KillMatrix:
+    """One matrix with `extra` results added, every result in the order of `mutants`."""
+    by_id = {r.mutant.id: r for r in (*matrix.results, *extra)}
+    return KillMatrix(tests=matrix.tests, results=tuple(by_id[m.id] for m in mutants))
+
+
+def exit_code(
+    matrix: KillMatrix, mismatches: KeyMismatches, fail_under: float | None = None
+) -> ExitCode:
+    """Survivors fail the gate, unless a score threshold is given: then the score decides.
+
+    A broken curated mutation (CompileError / RuntimeError) and an answer key that does not
+    match fail it too, each with its own code; the first reason in this order wins.
+    """
+    verdicts = {r.verdict for r in matrix.results}
+    if fail_under is not None:
+        score = matrix.score()
+        if score is not None and score < fail_under:
+            return ExitCode.SCORE_TOO_LOW
+    elif verdicts & {Verdict.SURVIVED, Verdict.NO_COVERAGE}:
+        return ExitCode.SURVIVED
+    broken = {Verdict.COMPILE_ERROR, Verdict.RUNTIME_ERROR}
+    if any(r.verdict in broken and r.mutant.mutation is not None for r in matrix.results):
+        return ExitCode.MUTATION_BROKEN
+    if mismatches:
+        return ExitCode.ANSWER_KEY
+    return ExitCode.OK

@@ -1,0 +1,27 @@
+"""Generated mutants: Operators find sites in the source and make one Mutant per site."""
+
+from breakit.operators.base import Change, Context, Operator
+from breakit.operators.discovery import (
+    PRAGMA,
+    Discovery,
+    discover,
+    generate_mutants,
+    mutants_for_source,
+    source_files,
+)
+from breakit.operators.registry import OPERATORS, operator_names, select_operators
+
+__all__ = [
+    "OPERATORS",
+    "PRAGMA",
+    "Change",
+    "Context",
+    "Discovery",
+    "Operator",
+    "discover",
+    "generate_mutants",
+    "mutants_for_source",
+    "operator_names",
+    "select_operators",
+    "source_files",
+]

@@ -1,0 +1,88 @@
+"""Which mutants a command is about: curated ids, generated mutants with filters, or both."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+from breakit.catalog import Catalog
+from breakit.codemod import apply_mutation
+from breakit.config import Config
+from breakit.errors import UnknownMutationError, UsageError
+from breakit.model import Mutant
+from breakit.operators import generate_mutants
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Narrow generated mutants down: by source file, by operator, by id pattern."""
+
+    files: tuple[str, ...] = ()  # files or folders, relative to the project root
+    operators: tuple[str, ...] = ()  # operator names or families ("generic", "web")
+    match: tuple[str, ...] = ()  # glob patterns on the mutant id, e.g. "target_app.todos:*"
+
+    def keep(self, mutant: Mutant) -> bool:
+        return not self.match or any(fnmatchcase(mutant.id, p) for p in self.match)
+
+
+class Targets:
+    """Resolves ids and builds mutants for one command; generated mutants are found once."""
+
+    def __init__(self, config: Config, catalog: Catalog) -> None:
+        self.config = config
+        self.catalog = catalog
+        self._generated: dict[Filters, list[Mutant]] = {}
+
+    def generated(self, filters: Filters = Filters()) -> list[Mutant]:
+        if filters not in self._generated:
+            found = generate_mutants(
+                self.config,
+                paths=filters.files or None,
+                operators=filters.operators or None,
+            )
+            self._generated[filters] = [m for m in found if filters.keep(m)]
+        return self._generated[filters]
+
+    def curated(self, ids: Sequence[str] = ()) -> list[Mutant]:
+        """Curated mutants, applied now: one that no longer matches its code fails loudly here."""
+        mutations = [self.catalog.get(i) for i in ids] if ids else list(self.catalog.all())
+        return [apply_mutation(m, self.config.root) for m in mutations]
+
+    def resolve(self, mutant_id: str) -> Mutant:
+        """A curated mutation or a generated mutant by id; did-you-mean over both otherwise."""
+        if mutant_id in self.catalog:
+            return apply_mutation(self.catalog.get(mutant_id), self.config.root)
+        if ":" in mutant_id and self.config.source:
+            for mutant in self.generated():
+                if mutant.id == mutant_id:
+                    return mutant
+        known = list(self.catalog.ids)
+        if ":" in mutant_id and self.config.source:
+            known += [m.id for m in self.generated()]
+        message = f"no mutation called {mutant_id!r}"
+        close = difflib.get_close_matches(mutant_id, known, n=3)
+        if close:
+            message += f"; did you mean {' or '.join(repr(c) for c in close)}?"
+        raise UnknownMutationError(
+            message, hint="`breakit list` shows curated ids, `breakit list --generated` the rest"
+        )
+
+    def select(
+        self, ids: Sequence[str], *, generated: bool, curated: bool, filters: Filters
+    ) -> list[Mutant]:
+        """What `check` runs: the given ids, else the curated catalog and/or generated mutants."""
+        if ids:
+            if generated or filters != Filters():
+                raise UsageError("give mutant ids, or --generated / --all with filters, not both")
+            return [self.resolve(i) for i in ids]
+        mutants = self.curated() if curated else []
+        if generated:
+            if not self.config.source:
+                raise UsageError(
+                    "--generated needs [tool.breakit] source: the code to mutate",
+                    hint='e.g. source = ["your_package"] in pyproject.toml',
+                )
+            mutants += self.generated(filters)
+        return mutants
