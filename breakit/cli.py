@@ -24,6 +24,7 @@ from breakit.errors import BreakitError, ExitCode
 from breakit.gate import answer_key_mismatches, exit_code, merge_in_order, split_equivalent
 from breakit.lab import Lab
 from breakit.learner import loop as learner_loop
+from breakit.merge import merge_documents, read_document
 from breakit.model import MutantResult
 from breakit.reports import terminal
 from breakit.reports.breakit_json import (
@@ -391,6 +392,50 @@ def check(
         if os.environ.get("GITHUB_ACTIONS") == "true":
             for line in github_annotations(matrix):
                 click.echo(line)
+        if quiet:
+            env.out.print(terminal.summary_line(matrix))
+        else:
+            terminal.render_check(env.out, matrix, mismatches)
+        if fail_under is not None:
+            env.out.print(terminal.fail_under_line(matrix, fail_under))
+        for path in written:
+            env.err.print(f"wrote {path}", highlight=False)
+    raise SystemExit(exit_code(matrix, mismatches, fail_under))
+
+
+@cli.command()
+@click.argument("documents", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    metavar="SCORE",
+    help="Fail (exit 7) if the merged mutation score is under SCORE percent.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the merged JSON document.")
+@report_options
+@pass_env
+def merge(
+    env: Env,
+    documents: Sequence[Path],
+    fail_under: float | None,
+    as_json: bool,
+    output_dir: Path | None,
+    report_json: Path | None,
+    html_path: Path | None,
+    junit_path: Path | None,
+    quiet: bool,
+) -> None:
+    """Combine shard results (breakit.json files or --output folders) and gate on the whole.
+
+    Run it in a checkout of the same commit the shards ran on: mutants are rebuilt from it.
+    """
+    matrix, baseline = merge_documents([read_document(p) for p in documents], env.targets)
+    mismatches = answer_key_mismatches(matrix)
+    targets = ReportTargets(output_dir, report_json, html_path, junit_path)
+    written = write_reports(targets, matrix, baseline, env.config.root)
+    if as_json:
+        click.echo(json.dumps(matrix_document(matrix, baseline), indent=2))
+    else:
         if quiet:
             env.out.print(terminal.summary_line(matrix))
         else:

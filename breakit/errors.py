@@ -14,6 +14,7 @@ class ExitCode(IntEnum):
     MUTATION_BROKEN = 5  # a curated mutation no longer applies to the code, or fails to load
     ANSWER_KEY = 6  # a mutation was caught, but not by the tests its answer key declares
     SCORE_TOO_LOW = 7  # the mutation score is under --fail-under
+    REFUSED = 8  # breakit would overwrite edits of yours (apply --write, reset): nothing changed
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), after cleaning up
 
 

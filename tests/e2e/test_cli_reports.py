@@ -31,7 +31,7 @@ def test_output_folder_has_every_report_with_the_survivor(small, tmp_path):
     mutants = {m["id"]: m for m in report["files"]["calc/__init__.py"]["mutants"]}
     assert mutants["minus"]["status"] == "Survived"
     assert mutants["minus"]["killedBy"] == []
-    assert len(mutants["minus"]["coveredBy"]) == 3
+    assert mutants["minus"]["coveredBy"] == ["tests/test_calc.py::test_add"]  # coverage selection
     assert mutants["boundary"]["status"] == "Killed"
     assert mutants["boundary"]["killedBy"] == ["tests/test_calc.py::test_zero_is_not_positive"]
     assert "assert not True" in mutants["boundary"]["statusReason"]
@@ -73,3 +73,34 @@ def test_single_report_options_and_github_annotations(small, tmp_path):
     assert annotations[0].startswith("::error file=calc/__init__.py,line=2")
     assert "minus" in annotations[0]
     assert "1 Survived" in env_result.stdout
+
+
+def test_merge_of_shards_equals_the_whole_and_gates_on_it(small, tmp_path):
+    make_minus_survive(small)
+    shards = []
+    for k in (1, 2):
+        out = tmp_path / f"shard{k}"
+        result = small("check", "--shard", f"{k}/2", "--output", str(out))
+        assert result.returncode in (0, 1), result.stderr
+        shards.append(out)
+    merged_dir = tmp_path / "merged"
+    merged = small(
+        "merge", str(shards[0]), str(shards[1] / "breakit.json"), "--output", str(merged_dir)
+    )
+    assert merged.returncode == 1, merged.stdout + merged.stderr  # the survivor fails the gate
+    whole = json.loads(small("check", "--json").stdout)
+    combined = json.loads((merged_dir / "breakit.json").read_text())
+    assert {m["id"]: m["verdict"] for m in combined["mutants"]} == {
+        m["id"]: m["verdict"] for m in whole["mutants"]
+    }
+    for mutant in combined["mutants"]:
+        twin = next(m for m in whole["mutants"] if m["id"] == mutant["id"])
+        assert {n: t["outcome"] for n, t in mutant["tests"].items()} == {
+            n: t["outcome"] for n, t in twin["tests"].items()
+        }
+    report = json.loads((merged_dir / "report.json").read_text())
+    statuses = sorted(m["status"] for m in report["files"]["calc/__init__.py"]["mutants"])
+    assert statuses == ["Killed", "Survived"]
+    twice = small("merge", str(shards[0]), str(shards[0]))
+    assert twice.returncode == 2
+    assert "in more than one document" in twice.stderr

@@ -1,0 +1,302 @@
+"""The learner's commands: status, verify, reset, hint, explain, catch and watch.
+
+Registered on the `cli` group when breakit.cli imports this module (at its end). Like cli.py, these
+parse options, call breakit.learner, render, and raise BreakitError for the exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+
+import click
+from rich.markup import escape
+
+from breakit.cli import Env, MutationId, cli, pass_env
+from breakit.errors import ExitCode, UsageError
+from breakit.learner import views
+from breakit.learner.explain import EXERCISE_DOC, answer_for
+from breakit.learner.loop import busy, resolve
+from breakit.learner.progress import Progress
+from breakit.learner.suite import compare, failing, run_suite
+from breakit.learner.tree import RefusedError, Tree
+from breakit.learner.watch import watch_loop
+from breakit.reports.terminal import render_diff, short_nodeid
+from breakit.state import State
+
+# --- fix it: the breakages written into the tree -----------------------------------------
+
+
+@cli.command()
+@pass_env
+def status(env: Env) -> None:
+    """Show which breakages `apply --write` left in your tree, and what became of each file."""
+    views.render_status(env.out, Tree(env.config.root).status())
+
+
+@cli.command()
+@pass_env
+def verify(env: Env) -> None:
+    """Run the suite on your tree as it is: is it fixed?
+
+    Exit 0 when every test passes and no breakage is left as written, 1 when a written breakage
+    is still there but no test fails (the suite misses it), 4 when tests fail.
+    """
+    raise SystemExit(verify_tree(env))
+
+
+def verify_tree(env: Env) -> ExitCode:
+    tree = Tree(env.config.root)
+    with busy(env, "running the suite on your tree"):
+        run = run_suite(env.config)
+    out = env.out
+    if run.error:
+        out.print(f"[red]The suite does not run on your tree:[/] {escape(run.error)}")
+        return ExitCode.BASELINE_FAILED
+    failed = failing(run)
+    total = len(run.outcomes)
+    progress = Progress(env.config.root)
+    if failed:
+        out.print(f"[red]✘ {len(failed)} of {total} tests fail on your tree: not fixed yet[/]")
+        views.render_failures(out, run, failed)
+        for written in tree.status():
+            out.print(f"[dim]Stuck on {written.id}? `breakit hint {written.id}`[/]")
+        return ExitCode.BASELINE_FAILED
+    out.print(f"[green]✔ all {total} tests pass on your tree[/]")
+    code = ExitCode.OK
+    for written in tree.status():
+        if written.untouched:
+            out.print(
+                f"[yellow]{written.id} is still in your tree as written, yet every test passes: "
+                f"no test catches it.[/] Write one: [bold]breakit catch {written.id}[/]"
+            )
+            code = ExitCode.SURVIVED
+            continue
+        progress.update(written.id, fixed=True)
+        how = "its files are back to the originals" if written.fixed else "your own fix"
+        out.print(f"[bold green]{written.id}: fixed[/] ({how}).")
+        if not written.fixed:
+            out.print(
+                f"[dim]Keep your fix, or put the originals back: breakit reset {written.id}[/]"
+            )
+    return code
+
+
+@cli.command()
+@click.argument("mutation_ids", nargs=-1, type=MutationId())
+@click.option("--all", "reset_all", is_flag=True, help="Reset every breakage in the tree.")
+@click.option("--force", is_flag=True, help="Overwrite your edits to its files without asking.")
+@pass_env
+def reset(env: Env, mutation_ids: Sequence[str], reset_all: bool, force: bool) -> None:
+    """Take breakages out of your tree: their files get back their original bytes.
+
+    Files you edited since (a partial fix) are not overwritten silently: breakit asks, or needs
+    --force (a copy of what it overwrites is kept under .breakit/backups/). Without a terminal
+    to ask in, it refuses with exit code 2.
+    """
+    tree = Tree(env.config.root)
+    ids = list(tree.ids()) if reset_all else list(dict.fromkeys(mutation_ids))
+    if not ids:
+        if reset_all or not tree.ids():
+            env.out.print("Nothing to reset: no breakage is written in your tree.")
+            return
+        raise UsageError(
+            "name the breakage to reset, or use --all",
+            hint=f"written in your tree: {', '.join(tree.ids())}",
+        )
+    # Every answer is collected before anything is written: a refusal changes nothing.
+    plan = []
+    for mutation_id in ids:
+        written = tree.written(mutation_id)
+        overwrite = force
+        if written.edited and not force:
+            names = ", ".join(f.path for f in written.edited)
+            if not (sys.stdin.isatty() and sys.stdout.isatty()):
+                raise RefusedError(
+                    f"resetting {mutation_id} would overwrite your edits to {names}; "
+                    "no terminal to ask in",
+                    hint="add --force to overwrite them (a copy is kept under "
+                    ".breakit/backups/), or undo them first (`breakit status`)",
+                )
+            env.out.print(f"You have edited {names} since {mutation_id} was written.")
+            if not click.confirm("Overwrite your edits with the originals?", default=False):
+                env.out.print(f"{mutation_id}: left as it is.")
+                continue
+            overwrite = True
+        plan.append((mutation_id, overwrite))
+    progress = Progress(env.config.root)
+    for mutation_id, overwrite in plan:
+        overwritten = tree.reset(mutation_id, overwrite_edits=overwrite)
+        progress.update(mutation_id, written=False)
+        env.out.print(f"[green]{mutation_id}: reset[/], the original files are back.")
+        if overwritten:
+            env.out.print(
+                f"  your edits to {', '.join(overwritten)} were saved under "
+                f"{tree.backups_dir().relative_to(env.config.root)}/"
+            )
+
+
+# --- hints and explanations -----------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("mutation_id", type=MutationId())
+@click.option("--all", "show_all", is_flag=True, help="Show every hint at once.")
+@pass_env
+def hint(env: Env, mutation_id: str, show_all: bool) -> None:
+    """Show the next hint for a breakage: first a nudge, then the place, then the fix."""
+    mutation = env.catalog.get(mutation_id)
+    if not mutation.hints:
+        env.out.print(f"{mutation_id} has no hints. `breakit show {mutation_id}` shows its diff.")
+        return
+    progress = Progress(env.config.root)
+    seen = int(progress.get(mutation_id).get("hints_seen", 0))
+    shown = len(mutation.hints) if show_all else min(seen + 1, len(mutation.hints))
+    progress.update(mutation_id, hints_seen=max(seen, shown))
+    views.render_hints(env.out, mutation, shown)
+
+
+@cli.command()
+@click.argument("mutation_id", type=MutationId())
+@pass_env
+def explain(env: Env, mutation_id: str) -> None:
+    """After trying a breakage: the question it demonstrates, answered (docs/exercise.md)."""
+    mutation = env.catalog.get(mutation_id)
+    tried = Progress(env.config.root).get(mutation_id).get("tried") or (
+        mutation_id in State(env.config.root).last_results()
+    )
+    if not tried:
+        raise UsageError(
+            f"try {mutation_id} first: the answer means more once you have seen what breaks",
+            hint=f"breakit apply {mutation_id} --predict",
+        )
+    section = answer_for(mutation, env.config.root)
+    if mutation.explain is None and section is None:
+        env.out.print(f"{mutation_id} does not say which question it demonstrates.")
+        return
+    if mutation.explain:
+        env.out.print(f"[bold]{escape(mutation.explain)}[/]\n")
+    if section is not None:
+        env.out.print(f"[bold cyan]{escape(section.heading)}[/]\n")
+        env.out.print(escape(section.body))
+        env.out.print(f"\n[dim]From {EXERCISE_DOC.as_posix()}, which walks the whole exercise.[/]")
+
+
+# --- reverse mode: write the test that catches it --------------------------------------------
+
+
+@cli.command()
+@click.argument("mutation_id", type=MutationId())
+@pass_env
+def catch(env: Env, mutation_id: str) -> None:
+    """Write the test that catches a breakage: breakit confirms your tests do.
+
+    Runs the suite on the clean app and on the breakage. A test counts when it fails on the
+    breakage AND passes on the clean app. Exit 0 when one does, 1 when none does yet.
+    """
+    raise SystemExit(catch_breakage(env, mutation_id))
+
+
+def catch_breakage(env: Env, mutation_id: str) -> ExitCode:
+    tree = Tree(env.config.root)
+    if tree.is_written(mutation_id):
+        mutation = env.catalog.get(mutation_id)
+        clean, broken = tree.clean_changes(mutation_id), tree.broken_changes(mutation_id)
+        diff = None
+    else:
+        mutant = resolve(env, mutation_id)
+        mutation = mutant.mutation
+        clean, broken, diff = {}, dict(mutant.changes), mutant.diff
+    with busy(env, "running the suite on the clean app, then on the breakage"):
+        comparison = compare(env.config, clean, broken)
+    out = env.out
+    tests = comparison.clean.order or comparison.broken.order
+    if comparison.clean.error:
+        out.print(
+            f"[red]The suite does not run on the clean app:[/] {escape(comparison.clean.error)}"
+        )
+        return ExitCode.BASELINE_FAILED
+    catchers = comparison.catchers
+    before = set(State(env.config.root).last_results().get(mutation_id, {}).get("caught_by", ()))
+    if catchers:
+        out.print(
+            f"[bold green]✔ {mutation_id} is caught by {len(catchers)} test"
+            f"{'s' if len(catchers) != 1 else ''}[/]: each fails on the breakage and passes on "
+            "the clean app."
+        )
+        for nodeid in catchers:
+            new = "  [bold](new)[/]" if before and nodeid not in before else ""
+            message = comparison.broken.outcomes[nodeid].message or ""
+            name = escape(short_nodeid(nodeid, tests))
+            out.print(f"  [green]✔[/] {name}{new}  [dim]{escape(message)}[/]")
+        Progress(env.config.root).update(
+            mutation_id, tried=True, verdict="Killed", caught_by_new_test=list(catchers)
+        )
+    else:
+        out.print(f"[bold red]✘ no test catches {mutation_id} yet.[/]")
+        out.print(
+            "\n[bold]Your task[/]: write a test that fails on this breakage and passes on the "
+            "clean app."
+        )
+        if mutation is not None:
+            out.print(f"[bold]Question[/]  {escape(mutation.question)}")
+        if diff:
+            out.print()
+            render_diff(out, diff)
+        Progress(env.config.root).update(mutation_id, tried=True, verdict="Survived")
+    if comparison.always_failing:
+        out.print("\n[yellow]Fail on the clean app too, so they do not count:[/]")
+        views.render_failures(out, comparison.clean, comparison.always_failing)
+    if not catchers:
+        out.print(
+            f"\n[dim]Run `breakit catch {mutation_id}` again when your test is written "
+            f"(or `breakit watch {mutation_id}` to re-run on every save).[/]"
+        )
+    return ExitCode.OK if catchers else ExitCode.SURVIVED
+
+
+# --- watch mode -----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("mutation_id", required=False, type=MutationId())
+@pass_env
+def watch(env: Env, mutation_id: str | None) -> None:
+    """Re-run on every save of the code or the tests, showing the exercise's state in place.
+
+    \b
+    breakit watch          the suite on your tree (fixing a breakage written with --write)
+    breakit watch ID       ID written in your tree: the same; else, does a test catch ID yet?
+    Ctrl-C stops it.
+    """
+    tree = Tree(env.config.root)
+    if mutation_id is not None and not tree.is_written(mutation_id):
+        resolve(env, mutation_id)  # an unknown id fails now, not on the first save
+    runs = 0
+
+    def cycle(changed: list[str]) -> None:
+        nonlocal runs
+        runs += 1
+        if env.out.is_terminal:
+            env.out.clear()
+        saved = f" · saved {', '.join(changed[:3])}" if changed else ""
+        mode = (
+            f"does a test catch {mutation_id}?"
+            if mutation_id is not None and not tree.is_written(mutation_id)
+            else "the suite on your tree"
+        )
+        env.out.print(
+            f"[bold]breakit watch[/] — {mode} — run {runs} at {time.strftime('%H:%M:%S')}{saved}\n"
+        )
+        if mode.startswith("does"):
+            catch_breakage(env, mutation_id)  # type: ignore[arg-type]
+        else:
+            verify_tree(env)
+            if tree.ids():
+                env.out.print()
+                views.render_status(env.out, tree.status())
+        env.out.print("\n[dim]Watching for changes… (Ctrl-C to stop)[/]")
+
+    watch_loop(env.config.root, cycle)
+    env.out.print("Stopped watching.")

@@ -1,0 +1,185 @@
+"""The learner's parts of `apply`, `list` and bare `breakit`: small functions the CLI calls.
+
+`apply --predict` asks before the run and scores after it; every apply shows why each test
+caught the breakage (with the HTTP request, through breakit.learner.http_trace) and records the
+learner's progress; `apply --write` leaves the breakage in the tree (breakit.learner.tree).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from breakit.codemod import apply_mutation
+from breakit.errors import BreakitError, UsageError
+from breakit.learner import views
+from breakit.learner.predict import choices, parse_answer, score
+from breakit.learner.progress import ExerciseState, Progress, exercise_state
+from breakit.learner.suite import alone, pytest_command
+from breakit.learner.tree import Tree
+from breakit.learner.why import Trace, tracing, why_caught
+from breakit.model import Baseline, Mutant, MutantResult, Mutation
+from breakit.reports.terminal import last_result_text
+
+if TYPE_CHECKING:
+    from breakit.cli import Env
+
+__all__ = ["tracing"]
+
+MAX_ALONE = 20  # "passes alone" runs one pytest per catching test: bounded
+
+
+def resolve(env: Env, mutant_id: str) -> Mutant:
+    """A curated mutation's Mutant, or a generated mutant's (when the CLI can resolve those)."""
+    if mutant_id not in env.catalog and hasattr(env, "targets"):
+        return env.targets.resolve(mutant_id)
+    return apply_mutation(env.catalog.get(mutant_id), env.config.root)
+
+
+# --- apply ----------------------------------------------------------------------------------
+
+
+def before_apply(env: Env, mutation_id: str, *, write: bool) -> None:
+    """Refuse early (before any run) what cannot work with the tree as it is."""
+    tree = Tree(env.config.root)
+    if tree.is_written(mutation_id):
+        if write:
+            tree.check_writable(mutation_id)
+        raise UsageError(
+            f"{mutation_id} is written in your tree, so the clean code it breaks is not there",
+            hint=f"`breakit verify` runs the suite on your tree; `breakit reset {mutation_id}` "
+            "takes the breakage out",
+        )
+
+
+def check_writable(env: Env, mutant: Mutant) -> None:
+    Tree(env.config.root).check_writable(mutant.id, mutant.changes)
+
+
+def ask_prediction(env: Env, baseline: Baseline) -> frozenset[str]:
+    """The test functions the learner expects to catch it; reads a line even without a TTY."""
+    options = choices(baseline.tests)
+    views.render_choices(env.err, options, baseline.tests)
+    interactive = sys.stdin.isatty()
+    while True:
+        answer = click.prompt(
+            "Your prediction (numbers or names, comma-separated; `none`)", err=True
+        )
+        try:
+            return parse_answer(answer, options)
+        except UsageError as exc:
+            if not interactive:
+                raise
+            env.err.print(f"[red]{exc.message}[/]", highlight=False)
+
+
+def touches_tests(env: Env, mutant: Mutant) -> bool:
+    """Does the breakage change the suite itself (a conftest, a test module)?"""
+    prefixes = [t.rstrip("/") for t in env.config.tests if not t.startswith("-")]
+    return any(
+        path.rpartition("/")[2] == "conftest.py"
+        or any(path == p or path.startswith(p + "/") for p in prefixes)
+        for path in mutant.changes
+    )
+
+
+def after_apply(
+    env: Env,
+    mutant: Mutant,
+    result: MutantResult,
+    baseline: Baseline,
+    *,
+    predicted: frozenset[str] | None = None,
+    trace: Trace | None = None,
+    write: bool = False,
+    as_json: bool = False,
+) -> None:
+    """Why it was caught, the prediction's score, progress; and the breakage written if asked."""
+    prediction = score(predicted, result) if predicted is not None else None
+    if mutant.mutation is not None:
+        Progress(env.config.root).record_run(
+            mutant.id, result.verdict.value, prediction.to_json() if prediction else None
+        )
+    if not as_json:
+        whys = why_caught(result, trace.requests() if trace is not None else None)
+        alone_outcomes = None
+        if whys and touches_tests(env, mutant):
+            nodeids = [w.nodeid for w in whys][:MAX_ALONE]
+            with busy(env, "running each catching test alone"):
+                alone_outcomes = alone(env.config, mutant.changes, nodeids)
+        out = env.out
+        out.print()
+        views.render_why(out, whys, baseline.tests, alone_outcomes)
+        if prediction is not None:
+            views.render_prediction(out, prediction, baseline.tests)
+        # The command is a courtesy: never fail the run for it.
+        with contextlib.suppress(Exception):
+            views.render_command(out, pytest_command(env.config))
+    if write:
+        written = Tree(env.config.root).write(mutant)
+        Progress(env.config.root).update(mutant.id, written=True, fixed=False)
+        stream = env.err if as_json else env.out
+        files = ", ".join(f.path for f in written.files)
+        stream.print(f"\n[bold]{mutant.id} is now in your tree[/] ({files}).")
+        stream.print(
+            f"Fix it, then run [bold]breakit verify[/]. Stuck? [bold]breakit hint {mutant.id}[/]. "
+            f"Undo: [bold]breakit reset {mutant.id}[/]."
+        )
+
+
+@contextlib.contextmanager
+def busy(env: Env, text: str) -> Iterator[None]:
+    """A spinner on stderr while something runs, on a terminal only."""
+    if env.err.is_terminal:
+        with env.err.status(text):
+            yield
+    else:
+        yield
+
+
+# --- list -----------------------------------------------------------------------------------
+
+
+def exercise_states(env: Env, mutations: Sequence[Mutation]) -> dict[str, ExerciseState]:
+    progress = Progress(env.config.root).all()
+    tree = Tree(env.config.root)
+    states = {}
+    for mutation in mutations:
+        written = tree.is_written(mutation.id)
+        restored = written and tree.written(mutation.id).fixed
+        states[mutation.id] = exercise_state(
+            progress.get(mutation.id), written=written, restored=restored
+        )
+    return states
+
+
+def render_list(
+    env: Env, mutations: Sequence[Mutation], last: Mapping[str, Mapping[str, Any]]
+) -> None:
+    """`breakit list`: each exercise's state, its last result, and the progress line."""
+    last_text = {m.id: last_result_text(last.get(m.id)) for m in mutations}
+    views.render_exercises(env.out, mutations, exercise_states(env, mutations), last_text)
+
+
+def reset_progress(env: Env) -> None:
+    cleared = Progress(env.config.root).clear()
+    env.err.print("Progress cleared." if cleared else "No progress to clear.")
+
+
+# --- bare `breakit` -------------------------------------------------------------------------
+
+
+def welcome(env: Env) -> None:
+    """What the exercise is and the first command to type (also outside a project)."""
+    try:
+        mutations = env.catalog.all()
+    except BreakitError:
+        views.render_welcome(env.out, None, None, env.project or "this folder")
+        return
+    states = exercise_states(env, mutations)
+    first = next((m.id for m in mutations if states[m.id] is ExerciseState.NOT_TRIED), None)
+    views.render_welcome(env.out, len(mutations), first, env.config.root)

@@ -1,0 +1,97 @@
+"""Runs of the suite the learner's commands need: on the tree as it is, with or without a breakage,
+and one test alone. Each goes through the lab's workspace and runner, never in the user's files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from breakit.config import Config
+from breakit.lab import Lab
+from breakit.learner.why import shown_command
+from breakit.model import Outcome, SuiteRun
+from breakit.runner import SubprocessRunner
+
+Changes = Mapping[str, str | None]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The suite on the clean app and on the breakage, test by test."""
+
+    clean: SuiteRun
+    broken: SuiteRun
+
+    def _failed(self, run: SuiteRun) -> set[str]:
+        bad = (Outcome.CAUGHT, Outcome.ERRORED)
+        return {n for n, o in run.outcomes.items() if o.outcome in bad}
+
+    @property
+    def catchers(self) -> tuple[str, ...]:
+        """Fail on the breakage AND pass on the clean app: the tests that really catch it."""
+        clean_passed = {n for n, o in self.clean.outcomes.items() if o.outcome is Outcome.MISSED}
+        return tuple(n for n in self.broken.order if n in self._failed(self.broken) & clean_passed)
+
+    @property
+    def always_failing(self) -> tuple[str, ...]:
+        """Fail on the clean app too: they prove nothing about the breakage."""
+        both = self._failed(self.clean) & self._failed(self.broken)
+        return tuple(n for n in self.clean.order if n in both)
+
+    @property
+    def failing_clean(self) -> tuple[str, ...]:
+        return tuple(n for n in self.clean.order if n in self._failed(self.clean))
+
+
+def failing(run: SuiteRun) -> tuple[str, ...]:
+    """The tests that failed or errored, in the order they ran."""
+    bad = (Outcome.CAUGHT, Outcome.ERRORED)
+    ran = {n: i for i, n in enumerate(run.order)}
+    found = [n for n, o in run.outcomes.items() if o.outcome in bad]
+    return tuple(sorted(found, key=lambda n: ran.get(n, len(ran))))
+
+
+def _lab(config: Config) -> Lab:
+    # A fresh `python -m pytest` per run: the learner's runs are few, and each must import the
+    # tree exactly as it is now.
+    return Lab(config, runner=SubprocessRunner(), use_cache=False)
+
+
+def run_suite(config: Config, changes: Changes | None = None) -> SuiteRun:
+    """The whole suite on the project as it is, with `changes` written into the copy."""
+    lab = _lab(config)
+    with lab.session(), lab.workspace.mutated(dict(changes or {})) as workdir:
+        return lab.runner.run(workdir, lab.spec())
+
+
+def compare(config: Config, clean: Changes, broken: Changes) -> Comparison:
+    """The suite twice in one copy: on the clean app, then on the breakage."""
+    lab = _lab(config)
+    with lab.session():
+        with lab.workspace.mutated(dict(clean)) as workdir:
+            clean_run = lab.runner.run(workdir, lab.spec())
+        with lab.workspace.mutated(dict(broken)) as workdir:
+            broken_run = lab.runner.run(workdir, lab.spec())
+    return Comparison(clean_run, broken_run)
+
+
+def alone(
+    config: Config, changes: Changes, nodeids: Sequence[str], timeout_s: float | None = None
+) -> dict[str, Outcome]:
+    """Each test run on its own (a fresh pytest) against `changes`: its outcome alone."""
+    lab = _lab(config)
+    found: dict[str, Outcome] = {}
+    with lab.session(), lab.workspace.mutated(dict(changes)) as workdir:
+        for nodeid in nodeids:
+            spec = replace(lab.spec(timeout_s), test_args=(nodeid,))
+            run = lab.runner.run(workdir, spec)
+            outcome = run.outcomes.get(nodeid)
+            found[nodeid] = outcome.outcome if outcome else Outcome.NOT_RUN
+    return found
+
+
+def pytest_command(config: Config) -> str:
+    """The pytest command the runner starts for the suite, as typed at the project root."""
+    lab = _lab(config)
+    return shown_command(lab.runner.command(config.root, lab.spec()), config.root)

@@ -1,0 +1,86 @@
+"""`breakit merge`: shard reports (breakit's own JSON) combined into one KillMatrix."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from breakit.errors import UsageError
+from breakit.model import (
+    Baseline,
+    KillMatrix,
+    MutantResult,
+    Outcome,
+    SuiteRun,
+    TestOutcome,
+    Verdict,
+)
+from breakit.reports.breakit_json import VERSION
+from breakit.targets import Targets
+
+
+def read_document(path: Path) -> dict[str, Any]:
+    """A breakit JSON document: a file, or an --output folder holding breakit.json."""
+    if path.is_dir():
+        path = path / "breakit.json"
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{path} does not exist") from None
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path} is not a breakit JSON document: {exc}") from None
+    if not isinstance(document, dict) or document.get("version") != VERSION:
+        raise UsageError(
+            f"{path} is not a breakit JSON document of version {VERSION}",
+            hint="merge reads what `check --json` prints or `check --output DIR` writes",
+        )
+    if not document.get("baseline"):
+        raise UsageError(f"{path} has no baseline: it comes from `list`, not from `check`")
+    return document
+
+
+def merge_documents(
+    documents: Sequence[dict[str, Any]], targets: Targets
+) -> tuple[KillMatrix, Baseline]:
+    """One matrix from shard documents of the same commit; mutants are rebuilt from the project
+    (same ids → same changes), so the reports can show their diffs and source."""
+    tests = documents[0]["baseline"]["tests"]
+    for document in documents[1:]:
+        if document["baseline"]["tests"] != tests:
+            raise UsageError(
+                "the documents come from different suites (their baseline tests differ)",
+                hint="merge shards of one commit, each run with the same [tool.breakit] tests",
+            )
+    results: dict[str, MutantResult] = {}
+    for document in documents:
+        for entry in document["mutants"]:
+            if entry["id"] in results:
+                raise UsageError(f"mutant {entry['id']!r} is in more than one document")
+            results[entry["id"]] = MutantResult(
+                mutant=targets.resolve(entry["id"]),
+                verdict=Verdict(entry["verdict"]),
+                tests={
+                    nodeid: TestOutcome(
+                        nodeid=nodeid,
+                        outcome=Outcome(t["outcome"]),
+                        message=t.get("message"),
+                        duration_s=t.get("duration_s") or 0.0,
+                    )
+                    for nodeid, t in entry["tests"].items()
+                },
+                order=tuple(entry.get("order", ())),
+                duration_s=entry.get("duration_s") or 0.0,
+                error=entry.get("error"),
+            )
+    duration = max(d["baseline"]["duration_s"] for d in documents)
+    run = SuiteRun(
+        outcomes={n: TestOutcome(n, Outcome.MISSED) for n in tests},
+        order=tuple(tests),
+        duration_s=duration,
+        exit_status=0,
+    )
+    baseline = Baseline(tests=tuple(tests), run=run, key="merged")
+    ordered = sorted(results.values(), key=lambda r: r.mutant.id)
+    return KillMatrix(tests=tuple(tests), results=tuple(ordered)), baseline
