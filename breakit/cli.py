@@ -521,6 +521,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(ExitCode.USAGE if exc.exit_code == 2 else exc.exit_code)
     except SystemExit as exc:
         sys.exit(exc.code)
+    except Exception as exc:
+        # A bug in breakit, not in the user's input: one line, the traceback on request.
+        if os.environ.get("BREAKIT_DEBUG"):
+            raise
+        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
+        err.print("  hint: run again with BREAKIT_DEBUG=1 for the traceback, and report it")
+        sys.exit(ExitCode.INTERNAL)
     sys.exit(ExitCode.OK)
 
 

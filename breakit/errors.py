@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     ANSWER_KEY = 6  # a mutation was caught, but not by the tests its answer key declares
     SCORE_TOO_LOW = 7  # the mutation score is under --fail-under
     REFUSED = 8  # breakit would overwrite edits of yours (apply --write, reset): nothing changed
+    INTERNAL = 70  # a bug in breakit itself (EX_SOFTWARE); BREAKIT_DEBUG=1 shows the traceback
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), after cleaning up
 
 

@@ -1,37 +1,75 @@
-"""The main loop: baseline, then each Mutant in the sandbox through the runner, into a KillMatrix.
+"""The main loop: baseline, a forced-fail sanity run, then the Mutants over workers: a KillMatrix.
 
-The lab returns values and never prints: progress goes to the `on_result` callback.
+The lab returns values and never prints: progress goes to the `on_result` callback, called in the
+calling thread as each mutant finishes; the KillMatrix keeps the mutants' input order whatever
+order they finished in. Each worker has its own Workspace (a copy of the project) and its own
+runner: a fork worker (breakit.forkserver) where `os.fork` exists, else one fresh
+`python -m pytest` per run. A mutant runs only the tests whose baseline coverage touches the
+lines it changes (breakit.selection); the others are NOT_RUN.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
+from typing import Any
+
+import libcst as cst
 
 from breakit.config import Config
-from breakit.errors import BaselineFailedError
-from breakit.model import Baseline, KillMatrix, Mutant, MutantResult
+from breakit.errors import BaselineFailedError, BreakitError, ExitCode
+from breakit.forkserver import ForkRunner
+from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Outcome, TestOutcome, Verdict
 from breakit.runner import Runner, RunSpec, SubprocessRunner
 from breakit.sandbox import Workspace
-from breakit.state import State, content_key
+from breakit.selection import ALL, in_source, select_tests
+from breakit.state import State, content_key, project_files
 from breakit.verdict import judge, outcomes_for
 
 OnResult = Callable[[MutantResult], None]
+
+BACKENDS = ("fork", "subprocess")
+FORCED_FAILURE = "breakit forced failure"
+
+
+def default_backend() -> str:
+    return "fork" if hasattr(os, "fork") else "subprocess"
+
+
+class ShadowingError(BreakitError):
+    """The forced-fail sanity run passed: the tests import another copy of the code."""
+
+    exit_code = ExitCode.CONFIG
 
 
 @dataclass
 class Lab:
     config: Config
-    runner: Runner = field(default_factory=SubprocessRunner)
+    runner: Runner | None = None  # one runner for every run, one at a time (None: `backend`)
     use_cache: bool = True
+    jobs: int | None = None  # parallel workers (None: one per core)
+    backend: str = field(default_factory=default_backend)  # "fork" or "subprocess"
+    select: bool = True  # run only the tests that cover a mutant's changed lines
+    sanity_check: bool = True  # the forced-fail run before the first mutant
+    verify: bool = False  # check every result against the oracle (fresh pytest, whole suite)
 
     def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ValueError(f"unknown backend {self.backend!r}: one of {', '.join(BACKENDS)}")
+        if self.backend == "fork" and not hasattr(os, "fork"):
+            self.backend = "subprocess"
         self.state = State(self.config.root)
         self._workspace: Workspace | None = None
+        self._engine: dict[str, Any] = {}
+        self._sane = False
 
-    @contextmanager
+    @contextlib.contextmanager
     def session(self) -> Iterator[Lab]:
         """One copy of the project for the whole session; removed on exit, also on Ctrl-C."""
         with Workspace(self.config.root) as workspace:
@@ -47,32 +85,113 @@ class Lab:
             raise RuntimeError("Lab.session() must be entered first")
         return self._workspace
 
-    def spec(self, timeout_s: float | None = None) -> RunSpec:
+    @property
+    def workers(self) -> int:
+        if self.runner is not None:
+            return 1
+        return max(1, self.jobs or os.cpu_count() or 1)
+
+    def spec(self, timeout_s: float | None = None, select: Sequence[str] | None = None) -> RunSpec:
         return RunSpec(
-            test_args=self.config.tests, timeout_s=timeout_s, extra_args=self.config.pytest_args
+            test_args=self.config.tests,
+            timeout_s=timeout_s,
+            extra_args=self.config.pytest_args,
+            select=None if select is None else tuple(select),
         )
 
+    # --- baseline -------------------------------------------------------------------------
+
     def baseline(self) -> Baseline:
-        """The suite on the unmutated code (cached while source and tests are unchanged)."""
+        """The suite on the unmutated code, with per-test coverage of the source (cached while
+        source and tests are unchanged)."""
         key = content_key(self.config.root)
         cached = self.state.load_baseline(key) if self.use_cache else None
         if cached is not None:
+            self._engine = self.state.load_engine(key)
             return cached
+        spec = self.spec()
+        if self.select and self.config.source:
+            spec = replace(spec, coverage_source=self.config.source)
+        spec = replace(spec, record_modules=True)
         with self.workspace.mutated({}) as workdir:
-            run = self.runner.run(workdir, self.spec())
+            if self.runner is None or isinstance(self.runner, SubprocessRunner):
+                run, records = (self.runner or SubprocessRunner()).run_with_records(workdir, spec)
+            else:
+                run, records = self.runner.run(workdir, spec), []
         baseline = Baseline(tests=run.order, run=run, key=key)
         if run.error or baseline.failing or not run.order:
             raise BaselineFailedError(baseline_failure(baseline))
-        self.state.save_baseline(baseline)
+        modules = next((r["names"] for r in records if r.get("event") == "modules"), [])
+        tests_s = sum(o.duration_s for o in run.outcomes.values())
+        self._engine = {
+            "modules": [m for m in modules if m.split(".")[0] not in self.project_names()],
+            "startup_s": max(0.0, run.duration_s - tests_s),
+        }
+        self.state.save_baseline(baseline, self._engine)
         return baseline
 
-    def timeout_for(self, baseline: Baseline) -> float:
-        return self.config.timeout_factor * baseline.duration_s + self.config.timeout_min_s
+    def project_names(self) -> frozenset[str]:
+        """Top-level module names of the project (at its root, in src/, and the sources'):
+        a fork worker never imports these, wherever they are installed."""
+        root = self.config.root
+        names = set()
+        for folder in (root, root / "src"):
+            if not folder.is_dir():
+                continue
+            for entry in folder.iterdir():
+                if entry.suffix == ".py":
+                    names.add(entry.stem)
+                elif entry.is_dir() and any(entry.glob("*.py")):
+                    names.add(entry.name)
+        for source in self.config.source:
+            parts = PurePosixPath(source).parts
+            if parts and parts[0] == "src" and len(parts) > 1:
+                parts = parts[1:]
+            if parts:
+                names.add(parts[0].removesuffix(".py"))
+        return frozenset(names)
+
+    def timeout_for(self, baseline: Baseline, tests: Sequence[str] | None = None) -> float:
+        """factor × (the tests' baseline time + the suite's startup time) + a constant."""
+        chosen = baseline.tests if tests is None else tests
+        outcomes = baseline.run.outcomes
+        tests_s = sum(outcomes[n].duration_s for n in chosen if n in outcomes)
+        startup = self._engine.get("startup_s")
+        if startup is None:
+            startup = max(0.0, baseline.duration_s - sum(o.duration_s for o in outcomes.values()))
+        return self.config.timeout_factor * (tests_s + startup) + self.config.timeout_min_s
+
+    # --- mutants --------------------------------------------------------------------------
+
+    def plan(self, mutant: Mutant, baseline: Baseline) -> tuple[str, ...] | None:
+        """The tests `mutant` runs: None for the whole suite, () for none (NoCoverage)."""
+        if not self.select:
+            return None
+        chosen = select_tests(mutant, baseline.run.coverage, baseline.tests, self.config.source)
+        if chosen is ALL or not isinstance(chosen, tuple):
+            return None
+        return chosen
 
     def run_mutant(self, mutant: Mutant, baseline: Baseline) -> MutantResult:
+        """One mutant in the session's workspace (no parallelism, no sanity run)."""
+        chosen = self.plan(mutant, baseline)
+        if chosen == ():
+            return no_coverage(mutant, baseline)
+        runner = self.runner or SubprocessRunner()
+        return self._execute(runner, self.workspace, mutant, baseline, chosen)
+
+    def _execute(
+        self,
+        runner: Runner,
+        workspace: Workspace,
+        mutant: Mutant,
+        baseline: Baseline,
+        chosen: tuple[str, ...] | None,
+    ) -> MutantResult:
         started = time.perf_counter()
-        with self.workspace.mutated(mutant.changes) as workdir:
-            run = self.runner.run(workdir, self.spec(self.timeout_for(baseline)))
+        spec = self.spec(self.timeout_for(baseline, chosen), chosen)
+        with workspace.mutated(mutant.changes) as workdir:
+            run = runner.run(workdir, spec)
         tests = outcomes_for(run, baseline.tests)
         verdict, error = judge(run, tests)
         return MutantResult(
@@ -87,15 +206,225 @@ class Lab:
     def run(
         self, mutants: Sequence[Mutant], baseline: Baseline, on_result: OnResult | None = None
     ) -> KillMatrix:
-        results = []
-        for mutant in mutants:
-            result = self.run_mutant(mutant, baseline)
-            results.append(result)
-            if on_result is not None:
-                on_result(result)
-        matrix = KillMatrix(tests=baseline.tests, results=tuple(results))
+        """Every mutant, over `workers` in parallel; results streamed to `on_result`."""
+        plans = [self.plan(mutant, baseline) for mutant in mutants]
+        results: list[MutantResult | None] = [None] * len(mutants)
+        todo = [index for index, chosen in enumerate(plans) if chosen != ()]
+        unrun = [index for index, chosen in enumerate(plans) if chosen == ()]
+        for index in unrun:
+            results[index] = no_coverage(mutants[index], baseline)
+
+        def hand_out_unrun() -> None:
+            # Only after the sanity run: if the tests ran another copy of the code, every
+            # mutant looks uncovered, and that must be an error, not a verdict.
+            for index in unrun:
+                if on_result is not None:
+                    on_result(results[index])  # type: ignore[arg-type]
+            unrun.clear()
+
+        if mutants and (todo or (self.sanity_check and not self._sane)):
+            for index, result in self._run_parallel(mutants, plans, todo, baseline):
+                hand_out_unrun()
+                results[index] = result
+                if on_result is not None:
+                    on_result(result)
+        hand_out_unrun()
+        matrix = KillMatrix(tests=baseline.tests, results=tuple(r for r in results if r))
+        if self.verify:
+            from breakit.oracle import check_against_oracle
+
+            check_against_oracle(self, matrix, baseline)
         self.state.record(matrix)
         return matrix
+
+    def _new_runner(self) -> Runner:
+        if self.runner is not None:
+            return self.runner
+        if self.backend == "fork":
+            modules = self._engine.get("modules", [])
+            return ForkRunner(modules, project=sorted(self.project_names()))
+        return SubprocessRunner()
+
+    def _run_parallel(
+        self,
+        mutants: Sequence[Mutant],
+        plans: Sequence[tuple[str, ...] | None],
+        todo: Sequence[int],
+        baseline: Baseline,
+    ) -> Iterator[tuple[int, MutantResult]]:
+        """(index, result) as the workers finish them; everything stopped on Ctrl-C or error.
+
+        The first worker starts with the forced-fail sanity run while the others already run
+        mutants, but no result is handed out before the sanity run has passed.
+        """
+        jobs: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for index in todo:
+            jobs.put(index)
+        done: queue.SimpleQueue[tuple[int, MutantResult | BaseException | None]] = (
+            queue.SimpleQueue()
+        )
+        stop = threading.Event()
+        sanity = self.sanity_check and not self._sane
+        count = max(1, min(self.workers, len(todo) + sanity))
+        runners = [self._new_runner() for _ in range(count)]
+
+        def work(slot: int, workspace: Workspace) -> None:
+            runner = runners[slot]
+            try:
+                if isinstance(runner, ForkRunner):
+                    runner.start()
+                if slot == 0 and sanity:
+                    self._forced_failure(runner, workspace, baseline)
+                    done.put((_SANE, None))
+                while not stop.is_set():
+                    try:
+                        index = jobs.get_nowait()
+                    except queue.Empty:
+                        return
+                    result = self._execute(
+                        runner, workspace, mutants[index], baseline, plans[index]
+                    )
+                    done.put((index, result))
+            except BaseException as exc:  # handed to the calling thread, which raises it
+                done.put((_FAILED, exc))
+
+        held: list[tuple[int, MutantResult]] = []
+        with contextlib.ExitStack() as stack:
+            workspaces = [self.workspace]
+            for _ in range(count - 1):
+                workspaces.append(stack.enter_context(Workspace(self.config.root)))
+            threads = [
+                threading.Thread(target=work, args=(slot, workspaces[slot]), daemon=True)
+                for slot in range(count)
+            ]
+            try:
+                for thread in threads:
+                    thread.start()
+                for _ in range(len(todo) + sanity):
+                    while True:
+                        try:
+                            index, item = done.get(timeout=0.2)
+                            break
+                        except queue.Empty:
+                            if not any(t.is_alive() for t in threads) and done.empty():
+                                raise RuntimeError("every worker stopped early") from None
+                    if isinstance(item, BaseException):
+                        raise item
+                    if index == _SANE:
+                        self._sane = True
+                        yield from held
+                        held.clear()
+                    elif isinstance(item, MutantResult):
+                        if self._sane or not self.sanity_check:
+                            yield index, item
+                        else:
+                            held.append((index, item))
+            finally:
+                stop.set()
+                for runner in runners:
+                    _stop_runner(runner)
+                for thread in threads:
+                    thread.join(timeout=10)
+
+    def _forced_failure(self, runner: Runner, workspace: Workspace, baseline: Baseline) -> None:
+        """Run the suite with every source module raising at import: it must fail.
+
+        If it passes, the tests import another copy of the code than the workspace's (an
+        install in site-packages, an editable install pointing at the user's tree) and every
+        verdict would be wrong: stop with a loud error instead.
+        """
+        changes = forced_failure_changes(self.config)
+        if not changes:
+            return
+        spec = self.spec(self.timeout_for(baseline))
+        with workspace.mutated(changes) as workdir:
+            run = runner.run(workdir, spec)
+        if run.timed_out:
+            raise ShadowingError("the forced-failure sanity run timed out: " + (run.error or ""))
+        failed = [
+            o for o in run.outcomes.values() if o.outcome in (Outcome.CAUGHT, Outcome.ERRORED)
+        ]
+        if failed or (run.error and FORCED_FAILURE in run.error):
+            return
+        if run.error:
+            raise ShadowingError(f"the forced-failure sanity run did not run: {run.error}")
+        names = ", ".join(sorted(self.project_names() & _source_names(self.config)))
+        raise ShadowingError(
+            f"the tests do not import the copy of the code breakit mutates: with every module of "
+            f"{', '.join(self.config.source)} raising {FORCED_FAILURE!r} at import, the suite "
+            f"still passes. They import {names or 'the project'} from somewhere else (an "
+            "install in site-packages, or an editable install pointing at your working tree)",
+            hint="make the tests import the project from its folder: set pythonpath (pytest's "
+            "[tool.pytest.ini_options] pythonpath = [...]) to the folder holding the package, "
+            "or use a src/ or flat layout; check with python -c 'import PKG; print(PKG.__file__)'",
+        )
+
+
+_SANE, _FAILED = -1, -2  # what a worker hands back besides (index, result)
+
+
+def _source_names(config: Config) -> set[str]:
+    names = set()
+    for source in config.source:
+        parts = PurePosixPath(source).parts
+        if parts and parts[0] == "src" and len(parts) > 1:
+            parts = parts[1:]
+        if parts:
+            names.add(parts[0].removesuffix(".py"))
+    return names
+
+
+def _stop_runner(runner: Runner) -> None:
+    if isinstance(runner, ForkRunner):
+        runner.close()
+    elif isinstance(runner, SubprocessRunner):
+        runner.cancel()
+
+
+def forced_failure_changes(config: Config) -> dict[str, str]:
+    """Every Python file of `config.source` with `raise RuntimeError(...)` as its first statement
+    (after the docstring and `from __future__` imports, which must stay first)."""
+    changes = {}
+    root = config.root
+    for path in project_files(root):
+        rel = path.relative_to(root).as_posix()
+        if not rel.endswith(".py") or not in_source(rel, config.source):
+            continue
+        try:
+            module = cst.parse_module(path.read_text(encoding="utf-8"))
+        except (cst.ParserSyntaxError, UnicodeDecodeError):
+            continue
+        body = list(module.body)
+        at = 0
+        while at < len(body) and _stays_first(body[at], at):
+            at += 1
+        raise_line = cst.parse_statement(f"raise RuntimeError({FORCED_FAILURE!r})\n")
+        changes[rel] = module.with_changes(body=[*body[:at], raise_line, *body[at:]]).code
+    return changes
+
+
+def _stays_first(statement: cst.CSTNode, position: int) -> bool:
+    if not isinstance(statement, cst.SimpleStatementLine) or not statement.body:
+        return False
+    first = statement.body[0]
+    if position == 0 and isinstance(first, cst.Expr) and isinstance(first.value, cst.SimpleString):
+        return True
+    return (
+        isinstance(first, cst.ImportFrom)
+        and isinstance(first.module, cst.Name)
+        and first.module.value == "__future__"
+    )
+
+
+def no_coverage(mutant: Mutant, baseline: Baseline) -> MutantResult:
+    """No test and no import executes the mutant's lines: NoCoverage, without running."""
+    tests = {nodeid: TestOutcome(nodeid, Outcome.NOT_RUN) for nodeid in baseline.tests}
+    return MutantResult(
+        mutant=mutant,
+        verdict=Verdict.NO_COVERAGE,
+        tests=tests,
+        error="no test executes the changed lines",
+    )
 
 
 def baseline_failure(baseline: Baseline) -> str:

@@ -13,6 +13,12 @@ Records, by their "event" key:
 - ``collect_error``: {nodeid, message, longrepr} — a module that could not be collected
 - ``collected``: {nodeids} — every test collected, in run order
 - ``finish``: {exitstatus} — pytest's exit status
+- ``modules``: {names} — (only when asked) the modules imported by the end of the run, in import
+  order, minus the project's own (under the rootdir) and breakit's: what a fork worker preloads
+
+`select` (or the file of node ids named by BREAKIT_SELECT) deselects every other test, as
+`--deselect` would: they are reported neither as run nor as collected. BREAKIT_COVERAGE turns on
+per-test coverage (breakit.coverage_map) before the project's conftest files are imported.
 """
 
 from __future__ import annotations
@@ -20,13 +26,17 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import IO, Any
 
 import pytest
 
 RESULTS_ENV = "BREAKIT_RESULTS"
+SELECT_ENV = "BREAKIT_SELECT"  # a file of node ids, one a line: run only these
+MODULES_ENV = "BREAKIT_MODULES"  # "1": record the imported modules at the end of the run
+COVERAGE_ENV = "BREAKIT_COVERAGE"  # JSON {out, root, source}: record per-test coverage
 
 Record = dict[str, Any]
 Sink = Callable[[Record], None]
@@ -42,8 +52,12 @@ _FILE_LINE = re.compile(r'^File "(?P<path>[^"]+)", line (?P<line>\d+)')
 class RecorderPlugin:
     """Records every test of one pytest session and hands the records to `sink`."""
 
-    def __init__(self, sink: Sink) -> None:
+    def __init__(
+        self, sink: Sink, *, select: Collection[str] | None = None, record_modules: bool = False
+    ) -> None:
         self.sink = sink
+        self.select = None if select is None else frozenset(select)
+        self.record_modules = record_modules
         self.rootpath: Path | None = None
         self._phases: dict[str, list[pytest.TestReport]] = {}
 
@@ -64,6 +78,18 @@ class RecorderPlugin:
             }
         )
 
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        if self.select is None:
+            return
+        kept = [item for item in items if item.nodeid in self.select]
+        dropped = [item for item in items if item.nodeid not in self.select]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.sink({"event": "collected", "nodeids": [item.nodeid for item in session.items]})
 
@@ -78,7 +104,27 @@ class RecorderPlugin:
             self.sink({"event": "test", **judge_phases(phases)})
 
     def pytest_sessionfinish(self, exitstatus: int) -> None:
+        if self.record_modules:
+            self.sink({"event": "modules", "names": imported_modules(self.rootpath)})
         self.sink({"event": "finish", "exitstatus": int(exitstatus)})
+
+
+def imported_modules(rootpath: Path | None) -> list[str]:
+    """Modules imported so far, in import order, minus the project's (under `rootpath`), ours
+    and dunder names: the third-party packages a fork worker can import once for all mutants."""
+    root = None if rootpath is None else str(rootpath.resolve())
+    names = []
+    for name, module in list(sys.modules.items()):
+        if name.startswith("__") or name == "breakit" or name.startswith("breakit."):
+            continue
+        places = [getattr(module, "__file__", None) or ""]
+        places.extend(str(p) for p in (getattr(module, "__path__", None) or ()))
+        if root is not None and any(
+            place == root or place.startswith(root + os.sep) for place in places
+        ):
+            continue
+        names.append(name)
+    return names
 
 
 def judge_phases(phases: list[pytest.TestReport]) -> Record:
@@ -137,13 +183,14 @@ def failure_message(report: pytest.TestReport) -> str | None:
 def collect_error_message(text: str, rootpath: Path | None = None) -> str:
     """The first useful line of a collection error: `SyntaxError: invalid syntax (a.py, line 3)`.
 
-    pytest's text for an import failure ends with the exception in `E   ` lines; a SyntaxError
-    also carries its `File "…", line N` there, which is added so the line points at the code.
+    pytest's text for an import failure ends with the exception in `E   ` lines (or, with
+    `--tb=native`, is Python's own traceback); a SyntaxError also carries its `File "…", line N`,
+    which is added so the line points at the code.
     """
-    error_lines = [line[1:].strip() for line in text.splitlines() if line.startswith("E ")]
+    error_lines = _error_lines(text)
     message = _last_error_line(text) or _first_line(text)
     if message.startswith(("SyntaxError", "IndentationError", "TabError")):
-        for line in error_lines:
+        for line in reversed(error_lines):
             found = _FILE_LINE.match(line)
             if found:
                 path = _relative(found["path"], rootpath)
@@ -152,11 +199,20 @@ def collect_error_message(text: str, rootpath: Path | None = None) -> str:
     return message
 
 
+def _error_lines(text: str) -> list[str]:
+    """pytest's `E   ` lines; for a native traceback (no such lines), every line."""
+    lines = text.splitlines()
+    marked = [line[1:].strip() for line in lines if line.startswith("E ")]
+    return marked or [line.strip() for line in lines if line.strip()]
+
+
 def _last_error_line(text: str) -> str | None:
-    error_lines = [line[1:].strip() for line in text.splitlines() if line.startswith("E ")]
+    error_lines = _error_lines(text)
     for line in reversed(error_lines):
         if _EXCEPTION_LINE.match(line):
             return line
+    if not any(line.startswith("E ") for line in text.splitlines()):
+        return None
     return error_lines[-1] if error_lines else None
 
 
@@ -208,16 +264,35 @@ def read_records(path: Path) -> list[Record]:
 # --- the `-p breakit.pytest_plugin` entry point -----------------------------------------------
 
 _PLUGIN_NAME = "breakit-recorder"
+_COVERAGE_NAME = "breakit-coverage"
 _sink_key = pytest.StashKey[JsonLinesSink]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    # Coverage starts here, before conftest.py files import the project: lines run at import
+    # time must be seen (as "import-time") too.
+    settings = os.environ.get(COVERAGE_ENV)
+    if not settings or early_config.pluginmanager.has_plugin(_COVERAGE_NAME):
+        return
+    from breakit.coverage_map import CoverageRecorder
+
+    recorder = CoverageRecorder.from_json(settings)
+    recorder.start()
+    early_config.pluginmanager.register(recorder, _COVERAGE_NAME)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     path = os.environ.get(RESULTS_ENV)
     if not path or config.pluginmanager.has_plugin(_PLUGIN_NAME):
         return
+    select = None
+    if os.environ.get(SELECT_ENV):
+        select = Path(os.environ[SELECT_ENV]).read_text(encoding="utf-8").splitlines()
     sink = JsonLinesSink(path)
     config.stash[_sink_key] = sink
-    config.pluginmanager.register(RecorderPlugin(sink), _PLUGIN_NAME)
+    plugin = RecorderPlugin(sink, select=select, record_modules=os.environ.get(MODULES_ENV) == "1")
+    config.pluginmanager.register(plugin, _PLUGIN_NAME)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -17,13 +17,22 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
 import breakit
+from breakit.coverage_map import CoverageRecorder, read_map
 from breakit.model import Outcome, SuiteRun, TestOutcome
-from breakit.pytest_plugin import RESULTS_ENV, Record, collect_error_message, read_records
+from breakit.pytest_plugin import (
+    COVERAGE_ENV,
+    MODULES_ENV,
+    RESULTS_ENV,
+    SELECT_ENV,
+    Record,
+    collect_error_message,
+    read_records,
+)
 from breakit.sandbox import remove_tree
 
 PLUGIN = "breakit.pytest_plugin"
@@ -39,12 +48,48 @@ class RunSpec:
     test_args: tuple[str, ...]  # pytest args / paths / node ids, relative to the project root
     timeout_s: float | None = None  # kill the run (and its whole process group) after this long
     extra_args: tuple[str, ...] = ()  # from config.pytest_args
+    select: tuple[str, ...] | None = None  # run only these node ids (None: every test)
+    # Baseline only: per-test coverage of these project-relative source paths
+    # (SuiteRun.coverage), and the imported modules (the "modules" record).
+    coverage_source: tuple[str, ...] | None = None
+    record_modules: bool = False
 
 
 class Runner(Protocol):
     def run(self, workdir: Path, spec: RunSpec) -> SuiteRun: ...
 
     def command(self, workdir: Path, spec: RunSpec) -> list[str]: ...
+
+
+# Preloaded by a fork worker, a pytest plugin's package (anyio's, say) is already imported when
+# pytest marks it for assertion rewriting; only that one warning is silenced, only in-process.
+_PRELOADED_WARNING = (
+    "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning"
+)
+
+
+def pytest_args(workdir: Path, spec: RunSpec, *, in_process: bool = False) -> list[str]:
+    """pytest's arguments for a run in `workdir`, the same for every backend.
+
+    `-p no:randomly`: tests run in file order so verdicts are deterministic; the order is
+    recorded anyway. `-p no:cacheprovider`: no .pytest_cache written into the workspace.
+    `--rootdir` is pinned so node ids never depend on where the workspace is. `--tb=native`:
+    pytest's long tracebacks re-read and re-parse the source of every frame (deep in FastAPI
+    and SQLAlchemy), several seconds per failing mutant; Python's own traceback says the same
+    (the config's pytest_args come after, and may choose another style).
+    """
+    return [
+        *(["-W", _PRELOADED_WARNING] if in_process else ["-p", PLUGIN]),
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+        f"--rootdir={workdir}",
+        "-q",
+        "--tb=native",
+        *spec.extra_args,
+        *spec.test_args,
+    ]
 
 
 class SubprocessRunner:
@@ -60,25 +105,11 @@ class SubprocessRunner:
         self.python = python or sys.executable
         self.grace_s = grace_s  # between SIGTERM and SIGKILL when a run is stopped
         self.env = env  # the base environment (default: this process's)
+        self._current: subprocess.Popen[bytes] | None = None
+        self._cancelled = False
 
     def command(self, workdir: Path, spec: RunSpec) -> list[str]:
-        # `-p no:randomly`: tests run in file order so verdicts are deterministic; the order is
-        # recorded anyway. `-p no:cacheprovider`: no .pytest_cache written into the workspace.
-        return [
-            self.python,
-            "-m",
-            "pytest",
-            "-p",
-            PLUGIN,
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:randomly",
-            f"--rootdir={workdir}",
-            "-q",
-            *spec.extra_args,
-            *spec.test_args,
-        ]
+        return [self.python, "-m", "pytest", *pytest_args(workdir, spec)]
 
     def environment(self, workdir: Path, results: Path, shim: Path | None = None) -> dict[str, str]:
         """The run's environment: no bytecode, the results file, the workspace first on the path.
@@ -88,6 +119,8 @@ class SubprocessRunner:
         check catches any shadowing this misses.
         """
         env = dict(os.environ if self.env is None else self.env)
+        for name in (SELECT_ENV, MODULES_ENV, COVERAGE_ENV):
+            env.pop(name, None)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         env[RESULTS_ENV] = str(results)
         paths = [str(workdir)]
@@ -101,12 +134,35 @@ class SubprocessRunner:
         return env
 
     def run(self, workdir: Path, spec: RunSpec) -> SuiteRun:
+        return self.run_with_records(workdir, spec)[0]
+
+    def cancel(self) -> None:
+        """Stop the run in progress, from another thread (Ctrl-C in a parallel run)."""
+        self._cancelled = True
+        proc = self._current
+        if proc is not None:
+            _signal_group(proc, signal.SIGKILL)
+
+    def run_with_records(self, workdir: Path, spec: RunSpec) -> tuple[SuiteRun, list[Record]]:
+        """The SuiteRun, and the plugin's records it was made from (the "modules" one, say)."""
         workdir = Path(workdir).resolve()
         scratch = Path(tempfile.mkdtemp(prefix="breakit-run-"))
         try:
             results = scratch / "results.jsonl"
             output = scratch / "output.txt"
             env = self.environment(workdir, results, _plugin_shim(scratch))
+            coverage_out = scratch / "coverage.json"
+            # The tests' temporary files (pytest's tmp_path too) go with the run's scratch folder.
+            (scratch / "tmp").mkdir()
+            env["TMPDIR"] = str(scratch / "tmp")
+            if spec.select is not None:
+                (scratch / "select.txt").write_text("\n".join(spec.select), encoding="utf-8")
+                env[SELECT_ENV] = str(scratch / "select.txt")
+            if spec.record_modules:
+                env[MODULES_ENV] = "1"
+            if spec.coverage_source is not None:
+                sources = [workdir / s for s in spec.coverage_source]
+                env[COVERAGE_ENV] = CoverageRecorder.settings(coverage_out, workdir, sources)
             timed_out = False
             started = time.monotonic()
             with output.open("wb") as out:
@@ -119,6 +175,9 @@ class SubprocessRunner:
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
                 )
+                self._current = proc
+                if self._cancelled:  # cancelled while it was starting: it must not run on
+                    _signal_group(proc, signal.SIGKILL)
                 try:
                     deadline = None if spec.timeout_s is None else started + spec.timeout_s
                     if _wait_exited(proc, deadline):
@@ -132,9 +191,12 @@ class SubprocessRunner:
                     _stop_group(proc, self.grace_s)
                     proc.wait()
                     raise
+                finally:
+                    self._current = None
             duration = time.monotonic() - started
-            return suite_run_from_records(
-                read_records(results),
+            records = read_records(results)
+            run = suite_run_from_records(
+                records,
                 duration_s=duration,
                 exit_status=None if timed_out else proc.returncode,
                 timed_out=timed_out,
@@ -142,6 +204,9 @@ class SubprocessRunner:
                 # Paths in pytest's own messages are shown relative to the project.
                 output=_tail(output).replace(f"{workdir}{os.sep}", ""),
             )
+            if spec.coverage_source is not None:
+                run = replace(run, coverage=read_map(coverage_out))
+            return run, records
         finally:
             remove_tree(scratch)
 

@@ -80,11 +80,25 @@ class State:
         except (KeyError, TypeError, ValueError):
             return None
 
-    def save_baseline(self, baseline: Baseline) -> None:
+    def save_baseline(self, baseline: Baseline, engine: dict[str, Any] | None = None) -> None:
+        """Cache `baseline`, with what the engine learnt from it (`engine`: the modules a fork
+        worker preloads, the suite's startup time)."""
         self._write(
             "baseline.json",
-            {"key": baseline.key, "tests": list(baseline.tests), "run": run_to_json(baseline.run)},
+            {
+                "key": baseline.key,
+                "tests": list(baseline.tests),
+                "run": run_to_json(baseline.run),
+                "engine": engine or {},
+            },
         )
+
+    def load_engine(self, key: str) -> dict[str, Any]:
+        """The engine's notes saved with the baseline of `key` ({} if there are none)."""
+        data = self._read("baseline.json")
+        if not data or data.get("key") != key or not isinstance(data.get("engine"), dict):
+            return {}
+        return data["engine"]
 
     # --- last known results -----------------------------------------------------------------
 

@@ -39,6 +39,8 @@ MUTATION = Mutation(
         "tests/integration/test_todos.py::test_filter_done_true",
         "tests/integration/test_todos.py::test_filter_done_false",
         "tests/integration/test_todos.py::test_ids_are_not_reused_after_delete",
+        "tests/integration/test_app.py::test_file_database_outlives_the_app",
+        "tests/integration/test_app.py::test_id_counter_is_stored_in_the_database",
     ),
     explain="Why do we test error cases and not just the happy path? A second todo with the same "
     "id is a database error, and only tests that create two todos meet it.",

@@ -37,6 +37,7 @@ MUTATION = Mutation(
     caught_by=(
         "tests/integration/test_todos.py::test_delete_todo",
         "tests/integration/test_todos.py::test_full_crud_flow",
+        "tests/integration/test_app.py::test_file_database_outlives_the_app",
     ),
     explain="Why verify side effects where they land (lesson 2)? The status code says "
     "'deleted'; only a GET afterwards, or the database, says otherwise.",

@@ -41,7 +41,11 @@ MUTATION = Mutation(
             looks_for="`try: ... except IntegrityError` in create_user",
         ),
     ),
-    caught_by=("tests/integration/test_users.py::test_duplicate_email_rejected_with_409",),
+    caught_by=(
+        "tests/integration/test_users.py::test_duplicate_email_rejected_with_409",
+        "tests/integration/test_app.py::test_file_database_outlives_the_app",
+        "tests/integration/test_users.py::test_api_keeps_working_after_a_duplicate_email",
+    ),
     explain="Why test against a real database rather than a mock (lesson 2)? Only a real "
     "database enforces the unique constraint this handler relies on.",
 )

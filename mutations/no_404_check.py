@@ -37,6 +37,9 @@ MUTATION = Mutation(
         "tests/integration/test_todos.py::test_delete_todo",
         "tests/integration/test_todos.py::test_delete_nonexistent_todo",
         "tests/integration/test_todos.py::test_update_missing_todo_is_404",
+        "tests/integration/test_limits.py::test_largest_todo_id_is_a_valid_id[get]",
+        "tests/integration/test_limits.py::test_largest_todo_id_is_a_valid_id[put]",
+        "tests/integration/test_limits.py::test_largest_todo_id_is_a_valid_id[delete]",
     ),
     explain="Why do we test error cases (404, invalid input) and not just the happy path? Only "
     "the not-found tests catch this one.",

@@ -36,6 +36,9 @@ MUTATION = Mutation(
     caught_by=(
         "tests/integration/test_errors.py::test_bad_requests_get_a_4xx_with_detail[todo-id-zero]",
         "tests/integration/test_errors.py::test_bad_requests_get_a_4xx_with_detail[todo-id-too-large]",
+        "tests/integration/test_limits.py::test_todo_id_past_the_largest_is_refused[get]",
+        "tests/integration/test_limits.py::test_todo_id_past_the_largest_is_refused[put]",
+        "tests/integration/test_limits.py::test_todo_id_past_the_largest_is_refused[delete]",
     ),
     explain="Why do we test error cases (404, invalid input) and not just the happy path? No "
     "input may make the API answer 500.",

@@ -41,5 +41,13 @@ MUTATION = Mutation(
         "tests/integration/test_todos.py::test_full_crud_flow",
         "tests/integration/test_todos.py::test_title_is_trimmed",
         "tests/integration/test_todos.py::test_title_of_200_characters_is_accepted",
+        "tests/integration/test_app.py::test_in_memory_url_keeps_one_database_across_requests[sqlite://]",
+        "tests/integration/test_app.py::test_in_memory_url_keeps_one_database_across_requests[sqlite:///:memory:]",
+        "tests/integration/test_app.py::test_file_database_outlives_the_app",
+        "tests/integration/test_app.py::test_shutdown_releases_a_database_the_app_opened",
+        "tests/integration/test_app.py::test_shutdown_leaves_a_database_it_was_given_open",
+        "tests/integration/test_limits.py::test_body_of_exactly_64_kib_is_accepted[declared]",
+        "tests/integration/test_limits.py::test_body_of_exactly_64_kib_is_accepted[streamed]",
+        "tests/integration/test_limits.py::test_title_of_one_character_is_accepted",
     ),
 )

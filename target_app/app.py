@@ -33,7 +33,7 @@ def create_app(database: str | Engine) -> FastAPI:
 
     app = FastAPI(title="Todo API", lifespan=lifespan)
     app.state.engine = engine
-    app.state.sessions = sessionmaker(engine, expire_on_commit=False)
+    app.state.sessions = sessionmaker(engine)
     app.add_middleware(DeclaredBodyLimit, max_bytes=MAX_BODY_BYTES)
     app.include_router(todos.router, max_body_size=MAX_BODY_BYTES)
     app.include_router(users.router, max_body_size=MAX_BODY_BYTES)

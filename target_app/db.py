@@ -16,12 +16,11 @@ def make_engine(url: str) -> Engine:
     """An engine for `url`; an in-memory SQLite database is kept on one shared connection.
 
     TestClient runs plain `def` handlers in a thread pool, and every new connection to
-    `sqlite://` would otherwise open a new, empty database.
+    `sqlite://` would otherwise open a new, empty database. A file database needs nothing
+    special: SQLAlchemy pools its connections and lets them move between threads.
     """
     if url in ("sqlite://", "sqlite:///:memory:"):
         return create_engine(url, connect_args={"check_same_thread": False}, poolclass=StaticPool)
-    if url.startswith("sqlite"):
-        return create_engine(url, connect_args={"check_same_thread": False})
     return create_engine(url)
 
 

@@ -22,9 +22,8 @@ class TodoUpdate(BaseModel):
     done: bool
 
 
+# The response models need no from_attributes: FastAPI reads a returned row's attributes itself.
 class Todo(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: int
     title: str
     done: bool
@@ -38,8 +37,6 @@ class UserCreate(BaseModel):
 
 
 class User(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: int
     name: str
     email: str

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.syntax import Syntax
 from rich.table import Table
 
-from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Mutation, Outcome, Verdict
+from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Outcome, Verdict
 
 OUTCOME_STYLE = {
     Outcome.CAUGHT: ("caught", "green"),
@@ -52,24 +52,6 @@ def last_result_text(known: Mapping[str, Any] | None) -> tuple[str, str]:
     return verdict.value.lower() if verdict is Verdict.SURVIVED else verdict.value, VERDICT_STYLE[
         verdict
     ]
-
-
-def render_list(
-    console: Console, mutations: Sequence[Mutation], last: Mapping[str, Mapping[str, Any]]
-) -> None:
-    if not mutations:
-        console.print("No curated mutations: [tool.breakit] mutations names no folder with any.")
-        return
-    table = Table(box=None, pad_edge=False, show_edge=False)
-    table.add_column("id", style="bold cyan", no_wrap=True)
-    table.add_column("title")
-    table.add_column("last result", no_wrap=True)
-    for mutation in mutations:
-        text, style = last_result_text(last.get(mutation.id))
-        table.add_row(mutation.id, escape(mutation.title), f"[{style}]{text}[/]")
-    console.print(table)
-    tried = sum(1 for m in mutations if m.id in last)
-    console.print(f"\n{tried} of {len(mutations)} tried. Next: [bold]breakit show <id>[/]")
 
 
 def render_diff(console: Console, diff: str) -> None:
@@ -220,9 +202,9 @@ def render_check(
             f"\n[yellow]Answer key of {mutant_id} does not match the tests that catch it:[/]"
         )
         for nodeid in sorted(missing):
-            console.print(f"  [red]- expected, did not catch[/] {escape(nodeid)}")
+            console.print(f"  [red]- expected, did not catch[/] {escape(nodeid)}", soft_wrap=True)
         for nodeid in sorted(unexpected):
-            console.print(f"  [green]+ caught, not in the key[/] {escape(nodeid)}")
+            console.print(f"  [green]+ caught, not in the key[/] {escape(nodeid)}", soft_wrap=True)
     survivors = [r for r in matrix.results if r.verdict in (Verdict.SURVIVED, Verdict.NO_COVERAGE)]
     for result in survivors:
         render_survivor(console, result, matrix.tests)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 
@@ -79,18 +80,14 @@ def test_surviving_mutation_when_its_catching_tests_are_removed(bundled):
         by_file.setdefault(path, []).append(name.split("[")[0])
     for path, names in by_file.items():
         module = bundled.root / path
-        lines = module.read_text().splitlines(keepends=True)
-        kept, skipping = [], False
-        for line in lines:
-            if line.startswith("def "):
-                skipping = line[4:].split("(")[0] in names
-            elif line.startswith(("@", "class ")) or (
-                line.strip() and not line.startswith((" ", "\t", ")"))
-            ):
-                skipping = False if not line.startswith(" ") else skipping
-            if not skipping:
-                kept.append(line)
-        module.write_text("".join(kept))
+        source = module.read_text()
+        lines = source.splitlines(keepends=True)
+        doomed = set()
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.FunctionDef) and node.name in names:
+                first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                doomed.update(range(first - 1, node.end_lineno))
+        module.write_text("".join(line for i, line in enumerate(lines) if i not in doomed))
     result = bundled("apply", "no-post-body")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "survived" in result.stdout

@@ -24,7 +24,8 @@ def test_check_catches_both_breakages_with_the_declared_tests(small):
     assert by_id["minus"]["verdict"] == "Killed"
     assert by_id["minus"]["tests"]["tests/test_calc.py::test_add"]["outcome"] == "caught"
     assert by_id["minus"]["tests"]["tests/test_calc.py::test_add"]["message"] == "assert -1 == 5"
-    assert by_id["minus"]["tests"]["tests/test_calc.py::test_positive"]["outcome"] == "missed"
+    # test_positive never executes add(): coverage selection does not run it (NotRun, not missed).
+    assert by_id["minus"]["tests"]["tests/test_calc.py::test_positive"]["outcome"] == "not_run"
     assert by_id["boundary"]["verdict"] == "Killed"
     caught = [n for n, t in by_id["boundary"]["tests"].items() if t["outcome"] == "caught"]
     assert caught == ["tests/test_calc.py::test_zero_is_not_positive"]

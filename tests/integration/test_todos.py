@@ -149,3 +149,11 @@ def test_ids_are_not_reused_after_delete(client):
     client.delete(f"/todos/{first}")
     second = client.post("/todos", json={"title": "Two"}).json()["id"]
     assert second != first
+
+
+def test_update_with_unknown_field_is_rejected(client, db):
+    todo_id = client.post("/todos", json={"title": "Mine"}).json()["id"]
+    response = client.put(f"/todos/{todo_id}", json={"title": "Ours", "done": True, "owner": "eve"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "owner"]
+    assert db.rows("todos", "title", "done") == [("Mine", False)]

@@ -63,3 +63,22 @@ def test_list_users_empty(client):
     response = client.get("/users")
     assert response.status_code == 200
     assert response.json() == []
+
+
+def test_api_keeps_working_after_a_duplicate_email(client, db):
+    client.post("/users", json={"name": "User1", "email": "dup@test.com"})
+    assert client.post("/users", json={"name": "User2", "email": "dup@test.com"}).status_code == 409
+    response = client.post("/users", json={"name": "User3", "email": "other@test.com"})
+    assert response.status_code == 201
+    assert response.json()["name"] == "User3"
+    assert [user["name"] for user in client.get("/users").json()] == ["User1", "User3"]
+    assert db.rows("users", "name") == [("User1",), ("User3",)]
+
+
+def test_user_with_unknown_field_is_rejected_and_not_stored(client, db):
+    response = client.post(
+        "/users", json={"name": "Eve", "email": "eve@test.com", "is_admin": True}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "is_admin"]
+    assert db.count("users") == 0

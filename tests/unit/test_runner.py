@@ -124,7 +124,8 @@ def test_outcomes_messages_order_and_command(tmp_path: Path, scratch: Path) -> N
     spec = RunSpec(("tests",), timeout_s=60)
     command = runner.command(root, spec)
     assert command[:3] == [sys.executable, "-m", "pytest"]
-    for flag in ("breakit.pytest_plugin", "no:cacheprovider", "no:randomly", f"--rootdir={root}"):
+    flags = ("breakit.pytest_plugin", "no:cacheprovider", "no:randomly", f"--rootdir={root}")
+    for flag in (*flags, "--tb=native"):
         assert flag in command
     run = runner.run(root, spec)
     prefix = "tests/test_mixed.py::"
@@ -134,7 +135,10 @@ def test_outcomes_messages_order_and_command(tmp_path: Path, scratch: Path) -> N
         f"{prefix}test_needs_a_fixture": Outcome.ERRORED,
     }
     assert run.outcomes[f"{prefix}test_fails"].message == "assert 1 == 2"
-    assert "def test_fails" in (run.outcomes[f"{prefix}test_fails"].longrepr or "")
+    # --tb=native: Python's own traceback, ending in the failing line and the error.
+    longrepr = run.outcomes[f"{prefix}test_fails"].longrepr or ""
+    assert "in test_fails\n    assert 1 == 2" in longrepr
+    assert longrepr.endswith("AssertionError: assert 1 == 2")
     assert run.outcomes[f"{prefix}test_needs_a_fixture"].message == "fixture 'client' not found"
     assert run.order == (
         f"{prefix}test_passes",

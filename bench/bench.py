@@ -1,0 +1,270 @@
+"""Benchmark: breakit's engine against the naive way (a fresh pytest per mutant), in one run.
+
+    python bench/bench.py [--project PATH] [--generated [--naive-sample N]] [--oracle] [--apply ID]
+
+Works on a temporary copy of the project (the bundled target by default), so the project's own
+.breakit/ cache is never touched. It prints, side by side, for the curated catalog (and, with
+--generated, for the operators' mutants):
+
+- naive: for each mutant, a fresh copy of the project with the mutant written in, and a plain
+  `python -m pytest` of the whole suite (pytest's defaults), one after the other;
+- breakit -j 1 and breakit with its default workers: `Lab.run` on a warm baseline cache, from
+  worker start-up and the forced-fail sanity run to the last result;
+- with --oracle, the oracle: the naive way with breakit's pytest arguments and plugin (so
+  `--tb=native`), one at a time, and whether its kill matrix matches breakit's;
+- the physical limit: the sum over mutants of the (uninstrumented) baseline time of the tests
+  each one runs, divided by the workers — what the engine would take with zero overhead.
+
+Then `breakit apply <id>` wall time with a warm baseline cache (a fresh process, as a learner
+runs it). Figures are printed, never asserted: the machine's load changes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from breakit.catalog import load_catalog
+from breakit.codemod import apply_mutation
+from breakit.config import Config, load_config
+from breakit.lab import Lab
+from breakit.model import Baseline, KillMatrix, Mutant
+from breakit.oracle import compare, oracle_matrix
+from breakit.runner import RunSpec, SubprocessRunner
+from breakit.sandbox import Workspace
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Row:
+    name: str
+    mutants: int
+    wall_s: float | None
+    note: str = ""
+
+    def cells(self) -> list[str]:
+        if self.wall_s is None:
+            return [self.name, str(self.mutants), "-", "-", self.note]
+        rate = self.mutants / self.wall_s if self.wall_s else float("inf")
+        return [self.name, str(self.mutants), f"{self.wall_s:.1f}", f"{rate:.2f}", self.note]
+
+
+def table(title: str, rows: Sequence[Row]) -> str:
+    header = ["", "mutants", "wall s", "mutants/s", ""]
+    body = [header, *(row.cells() for row in rows)]
+    widths = [max(len(r[i]) for r in body) for i in range(len(header))]
+    lines = [title, "-" * len(title)]
+    for r in body:
+        lines.append(
+            "  ".join(
+                c.ljust(w) if i in (0, 4) else c.rjust(w)
+                for i, (c, w) in enumerate(zip(r, widths, strict=True))
+            ).rstrip()
+        )
+    return "\n".join(lines)
+
+
+def naive(config: Config, mutants: Sequence[Mutant]) -> float:
+    """Wall seconds for a fresh copy and a plain `python -m pytest` per mutant."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    started = time.perf_counter()
+    for mutant in mutants:
+        with Workspace(config.root) as fresh, fresh.mutated(mutant.changes) as workdir:
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pytest",
+                    "-q",
+                    "-p",
+                    "no:randomly",
+                    "-p",
+                    "no:cacheprovider",
+                    *config.pytest_args,
+                    *config.tests,
+                ],
+                cwd=workdir,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                check=False,
+            )
+    return time.perf_counter() - started
+
+
+def plain_durations(config: Config) -> dict[str, float]:
+    """Per-test durations of the suite without coverage (the baseline's are measured with it)."""
+    with Workspace(config.root) as copy:
+        run = SubprocessRunner().run(
+            copy.path, RunSpec(config.tests, extra_args=config.pytest_args)
+        )
+    return {nodeid: o.duration_s for nodeid, o in run.outcomes.items()}
+
+
+def physical_limit(
+    lab: Lab,
+    mutants: Sequence[Mutant],
+    baseline: Baseline,
+    durations: dict[str, float],
+    workers: int,
+) -> float:
+    total = 0.0
+    for mutant in mutants:
+        chosen = lab.plan(mutant, baseline)
+        tests = baseline.tests if chosen is None else chosen
+        total += sum(durations.get(nodeid, 0.0) for nodeid in tests)
+    return total / workers
+
+
+def engine(
+    config: Config, mutants: Sequence[Mutant], jobs: int | None
+) -> tuple[float, Lab, KillMatrix]:
+    lab = Lab(config, jobs=jobs)
+    with lab.session():
+        baseline = lab.baseline()  # warm: from the cache
+        started = time.perf_counter()
+        matrix = lab.run(mutants, baseline)
+        return time.perf_counter() - started, lab, matrix
+
+
+def apply_wall(root: Path, mutation_id: str) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "breakit", "apply", mutation_id],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
+    return time.perf_counter() - started
+
+
+def section(
+    title: str,
+    config: Config,
+    mutants: Sequence[Mutant],
+    durations: dict[str, float],
+    naive_sample: int | None,
+    with_oracle: bool = False,
+) -> str:
+    workers = os.cpu_count() or 1
+    rows = []
+    if naive_sample is not None and naive_sample < len(mutants):
+        step = len(mutants) / naive_sample
+        sample = [mutants[int(i * step)] for i in range(naive_sample)]
+        naive_s = naive(config, sample) * len(mutants) / len(sample)
+        rows.append(
+            Row(
+                "naive (fresh pytest each)",
+                len(mutants),
+                naive_s,
+                f"estimated from {len(sample)} evenly spaced mutants",
+            )
+        )
+    else:
+        naive_s = naive(config, mutants)
+        rows.append(Row("naive (fresh pytest each)", len(mutants), naive_s))
+    one_s, lab, _ = engine(config, mutants, 1)
+    many_s, _, matrix = engine(config, mutants, None)
+    with lab.session():
+        baseline = lab.baseline()
+        limit_1 = physical_limit(lab, mutants, baseline, durations, 1)
+        limit_n = physical_limit(lab, mutants, baseline, durations, workers)
+        if with_oracle:
+            started = time.perf_counter()
+            oracle = oracle_matrix(lab, mutants, baseline, jobs=1)
+            oracle_s = time.perf_counter() - started
+            mismatches = compare(matrix, oracle)
+            rows.append(
+                Row(
+                    "oracle (fresh pytest each, breakit's args)",
+                    len(mutants),
+                    oracle_s,
+                    f"{len(mismatches)} mismatches with breakit's matrix",
+                )
+            )
+    rows.append(
+        Row(
+            "breakit -j 1",
+            len(mutants),
+            one_s,
+            f"{naive_s / one_s:.1f}x naive; {one_s / limit_1:.2f}x the limit",
+        )
+    )
+    rows.append(
+        Row(
+            f"breakit (default, {workers} workers)",
+            len(mutants),
+            many_s,
+            f"{naive_s / many_s:.1f}x naive; {many_s / limit_n:.2f}x the limit",
+        )
+    )
+    rows.append(Row(f"physical limit, {workers} workers", len(mutants), limit_n))
+    # --- mutmut 3.8.1 goes here (`pip install .[bench]`, `mutmut run` on the same target and
+    # suite, generated mutants only): not measured yet.
+    rows.append(
+        Row("mutmut 3.8.1", len(mutants), None, "not measured yet: its place is marked in bench.py")
+    )
+    return table(title, rows)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--project", type=Path, default=REPO)
+    parser.add_argument("--generated", action="store_true", help="also the operators' mutants")
+    parser.add_argument(
+        "--naive-sample",
+        type=int,
+        default=20,
+        help="for generated mutants: run the naive way on this many, extrapolate",
+    )
+    parser.add_argument("--apply", metavar="ID", help="the mutation for the apply timing")
+    parser.add_argument(
+        "--oracle", action="store_true", help="also check the curated results against the oracle"
+    )
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="breakit-bench-") as scratch:
+        with Workspace(args.project.resolve()) as source:
+            root = Path(scratch) / "project"
+            shutil.copytree(source.path, root, symlinks=True)
+        config = load_config(root)
+        curated = [apply_mutation(m, root) for m in load_catalog(config).all()]
+        lab = Lab(config)
+        with lab.session():
+            started = time.perf_counter()
+            baseline = lab.baseline()
+            cold = time.perf_counter() - started
+        started = time.perf_counter()
+        durations = plain_durations(config)
+        plain = time.perf_counter() - started
+        print(f"project: {args.project}  ({len(baseline.tests)} tests, {os.cpu_count()} cores)")
+        print(
+            f"baseline with per-test coverage: {cold:.1f} s; plain pytest run: {plain:.1f} s; "
+            f"the tests alone: {sum(durations.values()):.2f} s\n"
+        )
+        print(section("curated catalog", config, curated, durations, None, args.oracle))
+        if args.generated:
+            from breakit.operators import generate_mutants
+
+            generated = generate_mutants(config)
+            print()
+            print(section("generated mutants", config, generated, durations, args.naive_sample))
+        apply_id = args.apply or curated[0].id
+        walls = [apply_wall(root, apply_id) for _ in range(3)]
+        print(
+            f"\nbreakit apply {apply_id}, warm baseline cache: "
+            f"{min(walls):.2f} s best of 3 ({', '.join(f'{w:.2f}' for w in walls)})"
+        )
+
+
+if __name__ == "__main__":
+    main()

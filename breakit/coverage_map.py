@@ -1,0 +1,125 @@
+"""Per-test coverage of the source under test, recorded during the baseline run (coverage.py).
+
+`CoverageRecorder` is a pytest plugin: it starts coverage.py before the project's conftest files
+are imported, switches coverage's dynamic context at every test phase, and at the end writes a
+JSON map `{key: [[path, line], …]}` of the lines of the source (paths relative to the project
+root) each key executed. Keys are test node ids plus two that are never node ids:
+
+- IMPORT_TIME: lines run outside any test — module bodies, decorators and their arguments,
+  class bodies, `Field(...)` defaults — during collection or at the session's start and end;
+- FIXTURES: lines run while setting up or tearing down any test's fixtures. A fixture of a wider
+  scope than the function runs in the first test that needs it but serves all that follow, so
+  (like import-time lines) these lines select every test.
+
+Every thread is traced (coverage.py's default "thread" concurrency): FastAPI runs plain `def`
+handlers in a thread-pool worker, not in the test's thread, and a context switch flushes every
+thread's data into the context that was current.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+IMPORT_TIME = "<import-time>"
+FIXTURES = "<fixtures>"
+SPECIAL_KEYS = (IMPORT_TIME, FIXTURES)
+
+CoverageMap = Mapping[str, frozenset[tuple[str, int]]]
+
+_SEP = "\x1f"  # between a node id and its phase in a coverage context
+
+
+class CoverageRecorder:
+    """Records which source lines each test runs; `out` receives the JSON map at session end."""
+
+    def __init__(self, out: Path, root: Path, source: list[Path]) -> None:
+        import coverage
+
+        self.out = out
+        self.root = root.resolve()
+        self.source = [p.resolve() for p in source]
+        # config_file=False: the project's own [tool.coverage] settings must not change what
+        # we measure; data_file=None: in memory only, nothing is written into the workspace.
+        self.cov = coverage.Coverage(
+            data_file=None,
+            config_file=False,
+            source=[str(p) for p in self.source],
+            branch=False,
+        )
+        self._written = False
+
+    @classmethod
+    def from_json(cls, settings: str) -> CoverageRecorder:
+        data = json.loads(settings)
+        return cls(Path(data["out"]), Path(data["root"]), [Path(p) for p in data["source"]])
+
+    @staticmethod
+    def settings(out: Path, root: Path, source: list[Path]) -> str:
+        return json.dumps({"out": str(out), "root": str(root), "source": [str(p) for p in source]})
+
+    def start(self) -> None:
+        self.cov.start()
+        self.cov.switch_context("")
+
+    def _phase(self, item: pytest.Item, phase: str) -> Iterator[None]:
+        self.cov.switch_context(f"{item.nodeid}{_SEP}{phase}")
+        try:
+            return (yield)
+        finally:
+            self.cov.switch_context("")
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Iterator[None]:
+        return (yield from self._phase(item, "setup"))
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
+        return (yield from self._phase(item, "call"))
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> Iterator[None]:
+        return (yield from self._phase(item, "teardown"))
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self) -> None:
+        self.write()
+
+    def write(self) -> None:
+        if self._written:
+            return
+        self._written = True
+        self.cov.stop()
+        data = self.cov.get_data()
+        found: dict[str, set[tuple[str, int]]] = {IMPORT_TIME: set(), FIXTURES: set()}
+        for filename in data.measured_files():
+            path = Path(filename)
+            try:
+                rel = path.resolve().relative_to(self.root).as_posix()
+            except ValueError:
+                continue
+            for line, contexts in data.contexts_by_lineno(filename).items():
+                for context in contexts:
+                    nodeid, _, phase = context.partition(_SEP)
+                    if not nodeid:
+                        found[IMPORT_TIME].add((rel, line))
+                        continue
+                    found.setdefault(nodeid, set()).add((rel, line))
+                    if phase != "call":
+                        found[FIXTURES].add((rel, line))
+        tmp = self.out.with_suffix(".tmp")
+        tmp.write_text(json.dumps({k: sorted(v) for k, v in found.items()}))
+        os.replace(tmp, self.out)
+
+
+def read_map(path: Path) -> dict[str, frozenset[tuple[str, int]]] | None:
+    """The map a CoverageRecorder wrote, or None if the run never wrote one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return {key: frozenset((p, int(line)) for p, line in lines) for key, lines in data.items()}

@@ -1,0 +1,375 @@
+"""Forked workers: a long-lived process imports the suite's third-party packages once and forks a
+fresh child per run, which imports the (mutated) project anew and runs pytest in-process.
+
+The worker (`python -m breakit.forkserver`, started by `ForkRunner`) never imports the project's
+own modules: every child imports them fresh from its workspace, so FastAPI routes, `Depends` and
+`Field(default_factory=…)`, which capture functions at import time, always hold the mutated code.
+Everything a test changes — modules, environment, working directory, globals — dies with the
+child. Protocol: one JSON object per line, requests on the worker's stdin, replies on a private
+copy of its stdout (the worker's fd 1 goes to stderr, so nothing a package prints at import can
+break the protocol).
+
+A child runs in its own process group; on timeout the worker kills the group and carries on.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import gc
+import importlib
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from breakit.model import SuiteRun
+from breakit.pytest_plugin import RESULTS_ENV, Record
+from breakit.runner import RunSpec, pytest_args, suite_run_from_records
+from breakit.sandbox import remove_tree
+
+_OUTPUT_TAIL_BYTES = 64 * 1024
+_READY_TIMEOUT_S = 120.0
+
+
+class WorkerDied(RuntimeError):
+    """The worker process ended while it had a run to do (killed, or Ctrl-C)."""
+
+
+class ForkRunner:
+    """A Runner that hands each run to its own fork worker (see the module docstring).
+
+    `modules` are imported by the worker before any run (from the baseline); `project` names the
+    project's top-level modules, which the worker never imports and each child drops.
+    """
+
+    def __init__(
+        self,
+        modules: Sequence[str] = (),
+        *,
+        project: Sequence[str] = (),
+        python: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.modules = tuple(modules)
+        self.project = tuple(project)
+        self.python = python or sys.executable
+        self.env = env
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._scratch: Path | None = None
+        self._closed = False
+        self.startup_s = 0.0
+
+    def command(self, workdir: Path, spec: RunSpec) -> list[str]:
+        return ["pytest", *pytest_args(Path(workdir), spec, in_process=True)]
+
+    def start(self) -> None:
+        """Start the worker and wait until it has imported `modules`."""
+        if self._closed:
+            raise WorkerDied("the fork worker was stopped")
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                return
+            self._discard()  # it died between runs
+        started = time.monotonic()
+        self._scratch = Path(tempfile.mkdtemp(prefix="breakit-worker-"))
+        env = dict(os.environ if self.env is None else self.env)
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.pop(RESULTS_ENV, None)
+        # The worker imports breakit from where this process found it, never from the project.
+        shim = self._scratch / "shim"
+        shim.mkdir()
+        package = Path(__file__).resolve().parent
+        (shim / "breakit").symlink_to(package, target_is_directory=True)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(shim), env.get("PYTHONPATH")) if p)
+        self._proc = subprocess.Popen(
+            [self.python, "-m", "breakit.forkserver"],
+            cwd=self._scratch,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C reaches us only; we stop the worker ourselves
+        )
+        if self._closed:  # closed from another thread while starting
+            self.close()
+            raise WorkerDied("the fork worker was stopped")
+        reply = self._ask(
+            {"op": "preload", "modules": list(self.modules), "project": list(self.project)},
+            timeout_s=_READY_TIMEOUT_S,
+        )
+        if not reply.get("ready"):
+            raise WorkerDied(f"the fork worker did not start: {reply}")
+        self.startup_s = time.monotonic() - started
+
+    def run(self, workdir: Path, spec: RunSpec) -> SuiteRun:
+        workdir = Path(workdir).resolve()
+        self.start()
+        request = {
+            "op": "run",
+            "workdir": str(workdir),
+            "args": pytest_args(workdir, spec, in_process=True),
+            "timeout_s": spec.timeout_s,
+            "select": None if spec.select is None else list(spec.select),
+        }
+        try:
+            reply = self._ask(request, timeout_s=None)
+        except WorkerDied:
+            if self._closed:
+                raise
+            # The worker itself died (killed from outside): a new one gets one more try.
+            self._discard()
+            self.start()
+            reply = self._ask(request, timeout_s=None)
+        return suite_run_from_records(
+            reply["records"],
+            duration_s=reply["duration_s"],
+            exit_status=reply["exit_status"],
+            timed_out=reply["timed_out"],
+            timeout_s=spec.timeout_s,
+            output=reply["output"].replace(f"{workdir}{os.sep}", ""),
+        )
+
+    def _ask(self, request: dict[str, Any], timeout_s: float | None) -> dict[str, Any]:
+        proc = self._proc
+        if proc is None or proc.stdin is None or proc.stdout is None:
+            raise WorkerDied("the fork worker is not running")
+        try:
+            proc.stdin.write(json.dumps(request).encode() + b"\n")
+            proc.stdin.flush()
+            if timeout_s is not None:
+                ready, _, _ = select.select([proc.stdout], [], [], timeout_s)
+                if not ready:
+                    raise WorkerDied(f"the fork worker did not answer in {timeout_s:g} s")
+            line = proc.stdout.readline()
+        except (BrokenPipeError, ValueError, OSError) as exc:
+            raise WorkerDied(f"the fork worker stopped: {exc}") from None
+        if not line:
+            raise WorkerDied("the fork worker stopped")
+        return json.loads(line)
+
+    def close(self) -> None:
+        """Stop the worker and whatever child it is running; safe to call twice, from any thread."""
+        self._closed = True
+        self._discard()
+
+    def _discard(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.terminate()  # the worker kills its child's group, then exits
+            try:
+                proc.wait(2.0)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            for stream in (proc.stdin, proc.stdout):
+                if stream is None:
+                    continue
+                try:
+                    stream.close()
+                except OSError:  # a request still buffered for a dead worker: drop it
+                    with contextlib.suppress(OSError):
+                        stream.raw.close()  # type: ignore[attr-defined]
+        scratch, self._scratch = self._scratch, None
+        if scratch is not None:
+            remove_tree(scratch)
+
+
+# --- the worker process ---------------------------------------------------------------------
+
+_child_pid = 0
+
+
+def _on_term(signum: int, frame: object) -> None:
+    if _child_pid:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(_child_pid, signal.SIGKILL)
+    os._exit(128 + signum)
+
+
+def serve() -> None:
+    """The worker's loop: read a request, answer it, until stdin closes."""
+    replies: IO[bytes] = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything printed from now on goes to stderr (DEVNULL), not to the protocol
+    signal.signal(signal.SIGTERM, _on_term)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.dont_write_bytecode = True
+    base_path = [p for p in sys.path if p not in ("", os.getcwd())]
+    project: tuple[str, ...] = ()
+    for line in sys.stdin.buffer:
+        request = json.loads(line)
+        if request["op"] == "preload":
+            project = tuple(request["project"])
+            reply: dict[str, Any] = {"ready": True, "failed": preload(request["modules"], project)}
+            # Everything imported so far lives as long as the worker: keep it out of the
+            # children's garbage collections (pytest collects at exit), which would otherwise
+            # walk, and copy on write, every object of every preloaded package.
+            gc.collect()
+            gc.freeze()
+        else:
+            reply = run_child(request, base_path, project)
+        replies.write(json.dumps(reply).encode() + b"\n")
+        replies.flush()
+
+
+def preload(modules: Sequence[str], project: Sequence[str]) -> list[str]:
+    """Import `modules` (never one of the `project`'s); the names that failed to import."""
+    failed = []
+    import pytest  # noqa: F401 - every child runs it
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in modules:
+            if name.split(".")[0] in project or name in sys.modules:
+                continue
+            try:
+                importlib.import_module(name)
+            except BaseException:  # anything a broken import raises
+                failed.append(name)
+    return failed
+
+
+def run_child(request: dict[str, Any], base_path: list[str], project: tuple[str, ...]) -> Any:
+    """Fork one child for `request`, collect its records, kill it on timeout."""
+    global _child_pid
+    # The run's own temporary folder (pytest's tmp_path too), removed when the child is done:
+    # nothing a test leaves in TMPDIR outlives its run or reaches the next mutant.
+    run_tmp = tempfile.mkdtemp(prefix="run-", dir=os.getcwd())
+    request = {**request, "tmpdir": run_tmp}
+    read_fd, write_fd = os.pipe()
+    output = tempfile.TemporaryFile()  # noqa: SIM115 - closed below, after the fork
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(read_fd)
+        status = 70
+        try:
+            status = _child(request, base_path, project, write_fd, output.fileno())
+        finally:
+            os._exit(status)
+    _child_pid = pid
+    with contextlib.suppress(PermissionError, ProcessLookupError):
+        os.setpgid(pid, pid)  # also done in the child: whichever runs first
+    os.close(write_fd)
+    timeout_s = request.get("timeout_s")
+    deadline = None if timeout_s is None else started + timeout_s
+    buffer = bytearray()
+    timed_out = False
+    while True:
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            timed_out = True
+            break
+        ready, _, _ = select.select([read_fd], [], [], remaining)
+        if not ready:
+            continue
+        chunk = os.read(read_fd, 1 << 16)
+        if not chunk:
+            break
+        buffer += chunk
+    if timed_out:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+    else:
+        # The child has closed its end; wait for it, unreaped, then kill what it left behind.
+        if hasattr(os, "waitid"):
+            with contextlib.suppress(ChildProcessError):
+                os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    _child_pid = 0
+    os.close(read_fd)
+    remove_tree(Path(run_tmp))
+    duration = time.monotonic() - started
+    exit_status = None if timed_out else os.waitstatus_to_exitcode(status)
+    records: list[Record] = []
+    for raw in bytes(buffer).splitlines():
+        with contextlib.suppress(ValueError):
+            records.append(json.loads(raw))
+    size = output.seek(0, os.SEEK_END)
+    output.seek(max(0, size - _OUTPUT_TAIL_BYTES))
+    text = output.read().decode("utf-8", errors="replace")
+    output.close()
+    return {
+        "records": records,
+        "duration_s": duration,
+        "exit_status": exit_status,
+        "timed_out": timed_out,
+        "output": text,
+    }
+
+
+def _child(
+    request: dict[str, Any],
+    base_path: list[str],
+    project: tuple[str, ...],
+    write_fd: int,
+    output_fd: int,
+) -> int:
+    os.setpgid(0, 0)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(output_fd, 1)
+    os.dup2(output_fd, 2)
+    import random
+
+    random.seed()  # a fresh process would not share its parent's random state
+    workdir = request["workdir"]
+    os.chdir(workdir)
+    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+    os.environ["TMPDIR"] = request["tmpdir"]
+    tempfile.tempdir = None  # gettempdir() caches the worker's; read TMPDIR again
+    sys.dont_write_bytecode = True
+    # As `python -m pytest` in the workspace would have it: the workspace (and its src/) first.
+    front = [workdir]
+    if os.path.isdir(os.path.join(workdir, "src")):
+        front.append(os.path.join(workdir, "src"))
+    sys.path[:] = [*front, *(p for p in base_path if p not in front)]
+    # …and for any Python the tests start themselves, the same PYTHONPATH as that run would give.
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [*front, *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+    for name in list(sys.modules):
+        if name.split(".")[0] in project:
+            del sys.modules[name]
+    importlib.invalidate_caches()
+
+    import pytest
+
+    from breakit.pytest_plugin import RecorderPlugin
+
+    sink_file = os.fdopen(write_fd, "w", encoding="utf-8")
+
+    def sink(record: Record) -> None:
+        sink_file.write(json.dumps(record) + "\n")
+        sink_file.flush()
+
+    sys.argv = ["pytest"]
+    plugin = RecorderPlugin(sink, select=request.get("select"))
+    try:
+        status = int(pytest.main(request["args"], plugins=[plugin]))
+    finally:
+        with contextlib.suppress(OSError):
+            sink_file.close()
+        # What a normal interpreter exit does (pytest's own temp-dir locks are released there).
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    return status
+
+
+if __name__ == "__main__":
+    serve()

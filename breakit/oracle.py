@@ -1,0 +1,119 @@
+"""The oracle: each mutant in a fresh copy, the whole suite in a plain `python -m pytest`.
+
+It is the slow, obviously right way to run a mutant. `--verify` (and the benchmark) compare the
+fast engine's KillMatrix with it test for test: a test the engine ran must have the same outcome;
+a test it did not run (NOT_RUN: not selected, or NoCoverage) must pass in the oracle. Any
+difference is an `EngineMismatchError`: a wrong verdict is worse than a slow one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from breakit.errors import BreakitError, ExitCode
+from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Outcome, Verdict
+from breakit.runner import RunSpec, SubprocessRunner
+from breakit.sandbox import Workspace
+from breakit.verdict import judge, outcomes_for
+
+if TYPE_CHECKING:
+    from breakit.lab import Lab
+
+
+class EngineMismatchError(BreakitError):
+    """The fast engine and the oracle disagree about a mutant."""
+
+    # The lead is asked for ExitCode.ENGINE_MISMATCH; until it exists, MUTATION_BROKEN.
+    exit_code = ExitCode.__members__.get("ENGINE_MISMATCH", ExitCode.MUTATION_BROKEN)
+
+
+def oracle_result(lab: Lab, mutant: Mutant, baseline: Baseline) -> MutantResult:
+    """`mutant` in a fresh copy of the project, with the whole suite in a fresh pytest."""
+    started = time.perf_counter()
+    spec = RunSpec(
+        test_args=lab.config.tests,
+        timeout_s=lab.timeout_for(baseline),
+        extra_args=lab.config.pytest_args,
+    )
+    with Workspace(lab.config.root) as fresh, fresh.mutated(mutant.changes) as workdir:
+        run = SubprocessRunner().run(workdir, spec)
+    tests = outcomes_for(run, baseline.tests)
+    verdict, error = judge(run, tests)
+    return MutantResult(
+        mutant=mutant,
+        verdict=verdict,
+        tests=tests,
+        order=run.order,
+        duration_s=time.perf_counter() - started,
+        error=error,
+    )
+
+
+def oracle_matrix(
+    lab: Lab,
+    mutants: Sequence[Mutant],
+    baseline: Baseline,
+    *,
+    jobs: int = 1,
+    on_result: Callable[[MutantResult], None] | None = None,
+) -> KillMatrix:
+    """Every mutant through `oracle_result`, `jobs` at a time, in input order."""
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [pool.submit(oracle_result, lab, mutant, baseline) for mutant in mutants]
+        results = []
+        for future in futures:
+            results.append(future.result())
+            if on_result is not None:
+                on_result(results[-1])
+    return KillMatrix(tests=baseline.tests, results=tuple(results))
+
+
+def differences(fast: MutantResult, oracle: MutantResult) -> list[str]:
+    """How the engine's result for one mutant differs from the oracle's (empty: they agree)."""
+    found = []
+    same_verdict = fast.verdict is oracle.verdict or (
+        fast.verdict is Verdict.NO_COVERAGE and oracle.verdict is Verdict.SURVIVED
+    )
+    if not same_verdict:
+        found.append(f"verdict {fast.verdict.value}, the oracle says {oracle.verdict.value}")
+    if Verdict.TIMEOUT in (fast.verdict, oracle.verdict):
+        return found  # the tests after the one that hung never ran: nothing more to compare
+    for nodeid, expected in oracle.tests.items():
+        got = fast.tests.get(nodeid)
+        outcome = got.outcome if got else Outcome.NOT_RUN
+        if outcome is Outcome.NOT_RUN:
+            if expected.outcome not in (Outcome.MISSED, Outcome.NOT_RUN):
+                found.append(f"{nodeid}: not run, but {expected.outcome.value} in the oracle")
+        elif outcome is not expected.outcome:
+            found.append(f"{nodeid}: {outcome.value}, {expected.outcome.value} in the oracle")
+    return found
+
+
+def compare(fast: KillMatrix, oracle: KillMatrix) -> dict[str, list[str]]:
+    """Per mutant id, the differences between the two matrices (only mutants that differ)."""
+    by_id = {r.mutant.id: r for r in oracle.results}
+    mismatches = {}
+    for result in fast.results:
+        found = differences(result, by_id[result.mutant.id])
+        if found:
+            mismatches[result.mutant.id] = found
+    return mismatches
+
+
+def check_against_oracle(lab: Lab, matrix: KillMatrix, baseline: Baseline) -> KillMatrix:
+    """Raise EngineMismatchError if the oracle disagrees with `matrix`; return the oracle's."""
+    mutants = [r.mutant for r in matrix.results]
+    oracle = oracle_matrix(lab, mutants, baseline, jobs=lab.workers)
+    mismatches = compare(matrix, oracle)
+    if mismatches:
+        lines = [f"  {mid}: {'; '.join(found)}" for mid, found in mismatches.items()]
+        raise EngineMismatchError(
+            f"the fast engine disagrees with the oracle (a fresh pytest per mutant) on "
+            f"{len(mismatches)} of {len(mutants)} mutants — its verdicts cannot be trusted:\n"
+            + "\n".join(lines),
+            hint="run again with --backend subprocess, and please report this with the diff",
+        )
+    return oracle

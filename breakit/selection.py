@@ -1,0 +1,127 @@
+"""Which tests a mutant needs: those whose baseline coverage touches the lines it changes.
+
+`select_tests` answers ALL (run the whole suite), a tuple of node ids in baseline order, or an
+empty tuple (no test and no import executes the change: the mutant is NoCoverage, never run).
+The whole suite runs when the change touches a file outside the measured source (a test file, a
+conftest), creates or deletes a file, or touches a line run at import time or by a fixture. A
+line at module or class level (decorators and default values included) counts as import time
+even if coverage saw it run inside a test: the first test to import a module lazily runs its
+body, but every later test uses what it built.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from collections.abc import Mapping, Sequence
+from fnmatch import fnmatch
+from pathlib import PurePosixPath
+from typing import Final
+
+from breakit.coverage_map import FIXTURES, IMPORT_TIME, SPECIAL_KEYS
+from breakit.model import Mutant
+
+
+class _All:
+    def __repr__(self) -> str:
+        return "ALL"
+
+
+ALL: Final = _All()
+Selection = tuple[str, ...] | _All
+
+
+def in_source(path: str, source: Sequence[str]) -> bool:
+    """True if the project-relative `path` is one of, or inside one of, the `source` entries."""
+    pure = PurePosixPath(path)
+    for entry in source:
+        top = PurePosixPath(entry.strip("/"))
+        if pure == top or top in pure.parents or fnmatch(path, entry):
+            return True
+    return False
+
+
+def changed_lines(original: str, new: str) -> set[int]:
+    """1-based lines of `original` that `new` replaces or deletes, or next to which it inserts;
+    widened to the whole statement each lies in (a multi-line call is traced at some of its
+    lines only), and to a compound statement's header (not its body)."""
+    old_lines = original.splitlines(keepends=True)
+    matcher = difflib.SequenceMatcher(None, old_lines, new.splitlines(keepends=True), False)
+    lines: set[int] = set()
+    for tag, i1, i2, _j1, _j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if i1 == i2:  # pure insertion: the lines around it
+            lines.update(n for n in (i1, i1 + 1) if 1 <= n <= len(old_lines))
+        else:
+            lines.update(range(i1 + 1, i2 + 1))
+    return _widen(original, lines)
+
+
+def _widen(source: str, lines: set[int]) -> set[int]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return lines
+    widened = set(lines)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.stmt) or node.end_lineno is None:
+            continue
+        body = getattr(node, "body", None)
+        end = node.end_lineno
+        if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+            # A compound statement: its header only (decorators included).
+            first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+            end = max(first, body[0].lineno - 1)
+            span = range(first, end + 1)
+        else:
+            span = range(node.lineno, end + 1)
+        if lines.intersection(span):
+            widened.update(span)
+    return widened
+
+
+def module_level_lines(source: str) -> set[int]:
+    """Lines that run when the module is imported: everything outside function bodies."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set(range(1, source.count("\n") + 2))
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno:
+            inside.update(range(node.body[0].lineno, node.end_lineno + 1))
+        elif isinstance(node, ast.Lambda) and node.end_lineno:
+            inside.update(range(node.body.lineno, node.body.end_lineno or node.body.lineno + 1))
+    return set(range(1, source.count("\n") + 2)) - inside
+
+
+def select_tests(
+    mutant: Mutant,
+    coverage: Mapping[str, frozenset[tuple[str, int]]] | None,
+    tests: Sequence[str],
+    source: Sequence[str],
+) -> Selection:
+    """The tests `mutant` must run, from the baseline's `coverage` map (see coverage_map)."""
+    if coverage is None:
+        return ALL
+    wanted: set[tuple[str, int]] = set()
+    for path, new in mutant.changes.items():
+        original = mutant.originals.get(path)
+        if new is None or original is None or not in_source(path, source):
+            return ALL
+        if not path.endswith(".py"):
+            return ALL
+        lines = changed_lines(original, new)
+        if lines & module_level_lines(original):
+            return ALL
+        wanted.update((path, line) for line in lines)
+    shared = coverage.get(IMPORT_TIME, frozenset()) | coverage.get(FIXTURES, frozenset())
+    if wanted & shared:
+        return ALL
+    hit = {
+        nodeid
+        for nodeid, lines in coverage.items()
+        if nodeid not in SPECIAL_KEYS and not wanted.isdisjoint(lines)
+    }
+    return tuple(nodeid for nodeid in tests if nodeid in hit)

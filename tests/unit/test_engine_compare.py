@@ -1,0 +1,43 @@
+"""Comparing the fast engine's results with the oracle's, test by test."""
+
+from __future__ import annotations
+
+from breakit.model import KillMatrix, Mutant, MutantResult, Outcome, TestOutcome, Verdict
+from breakit.oracle import compare, differences
+
+MUTANT = Mutant("m", "test", "m", {"a.py": "x = 2\n"}, {"a.py": "x = 1\n"})
+
+
+def result(verdict: Verdict, **outcomes: Outcome) -> MutantResult:
+    return MutantResult(MUTANT, verdict, {n: TestOutcome(n, o) for n, o in outcomes.items()})
+
+
+def test_not_run_tests_must_pass_in_the_oracle() -> None:
+    fast = result(Verdict.KILLED, t1=Outcome.CAUGHT, t2=Outcome.NOT_RUN)
+    assert differences(fast, result(Verdict.KILLED, t1=Outcome.CAUGHT, t2=Outcome.MISSED)) == []
+    found = differences(fast, result(Verdict.KILLED, t1=Outcome.CAUGHT, t2=Outcome.CAUGHT))
+    assert found == ["t2: not run, but caught in the oracle"]
+
+
+def test_tests_that_ran_must_agree() -> None:
+    fast = result(Verdict.KILLED, t1=Outcome.CAUGHT, t2=Outcome.ERRORED)
+    oracle = result(Verdict.KILLED, t1=Outcome.CAUGHT, t2=Outcome.CAUGHT)
+    assert differences(fast, oracle) == ["t2: errored, caught in the oracle"]
+
+
+def test_verdicts() -> None:
+    unrun = result(Verdict.NO_COVERAGE, t1=Outcome.NOT_RUN)
+    assert differences(unrun, result(Verdict.SURVIVED, t1=Outcome.MISSED)) == []
+    survived = result(Verdict.SURVIVED, t1=Outcome.MISSED)
+    found = differences(survived, result(Verdict.KILLED, t1=Outcome.CAUGHT))
+    assert found == ["verdict Survived, the oracle says Killed", "t1: missed, caught in the oracle"]
+    # After a timeout, the tests that never ran cannot be compared: the verdict must agree.
+    timeout = result(Verdict.TIMEOUT, t1=Outcome.NOT_RUN)
+    assert differences(timeout, result(Verdict.TIMEOUT, t1=Outcome.CAUGHT)) == []
+
+
+def test_compare_names_only_the_mutants_that_differ() -> None:
+    fast = KillMatrix(("t1",), (result(Verdict.SURVIVED, t1=Outcome.MISSED),))
+    assert compare(fast, fast) == {}
+    oracle = KillMatrix(("t1",), (result(Verdict.KILLED, t1=Outcome.CAUGHT),))
+    assert list(compare(fast, oracle)) == ["m"]

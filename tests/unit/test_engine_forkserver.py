@@ -1,0 +1,198 @@
+"""The fork worker on tiny real projects: fresh imports, no leaks between mutants, timeouts."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_runner import HANGING, group_members, wait_gone, write_project
+
+from breakit.forkserver import ForkRunner
+from breakit.model import Outcome
+from breakit.runner import RunSpec, SubprocessRunner
+from breakit.sandbox import Workspace
+
+CALC = "def add(a, b):\n    return a + b\n"
+TEST_ADD = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
+
+# Each test leaves something behind that a fresh process would not see: an environment
+# variable, a changed working directory, a module-level registry, an extra module.
+LEAKY_TESTS = """
+import os
+import sys
+
+import calc
+
+
+def test_add():
+    assert calc.add(2, 3) == 5
+
+
+def test_environment_and_cwd_are_fresh():
+    assert "LEAKED" not in os.environ
+    assert os.getcwd() == os.environ["EXPECTED_CWD"]
+    os.environ["LEAKED"] = "1"
+    os.chdir("/")
+
+
+def test_module_state_is_fresh():
+    assert calc.REGISTRY == []
+    calc.REGISTRY.append("leaked")
+    assert "leftover_module" not in sys.modules
+    sys.modules["leftover_module"] = calc
+"""
+
+
+@pytest.fixture
+def runner() -> Iterator[ForkRunner]:
+    # Preloads pytest only: the project's own module `calc` must never be imported by the worker.
+    fork = ForkRunner(["json"], project=["calc", "tests"])
+    yield fork
+    fork.close()
+
+
+def test_same_outcomes_as_a_fresh_pytest(tmp_path: Path, runner: ForkRunner) -> None:
+    root = write_project(
+        tmp_path / "proj",
+        {
+            "calc.py": CALC,
+            "tests/test_mixed.py": """
+                from calc import add
+
+                def test_passes():
+                    assert add(1, 1) == 2
+
+                def test_fails():
+                    assert add(1, 2) == 4
+
+                def test_needs_a_fixture(client):
+                    pass
+            """,
+        },
+    )
+    spec = RunSpec(("tests",), timeout_s=60)
+    fork = runner.run(root, spec)
+    plain = SubprocessRunner().run(root, spec)
+    assert fork.order == plain.order
+    assert {n: (o.outcome, o.message) for n, o in fork.outcomes.items()} == {
+        n: (o.outcome, o.message) for n, o in plain.outcomes.items()
+    }
+    assert fork.outcomes["tests/test_mixed.py::test_fails"].message == "assert 3 == 4"
+    assert fork.exit_status == plain.exit_status == 1
+    assert runner.command(root, spec)[0] == "pytest"
+
+
+def test_two_mutants_of_one_file_in_a_row_leak_nothing(tmp_path: Path, runner: ForkRunner) -> None:
+    source = CALC + "\nREGISTRY = []\n"
+    root = write_project(tmp_path / "proj", {"calc.py": source, "tests/test_calc.py": LEAKY_TESTS})
+    nodeid = "tests/test_calc.py::test_add"
+    same_second = time.time_ns()
+    runs = []
+    with Workspace(root) as workspace:
+        os.environ["EXPECTED_CWD"] = str(workspace.path)
+        try:
+            for operator in ("-", "*"):  # same size, same mtime: what a stale .pyc is keyed on
+                with workspace.mutated({"calc.py": source.replace("+", operator)}) as workdir:
+                    os.utime(workdir / "calc.py", ns=(same_second, same_second))
+                    runs.append(runner.run(workdir, RunSpec(("tests",), timeout_s=60)))
+            runs.append(runner.run(workspace.path, RunSpec(("tests",), timeout_s=60)))
+        finally:
+            del os.environ["EXPECTED_CWD"]
+        assert list(workspace.path.rglob("*.pyc")) == []
+    minus, times, restored = runs
+    assert minus.outcomes[nodeid].message == "assert -1 == 5"
+    assert times.outcomes[nodeid].message == "assert 6 == 5"
+    assert restored.outcomes[nodeid].outcome is Outcome.MISSED
+    for run in runs:
+        for name in ("test_environment_and_cwd_are_fresh", "test_module_state_is_fresh"):
+            outcome = run.outcomes[f"tests/test_calc.py::{name}"]
+            assert outcome.outcome is Outcome.MISSED, outcome.longrepr
+    assert "LEAKED" not in os.environ
+
+
+def test_selection_runs_only_the_chosen_tests(tmp_path: Path, runner: ForkRunner) -> None:
+    root = write_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": LEAKY_TESTS})
+    os.environ["EXPECTED_CWD"] = str(root.resolve())
+    try:
+        run = runner.run(
+            root, RunSpec(("tests",), timeout_s=60, select=("tests/test_calc.py::test_add",))
+        )
+    finally:
+        del os.environ["EXPECTED_CWD"]
+    assert run.order == ("tests/test_calc.py::test_add",)
+    assert set(run.outcomes) == {"tests/test_calc.py::test_add"}
+
+
+def test_timeout_kills_the_child_group_and_the_worker_carries_on(
+    tmp_path: Path, runner: ForkRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pids_file = tmp_path / "pids"
+    monkeypatch.setenv("PIDS_FILE", str(pids_file))
+    root = write_project(
+        tmp_path / "proj",
+        {"calc.py": CALC, "tests/test_hang.py": HANGING, "tests/test_calc.py": LEAKY_TESTS},
+    )
+    started = time.monotonic()
+    run = runner.run(root, RunSpec(("tests/test_hang.py",), timeout_s=2))
+    assert time.monotonic() - started < 15
+    assert run.timed_out and run.exit_status is None
+    assert run.error == "timed out after 2 s in tests/test_hang.py::test_hangs"
+    assert run.outcomes["tests/test_hang.py::test_quick"].outcome is Outcome.MISSED
+    assert run.outcomes["tests/test_hang.py::test_never_reached"].outcome is Outcome.NOT_RUN
+    child_pid, grandchild_pid = map(int, pids_file.read_text().split())
+    assert wait_gone([child_pid, grandchild_pid], pgid=child_pid)
+    assert group_members(child_pid) == []
+    # The same worker runs the next mutant.
+    after = runner.run(root, RunSpec(("tests/test_hang.py::test_quick",), timeout_s=30))
+    assert after.outcomes["tests/test_hang.py::test_quick"].outcome is Outcome.MISSED
+
+
+def test_the_workspace_copy_wins_over_an_installed_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A decoy `calc` first on the worker's PYTHONPATH, as an install of the unmutated tree
+    # would be; listed for preloading, it must still not be imported by the worker.
+    decoy = write_project(
+        tmp_path / "decoy", {"calc/__init__.py": "def add(a, b):\n    return 5\n"}
+    )
+    monkeypatch.setenv("PYTHONPATH", str(decoy))
+    root = write_project(
+        tmp_path / "proj",
+        {"src/calc/__init__.py": CALC, "tests/test_calc.py": LEAKY_TESTS.split("def test_env")[0]},
+    )
+    fork = ForkRunner(["calc", "json"], project=["calc", "tests"])
+    try:
+        with Workspace(root) as workspace:
+            mutant = {"src/calc/__init__.py": CALC.replace("+", "-") + "REGISTRY = []\n"}
+            with workspace.mutated(mutant) as workdir:
+                run = fork.run(workdir, RunSpec(("tests",), timeout_s=60))
+    finally:
+        fork.close()
+    assert run.outcomes["tests/test_calc.py::test_add"].message == "assert -1 == 5"
+
+
+def test_close_stops_the_worker(tmp_path: Path) -> None:
+    fork = ForkRunner(["json"])
+    fork.start()
+    proc = fork._proc
+    assert proc is not None and proc.poll() is None
+    fork.close()
+    assert proc.poll() is not None
+    fork.close()  # twice is fine
+
+
+def test_a_worker_killed_from_outside_is_replaced(tmp_path: Path, runner: ForkRunner) -> None:
+    root = write_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TEST_ADD})
+    spec = RunSpec(("tests",), timeout_s=60)
+    assert runner.run(root, spec).outcomes["tests/test_calc.py::test_add"].outcome is Outcome.MISSED
+    first = runner._proc
+    assert first is not None
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait()
+    again = runner.run(root, spec)
+    assert again.outcomes["tests/test_calc.py::test_add"].outcome is Outcome.MISSED
+    assert runner._proc is not None and runner._proc.pid != first.pid

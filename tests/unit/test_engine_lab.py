@@ -1,0 +1,156 @@
+"""The lab on small real projects: selection, NoCoverage, parallel order, the forced-fail check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_runner import write_project
+
+from breakit.config import Config
+from breakit.lab import Lab, ShadowingError, forced_failure_changes
+from breakit.model import Mutant, MutantResult, Outcome, Verdict
+from breakit.oracle import compare, oracle_matrix
+
+CALC = '''"""Two functions and one that no test calls."""
+
+from __future__ import annotations
+
+
+def add(a, b):
+    return a + b
+
+
+def is_positive(n):
+    return n > 0
+
+
+def unused():
+    return 1
+'''
+
+TESTS = """
+from calc import add, is_positive
+
+
+def test_add():
+    assert add(2, 3) == 5
+
+
+def test_positive():
+    assert is_positive(1)
+
+
+def test_zero_is_not_positive():
+    assert not is_positive(0)
+"""
+
+ADD, POSITIVE, ZERO = (
+    f"tests/test_calc.py::{name}"
+    for name in ("test_add", "test_positive", "test_zero_is_not_positive")
+)
+
+
+def mutants(path: str = "calc/__init__.py") -> list[Mutant]:
+    def one(mid: str, old: str, new: str) -> Mutant:
+        return Mutant(mid, "test", mid, {path: CALC.replace(old, new)}, {path: CALC})
+
+    return [
+        one("minus", "a + b", "a - b"),
+        one("at-least", "n > 0", "n >= 0"),
+        one("unused", "return 1", "return 2"),
+        one("times", "a + b", "a * b"),
+        one("doc", "Two functions", "2 functions"),
+    ]
+
+
+def make_config(root: Path, source: str = "calc", **extra: object) -> Config:
+    return Config(root=root, source=(source,), tests=("tests",), timeout_min_s=30.0, **extra)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return write_project(tmp_path / "proj", {"calc/__init__.py": CALC, "tests/test_calc.py": TESTS})
+
+
+@pytest.mark.parametrize("backend", ["fork", "subprocess"])
+def test_selection_no_coverage_and_input_order(project: Path, backend: str) -> None:
+    lab = Lab(make_config(project), jobs=2, backend=backend, use_cache=False)
+    streamed: list[MutantResult] = []
+    with lab.session():
+        baseline = lab.baseline()
+        matrix = lab.run(mutants(), baseline, on_result=streamed.append)
+    assert [r.mutant.id for r in matrix.results] == ["minus", "at-least", "unused", "times", "doc"]
+    assert sorted(r.mutant.id for r in streamed) == sorted(r.mutant.id for r in matrix.results)
+    by_id = {r.mutant.id: r for r in matrix.results}
+    minus = by_id["minus"]
+    assert minus.verdict is Verdict.KILLED
+    assert {n: o.outcome for n, o in minus.tests.items()} == {
+        ADD: Outcome.CAUGHT,
+        POSITIVE: Outcome.NOT_RUN,  # it does not run add(): not selected, never "missed"
+        ZERO: Outcome.NOT_RUN,
+    }
+    assert by_id["at-least"].tests[ZERO].outcome is Outcome.CAUGHT
+    assert by_id["at-least"].tests[POSITIVE].outcome is Outcome.MISSED
+    assert by_id["at-least"].tests[ADD].outcome is Outcome.NOT_RUN
+    # No test runs unused(): NoCoverage, without running anything.
+    assert by_id["unused"].verdict is Verdict.NO_COVERAGE
+    assert {o.outcome for o in by_id["unused"].tests.values()} == {Outcome.NOT_RUN}
+    # The docstring is import time: the whole suite runs, and misses it.
+    assert by_id["doc"].verdict is Verdict.SURVIVED
+    assert {o.outcome for o in by_id["doc"].tests.values()} == {Outcome.MISSED}
+    # The fast engine agrees with a fresh pytest per mutant, test for test.
+    oracle = oracle_matrix(lab, [r.mutant for r in matrix.results], baseline, jobs=2)
+    assert compare(matrix, oracle) == {}
+    assert oracle.result("unused").verdict is Verdict.SURVIVED
+
+
+def test_timeouts_follow_the_selected_tests(project: Path) -> None:
+    lab = Lab(make_config(project, timeout_factor=2.0), use_cache=False)
+    with lab.session():
+        baseline = lab.baseline()
+    startup = lab._engine["startup_s"]
+    assert startup > 0
+    add_s = baseline.run.outcomes[ADD].duration_s
+    assert lab.timeout_for(baseline, (ADD,)) == pytest.approx(2.0 * (add_s + startup) + 30.0)
+    assert lab.timeout_for(baseline) >= lab.timeout_for(baseline, (ADD,))
+
+
+def test_forced_failure_raises_first_after_docstring_and_future_imports() -> None:
+    root = Path(__file__).parent
+    config = Config(root=root, source=("test_engine_lab.py",), tests=("x",))
+    (path, text), *_ = forced_failure_changes(config).items()
+    assert path == "test_engine_lab.py"
+    lines = text.splitlines()
+    assert lines[0].startswith('"""')
+    future = lines.index("from __future__ import annotations")
+    assert lines[future + 1] == "raise RuntimeError('breakit forced failure')"
+
+
+def test_tests_importing_another_copy_is_a_loud_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The package lives in lib/, which nothing puts on the path; the tests find an installed
+    # copy of the same code instead (here: on PYTHONPATH): every mutant would survive.
+    root = write_project(
+        tmp_path / "proj", {"lib/calc/__init__.py": CALC, "tests/test_calc.py": TESTS}
+    )
+    installed = write_project(tmp_path / "site", {"calc/__init__.py": CALC})
+    monkeypatch.setenv("PYTHONPATH", str(installed))
+    streamed: list[MutantResult] = []
+    for backend, jobs in (("fork", 2), ("subprocess", 1)):
+        lab = Lab(make_config(root, source="lib/calc"), jobs=jobs, backend=backend, use_cache=False)
+        with lab.session(), pytest.raises(ShadowingError) as raised:
+            lab.run(mutants("lib/calc/__init__.py"), lab.baseline(), on_result=streamed.append)
+        assert "do not import the copy of the code breakit mutates" in raised.value.message
+        assert raised.value.hint and "pythonpath" in raised.value.hint
+    # Every mutant looked "NoCoverage" (the copy that ran is not the one measured): none of
+    # those wrong verdicts may reach the caller.
+    assert streamed == []
+    # pytest's own `pythonpath` setting puts the project's lib/ first: then it works.
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('addopts = ""', 'pythonpath = ["lib"]'))
+    lab = Lab(make_config(root, source="lib/calc"), jobs=1, use_cache=False)
+    with lab.session():
+        matrix = lab.run(mutants("lib/calc/__init__.py")[:1], lab.baseline())
+    assert matrix.results[0].tests[ADD].outcome is Outcome.CAUGHT
