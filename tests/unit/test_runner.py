@@ -227,10 +227,15 @@ def test_ctrl_c_kills_the_group_and_is_raised_again(
             time.sleep(0.02)
         os.kill(os.getpid(), signal.SIGINT)
 
+    # Ctrl-C raises KeyboardInterrupt here even if the suite was started with SIGINT ignored.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     presser = threading.Thread(target=press_ctrl_c_once_the_test_hangs, daemon=True)
     presser.start()
-    with pytest.raises(KeyboardInterrupt):
-        SubprocessRunner().run(root, RunSpec(("tests",), timeout_s=30))
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            SubprocessRunner().run(root, RunSpec(("tests",), timeout_s=30))
+    finally:
+        signal.signal(signal.SIGINT, previous)
     presser.join()
     pytest_pid, child_pid = map(int, pids_file.read_text().split())
     assert wait_gone([pytest_pid, child_pid], pgid=pytest_pid)
