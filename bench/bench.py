@@ -22,7 +22,10 @@ runs it). Figures are printed, never asserted: the machine's load changes them.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -128,6 +131,8 @@ def physical_limit(
 def engine(
     config: Config, mutants: Sequence[Mutant], jobs: int | None
 ) -> tuple[float, Lab, KillMatrix]:
+    # A warm baseline, but no cached results: every mutant runs.
+    (config.root / ".breakit" / "cache.json").unlink(missing_ok=True)
     lab = Lab(config, jobs=jobs)
     with lab.session():
         baseline = lab.baseline()  # warm: from the cache
@@ -155,6 +160,7 @@ def section(
     durations: dict[str, float],
     naive_sample: int | None,
     with_oracle: bool = False,
+    with_mutmut: bool = False,
 ) -> str:
     workers = os.cpu_count() or 1
     rows = []
@@ -209,12 +215,71 @@ def section(
         )
     )
     rows.append(Row(f"physical limit, {workers} workers", len(mutants), limit_n))
-    # --- mutmut 3.8.1 goes here (`pip install .[bench]`, `mutmut run` on the same target and
-    # suite, generated mutants only): not measured yet.
-    rows.append(
-        Row("mutmut 3.8.1", len(mutants), None, "not measured yet: its place is marked in bench.py")
-    )
+    if with_mutmut:
+        rows.extend(mutmut_rows(config, workers))
     return table(title, rows)
+
+
+MUTMUT_STATUS = {1: "killed", 3: "killed", 0: "survived", 33: "no tests", 5: "no tests"}
+
+
+def mutmut_rows(config: Config, workers: int) -> list[Row]:
+    """`mutmut run` (from the `bench` extra) on a fresh copy of the same target and suite.
+
+    Two rows: its whole run from a clean start (generation, its own coverage and stats pass,
+    clean run, forced-fail run, mutants) and the mutant phase alone, as mutmut reports it.
+    """
+    mutmut = Path(sys.executable).with_name("mutmut")
+    if not mutmut.exists():
+        return [Row("mutmut", 0, None, "not installed: pip install -e '.[bench]'")]
+    version = f"mutmut {importlib.metadata.version('mutmut')}"
+    with tempfile.TemporaryDirectory(prefix="breakit-bench-mutmut-") as scratch:
+        root = Path(scratch) / "project"
+        with Workspace(config.root) as copy:
+            shutil.copytree(copy.path, root, symlinks=True)
+        shutil.rmtree(root / ".breakit", ignore_errors=True)
+        with (root / "pyproject.toml").open("a", encoding="utf-8") as pyproject:
+            pyproject.write(
+                "\n[tool.mutmut]\n"
+                f"source_paths = {list(config.source)!r}\n"
+                f"pytest_add_cli_args_test_selection = {list(config.tests)!r}\n"
+                f"do_not_mutate = {list(config.exclude)!r}\n"
+                'pytest_add_cli_args = ["-p", "no:randomly", "-p", "no:cacheprovider"]\n'
+            )
+        started = time.perf_counter()
+        done = subprocess.run(
+            [str(mutmut), "run", "--max-children", str(workers)],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        )
+        wall = time.perf_counter() - started
+        statuses: dict[str, int] = {}
+        for meta in (root / "mutants").rglob("*.meta"):
+            data = json.loads(meta.read_text())
+            for code in data.get("exit_code_by_key", {}).values():
+                status = MUTMUT_STATUS.get(code, "other")
+                statuses[status] = statuses.get(status, 0) + 1
+    count = sum(statuses.values())
+    if done.returncode != 0 or not count:
+        tail = (done.stdout + done.stderr).strip().splitlines()[-1:] or ["no output"]
+        return [Row(version, count, None, f"failed: {tail[0][:100]}")]
+    found = re.search(r"([0-9.]+) mutations/second", done.stdout)
+    rate = float(found.group(1)) if found else None
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+    rows = [Row(f"{version}, whole run", count, wall, summary)]
+    if rate:
+        rows.append(
+            Row(
+                f"{version}, mutant phase",
+                count,
+                count / rate,
+                "as mutmut reports it; first catching test only",
+            )
+        )
+    return rows
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -226,6 +291,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         type=int,
         default=20,
         help="for generated mutants: run the naive way on this many, extrapolate",
+    )
+    parser.add_argument(
+        "--no-mutmut", action="store_true", help="skip mutmut on the generated mutants"
     )
     parser.add_argument("--apply", metavar="ID", help="the mutation for the apply timing")
     parser.add_argument(
@@ -257,7 +325,16 @@ def main(argv: Sequence[str] | None = None) -> None:
 
             generated = generate_mutants(config)
             print()
-            print(section("generated mutants", config, generated, durations, args.naive_sample))
+            print(
+                section(
+                    "generated mutants",
+                    config,
+                    generated,
+                    durations,
+                    args.naive_sample,
+                    with_mutmut=not args.no_mutmut,
+                )
+            )
         apply_id = args.apply or curated[0].id
         walls = [apply_wall(root, apply_id) for _ in range(3)]
         print(

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from rich.console import Console
@@ -22,10 +23,10 @@ from breakit.catalog import Catalog, load_catalog
 from breakit.config import Config, load_config
 from breakit.errors import BreakitError, ExitCode
 from breakit.gate import answer_key_mismatches, exit_code, merge_in_order, split_equivalent
-from breakit.lab import Lab
+from breakit.lab import BACKENDS, Lab
 from breakit.learner import loop as learner_loop
 from breakit.merge import merge_documents, read_document
-from breakit.model import MutantResult
+from breakit.model import Baseline, KillMatrix, MutantResult
 from breakit.reports import terminal
 from breakit.reports.breakit_json import (
     generated_list_document,
@@ -214,23 +215,54 @@ def diff(env: Env, mutation_id: str) -> None:
 # --- running ------------------------------------------------------------------------------
 
 
+def engine_options(command: Callable[..., None]) -> Callable[..., None]:
+    """How `apply` and `check` run mutants (docs/architecture.md, "The engine")."""
+    options = [
+        click.option(
+            "--no-cache",
+            is_flag=True,
+            help="Run everything again: ignore the cached baseline and results in .breakit/.",
+        ),
+        click.option(
+            "-j", "--jobs", type=click.IntRange(1), help="Parallel workers (default: one per core)."
+        ),
+        click.option(
+            "--backend",
+            type=click.Choice(BACKENDS),
+            help="fork: workers that import the packages once (default where os.fork exists); "
+            "subprocess: a fresh pytest per mutant.",
+        ),
+        click.option(
+            "--verify", is_flag=True, help="Check every result against a fresh pytest per mutant."
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def make_lab(
+    env: Env,
+    *,
+    no_cache: bool,
+    jobs: int | None,
+    backend: str | None,
+    verify: bool,
+    reuse_results: bool = True,
+) -> Lab:
+    lab = Lab(
+        env.config, use_cache=not no_cache, jobs=jobs, verify=verify, reuse_results=reuse_results
+    )
+    if backend:
+        lab.backend = backend
+    return lab
+
+
 @cli.command()
 @click.argument("mutation_id", type=MutationId())
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (docs/json.md).")
-@click.option("--no-cache", is_flag=True, help="Run the baseline again even if it is cached.")
 @click.option("-v", "--verbose", is_flag=True, help="List every test that missed it by name.")
-@click.option(
-    "-j", "--jobs", type=click.IntRange(1), help="Parallel workers (default: one per core)."
-)
-@click.option(
-    "--backend",
-    type=click.Choice(["fork", "subprocess"]),
-    help="fork: workers that import the packages once (default where os.fork exists); "
-    "subprocess: a fresh pytest per mutant.",
-)
-@click.option(
-    "--verify", is_flag=True, help="Check every result against a fresh pytest per mutant."
-)
+@engine_options
 @click.option("--predict", is_flag=True, help="First say which tests will catch it; get a score.")
 @click.option("--write", is_flag=True, help="Then leave the breakage in your tree, to fix it.")
 @pass_env
@@ -254,9 +286,10 @@ def apply(
     mutant = env.targets.resolve(mutation_id)
     if write:
         learner_loop.check_writable(env, mutant)
-    lab = Lab(env.config, use_cache=not no_cache, jobs=jobs, verify=verify)
-    if backend:
-        lab.backend = backend
+    # A learner's apply always runs: the why (failures, HTTP requests) comes from the run.
+    lab = make_lab(
+        env, no_cache=no_cache, jobs=jobs, backend=backend, verify=verify, reuse_results=False
+    )
     with learner_loop.tracing() as trace, lab.session():
         with status(env, "baseline: running the suite on the unmutated code"):
             baseline = lab.baseline()
@@ -306,7 +339,6 @@ def report_options(command: Callable[..., None]) -> Callable[..., None]:
 @cli.command()
 @click.argument("mutation_ids", nargs=-1, type=MutationId())
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (docs/json.md).")
-@click.option("--no-cache", is_flag=True, help="Run the baseline again even if it is cached.")
 @click.option("--generated", is_flag=True, help="Run generated mutants instead of the catalog.")
 @click.option("--all", "all_mutants", is_flag=True, help="Run the catalog and generated mutants.")
 @filter_options
@@ -319,17 +351,9 @@ def report_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--shard", metavar="K/N", help="Run only the k-th of n deterministic parts.")
 @report_options
 @click.option(
-    "-j", "--jobs", type=click.IntRange(1), help="Parallel workers (default: one per core)."
+    "-v", "--verbose", is_flag=True, help="Also list, per mutant, the tests that caught it."
 )
-@click.option(
-    "--backend",
-    type=click.Choice(["fork", "subprocess"]),
-    help="fork: workers that import the packages once (default where os.fork exists); "
-    "subprocess: a fresh pytest per mutant.",
-)
-@click.option(
-    "--verify", is_flag=True, help="Check every result against a fresh pytest per mutant."
-)
+@engine_options
 @pass_env
 def check(
     env: Env,
@@ -351,6 +375,7 @@ def check(
     html_path: Path | None,
     junit_path: Path | None,
     quiet: bool,
+    verbose: bool,
 ) -> None:
     """Run the curated mutations (or the given ids, or generated mutants): each must be caught.
 
@@ -374,33 +399,25 @@ def check(
         env.err.print("Nothing to check: no mutants were selected.")
         raise SystemExit(ExitCode.OK)
     to_run, ignored = split_equivalent(mutants, env.config.equivalent)
-    lab = Lab(env.config, use_cache=not no_cache, jobs=jobs, verify=verify)
-    if backend:
-        lab.backend = backend
+    lab = make_lab(env, no_cache=no_cache, jobs=jobs, backend=backend, verify=verify)
     with lab.session():
         with status(env, "baseline: running the suite on the unmutated code"):
             baseline = lab.baseline()
         with progress(env, len(to_run), quiet=quiet or as_json) as advance:
             matrix = lab.run(to_run, baseline, on_result=advance)
     matrix = merge_in_order(mutants, matrix, ignored)
-    mismatches = answer_key_mismatches(matrix)
     targets = ReportTargets(output_dir, report_json, html_path, junit_path)
-    written = write_reports(targets, matrix, baseline, env.config.root)
-    if as_json:
-        click.echo(json.dumps(matrix_document(matrix, baseline), indent=2))
-    else:
-        if os.environ.get("GITHUB_ACTIONS") == "true":
-            for line in github_annotations(matrix):
-                click.echo(line)
-        if quiet:
-            env.out.print(terminal.summary_line(matrix))
-        else:
-            terminal.render_check(env.out, matrix, mismatches)
-        if fail_under is not None:
-            env.out.print(terminal.fail_under_line(matrix, fail_under))
-        for path in written:
-            env.err.print(f"wrote {path}", highlight=False)
-    raise SystemExit(exit_code(matrix, mismatches, fail_under))
+    report_and_gate(
+        env,
+        matrix,
+        baseline,
+        targets,
+        as_json=as_json,
+        quiet=quiet,
+        verbose=verbose,
+        fail_under=fail_under,
+        annotate=True,
+    )
 
 
 @cli.command()
@@ -430,16 +447,37 @@ def merge(
     Run it in a checkout of the same commit the shards ran on: mutants are rebuilt from it.
     """
     matrix, baseline = merge_documents([read_document(p) for p in documents], env.targets)
-    mismatches = answer_key_mismatches(matrix)
     targets = ReportTargets(output_dir, report_json, html_path, junit_path)
+    report_and_gate(
+        env, matrix, baseline, targets, as_json=as_json, quiet=quiet, fail_under=fail_under
+    )
+
+
+def report_and_gate(
+    env: Env,
+    matrix: KillMatrix,
+    baseline: Baseline,
+    targets: ReportTargets,
+    *,
+    as_json: bool,
+    quiet: bool,
+    fail_under: float | None,
+    verbose: bool = False,
+    annotate: bool = False,
+) -> NoReturn:
+    """The end of `check` and `merge`: report files, the terminal (or JSON), the exit code."""
+    mismatches = answer_key_mismatches(matrix)
     written = write_reports(targets, matrix, baseline, env.config.root)
     if as_json:
         click.echo(json.dumps(matrix_document(matrix, baseline), indent=2))
     else:
+        if annotate and os.environ.get("GITHUB_ACTIONS") == "true":
+            for line in github_annotations(matrix):
+                click.echo(line)
         if quiet:
             env.out.print(terminal.summary_line(matrix))
         else:
-            terminal.render_check(env.out, matrix, mismatches)
+            terminal.render_check(env.out, matrix, mismatches, verbose=verbose)
         if fail_under is not None:
             env.out.print(terminal.fail_under_line(matrix, fail_under))
         for path in written:
@@ -491,7 +529,7 @@ def progress(
         done += 1
         env.err.print(
             f"[{done}/{total}] {result.mutant.id}: {result.verdict.value} "
-            f"({result.duration_s:.1f} s)",
+            f"({terminal.took_text(result)})",
             highlight=False,
         )
 

@@ -11,6 +11,7 @@ lines it changes (breakit.selection); the others are NOT_RUN.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import queue
 import threading
@@ -22,6 +23,7 @@ from typing import Any
 
 import libcst as cst
 
+from breakit import __version__
 from breakit.config import Config
 from breakit.errors import BaselineFailedError, BreakitError, ExitCode
 from breakit.forkserver import ForkRunner
@@ -29,7 +31,7 @@ from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Outcome, T
 from breakit.runner import Runner, RunSpec, SubprocessRunner
 from breakit.sandbox import Workspace
 from breakit.selection import ALL, in_source, select_tests
-from breakit.state import State, content_key, project_files
+from breakit.state import State, content_key, project_files, result_from_json, result_to_json
 from breakit.verdict import judge, outcomes_for
 
 OnResult = Callable[[MutantResult], None]
@@ -52,7 +54,8 @@ class ShadowingError(BreakitError):
 class Lab:
     config: Config
     runner: Runner | None = None  # one runner for every run, one at a time (None: `backend`)
-    use_cache: bool = True
+    use_cache: bool = True  # the cached baseline, and cached results if reuse_results
+    reuse_results: bool = True  # False: run every mutant, but still cache what it finds
     jobs: int | None = None  # parallel workers (None: one per core)
     backend: str = field(default_factory=default_backend)  # "fork" or "subprocess"
     select: bool = True  # run only the tests that cover a mutant's changed lines
@@ -206,13 +209,30 @@ class Lab:
     def run(
         self, mutants: Sequence[Mutant], baseline: Baseline, on_result: OnResult | None = None
     ) -> KillMatrix:
-        """Every mutant, over `workers` in parallel; results streamed to `on_result`."""
+        """Every mutant, over `workers` in parallel; results streamed to `on_result`.
+
+        A mutant whose result is cached under the same key (docs/architecture.md, "Incremental
+        runs") is not run again, unless the lab was made with use_cache=False.
+        """
         plans = [self.plan(mutant, baseline) for mutant in mutants]
         results: list[MutantResult | None] = [None] * len(mutants)
-        todo = [index for index, chosen in enumerate(plans) if chosen != ()]
+        keys = ResultKeys(self.config)
+        mutant_keys = [
+            None if chosen == () else keys.key(mutant, chosen)
+            for mutant, chosen in zip(mutants, plans, strict=True)
+        ]
+        cache = self.state.cached_results() if self.use_cache and self.reuse_results else {}
+        for index, key in enumerate(mutant_keys):
+            if key is not None and key in cache:
+                results[index] = result_from_json(mutants[index], cache[key])
+        todo = [i for i, chosen in enumerate(plans) if chosen != () and results[i] is None]
         unrun = [index for index, chosen in enumerate(plans) if chosen == ()]
         for index in unrun:
             results[index] = no_coverage(mutants[index], baseline)
+        reused = [i for i, key in enumerate(mutant_keys) if key is not None and i not in todo]
+        for index in reused:
+            if on_result is not None:
+                on_result(results[index])  # type: ignore[arg-type]
 
         def hand_out_unrun() -> None:
             # Only after the sanity run: if the tests ran another copy of the code, every
@@ -222,7 +242,7 @@ class Lab:
                     on_result(results[index])  # type: ignore[arg-type]
             unrun.clear()
 
-        if mutants and (todo or (self.sanity_check and not self._sane)):
+        if todo or (unrun and self.sanity_check and not self._sane):
             for index, result in self._run_parallel(mutants, plans, todo, baseline):
                 hand_out_unrun()
                 results[index] = result
@@ -235,6 +255,12 @@ class Lab:
 
             check_against_oracle(self, matrix, baseline)
         self.state.record(matrix)
+        fresh = {
+            mutant_keys[i]: result_to_json(results[i])  # type: ignore[arg-type]
+            for i in todo
+            if results[i] is not None and results[i].verdict in CACHEABLE  # type: ignore[union-attr]
+        }
+        self.state.store_results(fresh, keep=(k for k in mutant_keys if k is not None))
         return matrix
 
     def _new_runner(self) -> Runner:
@@ -361,6 +387,53 @@ class Lab:
 
 
 _SANE, _FAILED = -1, -2  # what a worker hands back besides (index, result)
+
+# A timeout depends on the machine's load as much as on the code: it is always run again.
+CACHEABLE = frozenset(Verdict) - {Verdict.TIMEOUT}
+
+
+class ResultKeys:
+    """The cache key of a mutant's result: a hash of everything the result depends on.
+
+    That is the mutant's own changes, every project file that is not a test module (the source,
+    conftest.py files, pyproject.toml and pytest's other configuration), the ids of the tests it
+    runs and the content of the test modules holding them. A changed test module therefore
+    invalidates only the mutants that run one of its tests; a new test that covers a mutant
+    changes the tests it runs (the baseline's coverage says so), and with them its key.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.root = config.root
+        tested = [PurePosixPath(t.split("::")[0]) for t in config.tests]
+        self.test_files: dict[str, bytes] = {}
+        common = hashlib.sha256(f"breakit {__version__}\0".encode())
+        for path in project_files(self.root):
+            rel = path.relative_to(self.root).as_posix()
+            content = path.read_bytes()
+            is_test = path.name != "conftest.py" and any(
+                PurePosixPath(rel) == t or t in PurePosixPath(rel).parents for t in tested
+            )
+            if is_test:
+                self.test_files[rel] = content
+            else:
+                common.update(rel.encode() + b"\0" + content + b"\0")
+        self.common = common.hexdigest()
+
+    def key(self, mutant: Mutant, chosen: tuple[str, ...] | None) -> str:
+        digest = hashlib.sha256(self.common.encode())
+        for path, content in sorted(mutant.changes.items()):
+            digest.update(f"\0change {path}\0".encode())
+            digest.update(b"<deleted>" if content is None else content.encode())
+        if chosen is None:
+            digest.update(b"\0every test")
+            files = sorted(self.test_files)
+        else:
+            digest.update(("\0tests " + "\n".join(sorted(chosen))).encode())
+            files = sorted({nodeid.split("::")[0] for nodeid in chosen})
+        for rel in files:
+            digest.update(f"\0file {rel}\0".encode())
+            digest.update(self.test_files.get(rel, b"<not a test module>"))
+        return digest.hexdigest()[:24]
 
 
 def _source_names(config: Config) -> set[str]:

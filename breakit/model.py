@@ -193,6 +193,7 @@ class MutantResult:
     order: tuple[str, ...] = ()  # the order the tests ran in (order-dependent breakages)
     duration_s: float = 0.0
     error: str | None = None  # for CompileError / RuntimeError / Timeout: what happened
+    cached: bool = False  # reused from .breakit/: nothing it depends on changed since it ran
 
     @property
     def caught_by(self) -> tuple[str, ...]:

@@ -14,7 +14,16 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
-from breakit.model import Baseline, KillMatrix, Outcome, SuiteRun, TestOutcome
+from breakit.model import (
+    Baseline,
+    KillMatrix,
+    Mutant,
+    MutantResult,
+    Outcome,
+    SuiteRun,
+    TestOutcome,
+    Verdict,
+)
 from breakit.sandbox import DEFAULT_IGNORE, DEFAULT_IGNORE_TOP
 
 STATE_DIR = ".breakit"
@@ -116,6 +125,60 @@ class State:
             }
         self._write("results.json", results)
 
+    # --- incremental runs: results keyed by everything they depend on -----------------------
+
+    def cached_results(self) -> dict[str, dict[str, Any]]:
+        """Result key (Lab.result_key) → a MutantResult's JSON, from earlier runs."""
+        data = self._read("cache.json")
+        return data if isinstance(data, dict) else {}
+
+    def store_results(self, entries: dict[str, dict[str, Any]], keep: Iterable[str]) -> None:
+        """Add `entries`; keep only the keys in `keep` besides them, so the cache never grows
+        past one entry per mutant of the last runs."""
+        kept = set(keep)
+        cache = {k: v for k, v in self.cached_results().items() if k in kept}
+        cache.update(entries)
+        self._write("cache.json", cache)
+
+
+def result_to_json(result: MutantResult) -> dict[str, Any]:
+    return {
+        "verdict": result.verdict.value,
+        "tests": {n: {**o.to_json(), "longrepr": o.longrepr} for n, o in result.tests.items()},
+        "order": list(result.order),
+        "duration_s": result.duration_s,
+        "error": result.error,
+    }
+
+
+def result_from_json(mutant: Mutant, data: dict[str, Any]) -> MutantResult | None:
+    """The cached result for `mutant`, or None if the entry is unreadable."""
+    try:
+        return MutantResult(
+            mutant=mutant,
+            verdict=Verdict(data["verdict"]),
+            tests=_outcomes_from_json(data["tests"]),
+            order=tuple(data["order"]),
+            duration_s=float(data["duration_s"]),
+            error=data.get("error"),
+            cached=True,
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _outcomes_from_json(data: dict[str, Any]) -> dict[str, TestOutcome]:
+    return {
+        n: TestOutcome(
+            nodeid=n,
+            outcome=Outcome(o["outcome"]),
+            message=o.get("message"),
+            duration_s=o.get("duration_s", 0.0),
+            longrepr=o.get("longrepr"),
+        )
+        for n, o in data.items()
+    }
+
 
 def run_to_json(run: SuiteRun) -> dict[str, Any]:
     return {
@@ -134,16 +197,7 @@ def run_to_json(run: SuiteRun) -> dict[str, Any]:
 def run_from_json(data: dict[str, Any]) -> SuiteRun:
     coverage = data.get("coverage")
     return SuiteRun(
-        outcomes={
-            n: TestOutcome(
-                nodeid=n,
-                outcome=Outcome(o["outcome"]),
-                message=o.get("message"),
-                duration_s=o.get("duration_s", 0.0),
-                longrepr=o.get("longrepr"),
-            )
-            for n, o in data["outcomes"].items()
-        },
+        outcomes=_outcomes_from_json(data["outcomes"]),
         order=tuple(data["order"]),
         duration_s=data["duration_s"],
         exit_status=data["exit_status"],

@@ -35,6 +35,7 @@ def result_json(result: MutantResult) -> dict[str, Any]:
         "order": list(result.order),
         "tests": {nodeid: outcome.to_json() for nodeid, outcome in result.tests.items()},
         "duration_s": round(result.duration_s, 4),
+        "cached": result.cached,
     }
 
 

@@ -178,7 +178,7 @@ def grouped_names(nodeids: Sequence[str], tests: Sequence[str]) -> str:
 
 def verdict_line(result: MutantResult, total: int) -> str:
     mutant = result.mutant
-    took = f"({result.duration_s:.1f} s)"
+    took = f"({took_text(result)})"
     if result.verdict is Verdict.KILLED:
         caught, errored = len(result.caught_by), len(result.errored_in)
         extra = f", {errored} errored" if errored else ""
@@ -191,12 +191,18 @@ def verdict_line(result: MutantResult, total: int) -> str:
 
 
 def render_check(
-    console: Console, matrix: KillMatrix, key_mismatches: Mapping[str, tuple[set[str], set[str]]]
+    console: Console,
+    matrix: KillMatrix,
+    key_mismatches: Mapping[str, tuple[set[str], set[str]]],
+    *,
+    verbose: bool = False,
 ) -> None:
-    if len(matrix.results) > 40:
+    if len(matrix.results) > 40 and not verbose:
         render_verdict_counts(console, matrix)
     else:
         render_results_table(console, matrix)
+    if verbose:
+        render_catchers(console, matrix)
     for mutant_id, (missing, unexpected) in key_mismatches.items():
         console.print(
             f"\n[yellow]Answer key of {mutant_id} does not match the tests that catch it:[/]"
@@ -212,6 +218,22 @@ def render_check(
     console.print(summary_line(matrix))
 
 
+def render_catchers(console: Console, matrix: KillMatrix) -> None:
+    """--verbose: per detected mutant, every test that caught it and its failure line."""
+    for result in matrix.results:
+        detecting = [
+            o for o in result.tests.values() if o.outcome in (Outcome.CAUGHT, Outcome.ERRORED)
+        ]
+        if not detecting:
+            continue
+        console.print(f"\n[bold]{escape(result.mutant.id)}[/] caught by {len(detecting)}:")
+        for outcome in detecting:
+            label, style = OUTCOME_STYLE[outcome.outcome]
+            name = escape(short_nodeid(outcome.nodeid, matrix.tests))
+            why = f" [dim]{escape(outcome.message)}[/]" if outcome.message else ""
+            console.print(f"  [{style}]{label}[/] {name}{why}", soft_wrap=True)
+
+
 def render_results_table(console: Console, matrix: KillMatrix) -> None:
     table = Table(box=None, pad_edge=False, show_edge=False)
     table.add_column("id", style="bold", overflow="fold")
@@ -225,7 +247,7 @@ def render_results_table(console: Console, matrix: KillMatrix) -> None:
             escape(result.mutant.id),
             f"[{style}]{result.verdict.value}[/]",
             f"{detected}/{len(matrix.tests)}" if detected else "-",
-            f"{result.duration_s:.1f} s",
+            took_text(result),
         )
     console.print(table)
 
@@ -281,7 +303,15 @@ def summary_line(matrix: KillMatrix) -> str:
     score_text = f", score {score:.1f}%" if score is not None else ""
     survived = counts.get(Verdict.SURVIVED, 0)
     colour = "red" if survived else "green"
-    return f"[{colour}]{len(matrix.results)} mutants: {', '.join(parts)}{score_text}[/]"
+    cached = sum(1 for result in matrix.results if result.cached)
+    reused = f" [dim]({cached} reused from .breakit/)[/]"
+    line = f"[{colour}]{len(matrix.results)} mutants: {', '.join(parts)}{score_text}[/]"
+    return line + (reused if cached else "")
+
+
+def took_text(result: MutantResult) -> str:
+    """How long it took, or that its result was reused."""
+    return "cached" if result.cached else f"{result.duration_s:.1f} s"
 
 
 def make_console(*, stderr: bool = False, color: bool | None = None) -> Console:

@@ -49,6 +49,7 @@ def test_ctrl_c_during_a_parallel_run_cleans_everything_up(small):
         },
     )
     assert small("check").returncode == 0  # a warm baseline cache: Ctrl-C lands in the mutants
+    (small.root / ".breakit" / "cache.json").unlink()  # …which must run, not come from the cache
     before = snapshot(small.root)
     process = small.popen("check", "-j", "2")
     time.sleep(2.5)
