@@ -32,7 +32,7 @@ from breakit.runner import Runner, RunSpec, SubprocessRunner
 from breakit.sandbox import Workspace
 from breakit.selection import ALL, in_source, select_tests
 from breakit.state import State, content_key, project_files, result_from_json, result_to_json
-from breakit.verdict import judge, outcomes_for
+from breakit.verdict import mutant_result
 
 OnResult = Callable[[MutantResult], None]
 
@@ -195,16 +195,7 @@ class Lab:
         spec = self.spec(self.timeout_for(baseline, chosen), chosen)
         with workspace.mutated(mutant.changes) as workdir:
             run = runner.run(workdir, spec)
-        tests = outcomes_for(run, baseline.tests)
-        verdict, error = judge(run, tests)
-        return MutantResult(
-            mutant=mutant,
-            verdict=verdict,
-            tests=tests,
-            order=run.order,
-            duration_s=time.perf_counter() - started,
-            error=error,
-        )
+        return mutant_result(mutant, run, baseline.tests, time.perf_counter() - started)
 
     def run(
         self, mutants: Sequence[Mutant], baseline: Baseline, on_result: OnResult | None = None

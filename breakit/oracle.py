@@ -17,7 +17,7 @@ from breakit.errors import BreakitError, ExitCode
 from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Outcome, Verdict
 from breakit.runner import RunSpec, SubprocessRunner
 from breakit.sandbox import Workspace
-from breakit.verdict import judge, outcomes_for
+from breakit.verdict import mutant_result
 
 if TYPE_CHECKING:
     from breakit.lab import Lab
@@ -26,8 +26,7 @@ if TYPE_CHECKING:
 class EngineMismatchError(BreakitError):
     """The fast engine and the oracle disagree about a mutant."""
 
-    # The lead is asked for ExitCode.ENGINE_MISMATCH; until it exists, MUTATION_BROKEN.
-    exit_code = ExitCode.__members__.get("ENGINE_MISMATCH", ExitCode.MUTATION_BROKEN)
+    exit_code = ExitCode.INTERNAL  # a wrong verdict is a bug in breakit, never in the project
 
 
 def oracle_result(lab: Lab, mutant: Mutant, baseline: Baseline) -> MutantResult:
@@ -40,16 +39,7 @@ def oracle_result(lab: Lab, mutant: Mutant, baseline: Baseline) -> MutantResult:
     )
     with Workspace(lab.config.root) as fresh, fresh.mutated(mutant.changes) as workdir:
         run = SubprocessRunner().run(workdir, spec)
-    tests = outcomes_for(run, baseline.tests)
-    verdict, error = judge(run, tests)
-    return MutantResult(
-        mutant=mutant,
-        verdict=verdict,
-        tests=tests,
-        order=run.order,
-        duration_s=time.perf_counter() - started,
-        error=error,
-    )
+    return mutant_result(mutant, run, baseline.tests, time.perf_counter() - started)
 
 
 def oracle_matrix(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from breakit.model import Outcome, SuiteRun, TestOutcome, Verdict
+from breakit.model import Mutant, MutantResult, Outcome, SuiteRun, TestOutcome, Verdict
 
 
 def outcomes_for(run: SuiteRun, tests: Iterable[str]) -> dict[str, TestOutcome]:
@@ -32,3 +32,19 @@ def judge(run: SuiteRun, tests: dict[str, TestOutcome]) -> tuple[Verdict, str | 
         nothing_ran = all(o.outcome is Outcome.NOT_RUN for o in tests.values())
         return (Verdict.COMPILE_ERROR if nothing_ran else Verdict.RUNTIME_ERROR), run.error
     return Verdict.SURVIVED, None
+
+
+def mutant_result(
+    mutant: Mutant, run: SuiteRun, tests: Iterable[str], duration_s: float
+) -> MutantResult:
+    """The MutantResult of one run of the suite (`tests`: the baseline's) against `mutant`."""
+    outcomes = outcomes_for(run, tests)
+    verdict, error = judge(run, outcomes)
+    return MutantResult(
+        mutant=mutant,
+        verdict=verdict,
+        tests=outcomes,
+        order=run.order,
+        duration_s=duration_s,
+        error=error,
+    )

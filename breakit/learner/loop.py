@@ -69,6 +69,8 @@ def ask_prediction(env: Env, baseline: Baseline) -> frozenset[str]:
         answer = click.prompt(
             "Your prediction (numbers or names, comma-separated; `none`)", err=True
         )
+        if not interactive:  # a piped answer is not echoed: show it, the transcript reads right
+            click.echo(answer, err=True)
         try:
             return parse_answer(answer, options)
         except UsageError as exc:

@@ -150,6 +150,11 @@ class Tree:
 
     def check_writable(self, mutant_id: str, paths: Iterable[str] = ()) -> None:
         """RefusedError if writing `mutant_id` over `paths` could lose anything of the learner's."""
+        # A breakage the learner fixed (every file back to its original) holds nothing of
+        # theirs: its record goes, so it can be written again (or another over its files).
+        for written_id in list(self._manifest()):
+            if self.written(written_id).fixed:
+                self.forget(written_id)
         manifest = self._manifest()
         if mutant_id in manifest:
             raise RefusedError(

@@ -108,17 +108,21 @@ def _parse_native(
         if test_file and path.endswith(test_file) and i + 1 < len(lines):
             source = lines[i + 1].strip()
             break
-    # The exception: the last unindented line after a frame that is not traceback chatter.
+    # The exception: the first unindented line after the last frame that is not traceback
+    # chatter. It can go on for lines (SQLAlchemy adds [SQL: …] and a "Background" link).
     chatter = ("Traceback", "During handling", "The above exception")
     starts = [
         i
         for i, line in enumerate(lines)
-        if i > frames[0] and line.strip() and not line[0].isspace() and not line.startswith(chatter)
+        if i > frames[-1]
+        and line.strip()
+        and not line[0].isspace()
+        and not line.startswith(chatter)
     ]
     errors: tuple[str, ...] = ()
     if starts:
         block = []
-        for line in lines[starts[-1] :]:
+        for line in lines[starts[0] :]:
             if not line.strip() or line.startswith(_NATIVE_FRAME):
                 break
             block.append(line.strip())

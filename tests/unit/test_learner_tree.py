@@ -78,3 +78,14 @@ def test_write_refuses_a_second_breakage_on_the_same_file(root: Path) -> None:
     assert tree.ids() == ("one", "three")
     assert tree.clean_changes("three") == {"pkg/b.py": "X = 2\n"}
     assert tree.broken_changes("three") == {"pkg/b.py": "X = 0\n"}
+
+
+def test_a_fixed_breakage_can_be_written_again(root: Path) -> None:
+    tree = Tree(root)
+    tree.write(mutant("one", root, {"pkg/a.py": "def f():\n    return 2\n"}))
+    (root / "pkg" / "a.py").write_bytes(b"def f():\r\n    return 1")  # the learner's fix
+    tree.write(mutant("one", root, {"pkg/a.py": "def f():\n    return 2\n"}))
+    assert (root / "pkg" / "a.py").read_text() == "def f():\n    return 2\n"
+    assert tree.written("one").untouched
+    assert tree.reset("one") == []
+    assert (root / "pkg" / "a.py").read_bytes() == b"def f():\r\n    return 1"

@@ -206,3 +206,37 @@ def test_http_trace_records_each_tests_testclient_requests(tmp_path: Path) -> No
     assert found["test_api.py::test_crash"][0]["path"] == "/items/0"
     assert found["test_api.py::test_crash"][0]["status"] in (None, 500)
     assert found["test_api.py::test_no_http"] == []
+
+
+def test_a_multi_line_exception_is_read_from_its_first_line() -> None:
+    # SQLAlchemy's errors go on for lines after the exception's own, all unindented.
+    longrepr = textwrap.dedent(
+        """\
+        Traceback (most recent call last):
+          File "/w/tests/integration/test_todos.py", line 30, in test_create_todo_returns_id
+            second = client.post("/todos", json={"title": "Second"})
+          File "/venv/sqlalchemy/engine/default.py", line 951, in do_execute
+            cursor.execute(statement, parameters)
+        sqlite3.IntegrityError: UNIQUE constraint failed: todos.id
+
+        The above exception was the direct cause of the following exception:
+
+        Traceback (most recent call last):
+          File "/w/tests/integration/test_todos.py", line 30, in test_create_todo_returns_id
+            second = client.post("/todos", json={"title": "Second"})
+          File "/venv/sqlalchemy/engine/default.py", line 951, in do_execute
+            cursor.execute(statement, parameters)
+        sqlalchemy.exc.IntegrityError: (sqlite3.IntegrityError) UNIQUE constraint failed: todos.id
+        [SQL: INSERT INTO todos (id, title, done) VALUES (?, ?, ?)]
+        [parameters: (1, 'Second', 0)]
+        (Background on this error at: https://sqlalche.me/e/21/gkpj)
+        """
+    )
+    line, details, raised = parse_longrepr(
+        longrepr, "tests/integration/test_todos.py::test_create_todo_returns_id"
+    )
+    assert line == 'second = client.post("/todos", json={"title": "Second"})'
+    assert raised == "IntegrityError"
+    assert details[0] == (
+        "sqlalchemy.exc.IntegrityError: (sqlite3.IntegrityError) UNIQUE constraint failed: todos.id"
+    )
