@@ -291,10 +291,10 @@ def apply(
         env, no_cache=no_cache, jobs=jobs, backend=backend, verify=verify, reuse_results=False
     )
     with learner_loop.tracing() as trace, lab.session():
-        with status(env, "baseline: running the suite on the unmutated code"):
+        with terminal.spinner(env.err, "baseline: running the suite on the unmutated code"):
             baseline = lab.baseline()
         predicted = learner_loop.ask_prediction(env, baseline) if predict else None
-        with status(env, f"{mutant.id}: running the suite against the breakage"):
+        with terminal.spinner(env.err, f"{mutant.id}: running the suite against the breakage"):
             matrix = lab.run([mutant], baseline)
     result = matrix.results[0]
     if as_json:
@@ -401,7 +401,7 @@ def check(
     to_run, ignored = split_equivalent(mutants, env.config.equivalent)
     lab = make_lab(env, no_cache=no_cache, jobs=jobs, backend=backend, verify=verify)
     with lab.session():
-        with status(env, "baseline: running the suite on the unmutated code"):
+        with terminal.spinner(env.err, "baseline: running the suite on the unmutated code"):
             baseline = lab.baseline()
         with progress(env, len(to_run), quiet=quiet or as_json) as advance:
             matrix = lab.run(to_run, baseline, on_result=advance)
@@ -486,15 +486,6 @@ def report_and_gate(
 
 
 # --- progress -----------------------------------------------------------------------------
-
-
-@contextmanager
-def status(env: Env, text: str) -> Iterator[None]:
-    if env.err.is_terminal:
-        with env.err.status(text):
-            yield
-    else:
-        yield
 
 
 @contextmanager

@@ -17,12 +17,12 @@ from breakit.cli import Env, MutationId, cli, pass_env
 from breakit.errors import ExitCode, UsageError
 from breakit.learner import views
 from breakit.learner.explain import EXERCISE_DOC, answer_for
-from breakit.learner.loop import busy, resolve
+from breakit.learner.loop import resolve
 from breakit.learner.progress import Progress
 from breakit.learner.suite import compare, failing, run_suite
 from breakit.learner.tree import RefusedError, Tree
 from breakit.learner.watch import watch_loop
-from breakit.reports.terminal import render_diff, short_nodeid
+from breakit.reports.terminal import render_diff, short_nodeid, spinner
 from breakit.state import State
 
 # --- fix it: the breakages written into the tree -----------------------------------------
@@ -48,7 +48,7 @@ def verify(env: Env) -> None:
 
 def verify_tree(env: Env) -> ExitCode:
     tree = Tree(env.config.root)
-    with busy(env, "running the suite on your tree"):
+    with spinner(env.err, "running the suite on your tree"):
         run = run_suite(env.config)
     out = env.out
     if run.error:
@@ -208,7 +208,7 @@ def catch_breakage(env: Env, mutation_id: str) -> ExitCode:
         mutant = resolve(env, mutation_id)
         mutation = mutant.mutation
         clean, broken, diff = {}, dict(mutant.changes), mutant.diff
-    with busy(env, "running the suite on the clean app, then on the breakage"):
+    with spinner(env.err, "running the suite on the clean app, then on the breakage"):
         comparison = compare(env.config, clean, broken)
     out = env.out
     tests = comparison.clean.order or comparison.broken.order

@@ -146,13 +146,7 @@ class Lab:
                     names.add(entry.stem)
                 elif entry.is_dir() and any(entry.glob("*.py")):
                     names.add(entry.name)
-        for source in self.config.source:
-            parts = PurePosixPath(source).parts
-            if parts and parts[0] == "src" and len(parts) > 1:
-                parts = parts[1:]
-            if parts:
-                names.add(parts[0].removesuffix(".py"))
-        return frozenset(names)
+        return frozenset(names | _source_names(self.config))
 
     def timeout_for(self, baseline: Baseline, tests: Sequence[str] | None = None) -> float:
         """factor × (the tests' baseline time + the suite's startup time) + a constant."""
@@ -214,16 +208,15 @@ class Lab:
         ]
         cache = self.state.cached_results() if self.use_cache and self.reuse_results else {}
         for index, key in enumerate(mutant_keys):
-            if key is not None and key in cache:
-                results[index] = result_from_json(mutants[index], cache[key])
+            reused = result_from_json(mutants[index], cache[key]) if key in cache else None
+            if reused is not None:
+                results[index] = reused
+                if on_result is not None:
+                    on_result(reused)
         todo = [i for i, chosen in enumerate(plans) if chosen != () and results[i] is None]
         unrun = [index for index, chosen in enumerate(plans) if chosen == ()]
         for index in unrun:
             results[index] = no_coverage(mutants[index], baseline)
-        reused = [i for i, key in enumerate(mutant_keys) if key is not None and i not in todo]
-        for index in reused:
-            if on_result is not None:
-                on_result(results[index])  # type: ignore[arg-type]
 
         def hand_out_unrun() -> None:
             # Only after the sanity run: if the tests ran another copy of the code, every

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -23,7 +23,7 @@ from breakit.learner.suite import alone, pytest_command
 from breakit.learner.tree import Tree
 from breakit.learner.why import Trace, tracing, why_caught
 from breakit.model import Baseline, Mutant, MutantResult, Mutation
-from breakit.reports.terminal import last_result_text
+from breakit.reports.terminal import last_result_text, spinner
 
 if TYPE_CHECKING:
     from breakit.cli import Env
@@ -111,7 +111,7 @@ def after_apply(
         alone_outcomes = None
         if whys and touches_tests(env, mutant):
             nodeids = [w.nodeid for w in whys][:MAX_ALONE]
-            with busy(env, "running each catching test alone"):
+            with spinner(env.err, "running each catching test alone"):
                 alone_outcomes = alone(env.config, mutant.changes, nodeids)
         out = env.out
         out.print()
@@ -131,16 +131,6 @@ def after_apply(
             f"Fix it, then run [bold]breakit verify[/]. Stuck? [bold]breakit hint {mutant.id}[/]. "
             f"Undo: [bold]breakit reset {mutant.id}[/]."
         )
-
-
-@contextlib.contextmanager
-def busy(env: Env, text: str) -> Iterator[None]:
-    """A spinner on stderr while something runs, on a terminal only."""
-    if env.err.is_terminal:
-        with env.err.status(text):
-            yield
-    else:
-        yield
 
 
 # --- list -----------------------------------------------------------------------------------

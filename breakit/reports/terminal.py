@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
@@ -317,3 +318,13 @@ def took_text(result: MutantResult) -> str:
 def make_console(*, stderr: bool = False, color: bool | None = None) -> Console:
     no_color = color is False or (color is None and "NO_COLOR" in os.environ)
     return Console(stderr=stderr, no_color=no_color, highlight=False, soft_wrap=False)
+
+
+@contextmanager
+def spinner(console: Console, text: str) -> Iterator[None]:
+    """A spinner on `console` while something runs, on a terminal only (CI logs stay clean)."""
+    if console.is_terminal:
+        with console.status(text):
+            yield
+    else:
+        yield
