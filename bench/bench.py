@@ -13,7 +13,9 @@ Works on a temporary copy of the project (the bundled target by default), so the
 - with --oracle, the oracle: the naive way with breakit's pytest arguments and plugin (so
   `--tb=native`), one at a time, and whether its kill matrix matches breakit's;
 - the physical limit: the sum over mutants of the (uninstrumented) baseline time of the tests
-  each one runs, divided by the workers — what the engine would take with zero overhead.
+  each one runs, divided by the workers — what the engine would take with zero overhead;
+- with --generated, `mutmut run` on a copy of the same project, and breakit on the hot mutants
+  alone (changes inside function bodies: the kind mutmut makes) for a like-for-like rate.
 
 Then `breakit apply <id>` wall time with a warm baseline cache (a fresh process, as a learner
 runs it). Figures are printed, never asserted: the machine's load changes them.
@@ -180,7 +182,7 @@ def section(
         naive_s = naive(config, mutants)
         rows.append(Row("naive (fresh pytest each)", len(mutants), naive_s))
     one_s, lab, _ = engine(config, mutants, 1)
-    many_s, _, matrix = engine(config, mutants, None)
+    many_s, many_lab, matrix = engine(config, mutants, None)
     with lab.session():
         baseline = lab.baseline()
         limit_1 = physical_limit(lab, mutants, baseline, durations, 1)
@@ -211,11 +213,26 @@ def section(
             f"breakit (default, {workers} workers)",
             len(mutants),
             many_s,
-            f"{naive_s / many_s:.1f}x naive; {many_s / limit_n:.2f}x the limit",
+            f"{naive_s / many_s:.1f}x naive; {many_s / limit_n:.2f}x the limit; "
+            f"{many_lab.hot_runs} ran hot",
         )
     )
     rows.append(Row(f"physical limit, {workers} workers", len(mutants), limit_n))
     if with_mutmut:
+        # Like for like with mutmut, which only mutates function bodies: the hot mutants alone.
+        with lab.session():
+            hot = [m for m in mutants if lab.is_hot(m, baseline)]
+        if hot:
+            hot_s, _, _ = engine(config, hot, None)
+            rows.append(
+                Row(
+                    f"breakit, function-body (hot) mutants only, {workers} workers",
+                    len(hot),
+                    hot_s,
+                    "every catching test; limit "
+                    f"{physical_limit(lab, hot, baseline, durations, workers):.1f} s",
+                )
+            )
         rows.extend(mutmut_rows(config, workers))
     return table(title, rows)
 

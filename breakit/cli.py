@@ -233,6 +233,12 @@ def engine_options(command: Callable[..., None]) -> Callable[..., None]:
             "subprocess: a fresh pytest per mutant.",
         ),
         click.option(
+            "--no-hot",
+            is_flag=True,
+            help="fork: import the project afresh for every mutant, also for changes inside "
+            "function bodies (which otherwise run in a worker that collected the suite once).",
+        ),
+        click.option(
             "--verify", is_flag=True, help="Check every result against a fresh pytest per mutant."
         ),
     ]
@@ -248,10 +254,16 @@ def make_lab(
     jobs: int | None,
     backend: str | None,
     verify: bool,
+    no_hot: bool = False,
     reuse_results: bool = True,
 ) -> Lab:
     lab = Lab(
-        env.config, use_cache=not no_cache, jobs=jobs, verify=verify, reuse_results=reuse_results
+        env.config,
+        use_cache=not no_cache,
+        jobs=jobs,
+        verify=verify,
+        reuse_results=reuse_results,
+        hot=not no_hot,
     )
     if backend:
         lab.backend = backend
@@ -274,6 +286,7 @@ def apply(
     verbose: bool,
     jobs: int | None,
     backend: str | None,
+    no_hot: bool,
     verify: bool,
     predict: bool,
     write: bool,
@@ -288,7 +301,13 @@ def apply(
         learner_loop.check_writable(env, mutant)
     # A learner's apply always runs: the why (failures, HTTP requests) comes from the run.
     lab = make_lab(
-        env, no_cache=no_cache, jobs=jobs, backend=backend, verify=verify, reuse_results=False
+        env,
+        no_cache=no_cache,
+        jobs=jobs,
+        backend=backend,
+        verify=verify,
+        no_hot=no_hot,
+        reuse_results=False,
     )
     with learner_loop.tracing() as trace, lab.session():
         with terminal.spinner(env.err, "baseline: running the suite on the unmutated code"):
@@ -359,6 +378,7 @@ def check(
     env: Env,
     jobs: int | None,
     backend: str | None,
+    no_hot: bool,
     verify: bool,
     mutation_ids: Sequence[str],
     generated: bool,
@@ -399,7 +419,7 @@ def check(
         env.err.print("Nothing to check: no mutants were selected.")
         raise SystemExit(ExitCode.OK)
     to_run, ignored = split_equivalent(mutants, env.config.equivalent)
-    lab = make_lab(env, no_cache=no_cache, jobs=jobs, backend=backend, verify=verify)
+    lab = make_lab(env, no_cache=no_cache, jobs=jobs, backend=backend, verify=verify, no_hot=no_hot)
     with lab.session():
         with terminal.spinner(env.err, "baseline: running the suite on the unmutated code"):
             baseline = lab.baseline()

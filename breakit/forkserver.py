@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -66,7 +66,12 @@ class ForkRunner:
         self._proc: subprocess.Popen[bytes] | None = None
         self._scratch: Path | None = None
         self._closed = False
+        self._session: Path | None = None  # the workspace of the worker's hot session
+        self.session_refused: str | None = None  # why a hot session could not start
         self.startup_s = 0.0
+        self.hot_runs = 0
+        self.fallbacks = 0  # hot mutants the session could not swap, run fresh instead
+        self.fallback_reasons: list[str] = []
 
     def command(self, workdir: Path, spec: RunSpec) -> list[str]:
         return ["pytest", *pytest_args(Path(workdir), spec, in_process=True)]
@@ -110,8 +115,44 @@ class ForkRunner:
             raise WorkerDied(f"the fork worker did not start: {reply}")
         self.startup_s = time.monotonic() - started
 
+    def open_session(self, workdir: Path, spec: RunSpec) -> bool:
+        """Turn the worker into a hot session on `workdir` (breakit.hotsession): the project is
+        imported and the suite collected once, from `workdir` as it is now — unmutated. False
+        if that cannot be done (a collection error, say): hot mutants then run fresh."""
+        workdir = Path(workdir).resolve()
+        if self._session == workdir and self._proc is not None and self._proc.poll() is None:
+            return True
+        if self.session_refused is not None:
+            return False
+        if self._session is not None:
+            self._discard()
+        self.start()
+        request = {
+            "op": "session",
+            "workdir": str(workdir),
+            "args": pytest_args(workdir, spec, in_process=True),
+        }
+        try:
+            reply = self._ask(request, timeout_s=_READY_TIMEOUT_S)
+        except WorkerDied as exc:
+            if self._closed:
+                raise
+            reply = {"ready": False, "error": str(exc)}
+        if reply.get("ready"):
+            self._session = workdir
+            return True
+        self.session_refused = str(reply.get("error"))
+        self._discard()  # it may have imported the project: no use for fresh runs
+        return False
+
     def run(self, workdir: Path, spec: RunSpec) -> SuiteRun:
         workdir = Path(workdir).resolve()
+        if spec.hot is not None and self._session == workdir:
+            hot = self._run_hot(workdir, spec)
+            if hot is not None:
+                return hot
+        if self._session is not None:
+            self._discard()  # a hot session has the project imported: a fresh worker
         self.start()
         request = {
             "op": "run",
@@ -129,14 +170,29 @@ class ForkRunner:
             self._discard()
             self.start()
             reply = self._ask(request, timeout_s=None)
-        return suite_run_from_records(
-            reply["records"],
-            duration_s=reply["duration_s"],
-            exit_status=reply["exit_status"],
-            timed_out=reply["timed_out"],
-            timeout_s=spec.timeout_s,
-            output=reply["output"].replace(f"{workdir}{os.sep}", ""),
-        )
+        return _suite_run(reply, workdir, spec)
+
+    def _run_hot(self, workdir: Path, spec: RunSpec) -> SuiteRun | None:
+        """`spec` in the hot session; None if it must run fresh."""
+        request = {
+            "op": "hot",
+            "changes": dict(spec.hot or ()),
+            "timeout_s": spec.timeout_s,
+            "select": None if spec.select is None else list(spec.select),
+        }
+        try:
+            reply = self._ask(request, timeout_s=None)
+        except WorkerDied:
+            if self._closed:
+                raise
+            self._discard()  # the session died (killed from outside): this one runs fresh
+            return None
+        if "fallback" in reply:
+            self.fallbacks += 1
+            self.fallback_reasons.append(str(reply["fallback"]))
+            return None
+        self.hot_runs += 1
+        return _suite_run(reply, workdir, spec)
 
     def _ask(self, request: dict[str, Any], timeout_s: float | None) -> dict[str, Any]:
         proc = self._proc
@@ -163,6 +219,7 @@ class ForkRunner:
 
     def _discard(self) -> None:
         proc, self._proc = self._proc, None
+        self._session = None
         if proc is not None:
             with contextlib.suppress(ProcessLookupError):
                 proc.terminate()  # the worker kills its child's group, then exits
@@ -185,9 +242,21 @@ class ForkRunner:
             remove_tree(scratch)
 
 
+def _suite_run(reply: dict[str, Any], workdir: Path, spec: RunSpec) -> SuiteRun:
+    return suite_run_from_records(
+        reply["records"],
+        duration_s=reply["duration_s"],
+        exit_status=reply["exit_status"],
+        timed_out=reply["timed_out"],
+        timeout_s=spec.timeout_s,
+        output=reply["output"].replace(f"{workdir}{os.sep}", ""),
+    )
+
+
 # --- the worker process ---------------------------------------------------------------------
 
 _child_pid = 0
+_scratch_dir = ""  # the worker's own folder (its cwd until a hot session moves it)
 
 
 def _on_term(signum: int, frame: object) -> None:
@@ -199,15 +268,20 @@ def _on_term(signum: int, frame: object) -> None:
 
 def serve() -> None:
     """The worker's loop: read a request, answer it, until stdin closes."""
-    replies: IO[bytes] = os.fdopen(os.dup(1), "wb")
+    global _scratch_dir
+    _scratch_dir = os.getcwd()
+    channel = Channel(
+        # Copies of stdin and stdout: pytest's capturing (in a hot session) redirects fds 0-2.
+        os.fdopen(os.dup(0), "rb"),
+        os.fdopen(os.dup(1), "wb"),
+    )
     os.dup2(2, 1)  # anything printed from now on goes to stderr (DEVNULL), not to the protocol
     signal.signal(signal.SIGTERM, _on_term)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.dont_write_bytecode = True
     base_path = [p for p in sys.path if p not in ("", os.getcwd())]
     project: tuple[str, ...] = ()
-    for line in sys.stdin.buffer:
-        request = json.loads(line)
+    for request in channel:
         if request["op"] == "preload":
             project = tuple(request["project"])
             reply: dict[str, Any] = {"ready": True, "failed": preload(request["modules"], project)}
@@ -216,10 +290,32 @@ def serve() -> None:
             # walk, and copy on write, every object of every preloaded package.
             gc.collect()
             gc.freeze()
+        elif request["op"] == "session":
+            from breakit.hotsession import hot_session
+
+            # Serves hot runs until stdin closes; the project is imported from then on, so this
+            # worker can never run a fresh child again.
+            hot_session(request, channel, base_path)
+            return
         else:
             reply = run_child(request, base_path, project)
-        replies.write(json.dumps(reply).encode() + b"\n")
-        replies.flush()
+        channel.reply(reply)
+
+
+class Channel:
+    """The worker's side of the protocol: JSON requests in, one JSON reply per request out."""
+
+    def __init__(self, requests: IO[bytes], replies: IO[bytes]) -> None:
+        self.requests = requests
+        self.replies = replies
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for line in self.requests:
+            yield json.loads(line)
+
+    def reply(self, reply: dict[str, Any]) -> None:
+        self.replies.write(json.dumps(reply).encode() + b"\n")
+        self.replies.flush()
 
 
 def preload(modules: Sequence[str], project: Sequence[str]) -> list[str]:
@@ -239,22 +335,33 @@ def preload(modules: Sequence[str], project: Sequence[str]) -> list[str]:
     return failed
 
 
+ChildMain = Callable[[dict[str, Any], int, int], int]
+
+
 def run_child(request: dict[str, Any], base_path: list[str], project: tuple[str, ...]) -> Any:
-    """Fork one child for `request`, collect its records, kill it on timeout."""
+    """Fork one child that imports the project fresh and runs pytest for `request`."""
+    return fork_child(
+        request, lambda req, write_fd, out_fd: _child(req, base_path, project, write_fd, out_fd)
+    )
+
+
+def fork_child(request: dict[str, Any], main: ChildMain) -> dict[str, Any]:
+    """Fork a child running `main(request, records_fd, output_fd)`; collect its records, kill
+    its process group on timeout; the reply for the runner."""
     global _child_pid
     # The run's own temporary folder (pytest's tmp_path too), removed when the child is done:
     # nothing a test leaves in TMPDIR outlives its run or reaches the next mutant.
-    run_tmp = tempfile.mkdtemp(prefix="run-", dir=os.getcwd())
+    run_tmp = tempfile.mkdtemp(prefix="run-", dir=_scratch_dir)
     request = {**request, "tmpdir": run_tmp}
     read_fd, write_fd = os.pipe()
-    output = tempfile.TemporaryFile()  # noqa: SIM115 - closed below, after the fork
+    output = tempfile.TemporaryFile(dir=_scratch_dir)  # noqa: SIM115 - closed after the fork
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:  # the child
         os.close(read_fd)
         status = 70
         try:
-            status = _child(request, base_path, project, write_fd, output.fileno())
+            status = main(request, write_fd, output.fileno())
         finally:
             os._exit(status)
     _child_pid = pid
@@ -310,30 +417,30 @@ def run_child(request: dict[str, Any], base_path: list[str], project: tuple[str,
     }
 
 
-def _child(
-    request: dict[str, Any],
-    base_path: list[str],
-    project: tuple[str, ...],
-    write_fd: int,
-    output_fd: int,
-) -> int:
+def child_setup(request: dict[str, Any], output_fd: int | None) -> None:
+    """What makes a forked child a process of its own: its group, signals, stdio, randomness
+    and temporary folder (the run's, from fork_child)."""
     os.setpgid(0, 0)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
-    os.dup2(output_fd, 1)
-    os.dup2(output_fd, 2)
+    if output_fd is not None:
+        os.dup2(output_fd, 1)
+        os.dup2(output_fd, 2)
     import random
 
     random.seed()  # a fresh process would not share its parent's random state
-    workdir = request["workdir"]
-    os.chdir(workdir)
-    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
     os.environ["TMPDIR"] = request["tmpdir"]
     tempfile.tempdir = None  # gettempdir() caches the worker's; read TMPDIR again
+
+
+def enter_workspace(workdir: str, base_path: list[str]) -> None:
+    """As `python -m pytest` in the workspace would have it: cwd, sys.path and PYTHONPATH."""
+    os.chdir(workdir)
+    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
     sys.dont_write_bytecode = True
-    # As `python -m pytest` in the workspace would have it: the workspace (and its src/) first.
+    # The workspace (and its src/) first.
     front = [workdir]
     if os.path.isdir(os.path.join(workdir, "src")):
         front.append(os.path.join(workdir, "src"))
@@ -342,6 +449,17 @@ def _child(
     os.environ["PYTHONPATH"] = os.pathsep.join(
         [*front, *filter(None, [os.environ.get("PYTHONPATH")])]
     )
+
+
+def _child(
+    request: dict[str, Any],
+    base_path: list[str],
+    project: tuple[str, ...],
+    write_fd: int,
+    output_fd: int,
+) -> int:
+    child_setup(request, output_fd)
+    enter_workspace(request["workdir"], base_path)
     for name in list(sys.modules):
         if name.split(".")[0] in project:
             del sys.modules[name]

@@ -30,7 +30,7 @@ from breakit.forkserver import ForkRunner
 from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Outcome, TestOutcome, Verdict
 from breakit.runner import Runner, RunSpec, SubprocessRunner
 from breakit.sandbox import Workspace
-from breakit.selection import ALL, in_source, select_tests
+from breakit.selection import ALL, hot_eligible, in_source, select_tests
 from breakit.state import State, content_key, project_files, result_from_json, result_to_json
 from breakit.verdict import mutant_result
 
@@ -61,6 +61,7 @@ class Lab:
     select: bool = True  # run only the tests that cover a mutant's changed lines
     sanity_check: bool = True  # the forced-fail run before the first mutant
     verify: bool = False  # check every result against the oracle (fresh pytest, whole suite)
+    hot: bool = True  # fork backend: body-only mutants in a collect-once session (hotsession)
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -71,6 +72,9 @@ class Lab:
         self._workspace: Workspace | None = None
         self._engine: dict[str, Any] = {}
         self._sane = False
+        self.hot_runs = 0  # mutants run in a hot session (breakit.hotsession)
+        self.hot_fallbacks = 0  # hot mutants the session refused, run fresh instead
+        self.hot_refusals: list[str] = []  # why (for the bench and debugging)
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Lab]:
@@ -169,6 +173,14 @@ class Lab:
             return None
         return chosen
 
+    def is_hot(self, mutant: Mutant, baseline: Baseline) -> bool:
+        """True if a fork worker may run `mutant` in its hot session (breakit.hotsession)."""
+        return (
+            self.hot
+            and self.backend == "fork"
+            and hot_eligible(mutant, baseline.run.coverage, self.config.source)
+        )
+
     def run_mutant(self, mutant: Mutant, baseline: Baseline) -> MutantResult:
         """One mutant in the session's workspace (no parallelism, no sanity run)."""
         chosen = self.plan(mutant, baseline)
@@ -187,6 +199,13 @@ class Lab:
     ) -> MutantResult:
         started = time.perf_counter()
         spec = self.spec(self.timeout_for(baseline, chosen), chosen)
+        # A hot session is collected once per worker, from the workspace before the change lands.
+        if (
+            isinstance(runner, ForkRunner)
+            and self.is_hot(mutant, baseline)
+            and runner.open_session(workspace.path, self.spec())
+        ):
+            spec = replace(spec, hot=tuple(mutant.changes.items()))  # type: ignore[arg-type]
         with workspace.mutated(mutant.changes) as workdir:
             run = runner.run(workdir, spec)
         return mutant_result(mutant, run, baseline.tests, time.perf_counter() - started)
@@ -214,6 +233,8 @@ class Lab:
                 if on_result is not None:
                     on_result(reused)
         todo = [i for i, chosen in enumerate(plans) if chosen != () and results[i] is None]
+        # Fresh runs first: a worker that has opened its hot session cannot run fresh again.
+        todo.sort(key=lambda i: self.is_hot(mutants[i], baseline))
         unrun = [index for index, chosen in enumerate(plans) if chosen == ()]
         for index in unrun:
             results[index] = no_coverage(mutants[index], baseline)
@@ -332,6 +353,12 @@ class Lab:
             finally:
                 stop.set()
                 for runner in runners:
+                    if isinstance(runner, ForkRunner):
+                        self.hot_runs += runner.hot_runs
+                        self.hot_fallbacks += runner.fallbacks
+                        self.hot_refusals.extend(runner.fallback_reasons)
+                        if runner.session_refused:
+                            self.hot_refusals.append(runner.session_refused)
                     _stop_runner(runner)
                 for thread in threads:
                     thread.join(timeout=10)

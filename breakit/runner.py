@@ -53,6 +53,9 @@ class RunSpec:
     # (SuiteRun.coverage), and the imported modules (the "modules" record).
     coverage_source: tuple[str, ...] | None = None
     record_modules: bool = False
+    # A hot mutant's changes (path, new text), inside function bodies only: a fork runner with
+    # a hot session swaps them in (breakit.hotsession); every other runner ignores this.
+    hot: tuple[tuple[str, str], ...] | None = None
 
 
 class Runner(Protocol):

@@ -125,3 +125,29 @@ def select_tests(
         if nodeid not in SPECIAL_KEYS and not wanted.isdisjoint(lines)
     }
     return tuple(nodeid for nodeid in tests if nodeid in hit)
+
+
+def hot_eligible(
+    mutant: Mutant,
+    coverage: Mapping[str, frozenset[tuple[str, int]]] | None,
+    source: Sequence[str],
+) -> bool:
+    """True if `mutant` may run hot (breakit.hotsession): it changes existing source modules
+    only, inside function bodies, on lines that never ran at import or collection time — so
+    swapping the functions' code is the same as importing the mutated module afresh. (The
+    worker checks the compiled code too, and refuses what this lets through wrongly.)"""
+    if coverage is None or not mutant.changes:
+        return False
+    import_time = coverage.get(IMPORT_TIME, frozenset())
+    for path, new in mutant.changes.items():
+        original = mutant.originals.get(path)
+        if new is None or original is None or not path.endswith(".py"):
+            return False
+        if not in_source(path, source):
+            return False
+        lines = changed_lines(original, new)
+        if lines & module_level_lines(original):
+            return False
+        if any((path, line) in import_time for line in lines):
+            return False
+    return True

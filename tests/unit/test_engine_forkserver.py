@@ -196,3 +196,98 @@ def test_a_worker_killed_from_outside_is_replaced(tmp_path: Path, runner: ForkRu
     again = runner.run(root, spec)
     assert again.outcomes["tests/test_calc.py::test_add"].outcome is Outcome.MISSED
     assert runner._proc is not None and runner._proc.pid != first.pid
+
+
+# --- the hot session: collected once, a mutant's function bodies swapped in a forked child ---
+
+
+def hot_spec(changes: dict[str, str], **kwargs: object) -> RunSpec:
+    settings: dict[str, object] = {"timeout_s": 60, **kwargs}
+    return RunSpec(("tests",), hot=tuple(changes.items()), **settings)  # type: ignore[arg-type]
+
+
+def test_hot_mutants_of_one_file_in_a_row_leak_nothing(tmp_path: Path, runner: ForkRunner) -> None:
+    source = CALC + "\nREGISTRY = []\n"
+    root = write_project(tmp_path / "proj", {"calc.py": source, "tests/test_calc.py": LEAKY_TESTS})
+    nodeid = "tests/test_calc.py::test_add"
+    runs = []
+    with Workspace(root) as workspace:
+        os.environ["EXPECTED_CWD"] = str(workspace.path)
+        try:
+            assert runner.open_session(workspace.path, RunSpec(("tests",)))
+            for new in ("a - b", "a / 0"):
+                changes = {"calc.py": source.replace("a + b", new)}
+                with workspace.mutated(changes) as workdir:
+                    runs.append(runner.run(workdir, hot_spec(changes)))
+            runs.append(runner.run(workspace.path, hot_spec({"calc.py": source})))
+        finally:
+            del os.environ["EXPECTED_CWD"]
+        assert list(workspace.path.rglob("*.pyc")) == []
+    assert (runner.hot_runs, runner.fallbacks) == (3, 0)
+    minus, divide, restored = runs
+    assert minus.outcomes[nodeid].message == "assert -1 == 5"
+    assert divide.outcomes[nodeid].message == "ZeroDivisionError: division by zero"
+    assert "    return a / 0" in (divide.outcomes[nodeid].longrepr or "")  # the mutated line
+    assert restored.outcomes[nodeid].outcome is Outcome.MISSED
+    for run in runs:
+        assert run.order == tuple(f"tests/test_calc.py::{name}" for name in TEST_NAMES)
+        for name in TEST_NAMES[1:]:
+            outcome = run.outcomes[f"tests/test_calc.py::{name}"]
+            assert outcome.outcome is Outcome.MISSED, outcome.longrepr
+
+
+TEST_NAMES = ("test_add", "test_environment_and_cwd_are_fresh", "test_module_state_is_fresh")
+
+
+def test_a_hot_mutant_the_session_cannot_swap_runs_fresh(
+    tmp_path: Path, runner: ForkRunner
+) -> None:
+    root = write_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TEST_ADD})
+    nodeid = "tests/test_calc.py::test_add"
+    with Workspace(root) as workspace:
+        assert runner.open_session(workspace.path, RunSpec(("tests",)))
+        # A default value is evaluated at import: no code swap can give what a fresh import does.
+        changes = {"calc.py": CALC.replace("(a, b)", "(a, b=1)").replace("+", "-")}
+        with workspace.mutated(changes) as workdir:
+            run = runner.run(workdir, hot_spec(changes, select=(nodeid,)))
+        after = runner.run(workspace.path, RunSpec(("tests",), timeout_s=60))
+    assert (runner.hot_runs, runner.fallbacks) == (0, 1)
+    assert runner.fallback_reasons == ["the module body changed: it ran at import"]
+    assert run.outcomes[nodeid].message == "assert -1 == 5"
+    assert after.outcomes[nodeid].outcome is Outcome.MISSED
+
+
+def test_a_suite_that_does_not_collect_gets_no_hot_session(
+    tmp_path: Path, runner: ForkRunner
+) -> None:
+    root = write_project(
+        tmp_path / "proj",
+        {"calc.py": CALC, "tests/test_calc.py": TEST_ADD, "tests/test_broken.py": "import nope\n"},
+    )
+    with Workspace(root) as workspace:
+        assert not runner.open_session(workspace.path, RunSpec(("tests",)))
+        assert "nope" in (runner.session_refused or "")
+        changes = {"calc.py": CALC.replace("+", "-")}
+        with workspace.mutated(changes) as workdir:
+            run = runner.run(workdir, hot_spec(changes))
+    assert run.error is not None and "nope" in run.error  # as a fresh run reports it
+    assert runner.hot_runs == 0
+
+
+def test_a_hot_mutant_that_hangs_is_killed_and_the_session_carries_on(
+    tmp_path: Path, runner: ForkRunner
+) -> None:
+    loop = "def add(a, b):\n    while True:\n        pass\n"
+    root = write_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TEST_ADD})
+    with Workspace(root) as workspace:
+        assert runner.open_session(workspace.path, RunSpec(("tests",)))
+        started = time.monotonic()
+        with workspace.mutated({"calc.py": loop}) as workdir:
+            hung = runner.run(workdir, hot_spec({"calc.py": loop}, timeout_s=2))
+        assert time.monotonic() - started < 15
+        changes = {"calc.py": CALC.replace("+", "-")}
+        with workspace.mutated(changes) as workdir:
+            after = runner.run(workdir, hot_spec(changes))
+    assert hung.timed_out
+    assert after.outcomes["tests/test_calc.py::test_add"].message == "assert -1 == 5"
+    assert runner.hot_runs == 2

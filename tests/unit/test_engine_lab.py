@@ -73,9 +73,16 @@ def project(tmp_path: Path) -> Path:
     return write_project(tmp_path / "proj", {"calc/__init__.py": CALC, "tests/test_calc.py": TESTS})
 
 
-@pytest.mark.parametrize("backend", ["fork", "subprocess"])
+@pytest.mark.parametrize("backend", ["fork", "fork-fresh", "subprocess"])
 def test_selection_no_coverage_and_input_order(project: Path, backend: str) -> None:
-    lab = Lab(make_config(project), jobs=2, backend=backend, use_cache=False)
+    hot = backend == "fork"
+    lab = Lab(
+        make_config(project),
+        jobs=2,
+        backend="fork" if backend.startswith("fork") else backend,
+        use_cache=False,
+    )
+    lab.hot = hot
     streamed: list[MutantResult] = []
     with lab.session():
         baseline = lab.baseline()
@@ -103,6 +110,8 @@ def test_selection_no_coverage_and_input_order(project: Path, backend: str) -> N
     oracle = oracle_matrix(lab, [r.mutant for r in matrix.results], baseline, jobs=2)
     assert compare(matrix, oracle) == {}
     assert oracle.result("unused").verdict is Verdict.SURVIVED
+    # Changes inside function bodies ran in a hot session; the docstring's could not.
+    assert (lab.hot_runs, lab.hot_fallbacks) == ((3, 0) if hot else (0, 0))
 
 
 def test_timeouts_follow_the_selected_tests(project: Path) -> None:

@@ -1,0 +1,146 @@
+"""A fork worker's hot session: the project imported and the suite collected once, then one
+forked child per hot mutant that swaps in the mutated functions' code and runs its tests.
+
+A fresh child (breakit.forkserver) spends ~0.35 s on the bundled target importing the project and
+collecting the suite before its first test; a hot child starts at its first test. Only mutants
+whose changes lie inside function bodies can run this way (breakit.codeswap says which, and
+refuses the rest: the runner then runs them fresh). Protocol, after the worker's "session"
+request ({workdir, args}): one reply {ready, tests} or {ready: false, error}, then for each
+{op: "hot", changes, select, timeout_s} a reply like a fresh run's, or {fallback: reason}.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import json
+import linecache
+import os
+import sys
+from pathlib import Path
+from types import CodeType
+from typing import IO, Any
+
+import pytest
+
+from breakit.codeswap import LiveFunctions, NotHot, Swap, compile_module, plan_for_changes
+from breakit.forkserver import Channel, child_setup, enter_workspace, fork_child
+from breakit.pytest_plugin import Record, RecorderPlugin
+
+
+def hot_session(request: dict[str, Any], channel: Channel, base_path: list[str]) -> None:
+    """Collect the suite in `request["workdir"]`, then serve hot runs until the channel closes."""
+    workdir = request["workdir"]
+    enter_workspace(workdir, base_path)
+    session = HotSession(channel, Path(workdir))
+    sys.argv = ["pytest"]
+    try:
+        pytest.main(request["args"], plugins=[session, session.recorder])
+    except BaseException as exc:  # anything the project's conftest raises
+        if not session.answered:
+            channel.reply({"ready": False, "error": f"{type(exc).__name__}: {exc}"})
+        return
+    if not session.answered:
+        channel.reply({"ready": False, "error": "pytest stopped before running any test"})
+
+
+class HotSession:
+    """The pytest plugin that turns the worker's session into a server of hot runs."""
+
+    def __init__(self, channel: Channel, root: Path) -> None:
+        self.channel = channel
+        self.root = root
+        self.answered = False
+        self.recorder = RecorderPlugin(self._sink)
+        self._early: list[Record] = []  # records of the worker's own collection
+        self._out: IO[str] | None = None  # a child's records pipe
+        self._sources: dict[str, bytes] = {}
+        self._originals: dict[str, CodeType] = {}
+
+    def _sink(self, record: Record) -> None:
+        if self._out is None:
+            self._early.append(record)
+            return
+        self._out.write(json.dumps(record) + "\n")
+        self._out.flush()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        errors = [r for r in self._early if r.get("event") == "collect_error"]
+        if errors or session.testsfailed:
+            message = errors[0].get("message") if errors else "collection failed"
+            self._answer({"ready": False, "error": message})
+            return True
+        items = {item.nodeid: item for item in session.items}
+        order = list(items)
+        self._read_project_sources()
+        live = LiveFunctions.scan(self.root)
+        gc.collect()
+        gc.freeze()  # the children share, and never collect, what the session built
+        self._answer({"ready": True, "tests": len(order)})
+        for request in self.channel:
+            if request.get("op") != "hot":
+                self.channel.reply({"fallback": f"not a hot request: {request.get('op')}"})
+                continue
+            try:
+                swaps = plan_for_changes(
+                    request["changes"], self._originals_for(request), self.root, live
+                )
+            except NotHot as exc:
+                self.channel.reply({"fallback": str(exc)})
+                continue
+            wanted = request.get("select")
+            chosen = order if wanted is None else [n for n in order if n in set(wanted)]
+            child = functools.partial(self._child, session, swaps, [items[n] for n in chosen])
+            self.channel.reply(fork_child(request, child))
+        return True
+
+    def _answer(self, reply: dict[str, Any]) -> None:
+        self.answered = True
+        self.channel.reply(reply)
+
+    def _read_project_sources(self) -> None:
+        """The source of every module imported from the workspace, as it was imported (the
+        workspace holds no mutant yet): what the live functions' code was compiled from."""
+        prefix = str(self.root) + os.sep
+        for module in list(sys.modules.values()):
+            filename = getattr(module, "__file__", None)
+            if not filename or not filename.endswith(".py") or not filename.startswith(prefix):
+                continue
+            relpath = Path(filename).relative_to(self.root).as_posix()
+            with contextlib.suppress(OSError):
+                self._sources[relpath] = Path(filename).read_bytes()
+
+    def _originals_for(self, request: dict[str, Any]) -> dict[str, CodeType]:
+        for relpath in request["changes"]:
+            if relpath in self._sources and relpath not in self._originals:
+                filename = str(self.root / relpath)
+                self._originals[relpath] = compile_module(self._sources[relpath], filename)
+        return self._originals
+
+    def _child(
+        self,
+        session: pytest.Session,
+        swaps: list[Swap],
+        items: list[pytest.Item],
+        request: dict[str, Any],
+        write_fd: int,
+        _output_fd: int,
+    ) -> int:
+        # Output stays with pytest's capturing, as in the worker: a hot run reports no output.
+        child_setup(request, None)
+        for swap in swaps:
+            swap.apply()
+        linecache.clearcache()  # tracebacks read the mutated file, which is on disk now
+        self._out = os.fdopen(write_fd, "w", encoding="utf-8")
+        self._sink({"event": "collected", "nodeids": [item.nodeid for item in items]})
+        for index, item in enumerate(items):
+            nextitem = items[index + 1] if index + 1 < len(items) else None
+            item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+            if session.shouldfail or session.shouldstop:
+                break
+        status = 1 if session.testsfailed else 0
+        self._sink({"event": "finish", "exitstatus": status})
+        self._out.close()
+        return status
