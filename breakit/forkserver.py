@@ -154,13 +154,9 @@ class ForkRunner:
         if self._session is not None:
             self._discard()  # a hot session has the project imported: a fresh worker
         self.start()
-        request = {
-            "op": "run",
-            "workdir": str(workdir),
-            "args": pytest_args(workdir, spec, in_process=True),
-            "timeout_s": spec.timeout_s,
-            "select": None if spec.select is None else list(spec.select),
-        }
+        request = _request(
+            "run", spec, workdir=str(workdir), args=pytest_args(workdir, spec, in_process=True)
+        )
         try:
             reply = self._ask(request, timeout_s=None)
         except WorkerDied:
@@ -174,12 +170,7 @@ class ForkRunner:
 
     def _run_hot(self, workdir: Path, spec: RunSpec) -> SuiteRun | None:
         """`spec` in the hot session; None if it must run fresh."""
-        request = {
-            "op": "hot",
-            "changes": dict(spec.hot or ()),
-            "timeout_s": spec.timeout_s,
-            "select": None if spec.select is None else list(spec.select),
-        }
+        request = _request("hot", spec, changes=dict(spec.hot or ()))
         try:
             reply = self._ask(request, timeout_s=None)
         except WorkerDied:
@@ -240,6 +231,15 @@ class ForkRunner:
         scratch, self._scratch = self._scratch, None
         if scratch is not None:
             remove_tree(scratch)
+
+
+def _request(op: str, spec: RunSpec, **fields: Any) -> dict[str, Any]:
+    return {
+        "op": op,
+        "timeout_s": spec.timeout_s,
+        "select": None if spec.select is None else list(spec.select),
+        **fields,
+    }
 
 
 def _suite_run(reply: dict[str, Any], workdir: Path, spec: RunSpec) -> SuiteRun:
