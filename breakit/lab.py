@@ -74,7 +74,6 @@ class Lab:
         self._sane = False
         self.hot_runs = 0  # mutants run in a hot session (breakit.hotsession)
         self.hot_fallbacks = 0  # hot mutants the session refused, run fresh instead
-        self.hot_refusals: list[str] = []  # why (for the bench and debugging)
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Lab]:
@@ -356,9 +355,6 @@ class Lab:
                     if isinstance(runner, ForkRunner):
                         self.hot_runs += runner.hot_runs
                         self.hot_fallbacks += runner.fallbacks
-                        self.hot_refusals.extend(runner.fallback_reasons)
-                        if runner.session_refused:
-                            self.hot_refusals.append(runner.session_refused)
                     _stop_runner(runner)
                 for thread in threads:
                     thread.join(timeout=10)

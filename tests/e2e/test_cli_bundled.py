@@ -16,13 +16,14 @@ def test_show_and_diff_and_git_apply(bundled):
     diff = bundled("diff", "constant-id")
     assert diff.returncode == 0
     assert diff.stdout.startswith("--- a/target_app/ids.py\n+++ b/target_app/ids.py\n")
-    subprocess.run(["git", "init", "-q"], cwd=bundled.root, check=True)
+    assert_git_applies(bundled.root, diff.stdout)
+
+
+def assert_git_applies(root, diff):
+    """`git apply --check` accepts the diff in a git repository at `root`."""
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
     checked = subprocess.run(
-        ["git", "apply", "--check", "-"],
-        cwd=bundled.root,
-        input=diff.stdout,
-        text=True,
-        capture_output=True,
+        ["git", "apply", "--check", "-"], cwd=root, input=diff, text=True, capture_output=True
     )
     assert checked.returncode == 0, checked.stderr
 
@@ -32,15 +33,7 @@ def test_drop_conftest_diff_deletes_the_conftest(bundled):
     assert diff.returncode == 0
     assert "deleted file mode" in diff.stdout
     assert "+++ /dev/null" in diff.stdout
-    subprocess.run(["git", "init", "-q"], cwd=bundled.root, check=True)
-    checked = subprocess.run(
-        ["git", "apply", "--check", "-"],
-        cwd=bundled.root,
-        input=diff.stdout,
-        text=True,
-        capture_output=True,
-    )
-    assert checked.returncode == 0, checked.stderr
+    assert_git_applies(bundled.root, diff.stdout)
 
 
 def test_apply_drop_conftest_shows_who_catches_it_and_the_order(bundled):

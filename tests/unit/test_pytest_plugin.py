@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
+from test_runner import write_project
 
 from breakit.pytest_plugin import JsonLinesSink, RecorderPlugin, read_records
-
-PYPROJECT = '[project]\nname = "tiny"\nversion = "0"\n\n[tool.pytest.ini_options]\naddopts = ""\n'
 
 OUTCOMES = """
 import time
@@ -92,14 +90,6 @@ def test_xpass_strict():
 def test_xpass_lenient():
     pass
 """
-
-
-def write_project(root: Path, files: dict[str, str]) -> Path:
-    for relpath, text in {"pyproject.toml": PYPROJECT, **files}.items():
-        path = root / relpath
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return root
 
 
 def record_run(root: Path, *args: str) -> tuple[int, list[dict[str, Any]]]:
