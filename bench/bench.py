@@ -24,6 +24,7 @@ runs it). Figures are printed, never asserted: the machine's load changes them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.metadata
 import json
 import os
@@ -45,6 +46,7 @@ from breakit.model import Baseline, KillMatrix, Mutant
 from breakit.oracle import compare, oracle_matrix
 from breakit.runner import RunSpec, SubprocessRunner
 from breakit.sandbox import Workspace
+from breakit.warm import stop_pools
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -131,28 +133,50 @@ def physical_limit(
 
 
 def engine(
-    config: Config, mutants: Sequence[Mutant], jobs: int | None
+    config: Config, mutants: Sequence[Mutant], jobs: int | None, warm: str = "off"
 ) -> tuple[float, Lab, KillMatrix]:
     # A warm baseline, but no cached results: every mutant runs.
     (config.root / ".breakit" / "cache.json").unlink(missing_ok=True)
-    lab = Lab(config, jobs=jobs)
+    lab = Lab(config, jobs=jobs, warm=warm)
     with lab.session():
         baseline = lab.baseline()  # warm: from the cache
+        if warm != "off":
+            pool = lab.warm_pool()
+            assert pool is not None
+            pool.ensure()  # started by an earlier command: not part of this one's time
         started = time.perf_counter()
         matrix = lab.run(mutants, baseline)
         return time.perf_counter() - started, lab, matrix
 
 
-def apply_wall(root: Path, mutation_id: str) -> float:
+def apply_wall(root: Path, mutation_id: str, warm: str) -> float:
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "breakit", "apply", mutation_id],
         cwd=root,
+        env={**os.environ, "BREAKIT_WARM": warm},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         check=False,
     )
     return time.perf_counter() - started
+
+
+def apply_lines(root: Path, apply_id: str, ids: Sequence[str]) -> list[str]:
+    """`breakit apply` as a learner runs it: cold (no warm pool), then with warm workers."""
+    cold = [apply_wall(root, apply_id, "off") for _ in range(3)]
+    apply_wall(root, apply_id, "on")  # starts the warm pool, as a learner's first apply does
+    warm = [apply_wall(root, apply_id, "on") for _ in range(3)]
+    every = sorted(apply_wall(root, i, "on") for i in ids)
+    under = sum(w < 1.0 for w in every)
+    return [
+        f"breakit apply {apply_id}, warm baseline cache, no warm workers: "
+        f"{min(cold):.2f} s best of 3 ({', '.join(f'{w:.2f}' for w in cold)})",
+        f"breakit apply {apply_id}, warm baseline cache, warm workers: "
+        f"{min(warm):.2f} s best of 3 ({', '.join(f'{w:.2f}' for w in warm)})",
+        f"breakit apply, each of the {len(every)} curated, warm workers: min {every[0]:.2f} s, "
+        f"median {every[len(every) // 2]:.2f} s, max {every[-1]:.2f} s; {under} under 1 s",
+    ]
 
 
 def section(
@@ -215,6 +239,16 @@ def section(
             many_s,
             f"{naive_s / many_s:.1f}x naive; {many_s / limit_n:.2f}x the limit; "
             f"{many_lab.hot_runs} ran hot",
+        )
+    )
+    warm_s, warm_lab, _ = engine(config, mutants, None, warm="start")
+    rows.append(
+        Row(
+            f"breakit (default, {workers} workers), warm workers",
+            len(mutants),
+            warm_s,
+            f"{naive_s / warm_s:.1f}x naive; {warm_s / limit_n:.2f}x the limit; "
+            f"{warm_lab.warm_workers} workers from the warm pool",
         )
     )
     rows.append(Row(f"physical limit, {workers} workers", len(mutants), limit_n))
@@ -317,10 +351,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--oracle", action="store_true", help="also check the curated results against the oracle"
     )
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="breakit-bench-") as scratch:
+    with contextlib.ExitStack() as stack:
+        scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="breakit-bench-"))
         with Workspace(args.project.resolve()) as source:
             root = Path(scratch) / "project"
             shutil.copytree(source.path, root, symlinks=True)
+        stack.callback(stop_pools, root)  # the warm pool of this temporary copy
         config = load_config(root)
         curated = [apply_mutation(m, root) for m in load_catalog(config).all()]
         lab = Lab(config)
@@ -353,11 +389,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                 )
             )
         apply_id = args.apply or curated[0].id
-        walls = [apply_wall(root, apply_id) for _ in range(3)]
-        print(
-            f"\nbreakit apply {apply_id}, warm baseline cache: "
-            f"{min(walls):.2f} s best of 3 ({', '.join(f'{w:.2f}' for w in walls)})"
-        )
+        print()
+        for line in apply_lines(root, apply_id, [m.id for m in curated]):
+            print(line)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ from breakit.learner.loop import resolve
 from breakit.learner.progress import Progress
 from breakit.learner.suite import compare, failing, run_suite
 from breakit.learner.tree import RefusedError, Tree
-from breakit.learner.watch import watch_loop
 from breakit.reports.terminal import render_diff, short_nodeid, spinner
 from breakit.state import State
 
@@ -270,6 +269,8 @@ def watch(env: Env, mutation_id: str | None) -> None:
     breakit watch ID       ID written in your tree: the same; else, does a test catch ID yet?
     Ctrl-C stops it.
     """
+    from breakit.learner.watch import watch_loop  # watchfiles: only for this command
+
     tree = Tree(env.config.root)
     if mutation_id is not None and not tree.is_written(mutation_id):
         resolve(env, mutation_id)  # an unknown id fails now, not on the first save

@@ -1,18 +1,25 @@
-"""libcst plumbing for curated mutations: run each FileEdit's transformer and build the Mutant."""
+"""libcst plumbing for curated mutations: run each FileEdit's transformer and build the Mutant.
+
+libcst is imported only to transform: `matching` (which files an edit names) needs none of it.
+"""
 
 from __future__ import annotations
 
 import difflib
 from pathlib import Path
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from breakit.errors import MutationError
 from breakit.model import FileEdit, Location, Mutant, Mutation
 
+if TYPE_CHECKING:
+    import libcst as cst
+
 
 def transform_source(source: str, transformer: type[cst.CSTTransformer]) -> str:
     """`source` after one pass of `transformer` (a fresh instance), as code."""
+    import libcst as cst
+
     return cst.parse_module(source).visit(transformer()).code
 
 
@@ -66,10 +73,15 @@ def apply_mutation(mutation: Mutation, root: Path) -> Mutant:
     )
 
 
+def matching(root: Path, path: str) -> list[str]:
+    """The project-relative files an edit's `path` names: itself, or the files a glob matches."""
+    if not _is_glob(path):
+        return [Path(path).as_posix()]
+    return sorted(p.relative_to(root).as_posix() for p in root.glob(path) if p.is_file())
+
+
 def _expand(mutation: Mutation, edit: FileEdit, root: Path) -> list[str]:
-    if not _is_glob(edit.path):
-        return [Path(edit.path).as_posix()]
-    found = sorted(p.relative_to(root).as_posix() for p in root.glob(edit.path) if p.is_file())
+    found = matching(root, edit.path)
     if not found:
         raise MutationError(
             f"mutation {mutation.id!r} no longer applies: no file matches {edit.path}",
@@ -91,6 +103,8 @@ def _read(mutation: Mutation, root: Path, rel: str) -> str:
 def _transform(
     mutation: Mutation, rel: str, text: str, transformer: type[cst.CSTTransformer]
 ) -> str:
+    import libcst as cst
+
     try:
         return transform_source(text, transformer)
     except cst.ParserSyntaxError as exc:

@@ -25,6 +25,8 @@ class Config:
     timeout_min_s: float = 10.0  # …plus this constant
     equivalent: dict[str, str] = field(default_factory=dict)  # mutant id -> why it is equivalent
     exclude: tuple[str, ...] = ()  # globs of source files never mutated
+    warm: str = "auto"  # warm workers (breakit.warm): "auto", "on" or "off"
+    warm_idle_minutes: float = 15.0  # a warm pool stops after this long without a worker
 
 
 # key -> (type check, description for the error message)
@@ -37,7 +39,11 @@ _KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "timeout_min_s": ((int, float), "a number of seconds"),
     "equivalent": (dict, "a table of mutant id = reason"),
     "exclude": (list, "a list of globs"),
+    "warm": (str, 'one of "auto", "on", "off"'),
+    "warm_idle_minutes": ((int, float), "a number of minutes"),
 }
+
+WARM_SETTINGS = ("auto", "on", "off")
 
 
 def find_root(start: Path) -> Path:
@@ -92,7 +98,9 @@ def parse_table(root: Path, table: dict[str, Any]) -> Config:
             raise ConfigError(f"[tool.breakit] {key} must be {described} of strings")
         if isinstance(value, dict) and not all(isinstance(v, str) for v in value.values()):
             raise ConfigError(f"[tool.breakit] {key} must map each mutant id to a reason string")
-    for key in ("timeout_factor", "timeout_min_s"):
+    if table.get("warm", "auto") not in WARM_SETTINGS:
+        raise ConfigError(f"[tool.breakit] warm must be {_KEYS['warm'][1]}, not {table['warm']!r}")
+    for key in ("timeout_factor", "timeout_min_s", "warm_idle_minutes"):
         if key in table and table[key] <= 0:
             raise ConfigError(f"[tool.breakit] {key} must be greater than 0")
     if not table.get("tests"):
@@ -114,4 +122,6 @@ def parse_table(root: Path, table: dict[str, Any]) -> Config:
         timeout_min_s=float(table.get("timeout_min_s", 10.0)),
         equivalent=dict(table.get("equivalent", {})),
         exclude=tuple(table.get("exclude", ())),
+        warm=str(table.get("warm", "auto")),
+        warm_idle_minutes=float(table.get("warm_idle_minutes", 15.0)),
     )

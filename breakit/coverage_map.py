@@ -20,16 +20,16 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-IMPORT_TIME = "<import-time>"
-FIXTURES = "<fixtures>"
-SPECIAL_KEYS = (IMPORT_TIME, FIXTURES)
-
-CoverageMap = Mapping[str, frozenset[tuple[str, int]]]
+# The map's keys and its reader live in breakit.records, which needs no pytest: re-exported.
+from breakit.records import FIXTURES, IMPORT_TIME, coverage_settings
+from breakit.records import SPECIAL_KEYS as SPECIAL_KEYS
+from breakit.records import CoverageMap as CoverageMap
+from breakit.records import read_map as read_map
 
 _SEP = "\x1f"  # between a node id and its phase in a coverage context
 
@@ -60,7 +60,7 @@ class CoverageRecorder:
 
     @staticmethod
     def settings(out: Path, root: Path, source: list[Path]) -> str:
-        return json.dumps({"out": str(out), "root": str(root), "source": [str(p) for p in source]})
+        return coverage_settings(out, root, source)
 
     def start(self) -> None:
         self.cov.start()
@@ -114,12 +114,3 @@ class CoverageRecorder:
         tmp = self.out.with_suffix(".tmp")
         tmp.write_text(json.dumps({k: sorted(v) for k, v in found.items()}))
         os.replace(tmp, self.out)
-
-
-def read_map(path: Path) -> dict[str, frozenset[tuple[str, int]]] | None:
-    """The map a CoverageRecorder wrote, or None if the run never wrote one."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return {key: frozenset((p, int(line)) for p, line in lines) for key, lines in data.items()}

@@ -32,9 +32,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from breakit.model import SuiteRun
-from breakit.pytest_plugin import RESULTS_ENV, Record
+from breakit.records import RESULTS_ENV, Record
 from breakit.runner import RunSpec, pytest_args, suite_run_from_records
 from breakit.sandbox import remove_tree
+from breakit.warm import WarmPool, WarmWorker
 
 _OUTPUT_TAIL_BYTES = 64 * 1024
 _READY_TIMEOUT_S = 120.0
@@ -58,12 +59,15 @@ class ForkRunner:
         project: Sequence[str] = (),
         python: str | None = None,
         env: dict[str, str] | None = None,
+        pool: WarmPool | None = None,
     ) -> None:
         self.modules = tuple(modules)
         self.project = tuple(project)
         self.python = python or sys.executable
         self.env = env
-        self._proc: subprocess.Popen[bytes] | None = None
+        self.pool = pool
+        self._worker: _SpawnedWorker | WarmWorker | None = None
+        self.warm = False  # the worker was forked from a warm pool
         self._scratch: Path | None = None
         self._closed = False
         self._session: Path | None = None  # the workspace of the worker's hot session
@@ -77,11 +81,12 @@ class ForkRunner:
         return ["pytest", *pytest_args(Path(workdir), spec, in_process=True)]
 
     def start(self) -> None:
-        """Start the worker and wait until it has imported `modules`."""
+        """Start the worker and wait until it has imported `modules`: a fork of the warm pool if
+        there is one (breakit.warm), else a process of its own."""
         if self._closed:
             raise WorkerDied("the fork worker was stopped")
-        if self._proc is not None:
-            if self._proc.poll() is None:
+        if self._worker is not None:
+            if self._worker.alive():
                 return
             self._discard()  # it died between runs
         started = time.monotonic()
@@ -95,32 +100,45 @@ class ForkRunner:
         package = Path(__file__).resolve().parent
         (shim / "breakit").symlink_to(package, target_is_directory=True)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(shim), env.get("PYTHONPATH")) if p)
-        self._proc = subprocess.Popen(
-            [self.python, "-m", "breakit.forkserver"],
-            cwd=self._scratch,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # Ctrl-C reaches us only; we stop the worker ourselves
-        )
+        warm = None if self.pool is None else self.pool.worker(env, self._scratch)
+        if warm is not None:
+            self._worker = warm
+            self.warm = True
+        else:
+            self._worker = _SpawnedWorker(
+                subprocess.Popen(
+                    [self.python, "-m", "breakit.forkserver"],
+                    cwd=self._scratch,
+                    env=env,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,  # Ctrl-C reaches us only; we stop the worker ourselves
+                )
+            )
         if self._closed:  # closed from another thread while starting
             self.close()
             raise WorkerDied("the fork worker was stopped")
-        reply = self._ask(
-            {"op": "preload", "modules": list(self.modules), "project": list(self.project)},
-            timeout_s=_READY_TIMEOUT_S,
-        )
-        if not reply.get("ready"):
-            raise WorkerDied(f"the fork worker did not start: {reply}")
+        if warm is None:
+            reply = self._ask(
+                {"op": "preload", "modules": list(self.modules), "project": list(self.project)},
+                timeout_s=_READY_TIMEOUT_S,
+            )
+            if not reply.get("ready"):
+                raise WorkerDied(f"the fork worker did not start: {reply}")
         self.startup_s = time.monotonic() - started
+
+    @property
+    def worker_pid(self) -> int | None:
+        """The worker process's id while there is one (tests kill it from outside)."""
+        return None if self._worker is None else self._worker.pid
 
     def open_session(self, workdir: Path, spec: RunSpec) -> bool:
         """Turn the worker into a hot session on `workdir` (breakit.hotsession): the project is
         imported and the suite collected once, from `workdir` as it is now — unmutated. False
         if that cannot be done (a collection error, say): hot mutants then run fresh."""
         workdir = Path(workdir).resolve()
-        if self._session == workdir and self._proc is not None and self._proc.poll() is None:
+        if self._session == workdir and self._worker is not None and self._worker.alive():
             return True
         if self.session_refused is not None:
             return False
@@ -186,17 +204,17 @@ class ForkRunner:
         return _suite_run(reply, workdir, spec)
 
     def _ask(self, request: dict[str, Any], timeout_s: float | None) -> dict[str, Any]:
-        proc = self._proc
-        if proc is None or proc.stdin is None or proc.stdout is None:
+        worker = self._worker
+        if worker is None:
             raise WorkerDied("the fork worker is not running")
         try:
-            proc.stdin.write(json.dumps(request).encode() + b"\n")
-            proc.stdin.flush()
+            worker.requests.write(json.dumps(request).encode() + b"\n")
+            worker.requests.flush()
             if timeout_s is not None:
-                ready, _, _ = select.select([proc.stdout], [], [], timeout_s)
+                ready, _, _ = select.select([worker.replies], [], [], timeout_s)
                 if not ready:
                     raise WorkerDied(f"the fork worker did not answer in {timeout_s:g} s")
-            line = proc.stdout.readline()
+            line = worker.replies.readline()
         except (BrokenPipeError, ValueError, OSError) as exc:
             raise WorkerDied(f"the fork worker stopped: {exc}") from None
         if not line:
@@ -209,28 +227,44 @@ class ForkRunner:
         self._discard()
 
     def _discard(self) -> None:
-        proc, self._proc = self._proc, None
+        worker, self._worker = self._worker, None
         self._session = None
-        if proc is not None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.terminate()  # the worker kills its child's group, then exits
-            try:
-                proc.wait(2.0)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-            for stream in (proc.stdin, proc.stdout):
-                if stream is None:
-                    continue
-                try:
-                    stream.close()
-                except OSError:  # a request still buffered for a dead worker: drop it
-                    with contextlib.suppress(OSError):
-                        stream.raw.close()  # type: ignore[attr-defined]
+        if worker is not None:
+            worker.stop()
         scratch, self._scratch = self._scratch, None
         if scratch is not None:
             remove_tree(scratch)
+
+
+class _SpawnedWorker:
+    """A worker process of its own (`python -m breakit.forkserver`), on its stdin and stdout."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdin is not None and proc.stdout is not None
+        self.proc = proc
+        self.pid = proc.pid
+        self.requests: IO[bytes] = proc.stdin
+        self.replies: IO[bytes] = proc.stdout
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self) -> None:
+        proc = self.proc
+        with contextlib.suppress(ProcessLookupError):
+            proc.terminate()  # the worker kills its child's group, then exits
+        try:
+            proc.wait(2.0)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        for stream in (self.requests, self.replies):
+            try:
+                stream.close()
+            except OSError:  # a request still buffered for a dead worker: drop it
+                with contextlib.suppress(OSError):
+                    stream.raw.close()  # type: ignore[attr-defined]
 
 
 def _request(op: str, spec: RunSpec, **fields: Any) -> dict[str, Any]:
@@ -267,20 +301,25 @@ def _on_term(signum: int, frame: object) -> None:
 
 
 def serve() -> None:
-    """The worker's loop: read a request, answer it, until stdin closes."""
-    global _scratch_dir
-    _scratch_dir = os.getcwd()
+    """`python -m breakit.forkserver`: the worker loop on stdin and stdout."""
     channel = Channel(
         # Copies of stdin and stdout: pytest's capturing (in a hot session) redirects fds 0-2.
         os.fdopen(os.dup(0), "rb"),
         os.fdopen(os.dup(1), "wb"),
     )
     os.dup2(2, 1)  # anything printed from now on goes to stderr (DEVNULL), not to the protocol
+    worker_loop(channel, [p for p in sys.path if p not in ("", os.getcwd())], ())
+
+
+def worker_loop(channel: Channel, base_path: list[str], project: tuple[str, ...]) -> None:
+    """The worker's loop: read a request, answer it, until the channel closes. The current
+    folder is the worker's scratch folder; a worker forked from a warm pool (breakit.warm)
+    starts here with `project` already preloaded."""
+    global _scratch_dir
+    _scratch_dir = os.getcwd()
     signal.signal(signal.SIGTERM, _on_term)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.dont_write_bytecode = True
-    base_path = [p for p in sys.path if p not in ("", os.getcwd())]
-    project: tuple[str, ...] = ()
     for request in channel:
         if request["op"] == "preload":
             project = tuple(request["project"])
@@ -321,7 +360,9 @@ class Channel:
 def preload(modules: Sequence[str], project: Sequence[str]) -> list[str]:
     """Import `modules` (never one of the `project`'s); the names that failed to import."""
     failed = []
-    import pytest  # noqa: F401 - every child runs it
+    import pytest  # noqa: F401 - every child runs it…
+
+    import breakit.pytest_plugin  # noqa: F401 - …with this plugin
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

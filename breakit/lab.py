@@ -10,18 +10,18 @@ lines it changes (breakit.selection); the others are NOT_RUN.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import hashlib
 import os
 import queue
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any
-
-import libcst as cst
 
 from breakit import __version__
 from breakit.config import Config
@@ -33,10 +33,12 @@ from breakit.sandbox import Workspace
 from breakit.selection import ALL, hot_eligible, in_source, select_tests
 from breakit.state import State, content_key, project_files, result_from_json, result_to_json
 from breakit.verdict import mutant_result
+from breakit.warm import DEFAULT_IDLE_S, WarmPool, fingerprint
 
 OnResult = Callable[[MutantResult], None]
 
 BACKENDS = ("fork", "subprocess")
+WARM_MODES = ("off", "use", "start")
 FORCED_FAILURE = "breakit forced failure"
 
 
@@ -62,18 +64,27 @@ class Lab:
     sanity_check: bool = True  # the forced-fail run before the first mutant
     verify: bool = False  # check every result against the oracle (fresh pytest, whole suite)
     hot: bool = True  # fork backend: body-only mutants in a collect-once session (hotsession)
+    # fork backend: workers forked from the project's warm pool (breakit.warm): "off", "use"
+    # one that is running, or "start" one if none is
+    warm: str = "off"
+    warm_idle_s: float = DEFAULT_IDLE_S
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
             raise ValueError(f"unknown backend {self.backend!r}: one of {', '.join(BACKENDS)}")
         if self.backend == "fork" and not hasattr(os, "fork"):
             self.backend = "subprocess"
+        if self.warm not in WARM_MODES:
+            raise ValueError(f"unknown warm mode {self.warm!r}: one of {', '.join(WARM_MODES)}")
+        self._pool: WarmPool | None = None
         self.state = State(self.config.root)
         self._workspace: Workspace | None = None
         self._engine: dict[str, Any] = {}
         self._sane = False
         self.hot_runs = 0  # mutants run in a hot session (breakit.hotsession)
         self.hot_fallbacks = 0  # hot mutants the session refused, run fresh instead
+        self.warm_workers = 0  # workers forked from the warm pool (breakit.warm)
+        self.sanity_runs = 0  # forced-fail runs (none when one passed under the same key)
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Lab]:
@@ -246,6 +257,9 @@ class Lab:
                     on_result(results[index])  # type: ignore[arg-type]
             unrun.clear()
 
+        if self.sanity_check and not self._sane and self.use_cache:
+            # Proven before with the same code, tests, configuration, Python and packages.
+            self._sane = self.state.is_sane(self.sanity_key(baseline))
         if todo or (unrun and self.sanity_check and not self._sane):
             for index, result in self._run_parallel(mutants, plans, todo, baseline):
                 hand_out_unrun()
@@ -267,13 +281,36 @@ class Lab:
         self.state.store_results(fresh, keep=(k for k in mutant_keys if k is not None))
         return matrix
 
+    def sanity_key(self, baseline: Baseline) -> str:
+        """What the forced-fail sanity run's verdict depends on: the project's files (the
+        baseline's key covers every source, test and configuration file) and where the tests
+        import from (the Python, sys.path and its installs, the environment: warm.fingerprint)."""
+        where = fingerprint(
+            self._engine.get("modules", []), sorted(self.project_names()), dict(os.environ)
+        )
+        return f"{baseline.key}-{where}-{self.backend}"
+
     def _new_runner(self) -> Runner:
         if self.runner is not None:
             return self.runner
         if self.backend == "fork":
             modules = self._engine.get("modules", [])
-            return ForkRunner(modules, project=sorted(self.project_names()))
+            return ForkRunner(modules, project=sorted(self.project_names()), pool=self.warm_pool())
         return SubprocessRunner()
+
+    def warm_pool(self) -> WarmPool | None:
+        """The project's warm pool for this baseline (after `baseline()`), unless warm is off."""
+        if self.warm == "off" or self.backend != "fork":
+            return None
+        if self._pool is None:
+            self._pool = WarmPool(
+                self.config.root,
+                self._engine.get("modules", []),
+                sorted(self.project_names()),
+                start=self.warm == "start",
+                idle_s=self.warm_idle_s,
+            )
+        return self._pool
 
     def _run_parallel(
         self,
@@ -342,6 +379,7 @@ class Lab:
                         raise item
                     if index == _SANE:
                         self._sane = True
+                        self.state.save_sane(self.sanity_key(baseline))
                         yield from held
                         held.clear()
                     elif isinstance(item, MutantResult):
@@ -355,6 +393,7 @@ class Lab:
                     if isinstance(runner, ForkRunner):
                         self.hot_runs += runner.hot_runs
                         self.hot_fallbacks += runner.fallbacks
+                        self.warm_workers += runner.warm
                     _stop_runner(runner)
                 for thread in threads:
                     thread.join(timeout=10)
@@ -369,6 +408,7 @@ class Lab:
         changes = forced_failure_changes(self.config)
         if not changes:
             return
+        self.sanity_runs += 1
         spec = self.spec(self.timeout_for(baseline))
         with workspace.mutated(changes) as workdir:
             run = runner.run(workdir, spec)
@@ -466,34 +506,40 @@ def forced_failure_changes(config: Config) -> dict[str, str]:
     (after the docstring and `from __future__` imports, which must stay first)."""
     changes = {}
     root = config.root
+    raise_line = f"raise RuntimeError({FORCED_FAILURE!r})"
     for path in project_files(root):
         rel = path.relative_to(root).as_posix()
         if not rel.endswith(".py") or not in_source(rel, config.source):
             continue
         try:
-            module = cst.parse_module(path.read_text(encoding="utf-8"))
-        except (cst.ParserSyntaxError, UnicodeDecodeError):
+            text = path.read_text(encoding="utf-8").removeprefix("\ufeff")  # no BOM in a str
+            with warnings.catch_warnings():  # "invalid escape sequence" and the like: not ours
+                warnings.simplefilter("ignore")
+                body = ast.parse(text).body
+        except (SyntaxError, ValueError):  # ValueError: not UTF-8, or a null byte
             continue
-        body = list(module.body)
         at = 0
         while at < len(body) and _stays_first(body[at], at):
             at += 1
-        raise_line = cst.parse_statement(f"raise RuntimeError({FORCED_FAILURE!r})\n")
-        changes[rel] = module.with_changes(body=[*body[:at], raise_line, *body[at:]]).code
+        # The raise gets a line of its own: right after the last statement that stays first,
+        # else just before the first statement (after the comments that head the file).
+        lines = text.split("\n") if text else []
+        if at:
+            line = body[at - 1].end_lineno or body[at - 1].lineno
+        elif body:
+            decorators = getattr(body[0], "decorator_list", [])
+            line = min([body[0].lineno, *(d.lineno for d in decorators)]) - 1
+        else:
+            line = len(lines) - 1 if text.endswith("\n") else len(lines)
+        changes[rel] = "\n".join([*lines[:line], raise_line, *lines[line:]])
     return changes
 
 
-def _stays_first(statement: cst.CSTNode, position: int) -> bool:
-    if not isinstance(statement, cst.SimpleStatementLine) or not statement.body:
-        return False
-    first = statement.body[0]
-    if position == 0 and isinstance(first, cst.Expr) and isinstance(first.value, cst.SimpleString):
-        return True
-    return (
-        isinstance(first, cst.ImportFrom)
-        and isinstance(first.module, cst.Name)
-        and first.module.value == "__future__"
-    )
+def _stays_first(statement: ast.stmt, position: int) -> bool:
+    if position == 0 and isinstance(statement, ast.Expr):
+        value = statement.value
+        return isinstance(value, ast.Constant) and isinstance(value.value, str | bytes)
+    return isinstance(statement, ast.ImportFrom) and statement.module == "__future__"
 
 
 def no_coverage(mutant: Mutant, baseline: Baseline) -> MutantResult:

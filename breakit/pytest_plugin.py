@@ -25,28 +25,29 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import pytest
 
-RESULTS_ENV = "BREAKIT_RESULTS"
-SELECT_ENV = "BREAKIT_SELECT"  # a file of node ids, one a line: run only these
-MODULES_ENV = "BREAKIT_MODULES"  # "1": record the imported modules at the end of the run
-COVERAGE_ENV = "BREAKIT_COVERAGE"  # JSON {out, root, source}: record per-test coverage
-
-Record = dict[str, Any]
-Sink = Callable[[Record], None]
+# What the process that starts the run reads lives in breakit.records, which needs no pytest.
+from breakit.records import (
+    COVERAGE_ENV,
+    MODULES_ENV,
+    RESULTS_ENV,
+    SELECT_ENV,
+    Record,
+    Sink,
+    collect_error_message,
+    failure_message,
+)
+from breakit.records import read_records as read_records  # re-exported
 
 # Spelt as breakit.model.Outcome spells them; not imported so that this module, which runs inside
-# the project's pytest, needs nothing from breakit but itself.
+# the project's pytest, needs nothing from breakit but itself and breakit.records.
 CAUGHT, ERRORED, MISSED, NOT_RUN = "caught", "errored", "missed", "not_run"
-
-_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)\b.*")
-_FILE_LINE = re.compile(r'^File "(?P<path>[^"]+)", line (?P<line>\d+)')
 
 
 class RecorderPlugin:
@@ -163,75 +164,6 @@ def judge_phases(phases: list[pytest.TestReport]) -> Record:
     }
 
 
-def failure_message(report: pytest.TestReport) -> str | None:
-    """The first useful line of a failed or skipped phase: `assert 404 == 200`, `TypeError: …`."""
-    longrepr = report.longrepr
-    if longrepr is None:
-        return None
-    if isinstance(longrepr, tuple):  # a skip: (path, lineno, "Skipped: reason")
-        reason = str(longrepr[2])
-        return reason.removeprefix("Skipped: ")
-    crash = getattr(longrepr, "reprcrash", None)
-    if crash is not None and crash.message:
-        return _first_line(crash.message)
-    errorstring = getattr(longrepr, "errorstring", None)  # fixture 'client' not found
-    if errorstring:
-        return _first_line(errorstring)
-    return _last_error_line(report.longreprtext) or _first_line(report.longreprtext)
-
-
-def collect_error_message(text: str, rootpath: Path | None = None) -> str:
-    """The first useful line of a collection error: `SyntaxError: invalid syntax (a.py, line 3)`.
-
-    pytest's text for an import failure ends with the exception in `E   ` lines (or, with
-    `--tb=native`, is Python's own traceback); a SyntaxError also carries its `File "…", line N`,
-    which is added so the line points at the code.
-    """
-    error_lines = _error_lines(text)
-    message = _last_error_line(text) or _first_line(text)
-    if message.startswith(("SyntaxError", "IndentationError", "TabError")):
-        for line in reversed(error_lines):
-            found = _FILE_LINE.match(line)
-            if found:
-                path = _relative(found["path"], rootpath)
-                message = f"{message} ({path}, line {found['line']})"
-                break
-    return message
-
-
-def _error_lines(text: str) -> list[str]:
-    """pytest's `E   ` lines; for a native traceback (no such lines), every line."""
-    lines = text.splitlines()
-    marked = [line[1:].strip() for line in lines if line.startswith("E ")]
-    return marked or [line.strip() for line in lines if line.strip()]
-
-
-def _last_error_line(text: str) -> str | None:
-    error_lines = _error_lines(text)
-    for line in reversed(error_lines):
-        if _EXCEPTION_LINE.match(line):
-            return line
-    if not any(line.startswith("E ") for line in text.splitlines()):
-        return None
-    return error_lines[-1] if error_lines else None
-
-
-def _first_line(text: str) -> str:
-    for line in text.splitlines():
-        if line.strip():
-            return line.strip()
-    return text.strip()
-
-
-def _relative(path: str, rootpath: Path | None) -> str:
-    if rootpath is None:
-        return path
-    try:
-        return Path(path).relative_to(rootpath).as_posix()
-    except ValueError:
-        return path
-
-
 class JsonLinesSink:
     """Appends each record to a file as one JSON line, flushed at once (it survives a kill)."""
 
@@ -244,21 +176,6 @@ class JsonLinesSink:
 
     def close(self) -> None:
         self._file.close()
-
-
-def read_records(path: Path) -> list[Record]:
-    """The records in a JSON-lines file; a line cut short by a kill is dropped."""
-    records: list[Record] = []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return records
-    for line in text.splitlines():
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return records
 
 
 # --- the `-p breakit.pytest_plugin` entry point -----------------------------------------------

@@ -22,15 +22,16 @@ from pathlib import Path
 from typing import Protocol
 
 import breakit
-from breakit.coverage_map import CoverageRecorder, read_map
 from breakit.model import Outcome, SuiteRun, TestOutcome
-from breakit.pytest_plugin import (
+from breakit.records import (
     COVERAGE_ENV,
     MODULES_ENV,
     RESULTS_ENV,
     SELECT_ENV,
     Record,
     collect_error_message,
+    coverage_settings,
+    read_map,
     read_records,
 )
 from breakit.sandbox import remove_tree
@@ -165,7 +166,7 @@ class SubprocessRunner:
                 env[MODULES_ENV] = "1"
             if spec.coverage_source is not None:
                 sources = [workdir / s for s in spec.coverage_source]
-                env[COVERAGE_ENV] = CoverageRecorder.settings(coverage_out, workdir, sources)
+                env[COVERAGE_ENV] = coverage_settings(coverage_out, workdir, sources)
             timed_out = False
             started = time.monotonic()
             with output.open("wb") as out:

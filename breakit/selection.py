@@ -18,8 +18,8 @@ from fnmatch import fnmatch
 from pathlib import PurePosixPath
 from typing import Final
 
-from breakit.coverage_map import FIXTURES, IMPORT_TIME, SPECIAL_KEYS
 from breakit.model import Mutant
+from breakit.records import FIXTURES, IMPORT_TIME, SPECIAL_KEYS
 
 
 class _All:

@@ -109,6 +109,14 @@ class State:
             return {}
         return data["engine"]
 
+    def is_sane(self, key: str) -> bool:
+        """The forced-fail sanity run passed under `key` (Lab.sanity_key) before."""
+        data = self._read("sane.json")
+        return isinstance(data, dict) and data.get("key") == key
+
+    def save_sane(self, key: str) -> None:
+        self._write("sane.json", {"key": key})
+
     # --- last known results -----------------------------------------------------------------
 
     def last_results(self) -> dict[str, dict[str, Any]]:
@@ -139,6 +147,16 @@ class State:
         cache = {k: v for k, v in self.cached_results().items() if k in kept}
         cache.update(entries)
         self._write("cache.json", cache)
+
+    # --- curated mutants, as breakit.codemod computed them (breakit.mutant_cache) -----------
+
+    def cached_mutants(self) -> dict[str, dict[str, Any]]:
+        """Mutation id → its Mutant's JSON and the key it was computed under."""
+        data = self._read("mutants.json")
+        return data if isinstance(data, dict) else {}
+
+    def store_mutants(self, entries: dict[str, dict[str, Any]]) -> None:
+        self._write("mutants.json", entries)
 
 
 def result_to_json(result: MutantResult) -> dict[str, Any]:

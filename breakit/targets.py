@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING
 
 from breakit.catalog import Catalog
-from breakit.codemod import apply_mutation
 from breakit.config import Config
 from breakit.errors import UnknownMutationError, UsageError
-from breakit.model import Mutant
-from breakit.operators import generate_mutants
+from breakit.model import Mutant, Mutation
+
+if TYPE_CHECKING:
+    from breakit.mutant_cache import MutantCache
 
 
 @dataclass(frozen=True)
@@ -28,15 +30,33 @@ class Filters:
 
 
 class Targets:
-    """Resolves ids and builds mutants for one command; generated mutants are found once."""
+    """Resolves ids and builds mutants for one command; generated mutants are found once.
 
-    def __init__(self, config: Config, catalog: Catalog) -> None:
+    `catalog` may be given as the function that loads it, called when first needed: a curated
+    mutant that `mutants` (breakit.mutant_cache) still holds needs no catalog, and no libcst.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        catalog: Catalog | Callable[[], Catalog],
+        mutants: MutantCache | None = None,
+    ) -> None:
         self.config = config
-        self.catalog = catalog
+        self._catalog = catalog
+        self.mutants = mutants
         self._generated: dict[Filters, list[Mutant]] = {}
+
+    @property
+    def catalog(self) -> Catalog:
+        if not isinstance(self._catalog, Catalog):
+            self._catalog = self._catalog()
+        return self._catalog
 
     def generated(self, filters: Filters = Filters()) -> list[Mutant]:
         if filters not in self._generated:
+            from breakit.operators import generate_mutants  # libcst: only for generated mutants
+
             found = generate_mutants(
                 self.config,
                 paths=filters.files or None,
@@ -48,12 +68,26 @@ class Targets:
     def curated(self, ids: Sequence[str] = ()) -> list[Mutant]:
         """Curated mutants, applied now: one that no longer matches its code fails loudly here."""
         mutations = [self.catalog.get(i) for i in ids] if ids else list(self.catalog.all())
-        return [apply_mutation(m, self.config.root) for m in mutations]
+        return [self.apply(m) for m in mutations]
+
+    def apply(self, mutation: Mutation) -> Mutant:
+        """The Mutant `mutation` makes of the project: from `mutants` if it holds it, else
+        computed (breakit.codemod) and stored there."""
+        cached = self.mutants.get(mutation.id) if self.mutants is not None else None
+        if cached is not None:
+            return replace(cached, mutation=mutation)  # the catalog's, with its transformers
+        return self._compute(mutation)
 
     def resolve(self, mutant_id: str) -> Mutant:
         """A curated mutation or a generated mutant by id; did-you-mean over both otherwise."""
+        # Still in the cache: the catalog is the one it was computed from, so the id is in it.
+        cached = self.mutants.get(mutant_id) if self.mutants is not None else None
+        if cached is not None:
+            if isinstance(self._catalog, Catalog):  # loaded anyway: its Mutation, as `apply`
+                return replace(cached, mutation=self._catalog.get(mutant_id))
+            return cached
         if mutant_id in self.catalog:
-            return apply_mutation(self.catalog.get(mutant_id), self.config.root)
+            return self._compute(self.catalog.get(mutant_id))
         if ":" in mutant_id and self.config.source:
             for mutant in self.generated():
                 if mutant.id == mutant_id:
@@ -68,6 +102,14 @@ class Targets:
         raise UnknownMutationError(
             message, hint="`breakit list` shows curated ids, `breakit list --generated` the rest"
         )
+
+    def _compute(self, mutation: Mutation) -> Mutant:
+        from breakit.codemod import apply_mutation  # libcst
+
+        mutant = apply_mutation(mutation, self.config.root)
+        if self.mutants is not None:
+            self.mutants.put(mutant, known=self.catalog.ids)
+        return mutant
 
     def select(
         self, ids: Sequence[str], *, generated: bool, curated: bool, filters: Filters

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import pytest
+if TYPE_CHECKING:  # annotations only: breakit.learner.why reads traces without importing pytest
+    import pytest
 
 TRACE_ENV = "BREAKIT_HTTP_TRACE"
 MAX_REQUESTS = 20  # per test: enough to show the last ones, bounded for loops of requests

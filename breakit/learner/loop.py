@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from breakit.codemod import apply_mutation
 from breakit.errors import BreakitError, UsageError
 from breakit.learner import views
 from breakit.learner.predict import choices, parse_answer, score
@@ -35,8 +34,10 @@ MAX_ALONE = 20  # "passes alone" runs one pytest per catching test: bounded
 
 def resolve(env: Env, mutant_id: str) -> Mutant:
     """A curated mutation's Mutant, or a generated mutant's (when the CLI can resolve those)."""
-    if mutant_id not in env.catalog and hasattr(env, "targets"):
+    if hasattr(env, "targets"):  # curated ones from .breakit/ when nothing changed
         return env.targets.resolve(mutant_id)
+    from breakit.codemod import apply_mutation  # libcst
+
     return apply_mutation(env.catalog.get(mutant_id), env.config.root)
 
 

@@ -9,9 +9,6 @@ from pathlib import Path
 from breakit import __version__
 from breakit.model import Baseline, KillMatrix
 from breakit.reports.breakit_json import matrix_document
-from breakit.reports.html import render_html
-from breakit.reports.junit import render_junit
-from breakit.reports.schema_json import mutation_testing_report
 
 # The output folder's layout (docs/reports.md); other tools may rely on these names.
 OUTPUT_FILES = {
@@ -45,6 +42,10 @@ def write_reports(
     targets: ReportTargets, matrix: KillMatrix, baseline: Baseline, root: Path
 ) -> list[Path]:
     """Write every requested report; returns the files written."""
+    from breakit.reports.html import render_html
+    from breakit.reports.junit import render_junit
+    from breakit.reports.schema_json import mutation_testing_report
+
     written = []
     for fmt, path in targets.paths().items():
         if fmt == "report_json":

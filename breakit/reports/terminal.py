@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.syntax import Syntax
 from rich.table import Table
 
 from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Outcome, Verdict
+
+if TYPE_CHECKING:
+    from breakit.warm import PoolInfo
 
 OUTCOME_STYLE = {
     Outcome.CAUGHT: ("caught", "green"),
@@ -57,6 +59,8 @@ def last_result_text(known: Mapping[str, Any] | None) -> tuple[str, str]:
 
 def render_diff(console: Console, diff: str) -> None:
     if console.is_terminal:
+        from rich.syntax import Syntax  # pygments: only to colour a diff
+
         console.print(Syntax(diff, "diff", theme="ansi_dark", background_color="default"))
     else:
         console.out(diff, end="", highlight=False)
@@ -328,3 +332,16 @@ def spinner(console: Console, text: str) -> Iterator[None]:
             yield
     else:
         yield
+
+
+def warm_pool_line(info: PoolInfo) -> str:
+    """One warm pool, for `breakit warm status` and `start`."""
+    idle = "in use" if info.workers else f"unused for {_minutes(info.idle_s)}"
+    return (
+        f"pid {info.pid}, up {_minutes(info.age_s)}, {idle} "
+        f"(stops after {_minutes(info.stops_after_s)} unused)"
+    )
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 60 else f"{seconds / 60:.0f} min"

@@ -15,6 +15,7 @@ from breakit.forkserver import ForkRunner
 from breakit.model import Outcome
 from breakit.runner import RunSpec, SubprocessRunner
 from breakit.sandbox import Workspace
+from breakit.warm import WarmPool, stop_pools
 
 CALC = "def add(a, b):\n    return a + b\n"
 TEST_ADD = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
@@ -47,12 +48,20 @@ def test_module_state_is_fresh():
 """
 
 
-@pytest.fixture
-def runner() -> Iterator[ForkRunner]:
+@pytest.fixture(params=["spawned", "warm"])
+def runner(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ForkRunner]:
+    """A worker of its own, or one forked from a warm pool (breakit.warm): every test here must
+    hold for both."""
     # Preloads pytest only: the project's own module `calc` must never be imported by the worker.
-    fork = ForkRunner(["json"], project=["calc", "tests"])
+    pool = None
+    if request.param == "warm":
+        pool = WarmPool(tmp_path, ["json"], ["calc", "tests"], idle_s=60)
+    fork = ForkRunner(["json"], project=["calc", "tests"], pool=pool)
     yield fork
     fork.close()
+    if pool is not None:
+        assert fork.warm, pool.error
+        assert stop_pools(tmp_path) == 1
 
 
 def test_same_outcomes_as_a_fresh_pytest(tmp_path: Path, runner: ForkRunner) -> None:
@@ -175,27 +184,26 @@ def test_the_workspace_copy_wins_over_an_installed_copy(
     assert run.outcomes["tests/test_calc.py::test_add"].message == "assert -1 == 5"
 
 
-def test_close_stops_the_worker(tmp_path: Path) -> None:
-    fork = ForkRunner(["json"])
-    fork.start()
-    proc = fork._proc
-    assert proc is not None and proc.poll() is None
-    fork.close()
-    assert proc.poll() is not None
-    fork.close()  # twice is fine
+def test_close_stops_the_worker(runner: ForkRunner) -> None:
+    runner.start()
+    pid = runner.worker_pid
+    assert pid is not None and group_members(pid) == [pid]
+    runner.close()
+    assert wait_gone([pid], pid)
+    runner.close()  # twice is fine
 
 
 def test_a_worker_killed_from_outside_is_replaced(tmp_path: Path, runner: ForkRunner) -> None:
     root = write_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TEST_ADD})
     spec = RunSpec(("tests",), timeout_s=60)
     assert runner.run(root, spec).outcomes["tests/test_calc.py::test_add"].outcome is Outcome.MISSED
-    first = runner._proc
+    first = runner.worker_pid
     assert first is not None
-    os.kill(first.pid, signal.SIGKILL)
-    first.wait()
+    os.kill(first, signal.SIGKILL)
+    assert wait_gone([first], first)
     again = runner.run(root, spec)
     assert again.outcomes["tests/test_calc.py::test_add"].outcome is Outcome.MISSED
-    assert runner._proc is not None and runner._proc.pid != first.pid
+    assert runner.worker_pid not in (None, first)
 
 
 # --- the hot session: collected once, a mutant's function bodies swapped in a forked child ---

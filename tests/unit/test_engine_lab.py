@@ -136,6 +136,75 @@ def test_forced_failure_raises_first_after_docstring_and_future_imports() -> Non
     assert lines[future + 1] == "raise RuntimeError('breakit forced failure')"
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "",
+        "\n",
+        "# only a comment",
+        "# only a comment\n",
+        '"""Docstring only."""',
+        "x = 1",
+        "#!/usr/bin/env python\n# comment\n\nimport os\n",
+        '"""Doc."""\n\nfrom __future__ import annotations  # why\n\n\n# hello\nclass A: ...\n',
+        '\n"""Doc after a blank line."""\nimport os\n',
+        "@decorator\n@another(1)\ndef f():\n    pass\n",
+        '"doc"; import os\nimport sys\n',
+        "from __future__ import annotations; import os\nimport sys\n",
+        'b"bytes doc"\nimport os\n',
+        'f"not a docstring"\nimport os\n',
+        "import os\n'''not a docstring'''\n",
+        "x = (1,\n     2)\n",
+        "\ufeffimport os\n",
+        'x = "\\d"  # an invalid escape: a warning, not an error\n',
+    ],
+)
+def test_forced_failure_puts_the_raise_where_libcst_did(tmp_path: Path, source: str) -> None:
+    # forced_failure_changes parses with ast (the CLI never imports libcst): the same text.
+    import libcst as cst
+
+    def with_libcst(text: str) -> str:
+        module = cst.parse_module(text)
+        body, at = list(module.body), 0
+        while at < len(body):
+            line = body[at]
+            first = line.body[0] if isinstance(line, cst.SimpleStatementLine) else None
+            docstring = isinstance(first, cst.Expr) and isinstance(first.value, cst.SimpleString)
+            future = (
+                isinstance(first, cst.ImportFrom)
+                and isinstance(first.module, cst.Name)
+                and first.module.value == "__future__"
+            )
+            if not ((at == 0 and docstring) or future):
+                break
+            at += 1
+        raise_line = cst.parse_statement("raise RuntimeError('breakit forced failure')\n")
+        return module.with_changes(body=[*body[:at], raise_line, *body[at:]]).code
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "m.py").write_text(source, encoding="utf-8")
+    config = Config(root=tmp_path, source=("pkg",), tests=("x",))
+    assert forced_failure_changes(config) == {"pkg/m.py": with_libcst(source.lstrip("\ufeff"))}
+
+
+def test_a_passed_sanity_run_is_remembered_while_imports_cannot_differ(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def sanity_runs(**settings: object) -> int:
+        lab = Lab(make_config(project), jobs=1, reuse_results=False, **settings)  # type: ignore[arg-type]
+        with lab.session():
+            matrix = lab.run(mutants()[:1], lab.baseline())
+        assert matrix.results[0].verdict is Verdict.KILLED
+        return lab.sanity_runs
+
+    assert sanity_runs() == 1
+    assert sanity_runs() == 0  # same files, same Python, packages and environment
+    monkeypatch.setenv("PYTHONPATH", str(project / "elsewhere"))  # where imports come from
+    assert sanity_runs() == 1
+    assert sanity_runs() == 0
+    assert sanity_runs(use_cache=False) == 1
+
+
 def test_tests_importing_another_copy_is_a_loud_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
