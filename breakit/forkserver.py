@@ -100,7 +100,9 @@ class ForkRunner:
         package = Path(__file__).resolve().parent
         (shim / "breakit").symlink_to(package, target_is_directory=True)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(shim), env.get("PYTHONPATH")) if p)
-        warm = None if self.pool is None else self.pool.worker(env, self._scratch)
+        # A warm pool runs this Python (the one in its key); another one starts its own worker.
+        usable = self.pool is not None and self.python == sys.executable
+        warm = self.pool.worker(env, self._scratch) if usable and self.pool else None
         if warm is not None:
             self._worker = warm
             self.warm = True

@@ -15,6 +15,7 @@ from breakit.learner.why import shown_command
 from breakit.model import Outcome, SuiteRun
 from breakit.runner import Runner, SubprocessRunner
 from breakit.state import State, content_key
+from breakit.warm import WarmPool
 
 Changes = Mapping[str, str | None]
 
@@ -105,7 +106,10 @@ def _many_runs_runner(lab: Lab) -> Runner:
     if not hasattr(os, "fork"):
         return lab.runner or SubprocessRunner()
     modules = State(lab.config.root).load_engine(content_key(lab.config.root)).get("modules", [])
-    return ForkRunner(modules, project=sorted(lab.project_names()))
+    project = sorted(lab.project_names())
+    # The project's warm workers, if they are running (breakit.warm): never started from here.
+    pool = WarmPool(lab.config.root, modules, project, start=False)
+    return ForkRunner(modules, project=project, pool=pool)
 
 
 def pytest_command(config: Config) -> str:

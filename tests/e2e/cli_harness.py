@@ -74,11 +74,11 @@ class Breakit:
             timeout=300,
         )
 
-    def popen(self, *args: str) -> subprocess.Popen[str]:
+    def popen(self, *args: str, extra: dict[str, str] | None = None) -> subprocess.Popen[str]:
         return subprocess.Popen(
             [sys.executable, "-m", "breakit", *args],
             cwd=self.root,
-            env=self.env(),
+            env={**self.env(), **(extra or {})},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -180,3 +180,28 @@ def write_project(root: Path, files: dict[str, str]) -> None:
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip())
+
+
+# A breakage of the small project whose `add` never returns: a Timeout, or a run to interrupt.
+HANG_BREAKAGE = """
+                import libcst as cst
+                import libcst.matchers as m
+
+                from breakit.model import FileEdit, Mutation
+
+
+                class Hang(m.MatcherDecoratableTransformer):
+                    @m.leave(m.FunctionDef(name=m.Name("add")))
+                    def hang(self, original, updated):
+                        loop = cst.parse_statement("while True:\\n    pass\\n")
+                        return updated.with_changes(body=updated.body.with_changes(body=[loop]))
+
+
+                MUTATION = Mutation(
+                    id="hang",
+                    title="add never returns",
+                    question="What does a test do when the code hangs?",
+                    hints=("Look at add.",),
+                    edits=(FileEdit("calc/__init__.py", Hang, looks_for="def add"),),
+                )
+            """

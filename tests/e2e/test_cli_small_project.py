@@ -6,7 +6,7 @@ import json
 import signal
 import time
 
-from cli_harness import snapshot, write_project
+from cli_harness import HANG_BREAKAGE, snapshot, write_project
 
 
 def test_check_catches_both_breakages_with_the_declared_tests(small):
@@ -84,33 +84,7 @@ def test_mutation_that_no_longer_applies_fails_loudly(small):
 
 
 def test_hanging_mutant_is_a_timeout(small):
-    write_project(
-        small.root,
-        {
-            "breakages/hang.py": """
-                import libcst as cst
-                import libcst.matchers as m
-
-                from breakit.model import FileEdit, Mutation
-
-
-                class Hang(m.MatcherDecoratableTransformer):
-                    @m.leave(m.FunctionDef(name=m.Name("add")))
-                    def hang(self, original, updated):
-                        loop = cst.parse_statement("while True:\\n    pass\\n")
-                        return updated.with_changes(body=updated.body.with_changes(body=[loop]))
-
-
-                MUTATION = Mutation(
-                    id="hang",
-                    title="add never returns",
-                    question="What does a test do when the code hangs?",
-                    hints=("Look at add.",),
-                    edits=(FileEdit("calc/__init__.py", Hang, looks_for="def add"),),
-                )
-            """
-        },
-    )
+    write_project(small.root, {"breakages/hang.py": HANG_BREAKAGE})
     before = snapshot(small.root)
     started = time.monotonic()
     result = small("apply", "hang", "--json")

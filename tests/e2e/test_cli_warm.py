@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
+import time
 from collections.abc import Iterator
 
 import pytest
-from cli_harness import Breakit, snapshot
+from cli_harness import HANG_BREAKAGE, Breakit, snapshot, write_project
 
 WARM = {"BREAKIT_WARM": "on"}
 
@@ -71,3 +73,28 @@ def test_a_bad_warm_setting_is_a_one_line_error(project: Breakit) -> None:
     result = project("apply", "minus")
     assert result.returncode == 3
     assert "warm must be one of" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_ctrl_c_stops_the_warm_workers_it_used_and_leaves_the_tree_unchanged(
+    project: Breakit,
+) -> None:
+    write_project(project.root, {"breakages/hang.py": HANG_BREAKAGE})
+    assert project("warm", "start").returncode == 0
+    before = snapshot(project.root)
+    process = project.popen("apply", "hang", extra=WARM)
+    deadline = time.monotonic() + 30
+    while "in use" not in project("warm", "status").stdout:  # its worker is running `hang`
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert snapshot(project.root) == before
+    # The pool lives on, without the worker (nor the hanging child) the command had.
+    deadline = time.monotonic() + 5
+    while "in use" in project("warm", "status").stdout:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert "unused for" in project("warm", "status").stdout
+    assert list(project.tmp.iterdir()) == []  # the workspace and the worker's folder are gone
