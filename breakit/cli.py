@@ -245,8 +245,8 @@ def engine_options(command: Callable[..., None]) -> Callable[..., None]:
             "--warm/--no-warm",
             default=None,
             help="fork: fork workers from the project's warm pool, which outlives the command "
-            "(default: [tool.breakit] warm, or BREAKIT_WARM; auto = in a terminal). "
-            "`breakit warm --help`.",
+            "(default: BREAKIT_WARM, else [tool.breakit] warm; auto starts one only in a "
+            "terminal). `breakit warm --help`.",
         ),
         click.option(
             "--verify", is_flag=True, help="Check every result against a fresh pytest per mutant."

@@ -25,11 +25,8 @@ from pathlib import Path
 
 import pytest
 
-# The map's keys and its reader live in breakit.records, which needs no pytest: re-exported.
-from breakit.records import FIXTURES, IMPORT_TIME, coverage_settings
-from breakit.records import SPECIAL_KEYS as SPECIAL_KEYS
-from breakit.records import CoverageMap as CoverageMap
-from breakit.records import read_map as read_map
+# The map's keys, its settings and its reader live in breakit.records, which needs no pytest.
+from breakit.records import FIXTURES, IMPORT_TIME
 
 _SEP = "\x1f"  # between a node id and its phase in a coverage context
 
@@ -57,10 +54,6 @@ class CoverageRecorder:
     def from_json(cls, settings: str) -> CoverageRecorder:
         data = json.loads(settings)
         return cls(Path(data["out"]), Path(data["root"]), [Path(p) for p in data["source"]])
-
-    @staticmethod
-    def settings(out: Path, root: Path, source: list[Path]) -> str:
-        return coverage_settings(out, root, source)
 
     def start(self) -> None:
         self.cov.start()

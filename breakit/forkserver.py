@@ -326,11 +326,6 @@ def worker_loop(channel: Channel, base_path: list[str], project: tuple[str, ...]
         if request["op"] == "preload":
             project = tuple(request["project"])
             reply: dict[str, Any] = {"ready": True, "failed": preload(request["modules"], project)}
-            # Everything imported so far lives as long as the worker: keep it out of the
-            # children's garbage collections (pytest collects at exit), which would otherwise
-            # walk, and copy on write, every object of every preloaded package.
-            gc.collect()
-            gc.freeze()
         elif request["op"] == "session":
             from breakit.hotsession import hot_session
 
@@ -360,7 +355,8 @@ class Channel:
 
 
 def preload(modules: Sequence[str], project: Sequence[str]) -> list[str]:
-    """Import `modules` (never one of the `project`'s); the names that failed to import."""
+    """Import `modules` (never one of the `project`'s), then freeze them out of the garbage
+    collector; the names that failed to import."""
     failed = []
     import pytest  # noqa: F401 - every child runs it…
 
@@ -375,6 +371,11 @@ def preload(modules: Sequence[str], project: Sequence[str]) -> list[str]:
                 importlib.import_module(name)
             except BaseException:  # anything a broken import raises
                 failed.append(name)
+    # Everything imported so far lives as long as the worker: keep it out of the children's
+    # garbage collections (pytest collects at exit), which would otherwise walk, and copy on
+    # write, every object of every preloaded package.
+    gc.collect()
+    gc.freeze()
     return failed
 
 

@@ -43,7 +43,6 @@ from breakit.records import (
     collect_error_message,
     failure_message,
 )
-from breakit.records import read_records as read_records  # re-exported
 
 # Spelt as breakit.model.Outcome spells them; not imported so that this module, which runs inside
 # the project's pytest, needs nothing from breakit but itself and breakit.records.

@@ -19,7 +19,6 @@ $TMPDIR/breakit-<uid>.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -34,6 +33,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+from breakit.sandbox import remove_tree
 
 DEFAULT_IDLE_S = 15 * 60
 _READY_TIMEOUT_S = 120.0
@@ -306,8 +307,6 @@ def _pool_folder(socket_path: Path) -> Path:
 
 def _remove_folder(folder: Path) -> None:
     """Remove a pool's folder; its shim links to breakit's package, which must stay."""
-    from breakit.sandbox import remove_tree
-
     with contextlib.suppress(OSError):
         (folder / "shim" / "breakit").unlink()
     remove_tree(folder)
@@ -346,6 +345,8 @@ def _read_message(sock: socket.socket, timeout_s: float) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
+    import fcntl  # Unix only, as warm pools are: importing this module must work everywhere
+
     with open(path, "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
@@ -428,11 +429,7 @@ def main() -> None:
     project = tuple(spec["project"])
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.dont_write_bytecode = True
-    preload(spec["modules"], project)
-    import gc
-
-    gc.collect()
-    gc.freeze()  # as in a worker: forked workers neither walk nor copy what is preloaded
+    preload(spec["modules"], project)  # and frozen, as in a worker
     path = Path(spec["socket"])
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     staging = path.with_name(f".{path.name}.{os.getpid()}")

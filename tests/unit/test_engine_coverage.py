@@ -6,8 +6,8 @@ from pathlib import Path
 
 from test_runner import write_project
 
-from breakit.coverage_map import FIXTURES, IMPORT_TIME
 from breakit.model import Mutant
+from breakit.records import FIXTURES, IMPORT_TIME
 from breakit.runner import RunSpec, SubprocessRunner
 from breakit.selection import ALL, changed_lines, in_source, module_level_lines, select_tests
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from test_runner import write_project
 
-from breakit.pytest_plugin import JsonLinesSink, RecorderPlugin, read_records
+from breakit.pytest_plugin import JsonLinesSink, RecorderPlugin
+from breakit.records import read_records
 
 OUTCOMES = """
 import time
