@@ -7,6 +7,7 @@ test's own. Plain pytest exits 1 when one of them fails, so breakit must call th
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -18,20 +19,13 @@ from breakit.lab import Lab
 from breakit.model import Mutant, Outcome, Verdict
 from breakit.oracle import compare, oracle_matrix
 
-
-def _has_subtests_fixture() -> bool:
-    if int(pytest.__version__.split(".")[0]) >= 9:
-        return True
-    try:
-        import pytest_subtests  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 # pytest 8 has the fixture only with the pytest-subtests plugin; unittest's subTest works anyway.
+HAS_FIXTURE = (
+    int(pytest.__version__.split(".")[0]) >= 9
+    or importlib.util.find_spec("pytest_subtests") is not None
+)
 needs_fixture = pytest.mark.skipif(
-    not _has_subtests_fixture(), reason="pytest < 9 without pytest-subtests has no subtests fixture"
+    not HAS_FIXTURE, reason="pytest < 9 without pytest-subtests has no subtests fixture"
 )
 
 BUCKET = '''"""Small numbers and big ones."""
