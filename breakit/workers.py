@@ -5,10 +5,12 @@ computes runs its mutants faster with more workers than cores. The baseline reco
 wall time, CPU time and time queued for a free core (breakit.pytest_plugin); their ratio
 (`Baseline.wait_ratio`, 1 for a CPU-bound suite) scales the core count:
 
-    workers = round(cores × wall / (CPU + queued)),  at least 1, at most 4 × cores,
+    workers = round(cores × wall / (CPU + queued)),  at least cores, at most 4 × cores,
 
 and never more workers beyond the cores than half the available memory holds, each counted at the
-peak memory of the largest pytest this process has run (the baseline's), else 256 MiB.
+peak memory of the largest pytest this process has run (the baseline's), else 256 MiB. Never
+fewer than one per core: a ratio below 1 (tests that compute on several threads) would save
+little, as every mutant's start (import, collection) runs on one.
 """
 
 from __future__ import annotations
@@ -31,14 +33,14 @@ def auto_workers(
     """The worker count for `-j auto` (the default): `cores` when the baseline says nothing."""
     cores = max(1, cores or os.cpu_count() or 1)
     ratio = None if baseline is None else baseline.wait_ratio
-    wanted = cores if ratio is None else round(cores * ratio)
+    wanted = cores if ratio is None else max(cores, round(cores * ratio))
     wanted = min(wanted, MAX_PER_CORE * cores)
     if wanted > cores:
         available = available_memory() if available_bytes is None else available_bytes
         if available is not None:
             each = worker_bytes or largest_child_bytes() or DEFAULT_WORKER_BYTES
             wanted = min(wanted, max(cores, available // 2 // each))
-    return max(1, wanted)
+    return wanted
 
 
 def available_memory() -> int | None:

@@ -11,7 +11,7 @@ from test_runner import write_project
 
 from breakit.config import Config
 from breakit.lab import Lab
-from breakit.model import Baseline
+from breakit.model import Baseline, Outcome, SuiteRun, TestOutcome
 from breakit.state import State
 from breakit.workers import MAX_PER_CORE, auto_workers
 
@@ -124,3 +124,16 @@ def test_a_baseline_cached_without_cpu_times_still_loads_and_runs_one_worker_per
     assert old.wait_ratio is None
     assert auto_workers(old, cores=3, available_bytes=LOTS) == 3
     assert auto_workers(None, cores=1) == 1
+
+
+def test_tests_that_compute_on_several_threads_still_get_one_worker_per_core() -> None:
+    # 1 s of wall time, 2 s of CPU: two threads busy. Fewer workers than cores would save little.
+    outcome = TestOutcome(
+        "t.py::test_threads", Outcome.MISSED, duration_s=1.0, cpu_s=2.0, queued_s=0
+    )
+    run = SuiteRun(
+        outcomes={outcome.nodeid: outcome}, order=(outcome.nodeid,), duration_s=1.5, exit_status=0
+    )
+    baseline = Baseline(tests=run.order, run=run, key="k")
+    assert baseline.wait_ratio == pytest.approx(0.5)
+    assert auto_workers(baseline, cores=4, available_bytes=LOTS) == 4
