@@ -103,6 +103,25 @@ class MutationId(click.ParamType):
         ]
 
 
+class Jobs(click.ParamType):
+    """-j: a worker count of 1 or more, or "auto" (None: breakit.workers decides)."""
+
+    name = "N|auto"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value is None or isinstance(value, int):
+            return value
+        if str(value).strip().lower() == "auto":
+            return None
+        try:
+            count = int(value)
+        except ValueError:
+            count = 0
+        if count < 1:
+            self.fail(f"{value!r} is neither a worker count of 1 or more nor auto", param, ctx)
+        return count
+
+
 @click.group(
     epilog=f"\b\nExit codes:\n{EXIT_CODES_HELP}",
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -227,7 +246,11 @@ def engine_options(command: Callable[..., None]) -> Callable[..., None]:
             help="Run everything again: ignore the cached baseline and results in .breakit/.",
         ),
         click.option(
-            "-j", "--jobs", type=click.IntRange(1), help="Parallel workers (default: one per core)."
+            "-j",
+            "--jobs",
+            type=Jobs(),
+            help="Parallel workers, or auto (the default): one per core, more when the baseline's "
+            "tests wait (sleep, I/O) rather than compute (docs/config.md).",
         ),
         click.option(
             "--backend",
@@ -269,7 +292,7 @@ class EngineOptions:
     """`engine_options` as the command line gave them."""
 
     no_cache: bool = False
-    jobs: int | None = None
+    jobs: int | None = None  # None: auto
     backend: str | None = None
     no_hot: bool = False
     warm: bool | None = None

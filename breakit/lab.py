@@ -34,6 +34,7 @@ from breakit.selection import ALL, hot_eligible, in_source, select_tests
 from breakit.state import State, content_key, project_files, result_from_json, result_to_json
 from breakit.verdict import mutant_result
 from breakit.warm import DEFAULT_IDLE_S, WarmPool, fingerprint
+from breakit.workers import auto_workers
 
 OnResult = Callable[[MutantResult], None]
 
@@ -58,7 +59,7 @@ class Lab:
     runner: Runner | None = None  # one runner for every run, one at a time (None: `backend`)
     use_cache: bool = True  # the cached baseline, and cached results if reuse_results
     reuse_results: bool = True  # False: run every mutant, but still cache what it finds
-    jobs: int | None = None  # parallel workers (None: one per core)
+    jobs: int | None = None  # parallel workers (None: auto, from the baseline: breakit.workers)
     backend: str = field(default_factory=default_backend)  # "fork" or "subprocess"
     select: bool = True  # run only the tests that cover a mutant's changed lines
     sanity_check: bool = True  # the forced-fail run before the first mutant
@@ -80,6 +81,7 @@ class Lab:
         self.state = State(self.config.root)
         self._workspace: Workspace | None = None
         self._engine: dict[str, Any] = {}
+        self._baseline: Baseline | None = None  # the last one baseline() returned
         self._sane = False
         self.hot_runs = 0  # mutants run in a hot session (breakit.hotsession)
         self.hot_fallbacks = 0  # hot mutants the session refused, run fresh instead
@@ -104,9 +106,13 @@ class Lab:
 
     @property
     def workers(self) -> int:
+        return self.workers_for(self._baseline)
+
+    def workers_for(self, baseline: Baseline | None) -> int:
+        """`jobs`, else one per core, more if `baseline`'s tests wait (breakit.workers)."""
         if self.runner is not None:
             return 1
-        return max(1, self.jobs or os.cpu_count() or 1)
+        return self.jobs if self.jobs else auto_workers(baseline)
 
     def spec(self, timeout_s: float | None = None, select: Sequence[str] | None = None) -> RunSpec:
         return RunSpec(
@@ -125,6 +131,7 @@ class Lab:
         cached = self.state.load_baseline(key) if self.use_cache else None
         if cached is not None:
             self._engine = self.state.load_engine(key)
+            self._baseline = cached
             return cached
         spec = self.spec()
         if self.select and self.config.source:
@@ -145,6 +152,7 @@ class Lab:
             "startup_s": max(0.0, run.duration_s - tests_s),
         }
         self.state.save_baseline(baseline, self._engine)
+        self._baseline = baseline
         return baseline
 
     def project_names(self) -> frozenset[str]:
@@ -332,7 +340,7 @@ class Lab:
         )
         stop = threading.Event()
         sanity = self.sanity_check and not self._sane
-        count = max(1, min(self.workers, len(todo) + sanity))
+        count = max(1, min(self.workers_for(baseline), len(todo) + sanity))
         runners = [self._new_runner() for _ in range(count)]
 
         def work(slot: int, workspace: Workspace) -> None:

@@ -240,6 +240,8 @@ def suite_run_from_records(
                 message=record.get("message"),
                 duration_s=float(record.get("duration_s", 0.0)),
                 longrepr=record.get("longrepr"),
+                cpu_s=record.get("cpu_s"),
+                queued_s=record.get("queued_s"),
             )
         elif event == "collected":
             collected = list(record["nodeids"])

@@ -193,6 +193,8 @@ def _outcomes_from_json(data: dict[str, Any]) -> dict[str, TestOutcome]:
             message=o.get("message"),
             duration_s=o.get("duration_s", 0.0),
             longrepr=o.get("longrepr"),
+            cpu_s=o.get("cpu_s"),
+            queued_s=o.get("queued_s"),
         )
         for n, o in data.items()
     }
@@ -200,7 +202,7 @@ def _outcomes_from_json(data: dict[str, Any]) -> dict[str, TestOutcome]:
 
 def run_to_json(run: SuiteRun) -> dict[str, Any]:
     return {
-        "outcomes": {n: {**o.to_json(), "longrepr": o.longrepr} for n, o in run.outcomes.items()},
+        "outcomes": {n: _baseline_outcome(o) for n, o in run.outcomes.items()},
         "order": list(run.order),
         "duration_s": run.duration_s,
         "exit_status": run.exit_status,
@@ -210,6 +212,15 @@ def run_to_json(run: SuiteRun) -> dict[str, Any]:
         if run.coverage is None
         else {n: sorted([p, line] for p, line in lines) for n, lines in run.coverage.items()},
     }
+
+
+def _baseline_outcome(outcome: TestOutcome) -> dict[str, Any]:
+    # CPU and queued times only where measured: a cache without them still loads (as None).
+    data: dict[str, Any] = {**outcome.to_json(), "longrepr": outcome.longrepr}
+    if outcome.cpu_s is not None:
+        data["cpu_s"] = outcome.cpu_s
+        data["queued_s"] = outcome.queued_s
+    return data
 
 
 def run_from_json(data: dict[str, Any]) -> SuiteRun:
