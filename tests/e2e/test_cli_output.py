@@ -98,3 +98,78 @@ def test_check_generated_takes_ids_and_names_an_unknown_one(small):
     both = small("check", "--generated", chosen[0], "--operator", "arithmetic")
     assert both.returncode == 2
     assert "not both" in both.stderr
+
+
+def _suite_of(tests: int, functions: int, caught_below: int) -> dict[str, str]:
+    """`functions` one-line functions, every test calls them all (so every mutant runs every
+    test), and two tests check the values of the first `caught_below` of them."""
+    body = "\n".join(f"def f{k}(x):\n    return x + {k + 1}\n\n" for k in range(functions))
+    return {
+        "calc/__init__.py": body
+        + f"\ndef values(x):\n    return [{', '.join(f'f{k}(x)' for k in range(functions))}]\n",
+        "tests/test_calc.py": f"""
+            import pytest
+
+            from calc import values
+
+
+            @pytest.mark.parametrize("i", range({tests - 2}))
+            def test_call(i):
+                assert len(values(i)) == {functions}
+
+
+            def test_exact_one():
+                assert values(1)[:{caught_below}] == list(range(2, {caught_below + 2}))
+
+
+            def test_exact_two():
+                assert values(2)[:{caught_below}] == list(range(3, {caught_below + 3}))
+        """,
+    }
+
+
+def _json_len(value: object) -> int:
+    return len(json.dumps(value))
+
+
+def stated_bound(document: dict) -> int:
+    """docs/json.md, "Size": the most the document may take, from what it holds."""
+    size = 300 + sum(_json_len(t) + 10 for t in document["baseline"]["tests"])
+    for mutant in document["mutants"]:
+        texts = [mutant[k] for k in ("id", "title", "origin", "error")]
+        listed = [*mutant["files"], *(mutant.get("expected_caught_by") or ())]
+        size += 600 + sum(_json_len(t) for t in texts) + sum(_json_len(t) + 10 for t in listed)
+        size += _json_len(mutant["tests"]["ran"]) + 12 * len(mutant["order"] or ())
+        detected = mutant["tests"]["caught"] + mutant["tests"]["errored"]
+        size += sum(80 + _json_len(found["message"]) for found in detected)
+    return size
+
+
+def test_json_size_stays_within_the_stated_bound(small):
+    """200 tests × 30 mutants, each mutant run by all 200: the document spends nothing per test
+    that passed, and the terminal gives each survivor's count of tests, not their names."""
+    write_project(small.root, _suite_of(tests=200, functions=30, caught_below=20))
+    listed = small("list", "--generated", "--operator", "arithmetic", "--json")
+    ids = [m["id"] for m in json.loads(listed.stdout)["mutants"]][:30]
+    assert len(ids) == 30
+
+    result = small("check", "--generated", *ids, "--json", "-q", timeout=600)
+    assert result.returncode == 1, result.stderr  # the last ten functions' mutants survive
+    document = json.loads(result.stdout)
+    assert len(document["baseline"]["tests"]) == 200
+    assert all(m["tests"]["ran"] == "0-199" for m in document["mutants"])
+    verdicts = [m["verdict"] for m in document["mutants"]]
+    assert verdicts.count("Killed") == 20 and verdicts.count("Survived") == 10
+    size = len(result.stdout.encode())
+    assert size <= stated_bound(document), (size, stated_bound(document))
+    # What docs/json.md says of this very shape ("about 32 KB"); listing all 6,000 outcomes
+    # with their messages and durations took about 1 MB.
+    assert size < 40_000, size
+
+    terminal = small("check", "--generated", *ids)
+    assert terminal.returncode == 1
+    assert terminal.stdout.count("200 tests ran it and passed (-v lists them)") == 10
+    assert "test_call" not in terminal.stdout
+    assert len(terminal.stdout.splitlines()) < 200, terminal.stdout
+    verbose = small("check", "--generated", *ids, "-v")
+    assert "ran it and passed (200): test_calc.py: test_call ×198, test_exact_one" in verbose.stdout
