@@ -399,7 +399,11 @@ def report_options(command: Callable[..., None]) -> Callable[..., None]:
 @cli.command()
 @click.argument("mutation_ids", nargs=-1, type=MutationId())
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (docs/json.md).")
-@click.option("--generated", is_flag=True, help="Run generated mutants instead of the catalog.")
+@click.option(
+    "--generated",
+    is_flag=True,
+    help="Run generated mutants instead of the catalog (with IDs: only those).",
+)
 @click.option("--all", "all_mutants", is_flag=True, help="Run the catalog and generated mutants.")
 @filter_options
 @click.option(
@@ -411,7 +415,11 @@ def report_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--shard", metavar="K/N", help="Run only the k-th of n deterministic parts.")
 @report_options
 @click.option(
-    "-v", "--verbose", is_flag=True, help="Also list, per mutant, the tests that caught it."
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Also list, per mutant, the tests that caught it, and per survivor those that ran it; "
+    "outside a terminal, a progress line per mutant.",
 )
 @engine_options
 @pass_env
@@ -435,6 +443,8 @@ def check(
     verbose: bool,
 ) -> None:
     """Run the curated mutations (or the given ids, or generated mutants): each must be caught.
+
+    Ids may be curated or generated (`breakit list --generated`), with or without --generated.
 
     \b
     Exit codes: 1 a mutant survived (or, with --fail-under, never: the score decides),

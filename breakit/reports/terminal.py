@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -157,7 +158,7 @@ def render_apply(
             for name in names:
                 console.print(f"  {escape(short_nodeid(name, tests))}")
         else:
-            console.print(escape(grouped_names(names, tests)), style="dim")
+            console.print(escape(grouped_names(names, tests, limit=APPLY_NAMES_CHARS)), style="dim")
     console.print()
     console.print(verdict_line(result, len(tests)))
     if result.error and result.verdict is not Verdict.KILLED:
@@ -168,17 +169,35 @@ def render_apply(
     )
 
 
-def grouped_names(nodeids: Sequence[str], tests: Sequence[str]) -> str:
-    """`test_todos.py: a, b; test_users.py: c` — many test names in a few lines."""
-    groups: dict[str, list[str]] = {}
+# `apply` names the tests that missed or did not run in about three lines; -v lists them all.
+APPLY_NAMES_CHARS = 240
+
+
+def grouped_names(nodeids: Sequence[str], tests: Sequence[str], *, limit: int | None = None) -> str:
+    """`test_todos.py: a, b ×3; test_users.py: c` — many test names in a few lines. With
+    `limit`, the names that fit in about that many characters, then how many are left out."""
+    groups: dict[str, Counter[str]] = {}
     for nodeid in nodeids:
         path, _, name = short_nodeid(nodeid, tests).partition("::")
-        groups.setdefault(path, []).append(name.split("[")[0])
-    parts = []
-    for path, names in groups.items():
-        unique = list(dict.fromkeys(names))
-        counted = [f"{n} ×{names.count(n)}" if names.count(n) > 1 else n for n in unique]
-        parts.append(f"{path}: {', '.join(counted)}")
+        groups.setdefault(path, Counter())[name.split("[")[0]] += 1
+    parts: list[str] = []
+    used = shown = 0
+    for path, counts in groups.items():
+        taken: list[str] = []
+        for name, n in counts.items():
+            label = f"{name} ×{n}" if n > 1 else name
+            if limit is not None and (parts or taken) and used + len(label) > limit:
+                break
+            taken.append(label)
+            used += len(label) + 2
+            shown += n
+        if taken:
+            parts.append(f"{path}: {', '.join(taken)}")
+            used += len(path) + 2
+        if len(taken) < len(counts):
+            break
+    if shown < len(nodeids):
+        parts.append(f"… {len(nodeids) - shown} more (-v lists them)")
     return "; ".join(parts)
 
 
@@ -358,7 +377,7 @@ class ProgressLines:
     """Progress where no bar can be drawn (a pipe, a CI log): a plain line every ~5 % of the
     mutants or every `every_s` seconds, whichever comes first, and one at the end:
 
-        breakit: 120/690 mutants (3 survived), 2.1/s, ~4 min left
+        breakit: 120/690 mutants (3 survived), 2.1/s, ~4 min 10 s left
 
     With `each`, one line per mutant instead (its id, verdict and time).
     """
@@ -410,9 +429,12 @@ class ProgressLines:
 
 
 def _duration(seconds: float) -> str:
-    """`12 s`, `4 min`, `1 h 05 min`: as precise as a person reading a log needs."""
+    """`12 s`, `4 min 05 s`, `25 min`, `1 h 05 min`: as precise as a person reading a log needs."""
     if seconds < 60:
         return f"{seconds:.0f} s"
+    if seconds < 600:
+        minutes, rest = divmod(round(seconds), 60)
+        return f"{minutes} min {rest:02d} s"
     if seconds < 3600:
         return f"{seconds / 60:.0f} min"
     hours, rest = divmod(round(seconds / 60), 60)

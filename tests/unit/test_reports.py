@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -13,6 +14,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import report_fixtures as fx
+from rich.console import Console
 
 from breakit.model import KillMatrix, MutantResult, Outcome, Verdict
 from breakit.model import TestOutcome as Run  # not "Test…": pytest would try to collect it
@@ -31,6 +33,7 @@ from breakit.reports.breakit_json import (
     parse_ranges,
 )
 from breakit.reports.github import escape_data, escape_property
+from breakit.reports.terminal import ProgressLines, grouped_names
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = "mutation-testing-report-schema/dist/src/mutation-testing-report-schema.json"
@@ -434,3 +437,39 @@ def test_document_size_does_not_grow_with_the_tests_that_passed(matrix):
         return sum(len(json.dumps(entry, indent=2)) for entry in document["mutants"])
 
     assert size(200) - size(0) < 30 * 10
+
+
+# --- the terminal -----------------------------------------------------------------------------
+
+
+def test_grouped_names_stay_short_and_say_how_many_are_left_out():
+    tests = [f"tests/test_a.py::test_{i}" for i in range(300)]
+    tests += [f"tests/test_b.py::test_p[{i}]" for i in range(5)]
+    short = grouped_names(tests, tests, limit=240)
+    assert len(short) < 300
+    assert short.startswith("test_a.py: test_0, test_1,")
+    shown = short.count("test_")
+    assert short.endswith(f"… {305 - shown + 1} more (-v lists them)")  # +1: "test_a.py"
+    assert (
+        grouped_names(tests[-7:], tests, limit=240)
+        == "test_a.py: test_298, test_299; test_b.py: test_p ×5"
+    )
+    assert "more" not in grouped_names(tests, tests)
+
+
+def test_progress_lines_on_a_pipe_every_5_percent_or_10_seconds(matrix):
+    out = io.StringIO()
+    console = Console(file=out, width=100_000, no_color=True)
+    now = [0.0]
+    lines = ProgressLines(console, 200, clock=lambda: now[0])
+    survived = next(r for r in matrix.results if r.verdict is Verdict.SURVIVED)
+    killed = matrix.results[0]
+    for n in range(1, 201):
+        now[0] = n * 0.5 if n < 150 else 75 + (n - 149) * 12  # then slow mutants: 12 s each
+        lines(survived if n == 3 else killed)
+    text = out.getvalue().splitlines()
+    assert text[0] == "breakit: 10/200 mutants (1 survived), 2.0/s, ~1 min 35 s left"
+    assert text[-1].startswith("breakit: 200/200 mutants (1 survived), done in 11 min")
+    # 20 lines at the 5 % steps, and one for each slow mutant after 150 (10 s apart or more).
+    assert len(text) == 20 + len(range(151, 200)) - len(range(160, 200, 10))
+    assert all(line.startswith("breakit: ") and "\\r" not in line for line in text)
