@@ -124,7 +124,7 @@ def render_generated_list(
     for mutant in mutants:
         operators[mutant.origin] = operators.get(mutant.origin, 0) + 1
     counts = ", ".join(f"{name} {n}" for name, n in sorted(operators.items()))
-    console.print(f"\n{len(mutants)} generated mutants ({counts})")
+    console.print(f"\n{len(mutants)} generated mutants ({escape(counts)})")
 
 
 def render_apply(
@@ -363,9 +363,9 @@ def make_console(*, stderr: bool = False, color: bool | None = None) -> Console:
 @contextmanager
 def spinner(console: Console, text: str, *, pipe_line: bool = False) -> Iterator[None]:
     """A spinner on `console` while something runs, on a terminal only (CI logs stay clean);
-    with `pipe_line`, elsewhere one plain line says what started."""
+    with `pipe_line`, elsewhere one plain line says what started. `text` is plain text."""
     if console.is_terminal:
-        with console.status(text):
+        with console.status(escape(text)):
             yield
     else:
         if pipe_line:
