@@ -211,7 +211,13 @@ def verdict_line(result: MutantResult, total: int) -> str:
     if result.verdict is Verdict.TIMEOUT:
         return f"[green]✔ {name}[/] caught: the tests hung and were stopped {took}"
     if result.verdict is Verdict.SURVIVED:
-        return f"[bold red]✘ {name} survived[/]: all {total} tests passed {took}"
+        ran = sum(o.outcome is Outcome.MISSED for o in result.tests.values())
+        if ran == total:
+            return f"[bold red]✘ {name} survived[/]: all {total} tests passed {took}"
+        return (
+            f"[bold red]✘ {name} survived[/]: the {ran} tests that ran it passed "
+            f"({total - ran} of {total} did not run) {took}"
+        )
     return f"[yellow]! {name}: {result.verdict.value}[/] {took}"
 
 
