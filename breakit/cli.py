@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from breakit import __version__
 from breakit.catalog import Catalog, load_catalog
@@ -421,7 +422,11 @@ def report_options(command: Callable[..., None]) -> Callable[..., None]:
 @cli.command()
 @click.argument("mutation_ids", nargs=-1, type=MutationId())
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (docs/json.md).")
-@click.option("--generated", is_flag=True, help="Run generated mutants instead of the catalog.")
+@click.option(
+    "--generated",
+    is_flag=True,
+    help="Run generated mutants instead of the catalog (with IDs: only those).",
+)
 @click.option("--all", "all_mutants", is_flag=True, help="Run the catalog and generated mutants.")
 @filter_options
 @click.option(
@@ -433,7 +438,11 @@ def report_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--shard", metavar="K/N", help="Run only the k-th of n deterministic parts.")
 @report_options
 @click.option(
-    "-v", "--verbose", is_flag=True, help="Also list, per mutant, the tests that caught it."
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Also list, per mutant, the tests that caught it, and per survivor those that ran it; "
+    "outside a terminal, a progress line per mutant.",
 )
 @engine_options
 @pass_env
@@ -458,6 +467,8 @@ def check(
 ) -> None:
     """Run the curated mutations (or the given ids, or generated mutants): each must be caught.
 
+    Ids may be curated or generated (`breakit list --generated`), with or without --generated.
+
     \b
     Exit codes: 1 a mutant survived (or, with --fail-under, never: the score decides),
     5 a curated mutation no longer applies or does not import, 6 a mutation was caught but
@@ -480,9 +491,10 @@ def check(
     to_run, ignored = split_equivalent(mutants, env.config.equivalent)
     lab = make_lab(env, engine)
     with lab.session():
-        with terminal.spinner(env.err, "baseline: running the suite on the unmutated code"):
+        baseline_text = "baseline: running the suite on the unmutated code"
+        with terminal.spinner(env.err, baseline_text, pipe_line=not quiet):
             baseline = lab.baseline()
-        with progress(env, len(to_run), quiet=quiet or as_json) as advance:
+        with progress(env, len(to_run), quiet=quiet, verbose=verbose) as advance:
             matrix = lab.run(to_run, baseline, on_result=advance)
     if not quiet and not as_json:
         warm_note(env, lab)
@@ -625,7 +637,7 @@ def report_and_gate(
         if fail_under is not None:
             env.out.print(terminal.fail_under_line(matrix, fail_under))
         for path in written:
-            env.err.print(f"wrote {path}", highlight=False)
+            env.err.print(f"wrote {escape(str(path))}", highlight=False)
     raise SystemExit(exit_code(matrix, mismatches, fail_under))
 
 
@@ -634,9 +646,10 @@ def report_and_gate(
 
 @contextmanager
 def progress(
-    env: Env, total: int, *, quiet: bool = False
+    env: Env, total: int, *, quiet: bool = False, verbose: bool = False
 ) -> Iterator[Callable[[MutantResult], None]]:
-    """A progress bar on a terminal; one line per mutant otherwise (CI logs); none if quiet."""
+    """A progress bar on a terminal; elsewhere (a pipe, CI logs, `--json | jq`) plain lines on
+    stderr every ~5 % or 10 s (one per mutant with -v), none with -q."""
     if quiet and not env.err.is_terminal:
         yield lambda result: None
         return
@@ -661,22 +674,11 @@ def progress(
             task = bar.add_task("mutants", total=total)
 
             def advance(result: MutantResult) -> None:
-                bar.update(task, advance=1, description=result.mutant.id)
+                bar.update(task, advance=1, description=escape(result.mutant.id))
 
             yield advance
         return
-    done = 0
-
-    def log(result: MutantResult) -> None:
-        nonlocal done
-        done += 1
-        env.err.print(
-            f"[{done}/{total}] {result.mutant.id}: {result.verdict.value} "
-            f"({terminal.took_text(result)})",
-            highlight=False,
-        )
-
-    yield log
+    yield terminal.ProgressLines(env.err, total, each=verbose)
 
 
 # --- entry point: the one place errors become exit codes ----------------------------------
@@ -687,9 +689,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="breakit", standalone_mode=False)
     except BreakitError as exc:
-        err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        err.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
         if exc.hint:
-            err.print(f"  hint: {exc.hint}", highlight=False)
+            err.print(f"  hint: {escape(exc.hint)}", highlight=False)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         err.print("interrupted: nothing was changed in your project")
@@ -706,7 +708,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         # A bug in breakit, not in the user's input: one line, the traceback on request.
         if os.environ.get("BREAKIT_DEBUG"):
             raise
-        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
+        what = escape(f"{type(exc).__name__}: {exc}")
+        err.print(f"[bold red]internal error:[/] {what}", highlight=False)
         err.print("  hint: run again with BREAKIT_DEBUG=1 for the traceback, and report it")
         sys.exit(ExitCode.INTERNAL)
     sys.exit(ExitCode.OK)
