@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_harness import Breakit, write_project
+from cli_harness import Breakit, outcomes, write_project
 
 # pytest 8 has the subtests fixture only with the pytest-subtests plugin.
 HAS_FIXTURE = (
@@ -90,9 +90,11 @@ def test_check_generated_kills_a_mutant_that_fails_one_subtest(tmp_path: Path, s
 
     checked = breakit("check", "--generated", "--match", wanted, "--verify", "--json")
     assert checked.returncode == 0, checked.stderr  # killed, and the oracle agrees
-    (mutant,) = json.loads(checked.stdout)["mutants"]
+    document = json.loads(checked.stdout)
+    (mutant,) = document["mutants"]
     assert mutant["verdict"] == "Killed"
-    caught = {n: t for n, t in mutant["tests"].items() if t["outcome"] == "caught"}
+    tested = outcomes(document, mutant)
+    caught = {n: t for n, t in tested.items() if t["outcome"] == "caught"}
     assert list(caught) == [nodeid]
     message = caught[nodeid]["message"]
     assert message.startswith("subtest ") and "(x=2)" in message
