@@ -688,6 +688,9 @@ def _main(err: Console, argv: Sequence[str] | None) -> None:
     except SystemExit as exc:
         sys.exit(exc.code)
     except Exception as exc:
+        interrupt = _interrupt_behind(exc)
+        if interrupt is not None:  # Ctrl-C or SIGTERM that an import wrapped (__set_name__)
+            _interrupted(err, interrupt)
         # A bug in breakit, not in the user's input: one line, the traceback on request.
         if os.environ.get("BREAKIT_DEBUG"):
             raise
@@ -703,6 +706,18 @@ def _interrupted(err: Console, cause: BaseException | None) -> NoReturn:
         sys.exit(ExitCode.TERMINATED)
     err.print("interrupted: nothing was changed in your project")
     sys.exit(ExitCode.INTERRUPTED)
+
+
+def _interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C or SIGTERM an exception was raised from, if it was."""
+    seen = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def _stop_on_sigterm() -> Any:
