@@ -269,17 +269,27 @@ class Lab:
             # Proven before with the same code, tests, configuration, Python and packages.
             self._sane = self.state.is_sane(self.sanity_key(baseline))
         if todo or (unrun and self.sanity_check and not self._sane):
-            for index, result in self._run_parallel(mutants, plans, todo, baseline):
-                hand_out_unrun()
-                results[index] = result
-                if on_result is not None:
-                    on_result(result)
+            # Each result is journaled as it comes (after the sanity run: _run_parallel holds
+            # them until then), so an interrupted run loses none it finished.
+            with self.state.journal() as journal:
+                for index, result in self._run_parallel(mutants, plans, todo, baseline):
+                    hand_out_unrun()
+                    results[index] = result
+                    key = mutant_keys[index]
+                    if key is not None and result.verdict in CACHEABLE:
+                        journal.add(key, result_to_json(result))
+                    if on_result is not None:
+                        on_result(result)
         hand_out_unrun()
         matrix = KillMatrix(tests=baseline.tests, results=tuple(r for r in results if r))
         if self.verify:
             from breakit.oracle import check_against_oracle
 
-            check_against_oracle(self, matrix, baseline)
+            try:
+                check_against_oracle(self, matrix, baseline)
+            except BreakitError:
+                self.state.discard_journal()  # a disagreeing result is never kept
+                raise
         self.state.record(matrix)
         fresh = {
             mutant_keys[i]: result_to_json(results[i])  # type: ignore[arg-type]
