@@ -28,12 +28,21 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
+from breakit import memlimit
 from breakit.model import SuiteRun
 from breakit.records import RESULTS_ENV, Record
-from breakit.runner import RunSpec, pytest_args, suite_run_from_records
+from breakit.runner import (
+    Piece,
+    RunSpec,
+    pytest_args,
+    run_in_pieces,
+    suite_run_from_pieces,
+    tests_after_death,
+)
 from breakit.sandbox import remove_tree
 from breakit.warm import WarmPool, WarmWorker
 
@@ -171,39 +180,58 @@ class ForkRunner:
             hot = self._run_hot(workdir, spec)
             if hot is not None:
                 return hot
+        return _suite_run(self._run_fresh(workdir, spec), workdir, spec)
+
+    def _run_fresh(self, workdir: Path, spec: RunSpec) -> list[Piece]:
+        """`spec` in fresh children: one, and one more each time a child dies during a test."""
         if self._session is not None:
             self._discard()  # a hot session has the project imported: a fresh worker
         self.start()
-        request = _request(
-            "run", spec, workdir=str(workdir), args=pytest_args(workdir, spec, in_process=True)
-        )
-        try:
-            reply = self._ask(request, timeout_s=None)
-        except WorkerDied:
-            if self._closed:
-                raise
-            # The worker itself died (killed from outside): a new one gets one more try.
-            self._discard()
-            self.start()
-            reply = self._ask(request, timeout_s=None)
-        return _suite_run(reply, workdir, spec)
+        args = pytest_args(workdir, spec, in_process=True)
+
+        def run_piece(select: tuple[str, ...] | None) -> Piece:
+            request = _request("run", replace(spec, select=select), workdir=str(workdir), args=args)
+            try:
+                reply = self._ask(request, timeout_s=None)
+            except WorkerDied:
+                if self._closed:
+                    raise
+                # The worker itself died (killed from outside): a new one gets one more try.
+                self._discard()
+                self.start()
+                reply = self._ask(request, timeout_s=None)
+            return _piece(reply)
+
+        return run_in_pieces(run_piece, spec)
 
     def _run_hot(self, workdir: Path, spec: RunSpec) -> SuiteRun | None:
-        """`spec` in the hot session; None if it must run fresh."""
-        request = _request("hot", spec, changes=dict(spec.hot or ()))
-        try:
-            reply = self._ask(request, timeout_s=None)
-        except WorkerDied:
-            if self._closed:
-                raise
-            self._discard()  # the session died (killed from outside): this one runs fresh
-            return None
-        if "fallback" in reply:
-            self.fallbacks += 1
-            self.fallback_reasons.append(str(reply["fallback"]))
-            return None
+        """`spec` in the hot session; None if it must run fresh. A hot child that dies during a
+        test is followed by another for the tests after it (fresh ones if the session goes)."""
+        pieces: list[Piece] = []
+        select = spec.select
+        while True:
+            request = _request("hot", replace(spec, select=select), changes=dict(spec.hot or ()))
+            try:
+                reply = self._ask(request, timeout_s=None)
+            except WorkerDied:
+                if self._closed:
+                    raise
+                self._discard()  # the session died (killed from outside): this one runs fresh
+                reply = {"fallback": "the hot session stopped"}
+            if "fallback" in reply:
+                if not pieces:
+                    if not reply["fallback"].startswith("the hot session stopped"):
+                        self.fallbacks += 1
+                        self.fallback_reasons.append(str(reply["fallback"]))
+                    return None
+                pieces += self._run_fresh(workdir, replace(spec, select=select))
+                break
+            pieces.append(_piece(reply))
+            select = tests_after_death(pieces[-1])
+            if not select:
+                break
         self.hot_runs += 1
-        return _suite_run(reply, workdir, spec)
+        return _suite_run(pieces, workdir, spec)
 
     def _ask(self, request: dict[str, Any], timeout_s: float | None) -> dict[str, Any]:
         worker = self._worker
@@ -274,18 +302,25 @@ def _request(op: str, spec: RunSpec, **fields: Any) -> dict[str, Any]:
         "op": op,
         "timeout_s": spec.timeout_s,
         "select": None if spec.select is None else list(spec.select),
+        "memory_limit_mb": spec.memory_limit_mb,
         **fields,
     }
 
 
-def _suite_run(reply: dict[str, Any], workdir: Path, spec: RunSpec) -> SuiteRun:
-    return suite_run_from_records(
-        reply["records"],
+def _piece(reply: dict[str, Any]) -> Piece:
+    return Piece(
+        records=reply["records"],
         duration_s=reply["duration_s"],
         exit_status=reply["exit_status"],
         timed_out=reply["timed_out"],
-        timeout_s=spec.timeout_s,
-        output=reply["output"].replace(f"{workdir}{os.sep}", ""),
+        output=reply["output"],
+        peak_rss_kb=reply.get("peak_rss_kb"),
+    )
+
+
+def _suite_run(pieces: list[Piece], workdir: Path, spec: RunSpec) -> SuiteRun:
+    return suite_run_from_pieces(
+        pieces, timeout_s=spec.timeout_s, memory_limit_mb=spec.memory_limit_mb, workdir=workdir
     )
 
 
@@ -405,6 +440,7 @@ def fork_child(request: dict[str, Any], main: ChildMain) -> dict[str, Any]:
         os.close(read_fd)
         status = 70
         try:
+            memlimit.apply(request.get("memory_limit_mb"))
             status = main(request, write_fd, output.fileno())
         finally:
             os._exit(status)
@@ -438,7 +474,7 @@ def fork_child(request: dict[str, Any], main: ChildMain) -> dict[str, Any]:
                 os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)
-    _, status = os.waitpid(pid, 0)
+    _, status, usage = os.wait4(pid, 0)
     _child_pid = 0
     os.close(read_fd)
     remove_tree(Path(run_tmp))
@@ -458,6 +494,7 @@ def fork_child(request: dict[str, Any], main: ChildMain) -> dict[str, Any]:
         "exit_status": exit_status,
         "timed_out": timed_out,
         "output": text,
+        "peak_rss_kb": memlimit.peak_rss_kb(usage.ru_maxrss),
     }
 
 

@@ -12,13 +12,15 @@ Records, by their "event" key:
   breakit.model.Outcome's values
 - ``collect_error``: {nodeid, message, longrepr} — a module that could not be collected
 - ``collected``: {nodeids} — every test collected, in run order
-- ``finish``: {exitstatus} — pytest's exit status
+- ``finish``: {exitstatus, peak_rss_kb} — pytest's exit status, and the process's peak
+  resident memory so far (the baseline's sets the default memory ceiling, breakit.memlimit)
 - ``modules``: {names} — (only when asked) the modules imported by the end of the run, in import
   order, minus the project's own (under the rootdir) and breakit's: what a fork worker preloads
 
 `select` (or the file of node ids named by BREAKIT_SELECT) deselects every other test, as
 `--deselect` would: they are reported neither as run nor as collected. BREAKIT_COVERAGE turns on
-per-test coverage (breakit.coverage_map) before the project's conftest files are imported.
+per-test coverage (breakit.coverage_map) before the project's conftest files are imported;
+BREAKIT_MEMORY_LIMIT_MB puts the process under a memory ceiling (breakit.memlimit) just as early.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from pathlib import Path
 from typing import IO
 
 import pytest
+
+from breakit import memlimit
 
 # What the process that starts the run reads lives in breakit.records, which needs no pytest.
 from breakit.records import (
@@ -45,7 +49,7 @@ from breakit.records import (
 )
 
 # Spelt as breakit.model.Outcome spells them; not imported so that this module, which runs inside
-# the project's pytest, needs nothing from breakit but itself and breakit.records.
+# the project's pytest, needs nothing from breakit but itself, breakit.records and memlimit.
 CAUGHT, ERRORED, MISSED, NOT_RUN = "caught", "errored", "missed", "not_run"
 
 
@@ -106,7 +110,15 @@ class RecorderPlugin:
     def pytest_sessionfinish(self, exitstatus: int) -> None:
         if self.record_modules:
             self.sink({"event": "modules", "names": imported_modules(self.rootpath)})
-        self.sink({"event": "finish", "exitstatus": int(exitstatus)})
+        self.sink({"event": "finish", "exitstatus": int(exitstatus), "peak_rss_kb": _peak_kb()})
+
+
+def _peak_kb() -> float | None:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    return memlimit.peak_rss_kb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def imported_modules(rootpath: Path | None) -> list[str]:
@@ -186,8 +198,9 @@ _sink_key = pytest.StashKey[JsonLinesSink]()
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
-    # Coverage starts here, before conftest.py files import the project: lines run at import
-    # time must be seen (as "import-time") too.
+    # The memory ceiling and coverage start here, before conftest.py files import the project:
+    # lines run at import time must be seen (as "import-time") too.
+    memlimit.apply(int(os.environ.get(memlimit.MEMORY_ENV) or 0))
     settings = os.environ.get(COVERAGE_ENV)
     if not settings or early_config.pluginmanager.has_plugin(_COVERAGE_NAME):
         return
