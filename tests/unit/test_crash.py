@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from test_runner import write_project
 
+from breakit.config import Config
 from breakit.forkserver import ForkRunner
-from breakit.model import Outcome, SuiteRun
+from breakit.lab import Lab
+from breakit.model import Mutant, Outcome, SuiteRun, Verdict
 from breakit.runner import NOT_RUN_AFTER_DEATH, RunSpec, SubprocessRunner
 from breakit.sandbox import Workspace
 
@@ -35,7 +37,10 @@ FIRST, SECOND, THIRD = (
     f"tests/test_calc.py::{name}"
     for name in ("test_first_fails", "test_second_calls_add", "test_third_passes")
 )
-EXITS = "import os\n\n\ndef add(a, b):\n    if (a, b) == (2, 2):\n        os._exit(3)\n    return a + b\n"
+EXITS = (
+    "import os\n\n\ndef add(a, b):\n"
+    "    if (a, b) == (2, 2):\n        os._exit(3)\n    return a + b\n"
+)
 SEGFAULTS = (
     "import ctypes\n\n\ndef add(a, b):\n"
     "    if (a, b) == (2, 2):\n        ctypes.string_at(0)\n    return a + b\n"
@@ -110,6 +115,34 @@ def test_a_test_that_allocates_without_bound_hits_the_ceiling(
     assert_rest_ran(run)
 
 
+def stops_when_pair(line: str) -> str:
+    return CALC.replace("    return", f"    if (a, b) == (2, 2):\n        {line}\n    return")
+
+
+def test_sys_exit_in_a_test_is_an_ordinary_failure(
+    runner: ForkRunner | SubprocessRunner, project: Path
+) -> None:
+    run = run_mutant(runner, project, stops_when_pair("raise SystemExit(3)"))
+    assert run.outcomes[SECOND].outcome is Outcome.CAUGHT
+    assert run.outcomes[SECOND].message == "SystemExit: 3"  # pytest's own failure, one process
+    assert_rest_ran(run)
+    assert run.exit_status == 1
+
+
+@pytest.mark.parametrize("line", ["__import__('pytest').exit('enough')", "raise KeyboardInterrupt"])
+def test_pytest_exit_and_ctrl_c_in_a_test_stop_pytest_as_they_would(
+    runner: ForkRunner | SubprocessRunner, project: Path, line: str
+) -> None:
+    """pytest stops the session itself (exit status 2): no process died, nothing runs after."""
+    run = run_mutant(runner, project, stops_when_pair(line))
+    assert run.exit_status == 2
+    assert run.outcomes[SECOND].outcome is Outcome.NOT_RUN
+    assert run.outcomes[THIRD].outcome is Outcome.NOT_RUN
+    assert run.order == (FIRST, SECOND)
+    assert run.error is not None and run.error.startswith("pytest was interrupted")
+    assert not any("test process" in (o.message or "") for o in run.outcomes.values())
+
+
 def test_a_plain_pytest_stops_at_the_death(project: Path) -> None:
     """What the oracle runs: no fresh process after the crash, the later tests not run."""
     run = run_mutant(SubprocessRunner(restart=False), project, EXITS)
@@ -117,3 +150,130 @@ def test_a_plain_pytest_stops_at_the_death(project: Path) -> None:
     assert run.outcomes[THIRD].outcome is Outcome.NOT_RUN
     assert run.outcomes[THIRD].message == NOT_RUN_AFTER_DEATH
     assert run.order == (FIRST, SECOND)
+
+
+# Body-only changes (no new import at module level), so the hot session can swap them in.
+HOT_EXITS = CALC.replace(
+    "    return", "    if (a, b) == (2, 2):\n        __import__('os')._exit(3)\n    return"
+)
+HOT_SEGFAULTS = CALC.replace(
+    "    return", "    if (a, b) == (2, 2):\n        __import__('ctypes').string_at(0)\n    return"
+)
+
+
+@pytest.mark.parametrize(
+    ("source", "how"),
+    [(HOT_EXITS, "exited with status 3"), (HOT_SEGFAULTS, "was killed by signal SIGSEGV")],
+)
+def test_a_hot_child_that_dies_is_a_catch_and_the_session_carries_on(
+    project: Path, source: str, how: str
+) -> None:
+    runner = ForkRunner(["json"], project=["calc", "tests"])
+    try:
+        with Workspace(project) as workspace:
+            assert runner.open_session(workspace.path, RunSpec(("tests",)))
+            changes = {"calc.py": source}
+            with workspace.mutated(changes) as workdir:
+                spec = RunSpec(("tests",), timeout_s=60, hot=tuple(changes.items()))
+                run = runner.run(workdir, spec)
+            minus = {"calc.py": CALC.replace("+", "-")}
+            with workspace.mutated(minus) as workdir:
+                spec = RunSpec(("tests",), timeout_s=60, hot=tuple(minus.items()))
+                after = runner.run(workdir, spec)
+        assert (runner.hot_runs, runner.fallbacks) == (2, 0)
+    finally:
+        runner.close()
+    assert run.outcomes[SECOND].outcome is Outcome.CAUGHT
+    assert run.outcomes[SECOND].message == f"the test process {how} while this test ran"
+    assert_rest_ran(run)
+    assert after.outcomes[SECOND].message == "assert 0 == 4"
+
+
+# --- through the lab, checked against the oracle (--verify) ------------------------------------
+
+LAB_CALC = "def add(a, b):\n    return a + b\n"
+LAB_TESTS = {
+    "tests/test_calc.py": """
+        from calc import add
+
+
+        def test_small():
+            assert add(1, 1) == 2
+
+
+        def test_pair():
+            assert add(2, 2) == 4
+
+
+        def test_large():
+            assert add(10, 20) == 30
+    """,
+    "tests/test_more.py": "import calc\n\n\ndef test_negative():\n    assert calc.add(-1, 1) == 0",
+}
+SMALL, PAIR, LARGE = (f"tests/test_calc.py::{n}" for n in ("test_small", "test_pair", "test_large"))
+NEGATIVE = "tests/test_more.py::test_negative"
+
+
+def lab_mutants() -> list[Mutant]:
+    path = "calc/__init__.py"
+
+    def one(mid: str, new: str) -> Mutant:
+        return Mutant(mid, "test", mid, {path: new}, {path: LAB_CALC})
+
+    def when_pair(line: str) -> str:
+        return LAB_CALC.replace(
+            "    return", f"    if (a, b) == (2, 2):\n        {line}\n    return"
+        )
+
+    return [
+        one("exits", when_pair("__import__('os')._exit(3)")),
+        one("segfaults", when_pair("__import__('ctypes').string_at(0)")),
+        one("hoards", when_pair("[bytearray(1 << 20) for _ in iter(int, 1)]")),
+        one("key-error", "_TABLE = {}\n_TABLE['verify_signature']\n\n\n" + LAB_CALC),
+        one("syntax", LAB_CALC.replace("(a, b)", "(a, b")),
+        one("exits-at-import", "import os\n\nos._exit(3)\n\n\n" + LAB_CALC),
+    ]
+
+
+@pytest.mark.parametrize("backend", ["fork", "subprocess"])
+def test_verdicts_of_dying_and_broken_mutants_agree_with_the_oracle(
+    tmp_path: Path, backend: str
+) -> None:
+    root = write_project(tmp_path / "proj", {"calc/__init__.py": LAB_CALC, **LAB_TESTS})
+    config = Config(
+        root=root, source=("calc",), tests=("tests",), timeout_min_s=30.0, memory_limit_mb=300
+    )
+    # verify: every result checked against a plain pytest per mutant; a mismatch raises.
+    lab = Lab(config, jobs=1, backend=backend, use_cache=False, verify=True)
+    with lab.session():
+        baseline = lab.baseline()
+        matrix = lab.run(lab_mutants(), baseline)
+    by_id = {r.mutant.id: r for r in matrix.results}
+    for mid, how in [
+        ("exits", "exited with status 3"),
+        ("segfaults", "was killed by signal SIGSEGV"),
+        ("hoards", "ran out of memory (limit 300 MB)"),
+    ]:
+        result = by_id[mid]
+        assert result.verdict is Verdict.KILLED, (mid, result.error)
+        assert result.caught_by == (PAIR,), mid
+        message = result.tests[PAIR].message or ""
+        assert message.startswith(f"the test process {how} while this test ran") or (
+            mid == "hoards" and message.startswith(f"{how}: MemoryError")
+        ), message
+        # The tests after the one that died ran in a fresh process, with their real outcomes.
+        for nodeid in (SMALL, LARGE, NEGATIVE):
+            assert result.tests[nodeid].outcome is Outcome.MISSED, (mid, nodeid)
+    key_error = by_id["key-error"]
+    assert key_error.verdict is Verdict.RUNTIME_ERROR
+    assert key_error.error == "fails at import: KeyError: 'verify_signature' in 2 test modules"
+    syntax = by_id["syntax"]
+    assert syntax.verdict is Verdict.COMPILE_ERROR
+    assert syntax.error is not None and "SyntaxError" in syntax.error
+    at_import = by_id["exits-at-import"]
+    assert at_import.verdict is Verdict.RUNTIME_ERROR
+    assert (
+        at_import.error == "fails at import: the test process exited with status 3 while collecting"
+    )
+    # Neither kind of broken mutant counts: 3 of 3 valid mutants killed.
+    assert matrix.score() == 100.0
