@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from test_runner import write_project
 
-from breakit.config import Config
+from breakit.config import Config, parse_table
+from breakit.errors import ConfigError
 from breakit.forkserver import ForkRunner
 from breakit.lab import Lab
+from breakit.memlimit import default_limit_mb
 from breakit.model import Mutant, Outcome, SuiteRun, Verdict
 from breakit.runner import NOT_RUN_AFTER_DEATH, RunSpec, SubprocessRunner
 from breakit.sandbox import Workspace
@@ -277,3 +279,33 @@ def test_verdicts_of_dying_and_broken_mutants_agree_with_the_oracle(
     )
     # Neither kind of broken mutant counts: 3 of 3 valid mutants killed.
     assert matrix.score() == 100.0
+
+
+# --- the ceiling's configuration and default --------------------------------------------------
+
+
+def test_memory_limit_mb_is_configured_or_a_multiple_of_the_baseline_peak(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TESTS})
+    base = {"tests": ["tests"]}
+    assert parse_table(root, {**base, "memory_limit_mb": 512}).memory_limit_mb == 512
+    assert parse_table(root, {**base, "memory_limit_mb": "off"}).memory_limit_mb == 0
+    assert parse_table(root, base).memory_limit_mb is None
+    for bad in (0, -5, 1.5, "lots", True):
+        with pytest.raises(ConfigError, match="memory_limit_mb must be a whole number of MB"):
+            parse_table(root, {**base, "memory_limit_mb": bad})
+    # The default: 4 × the baseline's peak, never under 1 GiB.
+    assert default_limit_mb(3 * 1024 * 1024) == 12 * 1024  # a 3 GB peak (in KB)
+    assert default_limit_mb(50 * 1024) == 1024
+    assert default_limit_mb(None) >= 1024
+
+
+def test_the_lab_takes_the_default_ceiling_from_the_baseline(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "proj", {"calc/__init__.py": LAB_CALC, **LAB_TESTS})
+    lab = Lab(Config(root=root, source=("calc",), tests=("tests",)), use_cache=False)
+    with lab.session():
+        lab.baseline()
+    peak = lab._engine["peak_rss_kb"]
+    assert peak > 1024  # pytest's own process, in KB
+    assert lab.spec().memory_limit_mb == default_limit_mb(peak) >= 1024
+    off = Lab(Config(root=root, tests=("tests",), memory_limit_mb=0))
+    assert off.spec().memory_limit_mb is None
