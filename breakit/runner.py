@@ -112,13 +112,23 @@ def died_during(piece: Piece) -> str | None:
     return next((nodeid for nodeid in reversed(starts) if nodeid not in done), None)
 
 
-def run_in_pieces(
-    run_piece: Callable[[tuple[str, ...] | None], Piece], spec: RunSpec
-) -> list[Piece]:
+PieceRun = Callable[[tuple[str, ...] | None], Piece]  # run the tests `select` names (None: all)
+
+
+def run_in_pieces(run_piece: PieceRun, spec: RunSpec) -> list[Piece]:
     """`run_piece(select)` for `spec.select`, then, each time the process died during a test,
-    again for the tests after that one (each piece runs at least one test fewer)."""
+    again for the tests after that one (each piece runs at least one test fewer).
+
+    No new piece starts once the pieces so far have used the mutant's whole time
+    (`spec.timeout_s`): a mutant that kills every test is Killed by the first death already,
+    and one fresh process per test of a large suite would cost more than the rest can tell.
+    The tests left are NOT_RUN (NOT_RUN_AFTER_DEATH), as they are in a plain pytest.
+    """
     pieces = [run_piece(spec.select)]
     while rest := tests_after_death(pieces[-1]):
+        spent = sum(piece.duration_s for piece in pieces)
+        if spec.timeout_s is not None and spent >= spec.timeout_s:
+            break
         pieces.append(run_piece(rest))
     return pieces
 

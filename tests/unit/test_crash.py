@@ -309,3 +309,21 @@ def test_the_lab_takes_the_default_ceiling_from_the_baseline(tmp_path: Path) -> 
     assert lab.spec().memory_limit_mb == default_limit_mb(peak) >= 1024
     off = Lab(Config(root=root, tests=("tests",), memory_limit_mb=0))
     assert off.spec().memory_limit_mb is None
+
+
+def test_no_fresh_process_starts_once_the_mutants_time_is_used(tmp_path: Path) -> None:
+    # Every test dies after a second; the mutant has 2.5 s: at most three processes start.
+    dies = "import os, time\n\n\ndef die():\n    time.sleep(1)\n    os._exit(3)\n"
+    tests = "from calc import die\n\n" + "".join(
+        f"\ndef test_{i}():\n    die()\n" for i in range(4)
+    )
+    root = write_project(tmp_path / "proj", {"calc.py": dies, "tests/test_calc.py": tests})
+    runner = ForkRunner(["json"], project=["calc", "tests"])
+    try:
+        run = runner.run(root, RunSpec(("tests",), timeout_s=2.5))
+    finally:
+        runner.close()
+    last = run.outcomes["tests/test_calc.py::test_3"]
+    assert (last.outcome, last.message) == (Outcome.NOT_RUN, NOT_RUN_AFTER_DEATH)
+    assert run.outcomes["tests/test_calc.py::test_0"].outcome is Outcome.CAUGHT
+    assert not run.timed_out and 2 <= len(run.order) <= 3
