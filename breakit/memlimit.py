@@ -26,12 +26,27 @@ FACTOR = 4  # the default ceiling: this many times the baseline's peak…
 FLOOR_MB = 1024  # …but never less than this
 
 
-def default_limit_mb(peak_kb: float | None) -> int:
+def default_limit_mb(peak_kb: float | None, data_kb: float | None = None) -> int:
     """The ceiling when `[tool.breakit] memory_limit_mb` is not set: FACTOR × the baseline's
-    peak RSS (in KB), at least FLOOR_MB. With no known peak, half the machine's memory."""
-    if peak_kb:
-        return max(FLOOR_MB, int(FACTOR * peak_kb / 1024))
-    return max(FLOOR_MB, physical_mb() // 2)
+    peak RSS (in KB), at least FLOOR_MB, and at least twice the data the baseline's process
+    held at its end (`data_kb`, what RLIMIT_DATA measures: native libraries' per-thread
+    buffers count there before they are touched, so a small RSS alone could be too little).
+    With no known peak, half the machine's memory."""
+    if not peak_kb:
+        return max(FLOOR_MB, physical_mb() // 2)
+    return max(FLOOR_MB, int(FACTOR * peak_kb / 1024), int(2 * (data_kb or 0) / 1024))
+
+
+def data_kb() -> float | None:
+    """This process's data size in KB as RLIMIT_DATA counts it (Linux's VmData); else None."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmData:"):
+                    return float(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def physical_mb() -> int:

@@ -12,8 +12,9 @@ Records, by their "event" key:
   breakit.model.Outcome's values
 - ``collect_error``: {nodeid, message, longrepr} — a module that could not be collected
 - ``collected``: {nodeids} — every test collected, in run order
-- ``finish``: {exitstatus, peak_rss_kb} — pytest's exit status, and the process's peak
-  resident memory so far (the baseline's sets the default memory ceiling, breakit.memlimit)
+- ``finish``: {exitstatus, peak_rss_kb, data_kb} — pytest's exit status, the process's peak
+  resident memory and its data size (the baseline's set the default memory ceiling,
+  breakit.memlimit)
 - ``modules``: {names} — (only when asked) the modules imported by the end of the run, in import
   order, minus the project's own (under the rootdir) and breakit's: what a fork worker preloads
 
@@ -110,7 +111,14 @@ class RecorderPlugin:
     def pytest_sessionfinish(self, exitstatus: int) -> None:
         if self.record_modules:
             self.sink({"event": "modules", "names": imported_modules(self.rootpath)})
-        self.sink({"event": "finish", "exitstatus": int(exitstatus), "peak_rss_kb": _peak_kb()})
+        self.sink(
+            {
+                "event": "finish",
+                "exitstatus": int(exitstatus),
+                "peak_rss_kb": _peak_kb(),
+                "data_kb": memlimit.data_kb(),
+            }
+        )
 
 
 def _peak_kb() -> float | None:

@@ -296,6 +296,7 @@ def test_memory_limit_mb_is_configured_or_a_multiple_of_the_baseline_peak(tmp_pa
     # The default: 4 × the baseline's peak, never under 1 GiB.
     assert default_limit_mb(3 * 1024 * 1024) == 12 * 1024  # a 3 GB peak (in KB)
     assert default_limit_mb(50 * 1024) == 1024
+    assert default_limit_mb(50 * 1024, 2 * 1024 * 1024) == 4 * 1024  # twice a 2 GB data size
     assert default_limit_mb(None) >= 1024
 
 
@@ -306,7 +307,7 @@ def test_the_lab_takes_the_default_ceiling_from_the_baseline(tmp_path: Path) -> 
         lab.baseline()
     peak = lab._engine["peak_rss_kb"]
     assert peak > 1024  # pytest's own process, in KB
-    assert lab.spec().memory_limit_mb == default_limit_mb(peak) >= 1024
+    assert lab.spec().memory_limit_mb == default_limit_mb(peak, lab._engine["data_kb"]) >= 1024
     off = Lab(Config(root=root, tests=("tests",), memory_limit_mb=0))
     assert off.spec().memory_limit_mb is None
 
