@@ -315,6 +315,7 @@ def _piece(reply: dict[str, Any]) -> Piece:
         timed_out=reply["timed_out"],
         output=reply["output"],
         peak_rss_kb=reply.get("peak_rss_kb"),
+        out_of_memory=bool(reply.get("out_of_memory")),
     )
 
 
@@ -440,7 +441,6 @@ def fork_child(request: dict[str, Any], main: ChildMain) -> dict[str, Any]:
         os.close(read_fd)
         status = 70
         try:
-            memlimit.apply(request.get("memory_limit_mb"))
             status = main(request, write_fd, output.fileno())
         finally:
             os._exit(status)
@@ -452,19 +452,22 @@ def fork_child(request: dict[str, Any], main: ChildMain) -> dict[str, Any]:
     deadline = None if timeout_s is None else started + timeout_s
     buffer = bytearray()
     timed_out = False
+    watch = memlimit.Watch(pid, request.get("memory_limit_mb"))
     while True:
         remaining = None if deadline is None else deadline - time.monotonic()
         if remaining is not None and remaining <= 0:
             timed_out = True
             break
-        ready, _, _ = select.select([read_fd], [], [], remaining)
+        ready, _, _ = select.select([read_fd], [], [], watch.wait_s(remaining))
+        if watch.check(time.monotonic()):
+            break  # over the memory ceiling: killed below, like a child that hangs
         if not ready:
             continue
         chunk = os.read(read_fd, 1 << 16)
         if not chunk:
             break
         buffer += chunk
-    if timed_out:
+    if timed_out or watch.hit:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)
     else:
@@ -476,6 +479,9 @@ def fork_child(request: dict[str, Any], main: ChildMain) -> dict[str, Any]:
             os.killpg(pid, signal.SIGKILL)
     _, status, usage = os.wait4(pid, 0)
     _child_pid = 0
+    if timed_out or watch.hit:  # what the child wrote before it was killed, still in the pipe
+        while select.select([read_fd], [], [], 0)[0] and (chunk := os.read(read_fd, 1 << 16)):
+            buffer += chunk
     os.close(read_fd)
     remove_tree(Path(run_tmp))
     duration = time.monotonic() - started
@@ -495,6 +501,7 @@ def fork_child(request: dict[str, Any], main: ChildMain) -> dict[str, Any]:
         "timed_out": timed_out,
         "output": text,
         "peak_rss_kb": memlimit.peak_rss_kb(usage.ru_maxrss),
+        "out_of_memory": watch.hit,
     }
 
 

@@ -123,7 +123,7 @@ class Lab:
         memory_limit_mb`, else a multiple of the baseline's peak; None: no ceiling."""
         if self.config.memory_limit_mb is not None:
             return self.config.memory_limit_mb or None
-        return default_limit_mb(self._engine.get("peak_rss_kb"), self._engine.get("data_kb"))
+        return default_limit_mb(self._engine.get("peak_rss_kb"))
 
     # --- baseline -------------------------------------------------------------------------
 
@@ -155,7 +155,6 @@ class Lab:
             "modules": [m for m in modules if m.split(".")[0] not in self.project_names()],
             "startup_s": max(0.0, run.duration_s - tests_s),
             "peak_rss_kb": finish.get("peak_rss_kb"),
-            "data_kb": finish.get("data_kb"),
         }
         self.state.save_baseline(baseline, self._engine)
         return baseline

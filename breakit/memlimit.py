@@ -1,52 +1,37 @@
 """A memory ceiling for the process that runs a mutant's tests, so that a mutant that allocates
 without bound ends as a verdict instead of swapping the machine to death.
 
-The ceiling is `RLIMIT_DATA`, not `RLIMIT_AS`. `RLIMIT_AS` counts every byte of address space,
-including what is only reserved: glibc reserves 64 MB per malloc arena (up to 8 per core),
-OpenBLAS (numpy) and other native libraries reserve large buffers per thread, and big shared
-libraries map hundreds of MB they never touch. A FastAPI/SQLAlchemy/numpy suite can have several
-GB of address space with a few hundred MB in use, so an AS ceiling kills healthy runs. Since
-Linux 4.7 `RLIMIT_DATA` counts the private writable mappings (heap, anonymous mmap, thread stacks)
-and not reservations (PROT_NONE) or code: close to what a process has actually asked for. On a
-platform that does not enforce it (macOS), the ceiling is simply not there.
+The ceiling is on resident memory (RSS), watched from outside: the process that waits for a
+test process (the fork worker, or the subprocess runner) reads its RSS every `POLL_S` and kills
+it past the ceiling, and then knows for certain why it died. An rlimit set inside the child
+was tried and refused: `RLIMIT_AS` counts every byte of address space, also what is only
+reserved (glibc's 64 MB per malloc arena, OpenBLAS's per-thread buffers, large shared
+libraries), so a FastAPI/SQLAlchemy/numpy suite with a few hundred MB in use can have GBs of
+address space; `RLIMIT_DATA` counts every thread's 8 MB stack whether it is used or not (a
+1 GiB limit stops a plain Python at 126 threads). Both would fail healthy tests. RSS is what
+fills the machine's memory. The price is that a ceiling can be overshot by what is allocated
+within one poll, a few hundred MB at most, which the ceiling's margin absorbs. Linux only
+(/proc); elsewhere there is no ceiling.
 
-Used by the fork worker's children (breakit.forkserver) directly, and by a subprocess run's
-pytest through the environment variable `MEMORY_ENV` (breakit.pytest_plugin). Standard library
-only: the CLI process imports it.
+Standard library only: the CLI process imports it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 
-MEMORY_ENV = "BREAKIT_MEMORY_LIMIT_MB"
-FACTOR = 4  # the default ceiling: this many times the baseline's peak…
+FACTOR = 4  # the default ceiling: this many times the baseline's peak RSS…
 FLOOR_MB = 1024  # …but never less than this
+POLL_S = 0.05  # how often a waiting process reads its child's RSS
 
 
-def default_limit_mb(peak_kb: float | None, data_kb: float | None = None) -> int:
+def default_limit_mb(peak_kb: float | None) -> int:
     """The ceiling when `[tool.breakit] memory_limit_mb` is not set: FACTOR × the baseline's
-    peak RSS (in KB), at least FLOOR_MB, and at least twice the data the baseline's process
-    held at its end (`data_kb`, what RLIMIT_DATA measures: native libraries' per-thread
-    buffers count there before they are touched, so a small RSS alone could be too little).
-    With no known peak, half the machine's memory."""
-    if not peak_kb:
-        return max(FLOOR_MB, physical_mb() // 2)
-    return max(FLOOR_MB, int(FACTOR * peak_kb / 1024), int(2 * (data_kb or 0) / 1024))
-
-
-def data_kb() -> float | None:
-    """This process's data size in KB as RLIMIT_DATA counts it (Linux's VmData); else None."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmData:"):
-                    return float(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
+    peak RSS (in KB), at least FLOOR_MB. With no known peak, half the machine's memory."""
+    if peak_kb:
+        return max(FLOOR_MB, int(FACTOR * peak_kb / 1024))
+    return max(FLOOR_MB, physical_mb() // 2)
 
 
 def physical_mb() -> int:
@@ -62,21 +47,49 @@ def peak_rss_kb(ru_maxrss: float) -> float:
     return ru_maxrss / 1024 if sys.platform == "darwin" else float(ru_maxrss)
 
 
-def apply(limit_mb: int | None) -> None:
-    """Put this process (and what it starts) under a ceiling of `limit_mb` MB of data; None or 0:
-    no ceiling. A hard limit lower than that already in place is kept."""
-    if not limit_mb:
-        return
+def can_watch() -> bool:
+    """True where a process's RSS can be read cheaply (Linux)."""
+    return os.path.exists("/proc/self/statm")
+
+
+def over_limit(pid: int, limit_mb: int) -> bool:
+    """True if process `pid` holds more than `limit_mb` MB resident (False once it is gone)."""
     try:
-        import resource
-    except ImportError:  # no resource module (Windows): no ceiling
-        return
-    which = getattr(resource, "RLIMIT_DATA", None)
-    if which is None:
-        return
-    with contextlib.suppress(ValueError, OSError):
-        _, hard = resource.getrlimit(which)
-        wanted = int(limit_mb) * 1024 * 1024
-        if hard != resource.RLIM_INFINITY:
-            wanted = min(wanted, hard)
-        resource.setrlimit(which, (wanted, hard))
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            resident_pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return False
+    return resident_pages * _PAGE_SIZE > limit_mb * 1024 * 1024
+
+
+try:
+    _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+except (ValueError, OSError, AttributeError):
+    _PAGE_SIZE = 4096
+
+
+class Watch:
+    """Reads `pid`'s RSS at most every POLL_S; `check()` is True once it went over the ceiling."""
+
+    def __init__(self, pid: int, limit_mb: int | None) -> None:
+        self.pid = pid
+        self.limit_mb = limit_mb if limit_mb and can_watch() else None
+        self.hit = False
+        self._next = 0.0
+
+    @property
+    def active(self) -> bool:
+        return self.limit_mb is not None
+
+    def wait_s(self, remaining: float | None) -> float | None:
+        """How long to wait for something else before the next look (None: forever)."""
+        if self.limit_mb is None:
+            return remaining
+        return POLL_S if remaining is None else min(remaining, POLL_S)
+
+    def check(self, now: float) -> bool:
+        if self.limit_mb is None or self.hit or now < self._next:
+            return self.hit
+        self._next = now + POLL_S
+        self.hit = over_limit(self.pid, self.limit_mb)
+        return self.hit

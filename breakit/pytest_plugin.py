@@ -12,16 +12,14 @@ Records, by their "event" key:
   breakit.model.Outcome's values
 - ``collect_error``: {nodeid, message, longrepr} — a module that could not be collected
 - ``collected``: {nodeids} — every test collected, in run order
-- ``finish``: {exitstatus, peak_rss_kb, data_kb} — pytest's exit status, the process's peak
-  resident memory and its data size (the baseline's set the default memory ceiling,
-  breakit.memlimit)
+- ``finish``: {exitstatus, peak_rss_kb} — pytest's exit status, and the process's peak
+  resident memory so far (the baseline's sets the default memory ceiling, breakit.memlimit)
 - ``modules``: {names} — (only when asked) the modules imported by the end of the run, in import
   order, minus the project's own (under the rootdir) and breakit's: what a fork worker preloads
 
 `select` (or the file of node ids named by BREAKIT_SELECT) deselects every other test, as
 `--deselect` would: they are reported neither as run nor as collected. BREAKIT_COVERAGE turns on
-per-test coverage (breakit.coverage_map) before the project's conftest files are imported;
-BREAKIT_MEMORY_LIMIT_MB puts the process under a memory ceiling (breakit.memlimit) just as early.
+per-test coverage (breakit.coverage_map) before the project's conftest files are imported.
 """
 
 from __future__ import annotations
@@ -116,7 +114,6 @@ class RecorderPlugin:
                 "event": "finish",
                 "exitstatus": int(exitstatus),
                 "peak_rss_kb": _peak_kb(),
-                "data_kb": memlimit.data_kb(),
             }
         )
 
@@ -206,9 +203,8 @@ _sink_key = pytest.StashKey[JsonLinesSink]()
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
-    # The memory ceiling and coverage start here, before conftest.py files import the project:
-    # lines run at import time must be seen (as "import-time") too.
-    memlimit.apply(int(os.environ.get(memlimit.MEMORY_ENV) or 0))
+    # Coverage starts here, before conftest.py files import the project: lines run at import
+    # time must be seen (as "import-time") too.
     settings = os.environ.get(COVERAGE_ENV)
     if not settings or early_config.pluginmanager.has_plugin(_COVERAGE_NAME):
         return

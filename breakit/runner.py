@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Protocol
 
 import breakit
-from breakit.memlimit import MEMORY_ENV, peak_rss_kb
+from breakit.memlimit import Watch, peak_rss_kb
 from breakit.model import Outcome, SuiteRun, TestOutcome
 from breakit.records import (
     COVERAGE_ENV,
@@ -84,6 +84,7 @@ class Piece:
     timed_out: bool = False
     output: str = ""  # the tail of pytest's output
     peak_rss_kb: float | None = None  # the process's peak resident memory, where known
+    out_of_memory: bool = False  # killed for going over its memory ceiling (breakit.memlimit)
 
 
 def tests_after_death(piece: Piece) -> tuple[str, ...]:
@@ -275,8 +276,6 @@ class SubprocessRunner:
             if spec.coverage_source is not None:
                 sources = [workdir / s for s in spec.coverage_source]
                 env[COVERAGE_ENV] = coverage_settings(coverage_out, workdir, sources)
-            if spec.memory_limit_mb:
-                env[MEMORY_ENV] = str(spec.memory_limit_mb)
             timed_out = False
             peak: float | None = None
             started = time.monotonic()
@@ -293,9 +292,10 @@ class SubprocessRunner:
                 self._current = proc
                 if self._cancelled:  # cancelled while it was starting: it must not run on
                     _signal_group(proc, signal.SIGKILL)
+                watch = Watch(proc.pid, spec.memory_limit_mb)
                 try:
                     deadline = None if spec.timeout_s is None else started + spec.timeout_s
-                    if _wait_exited(proc, deadline):
+                    if _wait_exited(proc, deadline, watch):
                         # Kill whatever the tests left running (a server, a stray child).
                         _signal_group(proc, signal.SIGKILL)
                     else:
@@ -315,6 +315,7 @@ class SubprocessRunner:
                 timed_out=timed_out,
                 output=_tail(output),
                 peak_rss_kb=peak,
+                out_of_memory=watch.hit,
             )
             if self._cancelled:  # stopped from outside: not a crash to run the rest after
                 piece = replace(piece, exit_status=None)
@@ -368,7 +369,7 @@ def suite_run_from_pieces(
             if event == "start":
                 starts.append(record["nodeid"])
             elif event == "test":
-                outcomes[record["nodeid"]] = _test_outcome(record, piece, memory_limit_mb)
+                outcomes[record["nodeid"]] = _test_outcome(record)
             elif event == "collected":
                 collected.extend(n for n in record["nodeids"] if n not in collected)
             elif event == "collect_error":
@@ -456,41 +457,20 @@ def does_not_compile(error: str) -> bool:
     return any(re.search(rf"\b{name}\b", error) for name in _SYNTAX_ERRORS)
 
 
-def _test_outcome(record: Record, piece: Piece, memory_limit_mb: int | None) -> TestOutcome:
-    message = record.get("message")
-    if (
-        message
-        and message.startswith("MemoryError")
-        and _near_ceiling(piece, memory_limit_mb)
-        and record["outcome"] in (Outcome.CAUGHT.value, Outcome.ERRORED.value)
-    ):
-        message = f"ran out of memory (limit {memory_limit_mb} MB): {message}"
+def _test_outcome(record: Record) -> TestOutcome:
     return TestOutcome(
         nodeid=record["nodeid"],
         outcome=Outcome(record["outcome"]),
-        message=message,
+        message=record.get("message"),
         duration_s=float(record.get("duration_s", 0.0)),
         longrepr=record.get("longrepr"),
     )
 
 
-def _near_ceiling(piece: Piece, memory_limit_mb: int | None) -> bool:
-    """The process came within half of its memory ceiling: its trouble is the ceiling's."""
-    if not memory_limit_mb or piece.peak_rss_kb is None:
-        return False
-    return piece.peak_rss_kb >= memory_limit_mb * 1024 / 2
-
-
-_OUT_OF_MEMORY = ("MemoryError", "Cannot allocate memory", "bad_alloc", "out of memory")
-
-
 def _how_it_died(piece: Piece, memory_limit_mb: int | None) -> str:
     """`exited with status 3`, `was killed by signal SIGSEGV`, `ran out of memory (limit N MB)`."""
     status = piece.exit_status or 0
-    tail = piece.output[-4096:]
-    if memory_limit_mb and (
-        _near_ceiling(piece, memory_limit_mb) or any(word in tail for word in _OUT_OF_MEMORY)
-    ):
+    if piece.out_of_memory:
         return f"ran out of memory (limit {memory_limit_mb} MB)"
     if status < 0:
         try:
@@ -583,8 +563,11 @@ def _plugin_shim(scratch: Path) -> Path:
     return shim
 
 
-def _wait_exited(proc: subprocess.Popen[bytes], deadline: float | None) -> bool:
-    """Wait until `proc` exits or `deadline` passes; True if it exited.
+def _wait_exited(
+    proc: subprocess.Popen[bytes], deadline: float | None, watch: Watch | None = None
+) -> bool:
+    """Wait until `proc` exits or `deadline` passes; True if it exited, or if `watch` saw it go
+    over its memory ceiling (it is then killed, with its group).
 
     The process is left unreaped (a zombie) where the platform allows it, so its process group id
     cannot be reused before we have signalled the group's stragglers.
@@ -598,11 +581,17 @@ def _wait_exited(proc: subprocess.Popen[bytes], deadline: float | None) -> bool:
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     return False
+                if watch is not None:
+                    remaining = watch.wait_s(remaining)
                 if poller.poll(None if remaining is None else max(1, int(remaining * 1000))):
+                    return True
+                if watch is not None and watch.check(time.monotonic()):
+                    _signal_group(proc, signal.SIGKILL)
+                    poller.poll()  # it is gone at once: SIGKILL cannot be caught
                     return True
         finally:
             os.close(fd)
-    try:  # no pidfd (macOS): Popen.wait reaps, so the group is signalled just after
+    try:  # no pidfd (macOS, where no ceiling is watched): Popen.wait reaps
         proc.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
         return False

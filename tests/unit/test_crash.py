@@ -112,8 +112,7 @@ def test_a_test_that_allocates_without_bound_hits_the_ceiling(
     run = run_mutant(runner, project, ALLOCATES, memory_limit_mb=300)
     hit = run.outcomes[SECOND]
     assert hit.outcome is Outcome.CAUGHT
-    assert hit.message is not None
-    assert hit.message.startswith("ran out of memory (limit 300 MB)"), hit.message
+    assert hit.message == "the test process ran out of memory (limit 300 MB) while this test ran"
     assert_rest_ran(run)
 
 
@@ -259,10 +258,7 @@ def test_verdicts_of_dying_and_broken_mutants_agree_with_the_oracle(
         result = by_id[mid]
         assert result.verdict is Verdict.KILLED, (mid, result.error)
         assert result.caught_by == (PAIR,), mid
-        message = result.tests[PAIR].message or ""
-        assert message.startswith(f"the test process {how} while this test ran") or (
-            mid == "hoards" and message.startswith(f"{how}: MemoryError")
-        ), message
+        assert result.tests[PAIR].message == f"the test process {how} while this test ran"
         # The tests after the one that died ran in a fresh process, with their real outcomes.
         for nodeid in (SMALL, LARGE, NEGATIVE):
             assert result.tests[nodeid].outcome is Outcome.MISSED, (mid, nodeid)
@@ -296,7 +292,6 @@ def test_memory_limit_mb_is_configured_or_a_multiple_of_the_baseline_peak(tmp_pa
     # The default: 4 × the baseline's peak, never under 1 GiB.
     assert default_limit_mb(3 * 1024 * 1024) == 12 * 1024  # a 3 GB peak (in KB)
     assert default_limit_mb(50 * 1024) == 1024
-    assert default_limit_mb(50 * 1024, 2 * 1024 * 1024) == 4 * 1024  # twice a 2 GB data size
     assert default_limit_mb(None) >= 1024
 
 
@@ -307,7 +302,7 @@ def test_the_lab_takes_the_default_ceiling_from_the_baseline(tmp_path: Path) -> 
         lab.baseline()
     peak = lab._engine["peak_rss_kb"]
     assert peak > 1024  # pytest's own process, in KB
-    assert lab.spec().memory_limit_mb == default_limit_mb(peak, lab._engine["data_kb"]) >= 1024
+    assert lab.spec().memory_limit_mb == default_limit_mb(peak) >= 1024
     off = Lab(Config(root=root, tests=("tests",), memory_limit_mb=0))
     assert off.spec().memory_limit_mb is None
 
@@ -328,3 +323,29 @@ def test_no_fresh_process_starts_once_the_mutants_time_is_used(tmp_path: Path) -
     assert (last.outcome, last.message) == (Outcome.NOT_RUN, NOT_RUN_AFTER_DEATH)
     assert run.outcomes["tests/test_calc.py::test_0"].outcome is Outcome.CAUGHT
     assert not run.timed_out and 2 <= len(run.order) <= 3
+
+
+def test_the_ceiling_counts_memory_in_use_not_thread_stacks(tmp_path: Path) -> None:
+    # 200 idle threads reserve 1.6 GB of stacks (an rlimit on data or address space would stop
+    # them far below that) but use a few MB: under a 300 MB ceiling the test passes.
+    threads = """
+        import threading
+
+
+        def test_many_threads():
+            stop = threading.Event()
+            pool = [threading.Thread(target=stop.wait) for _ in range(200)]
+            for thread in pool:
+                thread.start()
+            stop.set()
+            for thread in pool:
+                thread.join()
+    """
+    root = write_project(tmp_path / "proj", {"tests/test_threads.py": threads})
+    runner = ForkRunner(["json"], project=["tests"])
+    try:
+        run = runner.run(root, RunSpec(("tests",), timeout_s=60, memory_limit_mb=300))
+    finally:
+        runner.close()
+    outcome = run.outcomes["tests/test_threads.py::test_many_threads"]
+    assert outcome.outcome is Outcome.MISSED, outcome.longrepr
