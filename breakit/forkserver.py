@@ -314,7 +314,6 @@ def _piece(reply: dict[str, Any]) -> Piece:
         exit_status=reply["exit_status"],
         timed_out=reply["timed_out"],
         output=reply["output"],
-        peak_rss_kb=reply.get("peak_rss_kb"),
         out_of_memory=bool(reply.get("out_of_memory")),
     )
 
@@ -477,7 +476,7 @@ def fork_child(request: dict[str, Any], main: ChildMain) -> dict[str, Any]:
                 os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)
-    _, status, usage = os.wait4(pid, 0)
+    _, status = os.waitpid(pid, 0)
     _child_pid = 0
     if timed_out or watch.hit:  # what the child wrote before it was killed, still in the pipe
         while select.select([read_fd], [], [], 0)[0] and (chunk := os.read(read_fd, 1 << 16)):
@@ -500,7 +499,6 @@ def fork_child(request: dict[str, Any], main: ChildMain) -> dict[str, Any]:
         "exit_status": exit_status,
         "timed_out": timed_out,
         "output": text,
-        "peak_rss_kb": memlimit.peak_rss_kb(usage.ru_maxrss),
         "out_of_memory": watch.hit,
     }
 

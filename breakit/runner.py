@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Protocol
 
 import breakit
-from breakit.memlimit import Watch, peak_rss_kb
+from breakit.memlimit import Watch
 from breakit.model import Outcome, SuiteRun, TestOutcome
 from breakit.records import (
     COVERAGE_ENV,
@@ -83,7 +83,6 @@ class Piece:
     exit_status: int | None = None  # None: killed on timeout
     timed_out: bool = False
     output: str = ""  # the tail of pytest's output
-    peak_rss_kb: float | None = None  # the process's peak resident memory, where known
     out_of_memory: bool = False  # killed for going over its memory ceiling (breakit.memlimit)
 
 
@@ -277,7 +276,6 @@ class SubprocessRunner:
                 sources = [workdir / s for s in spec.coverage_source]
                 env[COVERAGE_ENV] = coverage_settings(coverage_out, workdir, sources)
             timed_out = False
-            peak: float | None = None
             started = time.monotonic()
             with output.open("wb") as out:
                 proc = subprocess.Popen(
@@ -301,7 +299,7 @@ class SubprocessRunner:
                     else:
                         timed_out = True
                         _stop_group(proc, self.grace_s)
-                    peak = _reap(proc)
+                    proc.wait()
                 except BaseException:  # Ctrl-C included: never leave pytest running
                     _stop_group(proc, self.grace_s)
                     proc.wait()
@@ -314,7 +312,6 @@ class SubprocessRunner:
                 exit_status=None if timed_out else proc.returncode,
                 timed_out=timed_out,
                 output=_tail(output),
-                peak_rss_kb=peak,
                 out_of_memory=watch.hit,
             )
             if self._cancelled:  # stopped from outside: not a crash to run the rest after
@@ -528,17 +525,6 @@ def _output_summary(output: str) -> str:
     if any(line.startswith("E ") for line in lines):
         return collect_error_message(output)
     return "\n".join(lines[-_TAIL_LINES:])
-
-
-def _reap(proc: subprocess.Popen[bytes]) -> float | None:
-    """Reap the exited `proc`, setting its returncode; its peak RSS in KB where known."""
-    try:
-        _, status, usage = os.wait4(proc.pid, 0)
-    except (ChildProcessError, AttributeError):  # already reaped (no pidfd), or no wait4
-        proc.wait()
-        return None
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return peak_rss_kb(usage.ru_maxrss)
 
 
 def _tail(path: Path) -> str:
