@@ -27,6 +27,9 @@ class Config:
     exclude: tuple[str, ...] = ()  # globs of source files never mutated
     warm: str = "auto"  # warm workers (breakit.warm): "auto", "on" or "off"
     warm_idle_minutes: float = 15.0  # a warm pool stops after this long without a worker
+    # A test process's memory ceiling in MB (breakit.memlimit): None for the default (a multiple
+    # of the baseline's peak), 0 for none ("off").
+    memory_limit_mb: int | None = None
 
 
 # key -> (type check, description for the error message)
@@ -41,6 +44,7 @@ _KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "exclude": (list, "a list of globs"),
     "warm": (str, 'one of "auto", "on", "off"'),
     "warm_idle_minutes": ((int, float), "a number of minutes"),
+    "memory_limit_mb": ((int, str), 'a whole number of MB greater than 0, or "off"'),
 }
 
 WARM_SETTINGS = ("auto", "on", "off")
@@ -100,6 +104,10 @@ def parse_table(root: Path, table: dict[str, Any]) -> Config:
             raise ConfigError(f"[tool.breakit] {key} must map each mutant id to a reason string")
     if table.get("warm", "auto") not in WARM_SETTINGS:
         raise ConfigError(f"[tool.breakit] warm must be {_KEYS['warm'][1]}, not {table['warm']!r}")
+    memory = table.get("memory_limit_mb")
+    if memory is not None and memory != "off" and (isinstance(memory, str) or memory <= 0):
+        described = _KEYS["memory_limit_mb"][1]
+        raise ConfigError(f"[tool.breakit] memory_limit_mb must be {described}, not {memory!r}")
     for key in ("timeout_factor", "timeout_min_s", "warm_idle_minutes"):
         if key in table and table[key] <= 0:
             raise ConfigError(f"[tool.breakit] {key} must be greater than 0")
@@ -124,4 +132,5 @@ def parse_table(root: Path, table: dict[str, Any]) -> Config:
         exclude=tuple(table.get("exclude", ())),
         warm=str(table.get("warm", "auto")),
         warm_idle_minutes=float(table.get("warm_idle_minutes", 15.0)),
+        memory_limit_mb=0 if memory == "off" else memory,
     )

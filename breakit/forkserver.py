@@ -33,13 +33,22 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
+from breakit import memlimit
 from breakit.lifeline import on_parent_death
 from breakit.model import SuiteRun
 from breakit.records import RESULTS_ENV, Record
-from breakit.runner import RunSpec, pytest_args, suite_run_from_records
+from breakit.runner import (
+    Piece,
+    RunSpec,
+    pytest_args,
+    run_in_pieces,
+    suite_run_from_pieces,
+    tests_after_death,
+)
 from breakit.sandbox import Scratch, remove_tree
 from breakit.warm import WarmPool, WarmWorker
 
@@ -179,39 +188,59 @@ class ForkRunner:
             hot = self._run_hot(workdir, spec)
             if hot is not None:
                 return hot
+        return _suite_run(self._run_fresh(workdir, spec), workdir, spec)
+
+    def _run_fresh(self, workdir: Path, spec: RunSpec) -> list[Piece]:
+        """`spec` in fresh children: one, and one more each time a child dies during a test."""
         if self._session is not None:
             self._discard()  # a hot session has the project imported: a fresh worker
         self.start()
-        request = _request(
-            "run", spec, workdir=str(workdir), args=pytest_args(workdir, spec, in_process=True)
-        )
-        try:
-            reply = self._ask(request, timeout_s=None)
-        except WorkerDied:
-            if self._closed:
-                raise
-            # The worker itself died (killed from outside): a new one gets one more try.
-            self._discard()
-            self.start()
-            reply = self._ask(request, timeout_s=None)
-        return _suite_run(reply, workdir, spec)
+        args = pytest_args(workdir, spec, in_process=True)
+
+        def run_piece(select: tuple[str, ...] | None) -> Piece:
+            request = _request("run", replace(spec, select=select), workdir=str(workdir), args=args)
+            try:
+                reply = self._ask(request, timeout_s=None)
+            except WorkerDied:
+                if self._closed:
+                    raise
+                # The worker itself died (killed from outside): a new one gets one more try.
+                self._discard()
+                self.start()
+                reply = self._ask(request, timeout_s=None)
+            return _piece(reply)
+
+        return run_in_pieces(run_piece, spec)
 
     def _run_hot(self, workdir: Path, spec: RunSpec) -> SuiteRun | None:
-        """`spec` in the hot session; None if it must run fresh."""
-        request = _request("hot", spec, changes=dict(spec.hot or ()))
-        try:
-            reply = self._ask(request, timeout_s=None)
-        except WorkerDied:
-            if self._closed:
-                raise
-            self._discard()  # the session died (killed from outside): this one runs fresh
-            return None
-        if "fallback" in reply:
-            self.fallbacks += 1
-            self.fallback_reasons.append(str(reply["fallback"]))
-            return None
+        """`spec` in the hot session; None if it must run fresh. A hot child that dies during a
+        test is followed by another for the tests after it (fresh ones if the session goes)."""
+        pieces: list[Piece] = []
+        select = spec.select
+        while True:
+            request = _request("hot", replace(spec, select=select), changes=dict(spec.hot or ()))
+            reply: dict[str, Any] | None
+            try:
+                reply = self._ask(request, timeout_s=None)
+            except WorkerDied:
+                if self._closed:
+                    raise
+                self._discard()  # the session died (killed from outside): the rest runs fresh
+                reply = None
+            if reply is None or "fallback" in reply:
+                if not pieces:
+                    if reply is not None:
+                        self.fallbacks += 1
+                        self.fallback_reasons.append(str(reply["fallback"]))
+                    return None
+                pieces += self._run_fresh(workdir, replace(spec, select=select))
+                break
+            pieces.append(_piece(reply))
+            select = tests_after_death(pieces[-1])
+            if not select:
+                break
         self.hot_runs += 1
-        return _suite_run(reply, workdir, spec)
+        return _suite_run(pieces, workdir, spec)
 
     def _ask(self, request: dict[str, Any], timeout_s: float | None) -> dict[str, Any]:
         worker = self._worker
@@ -282,18 +311,25 @@ def _request(op: str, spec: RunSpec, **fields: Any) -> dict[str, Any]:
         "op": op,
         "timeout_s": spec.timeout_s,
         "select": None if spec.select is None else list(spec.select),
+        "memory_limit_mb": spec.memory_limit_mb,
         **fields,
     }
 
 
-def _suite_run(reply: dict[str, Any], workdir: Path, spec: RunSpec) -> SuiteRun:
-    return suite_run_from_records(
-        reply["records"],
+def _piece(reply: dict[str, Any]) -> Piece:
+    return Piece(
+        records=reply["records"],
         duration_s=reply["duration_s"],
         exit_status=reply["exit_status"],
         timed_out=reply["timed_out"],
-        timeout_s=spec.timeout_s,
-        output=reply["output"].replace(f"{workdir}{os.sep}", ""),
+        output=reply["output"],
+        out_of_memory=bool(reply.get("out_of_memory")),
+    )
+
+
+def _suite_run(pieces: list[Piece], workdir: Path, spec: RunSpec) -> SuiteRun:
+    return suite_run_from_pieces(
+        pieces, timeout_s=spec.timeout_s, memory_limit_mb=spec.memory_limit_mb, workdir=workdir
     )
 
 
@@ -473,19 +509,22 @@ def fork_child(request: dict[str, Any], main: ChildMain) -> dict[str, Any]:
     deadline = None if timeout_s is None else started + timeout_s
     buffer = bytearray()
     timed_out = False
+    watch = memlimit.Watch(pid, request.get("memory_limit_mb"))
     while True:
         remaining = None if deadline is None else deadline - time.monotonic()
         if remaining is not None and remaining <= 0:
             timed_out = True
             break
-        ready, _, _ = select.select([read_fd], [], [], remaining)
+        ready, _, _ = select.select([read_fd], [], [], watch.wait_s(remaining))
+        if watch.check(time.monotonic()):
+            break  # over the memory ceiling: killed below, like a child that hangs
         if not ready:
             continue
         chunk = os.read(read_fd, 1 << 16)
         if not chunk:
             break
         buffer += chunk
-    if timed_out:
+    if timed_out or watch.hit:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)
     else:
@@ -497,6 +536,14 @@ def fork_child(request: dict[str, Any], main: ChildMain) -> dict[str, Any]:
             os.killpg(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
     _child_pid = 0
+    if timed_out or watch.hit:  # what the child wrote before it was killed, still in the pipe
+        for _ in range(64):  # bounded: a stray process of the test's may hold the pipe open
+            if not select.select([read_fd], [], [], 0)[0]:
+                break
+            chunk = os.read(read_fd, 1 << 16)
+            if not chunk:
+                break
+            buffer += chunk
     os.close(read_fd)
     remove_tree(Path(run_tmp))
     duration = time.monotonic() - started
@@ -515,6 +562,7 @@ def fork_child(request: dict[str, Any], main: ChildMain) -> dict[str, Any]:
         "exit_status": exit_status,
         "timed_out": timed_out,
         "output": text,
+        "out_of_memory": watch.hit,
     }
 
 

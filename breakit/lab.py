@@ -27,6 +27,7 @@ from breakit import __version__
 from breakit.config import Config
 from breakit.errors import BaselineFailedError, BreakitError, ExitCode
 from breakit.forkserver import ForkRunner
+from breakit.memlimit import default_limit_mb
 from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Outcome, TestOutcome, Verdict
 from breakit.runner import Runner, RunSpec, SubprocessRunner
 from breakit.sandbox import Workspace
@@ -120,7 +121,15 @@ class Lab:
             timeout_s=timeout_s,
             extra_args=self.config.pytest_args,
             select=None if select is None else tuple(select),
+            memory_limit_mb=self.memory_limit_mb(),
         )
+
+    def memory_limit_mb(self) -> int | None:
+        """The test processes' memory ceiling (breakit.memlimit): `[tool.breakit]
+        memory_limit_mb`, else a multiple of the baseline's peak; None: no ceiling."""
+        if self.config.memory_limit_mb is not None:
+            return self.config.memory_limit_mb or None
+        return default_limit_mb(self._engine.get("peak_rss_kb"))
 
     # --- baseline -------------------------------------------------------------------------
 
@@ -133,7 +142,8 @@ class Lab:
             self._engine = self.state.load_engine(key)
             self._baseline = cached
             return cached
-        spec = self.spec()
+        # The unmutated suite runs as plain pytest would, under a ceiling only if one is set.
+        spec = replace(self.spec(), memory_limit_mb=self.config.memory_limit_mb or None)
         if self.select and self.config.source:
             spec = replace(spec, coverage_source=self.config.source)
         spec = replace(spec, record_modules=True)
@@ -147,9 +157,11 @@ class Lab:
             raise BaselineFailedError(baseline_failure(baseline))
         modules = next((r["names"] for r in records if r.get("event") == "modules"), [])
         tests_s = sum(o.duration_s for o in run.outcomes.values())
+        finish = next((r for r in records if r.get("event") == "finish"), {})
         self._engine = {
             "modules": [m for m in modules if m.split(".")[0] not in self.project_names()],
             "startup_s": max(0.0, run.duration_s - tests_s),
+            "peak_rss_kb": finish.get("peak_rss_kb"),
         }
         self.state.save_baseline(baseline, self._engine)
         self._baseline = baseline

@@ -17,7 +17,8 @@ Records, by their "event" key:
   `-j auto` (breakit.workers) turns into more workers
 - ``collect_error``: {nodeid, message, longrepr} — a module that could not be collected
 - ``collected``: {nodeids} — every test collected, in run order
-- ``finish``: {exitstatus} — pytest's exit status
+- ``finish``: {exitstatus, peak_rss_kb} — pytest's exit status, and the process's peak
+  resident memory so far (the baseline's sets the default memory ceiling, breakit.memlimit)
 - ``modules``: {names} — (only when asked) the modules imported by the end of the run, in import
   order, minus the project's own (under the rootdir) and breakit's: what a fork worker preloads
 
@@ -38,6 +39,8 @@ from typing import IO
 
 import pytest
 
+from breakit import memlimit
+
 try:
     import resource
 except ImportError:  # Windows: no child-process accounting
@@ -56,7 +59,7 @@ from breakit.records import (
 )
 
 # Spelt as breakit.model.Outcome spells them; not imported so that this module, which runs inside
-# the project's pytest, needs nothing from breakit but itself and breakit.records.
+# the project's pytest, needs nothing from breakit but itself, breakit.records and memlimit.
 CAUGHT, ERRORED, MISSED, NOT_RUN = "caught", "errored", "missed", "not_run"
 
 
@@ -126,7 +129,19 @@ class RecorderPlugin:
     def pytest_sessionfinish(self, exitstatus: int) -> None:
         if self.record_modules:
             self.sink({"event": "modules", "names": imported_modules(self.rootpath)})
-        self.sink({"event": "finish", "exitstatus": int(exitstatus)})
+        self.sink(
+            {
+                "event": "finish",
+                "exitstatus": int(exitstatus),
+                "peak_rss_kb": _peak_kb(),
+            }
+        )
+
+
+def _peak_kb() -> float | None:
+    if resource is None:
+        return None
+    return memlimit.peak_rss_kb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def imported_modules(rootpath: Path | None) -> list[str]:

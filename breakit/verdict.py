@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from breakit.model import Mutant, MutantResult, Outcome, SuiteRun, TestOutcome, Verdict
+from breakit.runner import does_not_compile
 
 
 def outcomes_for(run: SuiteRun, tests: Iterable[str]) -> dict[str, TestOutcome]:
@@ -28,9 +29,15 @@ def judge(run: SuiteRun, tests: dict[str, TestOutcome]) -> tuple[Verdict, str | 
     if any(o.outcome in (Outcome.CAUGHT, Outcome.ERRORED) for o in tests.values()):
         return Verdict.KILLED, None
     if run.error:
-        # pytest runs nothing when a module fails to collect: the mutated code does not import.
+        # pytest runs nothing when a module fails to collect. CompileError is for code that
+        # does not compile (a syntax error); code that compiles but raises while it is imported
+        # (a KeyError, a TypeError, a process that exits) is a RuntimeError, named by the
+        # error's first line ("fails at import: KeyError: 'x' in 5 test modules"). Neither
+        # counts in the score (docs/json.md, "Verdicts that do not count").
         nothing_ran = all(o.outcome is Outcome.NOT_RUN for o in tests.values())
-        return (Verdict.COMPILE_ERROR if nothing_ran else Verdict.RUNTIME_ERROR), run.error
+        if nothing_ran and does_not_compile(run.error):
+            return Verdict.COMPILE_ERROR, run.error
+        return Verdict.RUNTIME_ERROR, run.error
     return Verdict.SURVIVED, None
 
 

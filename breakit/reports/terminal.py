@@ -246,8 +246,33 @@ def render_check(
     survivors = [r for r in matrix.results if r.verdict in (Verdict.SURVIVED, Verdict.NO_COVERAGE)]
     for result in survivors:
         render_survivor(console, result, matrix.tests, verbose=verbose)
+    render_broken(console, matrix, verbose=verbose)
     console.print()
     console.print(summary_line(matrix))
+
+
+_BROKEN_SHOWN = 10  # CompileError / RuntimeError reasons listed without --verbose
+
+
+def render_broken(console: Console, matrix: KillMatrix, *, verbose: bool = False) -> None:
+    """Why each CompileError and RuntimeError mutant counts for nothing, one line each (its
+    error's first line: `fails at import: KeyError: 'x' in 5 test modules`)."""
+    broken = [
+        r for r in matrix.results if r.verdict in (Verdict.COMPILE_ERROR, Verdict.RUNTIME_ERROR)
+    ]
+    if not broken:
+        return
+    console.print()
+    shown = broken if verbose else broken[:_BROKEN_SHOWN]
+    for result in shown:
+        reason = (result.error or "").splitlines()[0] if result.error else ""
+        console.print(
+            f"[yellow]{result.verdict.value}[/] [bold]{escape(result.mutant.id)}[/]: "
+            f"{escape(reason)}",
+            soft_wrap=True,
+        )
+    if len(shown) < len(broken):
+        console.print(f"[dim]… and {len(broken) - len(shown)} more (-v lists them)[/]")
 
 
 def render_catchers(console: Console, matrix: KillMatrix) -> None:

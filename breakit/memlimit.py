@@ -1,0 +1,95 @@
+"""A memory ceiling for the process that runs a mutant's tests, so that a mutant that allocates
+without bound ends as a verdict instead of swapping the machine to death.
+
+The ceiling is on resident memory (RSS), watched from outside: the process that waits for a
+test process (the fork worker, or the subprocess runner) reads its RSS every `POLL_S` and kills
+it past the ceiling, and then knows for certain why it died. An rlimit set inside the child
+was tried and refused: `RLIMIT_AS` counts every byte of address space, also what is only
+reserved (glibc's 64 MB per malloc arena, OpenBLAS's per-thread buffers, large shared
+libraries), so a FastAPI/SQLAlchemy/numpy suite with a few hundred MB in use can have GBs of
+address space; `RLIMIT_DATA` counts every thread's 8 MB stack whether it is used or not (a
+1 GiB limit stops a plain Python at 126 threads). Both would fail healthy tests. RSS is what
+fills the machine's memory. The price is that a ceiling can be overshot by what is allocated
+within one poll, a few hundred MB at most, which the ceiling's margin absorbs. Linux only
+(/proc); elsewhere there is no ceiling.
+
+Standard library only: the CLI process imports it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+FACTOR = 4  # the default ceiling: this many times the baseline's peak RSS…
+FLOOR_MB = 1024  # …but never less than this
+POLL_S = 0.05  # how often a waiting process reads its child's RSS
+
+
+def default_limit_mb(peak_kb: float | None) -> int:
+    """The ceiling when `[tool.breakit] memory_limit_mb` is not set: FACTOR × the baseline's
+    peak RSS (in KB), at least FLOOR_MB. With no known peak, half the machine's memory."""
+    if peak_kb:
+        return max(FLOOR_MB, int(FACTOR * peak_kb / 1024))
+    return max(FLOOR_MB, physical_mb() // 2)
+
+
+def physical_mb() -> int:
+    """The machine's physical memory in MB (0 if it cannot be told)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+def peak_rss_kb(ru_maxrss: float) -> float:
+    """`ru_maxrss` in KB, whatever the platform reports it in (bytes on macOS)."""
+    return ru_maxrss / 1024 if sys.platform == "darwin" else float(ru_maxrss)
+
+
+def can_watch() -> bool:
+    """True where a process's RSS can be read cheaply (Linux)."""
+    return os.path.exists("/proc/self/statm")
+
+
+def over_limit(pid: int, limit_mb: int) -> bool:
+    """True if process `pid` holds more than `limit_mb` MB resident (False once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            resident_pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return False
+    return resident_pages * _PAGE_SIZE > limit_mb * 1024 * 1024
+
+
+try:
+    _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+except (ValueError, OSError, AttributeError):
+    _PAGE_SIZE = 4096
+
+
+class Watch:
+    """Reads `pid`'s RSS at most every POLL_S; `check()` is True once it went over the ceiling."""
+
+    def __init__(self, pid: int, limit_mb: int | None) -> None:
+        self.pid = pid
+        self.limit_mb = limit_mb if limit_mb and can_watch() else None
+        self.hit = False
+        self._next = 0.0
+
+    @property
+    def active(self) -> bool:
+        return self.limit_mb is not None
+
+    def wait_s(self, remaining: float | None) -> float | None:
+        """How long to wait for something else before the next look (None: forever)."""
+        if self.limit_mb is None:
+            return remaining
+        return POLL_S if remaining is None else min(remaining, POLL_S)
+
+    def check(self, now: float) -> bool:
+        if self.limit_mb is None or self.hit or now < self._next:
+            return self.hit
+        self._next = now + POLL_S
+        self.hit = over_limit(self.pid, self.limit_mb)
+        return self.hit
