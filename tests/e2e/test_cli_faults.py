@@ -23,7 +23,8 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason=
 MARKER = "FAULT_TEST_MARKER"  # in the environment of breakit and of all it starts
 FLAG = "FAULT_TEST_FLAG"  # a file the hanging mutant creates once it hangs
 
-PROGRESS = re.compile(r"^\[\d+/\d+\] (\S+): (\w+) \((cached|[\d.]+ s)\)$", re.MULTILINE)
+# `check -v` on a pipe: one progress line per mutant as it finishes (reports.terminal.ProgressLines).
+PROGRESS = re.compile(r"^breakit: \d+/\d+ (\S+): (\w+) \((cached|[\d.]+ s)\)$", re.MULTILINE)
 REUSED = re.compile(r"\((\d+) reused from \.breakit/\)")
 
 
@@ -154,7 +155,7 @@ def test_random_kills_leave_nothing_behind_and_lose_nothing(tmp_path: Path) -> N
     breakit = Breakit(root, scratch)
     marker = uuid.uuid4().hex
     env = {MARKER: marker}
-    args = ("check", "-j", "2", "--backend", "fork")
+    args = ("check", "-v", "-j", "2", "--backend", "fork")
     # One full run caches the baseline, the sanity run and the curated mutants: every killed run
     # below gets into the mutant phase soon. Its results are dropped: those runs must run mutants.
     full = breakit.run_with_env(env, *args)
