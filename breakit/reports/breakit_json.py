@@ -39,13 +39,19 @@ def result_json(result: MutantResult) -> dict[str, Any]:
     }
 
 
-def matrix_document(matrix: KillMatrix, baseline: Baseline) -> dict[str, Any]:
-    return {
+def matrix_document(
+    matrix: KillMatrix, baseline: Baseline, coverage_check: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """`coverage_check`: what the NoCoverage proof run found (Lab.coverage_check), if known."""
+    document = {
         "version": VERSION,
         "baseline": {"tests": list(baseline.tests), "duration_s": round(baseline.duration_s, 4)},
         "mutants": [result_json(result) for result in matrix.results],
         "score": matrix.score(),
     }
+    if coverage_check is not None:
+        document["coverage_check"] = dict(coverage_check)
+    return document
 
 
 def list_document(
