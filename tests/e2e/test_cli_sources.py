@@ -305,3 +305,33 @@ def test_a_usage_error_keeps_the_line_that_says_what_failed(tmp_path: Path) -> N
     assert "while parsing the following warning configuration" in stderr
     # The last line of pytest's error is the one that says what failed.
     assert "AttributeError: module 'mylib.warnings' has no attribute 'NoSuchWarning'" in stderr
+
+
+def test_a_sanity_run_that_cannot_start_shows_why(tmp_path: Path) -> None:
+    # A conftest that turns the source's import failure into a usage error of its own: the
+    # forced-fail run cannot start, and nothing in pytest's error names the forced failure.
+    files = {
+        **OWN_WARNING,
+        "pyproject.toml": """
+            [tool.breakit]
+            source = ["mylib"]
+            tests = ["tests"]
+        """,
+        "conftest.py": """
+            import pytest
+
+
+            def pytest_configure(config):
+                try:
+                    import mylib  # noqa: F401
+                except Exception:
+                    raise pytest.UsageError("mylib could not be set up for the tests") from None
+        """,
+    }
+    done = project(tmp_path, files)("check", "--generated")
+    assert done.returncode == ExitCode.CONFIG, done.stderr
+    stderr = " ".join(done.stderr.split())
+    assert "the forced-failure sanity run did not run" in stderr
+    assert "mylib could not be set up for the tests" in stderr  # pytest's own words, kept
+    assert "hint:" in stderr and "imports the source" in stderr
+    assert "Traceback" not in done.stderr
