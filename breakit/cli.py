@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -17,11 +18,12 @@ from typing import Any, NoReturn
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from breakit import __version__
 from breakit.catalog import Catalog, load_catalog
 from breakit.config import WARM_SETTINGS, Config, load_config
-from breakit.errors import BreakitError, ExitCode, UsageError
+from breakit.errors import BreakitError, ExitCode, Terminated, UsageError
 from breakit.gate import answer_key_mismatches, exit_code, merge_in_order, split_equivalent
 from breakit.lab import BACKENDS, Lab
 from breakit.learner import loop as learner_loop
@@ -101,6 +103,25 @@ class MutationId(click.ParamType):
         return [
             CompletionItem(m.id, help=m.title) for m in catalog.all() if m.id.startswith(incomplete)
         ]
+
+
+class Jobs(click.ParamType):
+    """-j: a worker count of 1 or more, or "auto" (None: breakit.workers decides)."""
+
+    name = "N|auto"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value is None or isinstance(value, int):
+            return value
+        if str(value).strip().lower() == "auto":
+            return None
+        try:
+            count = int(value)
+        except ValueError:
+            count = 0
+        if count < 1:
+            self.fail(f"{value!r} is neither a worker count of 1 or more nor auto", param, ctx)
+        return count
 
 
 @click.group(
@@ -227,7 +248,11 @@ def engine_options(command: Callable[..., None]) -> Callable[..., None]:
             help="Run everything again: ignore the cached baseline and results in .breakit/.",
         ),
         click.option(
-            "-j", "--jobs", type=click.IntRange(1), help="Parallel workers (default: one per core)."
+            "-j",
+            "--jobs",
+            type=Jobs(),
+            help="Parallel workers, or auto (the default): one per core, more when the baseline's "
+            "tests wait (sleep, I/O) rather than compute (docs/config.md).",
         ),
         click.option(
             "--backend",
@@ -269,7 +294,7 @@ class EngineOptions:
     """`engine_options` as the command line gave them."""
 
     no_cache: bool = False
-    jobs: int | None = None
+    jobs: int | None = None  # None: auto
     backend: str | None = None
     no_hot: bool = False
     warm: bool | None = None
@@ -406,7 +431,11 @@ def report_options(command: Callable[..., None]) -> Callable[..., None]:
 @cli.command()
 @click.argument("mutation_ids", nargs=-1, type=MutationId())
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (docs/json.md).")
-@click.option("--generated", is_flag=True, help="Run generated mutants instead of the catalog.")
+@click.option(
+    "--generated",
+    is_flag=True,
+    help="Run generated mutants instead of the catalog (with IDs: only those).",
+)
 @click.option("--all", "all_mutants", is_flag=True, help="Run the catalog and generated mutants.")
 @filter_options
 @click.option(
@@ -418,7 +447,11 @@ def report_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--shard", metavar="K/N", help="Run only the k-th of n deterministic parts.")
 @report_options
 @click.option(
-    "-v", "--verbose", is_flag=True, help="Also list, per mutant, the tests that caught it."
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Also list, per mutant, the tests that caught it, and per survivor those that ran it; "
+    "outside a terminal, a progress line per mutant.",
 )
 @engine_options
 @pass_env
@@ -443,6 +476,8 @@ def check(
 ) -> None:
     """Run the curated mutations (or the given ids, or generated mutants): each must be caught.
 
+    Ids may be curated or generated (`breakit list --generated`), with or without --generated.
+
     \b
     Exit codes: 1 a mutant survived (or, with --fail-under, never: the score decides),
     5 a curated mutation no longer applies or does not import, 6 a mutation was caught but
@@ -465,9 +500,10 @@ def check(
     to_run, ignored = split_equivalent(mutants, env.config.equivalent)
     lab = make_lab(env, engine)
     with lab.session():
-        with terminal.spinner(env.err, "baseline: running the suite on the unmutated code"):
+        baseline_text = "baseline: running the suite on the unmutated code"
+        with terminal.spinner(env.err, baseline_text, pipe_line=not quiet):
             baseline = lab.baseline()
-        with progress(env, len(to_run), quiet=quiet or as_json) as advance:
+        with progress(env, len(to_run), quiet=quiet, verbose=verbose) as advance:
             matrix = lab.run(to_run, baseline, on_result=advance)
     lab_notes(env, lab)
     if not quiet and not as_json:
@@ -613,7 +649,7 @@ def report_and_gate(
         if fail_under is not None:
             env.out.print(terminal.fail_under_line(matrix, fail_under))
         for path in written:
-            env.err.print(f"wrote {path}", highlight=False)
+            env.err.print(f"wrote {escape(str(path))}", highlight=False)
     raise SystemExit(exit_code(matrix, mismatches, fail_under))
 
 
@@ -622,9 +658,10 @@ def report_and_gate(
 
 @contextmanager
 def progress(
-    env: Env, total: int, *, quiet: bool = False
+    env: Env, total: int, *, quiet: bool = False, verbose: bool = False
 ) -> Iterator[Callable[[MutantResult], None]]:
-    """A progress bar on a terminal; one line per mutant otherwise (CI logs); none if quiet."""
+    """A progress bar on a terminal; elsewhere (a pipe, CI logs, `--json | jq`) plain lines on
+    stderr every ~5 % or 10 s (one per mutant with -v), none with -q."""
     if quiet and not env.err.is_terminal:
         yield lambda result: None
         return
@@ -649,22 +686,11 @@ def progress(
             task = bar.add_task("mutants", total=total)
 
             def advance(result: MutantResult) -> None:
-                bar.update(task, advance=1, description=result.mutant.id)
+                bar.update(task, advance=1, description=escape(result.mutant.id))
 
             yield advance
         return
-    done = 0
-
-    def log(result: MutantResult) -> None:
-        nonlocal done
-        done += 1
-        env.err.print(
-            f"[{done}/{total}] {result.mutant.id}: {result.verdict.value} "
-            f"({terminal.took_text(result)})",
-            highlight=False,
-        )
-
-    yield log
+    yield terminal.ProgressLines(env.err, total, each=verbose)
 
 
 # --- entry point: the one place errors become exit codes ----------------------------------
@@ -672,32 +698,79 @@ def progress(
 
 def main(argv: Sequence[str] | None = None) -> None:
     err = terminal.make_console(stderr=True)
+    previous = _stop_on_sigterm()
+    try:
+        _main(err, argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(err: Console, argv: Sequence[str] | None) -> None:
     try:
         cli.main(args=argv, prog_name="breakit", standalone_mode=False)
     except BreakitError as exc:
-        err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        err.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
         if exc.hint:
-            err.print(f"  hint: {exc.hint}", highlight=False)
+            err.print(f"  hint: {escape(exc.hint)}", highlight=False)
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        err.print("interrupted: nothing was changed in your project")
-        sys.exit(ExitCode.INTERRUPTED)
-    except KeyboardInterrupt:
-        err.print("interrupted: nothing was changed in your project")
-        sys.exit(ExitCode.INTERRUPTED)
+    except click.exceptions.Abort as exc:  # click's word for a KeyboardInterrupt
+        _interrupted(err, exc.__cause__)
+    except KeyboardInterrupt as exc:
+        _interrupted(err, exc)
     except click.ClickException as exc:
         exc.show()
         sys.exit(ExitCode.USAGE if exc.exit_code == 2 else exc.exit_code)
     except SystemExit as exc:
         sys.exit(exc.code)
     except Exception as exc:
+        interrupt = _interrupt_behind(exc)
+        if interrupt is not None:  # Ctrl-C or SIGTERM that an import wrapped (__set_name__)
+            _interrupted(err, interrupt)
         # A bug in breakit, not in the user's input: one line, the traceback on request.
         if os.environ.get("BREAKIT_DEBUG"):
             raise
-        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
+        what = escape(f"{type(exc).__name__}: {exc}")
+        err.print(f"[bold red]internal error:[/] {what}", highlight=False)
         err.print("  hint: run again with BREAKIT_DEBUG=1 for the traceback, and report it")
         sys.exit(ExitCode.INTERNAL)
     sys.exit(ExitCode.OK)
+
+
+def _interrupted(err: Console, cause: BaseException | None) -> NoReturn:
+    if isinstance(cause, Terminated):
+        err.print("terminated (SIGTERM): nothing was changed in your project")
+        sys.exit(ExitCode.TERMINATED)
+    err.print("interrupted: nothing was changed in your project")
+    sys.exit(ExitCode.INTERRUPTED)
+
+
+def _interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C or SIGTERM an exception was raised from, if it was."""
+    seen = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def _stop_on_sigterm() -> Any:
+    """SIGTERM (`timeout`, a CI time limit) stops breakit as Ctrl-C does: every workspace
+    removed, every worker stopped, the results so far kept. The previous handler, to restore
+    (None if this is not the main thread, where Python cannot set one)."""
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        # Once: a second SIGTERM must not cut the cleanup short (SIGKILL still can).
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated(signum)
+
+    try:
+        return signal.signal(signal.SIGTERM, on_sigterm)
+    except ValueError:  # not the main thread
+        return None
 
 
 from breakit import cli_learner  # noqa: E402,F401  (registers the learner's commands)

@@ -60,24 +60,26 @@ def verify_tree(env: Env) -> ExitCode:
         out.print(f"[red]✘ {len(failed)} of {total} tests fail on your tree: not fixed yet[/]")
         views.render_failures(out, run, failed)
         for written in tree.status():
-            out.print(f"[dim]Stuck on {written.id}? `breakit hint {written.id}`[/]")
+            out.print(f"[dim]Stuck on {escape(written.id)}? `breakit hint {escape(written.id)}`[/]")
         return ExitCode.BASELINE_FAILED
     out.print(f"[green]✔ all {total} tests pass on your tree[/]")
     code = ExitCode.OK
     for written in tree.status():
         if written.untouched:
             out.print(
-                f"[yellow]{written.id} is still in your tree as written, yet every test passes: "
-                f"no test catches it.[/] Write one: [bold]breakit catch {written.id}[/]"
+                f"[yellow]{escape(written.id)} is still in your tree as written, yet every "
+                "test passes: "
+                f"no test catches it.[/] Write one: [bold]breakit catch {escape(written.id)}[/]"
             )
             code = ExitCode.SURVIVED
             continue
         progress.update(written.id, fixed=True)
         how = "its files are back to the originals" if written.fixed else "your own fix"
-        out.print(f"[bold green]{written.id}: fixed[/] ({how}).")
+        out.print(f"[bold green]{escape(written.id)}: fixed[/] ({how}).")
         if not written.fixed:
             out.print(
-                f"[dim]Keep your fix, or put the originals back: breakit reset {written.id}[/]"
+                "[dim]Keep your fix, or put the originals back: "
+                f"breakit reset {escape(written.id)}[/]"
             )
     return code
 
@@ -118,9 +120,11 @@ def reset(env: Env, mutation_ids: Sequence[str], reset_all: bool, force: bool) -
                     hint="add --force to overwrite them (a copy is kept under "
                     ".breakit/backups/), or undo them first (`breakit status`)",
                 )
-            env.out.print(f"You have edited {names} since {mutation_id} was written.")
+            env.out.print(
+                f"You have edited {escape(names)} since {escape(mutation_id)} was written."
+            )
             if not click.confirm("Overwrite your edits with the originals?", default=False):
-                env.out.print(f"{mutation_id}: left as it is.")
+                env.out.print(f"{escape(mutation_id)}: left as it is.")
                 continue
             overwrite = True
         plan.append((mutation_id, overwrite))
@@ -128,11 +132,11 @@ def reset(env: Env, mutation_ids: Sequence[str], reset_all: bool, force: bool) -
     for mutation_id, overwrite in plan:
         overwritten = tree.reset(mutation_id, overwrite_edits=overwrite)
         progress.update(mutation_id, written=False)
-        env.out.print(f"[green]{mutation_id}: reset[/], the original files are back.")
+        env.out.print(f"[green]{escape(mutation_id)}: reset[/], the original files are back.")
         if overwritten:
             env.out.print(
-                f"  your edits to {', '.join(overwritten)} were saved under "
-                f"{tree.backups_dir().relative_to(env.config.root)}/"
+                f"  your edits to {escape(', '.join(overwritten))} were saved under "
+                f"{escape(str(tree.backups_dir().relative_to(env.config.root)))}/"
             )
 
 
@@ -147,7 +151,8 @@ def hint(env: Env, mutation_id: str, show_all: bool) -> None:
     """Show the next hint for a breakage: first a nudge, then the place, then the fix."""
     mutation = env.catalog.get(mutation_id)
     if not mutation.hints:
-        env.out.print(f"{mutation_id} has no hints. `breakit show {mutation_id}` shows its diff.")
+        name = escape(mutation_id)
+        env.out.print(f"{name} has no hints. `breakit show {name}` shows its diff.")
         return
     progress = Progress(env.config.root)
     seen = int(progress.get(mutation_id).get("hints_seen", 0))
@@ -172,7 +177,7 @@ def explain(env: Env, mutation_id: str) -> None:
         )
     section = answer_for(mutation, env.config.root)
     if mutation.explain is None and section is None:
-        env.out.print(f"{mutation_id} does not say which question it demonstrates.")
+        env.out.print(f"{escape(mutation_id)} does not say which question it demonstrates.")
         return
     if mutation.explain:
         env.out.print(f"[bold]{escape(mutation.explain)}[/]\n")
@@ -220,7 +225,7 @@ def catch_breakage(env: Env, mutation_id: str) -> ExitCode:
     before = set(State(env.config.root).last_results().get(mutation_id, {}).get("caught_by", ()))
     if catchers:
         out.print(
-            f"[bold green]✔ {mutation_id} is caught by {len(catchers)} test"
+            f"[bold green]✔ {escape(mutation_id)} is caught by {len(catchers)} test"
             f"{'s' if len(catchers) != 1 else ''}[/]: each fails on the breakage and passes on "
             "the clean app."
         )
@@ -233,7 +238,7 @@ def catch_breakage(env: Env, mutation_id: str) -> ExitCode:
             mutation_id, tried=True, verdict="Killed", caught_by_new_test=list(catchers)
         )
     else:
-        out.print(f"[bold red]✘ no test catches {mutation_id} yet.[/]")
+        out.print(f"[bold red]✘ no test catches {escape(mutation_id)} yet.[/]")
         out.print(
             "\n[bold]Your task[/]: write a test that fails on this breakage and passes on the "
             "clean app."
@@ -249,8 +254,8 @@ def catch_breakage(env: Env, mutation_id: str) -> ExitCode:
         views.render_failures(out, comparison.clean, comparison.always_failing)
     if not catchers:
         out.print(
-            f"\n[dim]Run `breakit catch {mutation_id}` again when your test is written "
-            f"(or `breakit watch {mutation_id}` to re-run on every save).[/]"
+            f"\n[dim]Run `breakit catch {escape(mutation_id)}` again when your test is written "
+            f"(or `breakit watch {escape(mutation_id)}` to re-run on every save).[/]"
         )
     return ExitCode.OK if catchers else ExitCode.SURVIVED
 
@@ -288,7 +293,8 @@ def watch(env: Env, mutation_id: str | None) -> None:
             else "the suite on your tree"
         )
         env.out.print(
-            f"[bold]breakit watch[/] — {mode} — run {runs} at {time.strftime('%H:%M:%S')}{saved}\n"
+            f"[bold]breakit watch[/] — {escape(mode)} — run {runs} at "
+            f"{time.strftime('%H:%M:%S')}{escape(saved)}\n"
         )
         if mode.startswith("does"):
             catch_breakage(env, mutation_id)  # type: ignore[arg-type]

@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     REFUSED = 8  # breakit would overwrite edits of yours (apply --write, reset): nothing changed
     INTERNAL = 70  # a bug in breakit itself (EX_SOFTWARE); BREAKIT_DEBUG=1 shows the traceback
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), after cleaning up
+    TERMINATED = 143  # SIGTERM (128 + SIGTERM: `timeout`, a CI time limit), after cleaning up
 
 
 class BreakitError(Exception):
@@ -50,3 +51,7 @@ class MutationError(BreakitError):
     """A curated mutation cannot be loaded or no longer matches the code it targets."""
 
     exit_code = ExitCode.MUTATION_BROKEN
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C would be, so every cleanup that Ctrl-C runs runs for it too."""

@@ -10,6 +10,11 @@ copy of its stdout (the worker's fd 1 goes to stderr, so nothing a package print
 break the protocol).
 
 A child runs in its own process group; on timeout the worker kills the group and carries on.
+
+Nothing outlives the command (docs/ci.md, "No process left behind"): a worker stops, killing its
+child's group, on SIGTERM, when its channel hangs up (the command is gone: noticed through SIGIO
+even while a child runs), and, for a worker of its own, when the kernel says its parent died
+(PR_SET_PDEATHSIG). A child gets SIGKILL when its worker dies.
 """
 
 from __future__ import annotations
@@ -31,10 +36,11 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from breakit.lifeline import on_parent_death
 from breakit.model import SuiteRun
 from breakit.records import RESULTS_ENV, Record
 from breakit.runner import RunSpec, pytest_args, suite_run_from_records
-from breakit.sandbox import remove_tree
+from breakit.sandbox import Scratch, remove_tree
 from breakit.warm import WarmPool, WarmWorker
 
 _OUTPUT_TAIL_BYTES = 64 * 1024
@@ -69,6 +75,7 @@ class ForkRunner:
         self._worker: _SpawnedWorker | WarmWorker | None = None
         self.warm = False  # the worker was forked from a warm pool
         self._scratch: Path | None = None
+        self._owned: Scratch | None = None
         self._closed = False
         self._session: Path | None = None  # the workspace of the worker's hot session
         self.session_refused: str | None = None  # why a hot session could not start
@@ -90,7 +97,8 @@ class ForkRunner:
                 return
             self._discard()  # it died between runs
         started = time.monotonic()
-        self._scratch = Path(tempfile.mkdtemp(prefix="breakit-worker-"))
+        self._owned = Scratch("breakit-worker-")  # a SIGKILLed command's: the next one removes it
+        self._scratch = self._owned.path
         env = dict(os.environ if self.env is None else self.env)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         env.pop(RESULTS_ENV, None)
@@ -233,9 +241,9 @@ class ForkRunner:
         self._session = None
         if worker is not None:
             worker.stop()
-        scratch, self._scratch = self._scratch, None
-        if scratch is not None:
-            remove_tree(scratch)
+        owned, self._owned, self._scratch = self._owned, None, None
+        if owned is not None:
+            owned.remove()
 
 
 class _SpawnedWorker:
@@ -293,6 +301,8 @@ def _suite_run(reply: dict[str, Any], workdir: Path, spec: RunSpec) -> SuiteRun:
 
 _child_pid = 0
 _scratch_dir = ""  # the worker's own folder (its cwd until a hot session moves it)
+_worker_pid = 0  # the worker's pid, as its children find it (their parent to die with)
+_parent_pid = 0  # a worker of its own: the command that started it
 
 
 def _on_term(signum: int, frame: object) -> None:
@@ -300,6 +310,47 @@ def _on_term(signum: int, frame: object) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(_child_pid, signal.SIGKILL)
     os._exit(128 + signum)
+
+
+def _on_parent_signal(signum: int, frame: object) -> None:
+    # PR_SET_PDEATHSIG also fires when the command's *thread* that started us ends: only a
+    # changed parent pid means the command itself is gone.
+    if os.getppid() != _parent_pid:
+        _on_term(signal.SIGTERM, frame)
+
+
+def _hung_up(fd: int) -> bool:
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    try:
+        events = poller.poll(0)
+    except OSError:
+        return True
+    return any(mask & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, mask in events)
+
+
+def watch_channel(channel: Channel) -> None:
+    """Stop (killing the child's group) as soon as the channel hangs up: the command that
+    talks to this worker has exited or was killed. SIGIO tells, even while the worker waits
+    for a child (which could run for minutes); requests arriving raise it too, and are left
+    alone. A no-op where there is no SIGIO or O_ASYNC."""
+    fd = channel.requests.fileno()
+    if not hasattr(signal, "SIGIO") or not hasattr(os, "O_ASYNC"):
+        return
+    import fcntl
+
+    def on_io(signum: int, frame: object) -> None:
+        if _hung_up(fd):
+            _on_term(signal.SIGTERM, frame)
+
+    try:
+        signal.signal(signal.SIGIO, on_io)
+        fcntl.fcntl(fd, fcntl.F_SETOWN, os.getpid())
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_ASYNC)
+    except (OSError, ValueError):
+        return
+    if _hung_up(fd):  # gone before we asked
+        _on_term(signal.SIGTERM, None)
 
 
 def serve() -> None:
@@ -310,6 +361,10 @@ def serve() -> None:
         os.fdopen(os.dup(1), "wb"),
     )
     os.dup2(2, 1)  # anything printed from now on goes to stderr (DEVNULL), not to the protocol
+    global _parent_pid
+    _parent_pid = os.getppid()
+    signal.signal(signal.SIGUSR1, _on_parent_signal)
+    on_parent_death(signal.SIGUSR1)  # and if the parent died before this, the channel says so
     worker_loop(channel, [p for p in sys.path if p not in ("", os.getcwd())], ())
 
 
@@ -317,10 +372,12 @@ def worker_loop(channel: Channel, base_path: list[str], project: tuple[str, ...]
     """The worker's loop: read a request, answer it, until the channel closes. The current
     folder is the worker's scratch folder; a worker forked from a warm pool (breakit.warm)
     starts here with `project` already preloaded."""
-    global _scratch_dir
+    global _scratch_dir, _worker_pid
     _scratch_dir = os.getcwd()
+    _worker_pid = os.getpid()
     signal.signal(signal.SIGTERM, _on_term)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watch_channel(channel)
     sys.dont_write_bytecode = True
     for request in channel:
         if request["op"] == "preload":
@@ -467,6 +524,12 @@ def child_setup(request: dict[str, Any], output_fd: int | None) -> None:
     os.setpgid(0, 0)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    for name in ("SIGIO", "SIGUSR1"):  # the worker's watchdogs, not the tests'
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    # A child dies with its worker, however the worker ends (even SIGKILL).
+    if on_parent_death(signal.SIGKILL) and _worker_pid and os.getppid() != _worker_pid:
+        os._exit(70)  # the worker died between the fork and here
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     if output_fd is not None:

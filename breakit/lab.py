@@ -16,7 +16,6 @@ import hashlib
 import os
 import queue
 import sys
-import tempfile
 import threading
 import time
 import warnings
@@ -32,11 +31,12 @@ from breakit.errors import BaselineFailedError, BreakitError, ExitCode
 from breakit.forkserver import ForkRunner
 from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Outcome, TestOutcome, Verdict
 from breakit.runner import Runner, RunSpec, SubprocessRunner
-from breakit.sandbox import Workspace, remove_tree
+from breakit.sandbox import Scratch, Workspace
 from breakit.selection import ALL, changed_lines, hot_eligible, in_source, select_tests
 from breakit.state import State, content_key, project_files, result_from_json, result_to_json
 from breakit.verdict import mutant_result
 from breakit.warm import DEFAULT_IDLE_S, WarmPool, fingerprint
+from breakit.workers import auto_workers
 
 OnResult = Callable[[MutantResult], None]
 
@@ -61,7 +61,7 @@ class Lab:
     runner: Runner | None = None  # one runner for every run, one at a time (None: `backend`)
     use_cache: bool = True  # the cached baseline, and cached results if reuse_results
     reuse_results: bool = True  # False: run every mutant, but still cache what it finds
-    jobs: int | None = None  # parallel workers (None: one per core)
+    jobs: int | None = None  # parallel workers (None: auto, from the baseline: breakit.workers)
     backend: str = field(default_factory=default_backend)  # "fork" or "subprocess"
     select: bool = True  # run only the tests that cover a mutant's changed lines
     sanity_check: bool = True  # the forced-fail run before the first mutant
@@ -83,6 +83,7 @@ class Lab:
         self.state = State(self.config.root)
         self._workspace: Workspace | None = None
         self._engine: dict[str, Any] = {}
+        self._baseline: Baseline | None = None  # the last one baseline() returned
         self._sane = False
         self.hot_runs = 0  # mutants run in a hot session (breakit.hotsession)
         self.hot_fallbacks = 0  # hot mutants the session refused, run fresh instead
@@ -112,9 +113,13 @@ class Lab:
 
     @property
     def workers(self) -> int:
+        return self.workers_for(self._baseline)
+
+    def workers_for(self, baseline: Baseline | None) -> int:
+        """`jobs`, else one per core, more if `baseline`'s tests wait (breakit.workers)."""
         if self.runner is not None:
             return 1
-        return max(1, self.jobs or os.cpu_count() or 1)
+        return self.jobs if self.jobs else auto_workers(baseline)
 
     def spec(self, timeout_s: float | None = None, select: Sequence[str] | None = None) -> RunSpec:
         return RunSpec(
@@ -133,6 +138,7 @@ class Lab:
         cached = self.state.load_baseline(key) if self.use_cache else None
         if cached is not None:
             self._engine = self.state.load_engine(key)
+            self._baseline = cached
             self._note(*unimported_sources(self.config, cached))
             return cached
         spec = self.spec()
@@ -154,6 +160,7 @@ class Lab:
             "startup_s": max(0.0, run.duration_s - tests_s),
         }
         self.state.save_baseline(baseline, self._engine)
+        self._baseline = baseline
         self._note(*unimported_sources(self.config, baseline))
         return baseline
 
@@ -274,17 +281,27 @@ class Lab:
             # Proven before with the same code, tests, configuration, Python and packages.
             self._sane = self.state.is_sane(self.sanity_key(baseline))
         if todo or (unrun and self.sanity_check and not self._sane):
-            for index, result in self._run_parallel(mutants, plans, todo, baseline):
-                hand_out_unrun()
-                results[index] = result
-                if on_result is not None:
-                    on_result(result)
+            # Each result is journaled as it comes (after the sanity run: _run_parallel holds
+            # them until then), so an interrupted run loses none it finished.
+            with self.state.journal() as journal:
+                for index, result in self._run_parallel(mutants, plans, todo, baseline):
+                    hand_out_unrun()
+                    results[index] = result
+                    key = mutant_keys[index]
+                    if key is not None and result.verdict in CACHEABLE:
+                        journal.add(key, result_to_json(result))
+                    if on_result is not None:
+                        on_result(result)
         hand_out_unrun()
         matrix = KillMatrix(tests=baseline.tests, results=tuple(r for r in results if r))
         if self.verify:
             from breakit.oracle import check_against_oracle
 
-            check_against_oracle(self, matrix, baseline)
+            try:
+                check_against_oracle(self, matrix, baseline)
+            except BreakitError:
+                self.state.discard_journal()  # a disagreeing result is never kept
+                raise
         self.state.record(matrix)
         fresh = {
             mutant_keys[i]: result_to_json(results[i])  # type: ignore[arg-type]
@@ -355,9 +372,9 @@ class Lab:
     ) -> tuple[dict[str, set[tuple[str, int]]], str | None]:
         """The suite once with markers on the claimed lines: what it checked and hit, or why
         it could not run (a timeout, an error: then nothing is proved)."""
-        scratch = Path(tempfile.mkdtemp(prefix="breakit-proof-"))
+        scratch = Scratch("breakit-proof-")  # a SIGKILLed command's: the next one removes it
         try:
-            hits_file = scratch / "hits"
+            hits_file = scratch.path / "hits"
             marked = marked_sources(originals, claims, hits_file)
             found: dict[str, set[tuple[str, int]]] = {
                 "asked": claims,
@@ -377,7 +394,7 @@ class Lab:
             for number in read_hits(hits_file):
                 found["hit"].update(marked.markers.get(number, ()))
         finally:
-            remove_tree(scratch)
+            scratch.remove()
         if run.timed_out:
             return found, f"the proof run {run.error or 'timed out'}"
         return found, None if run.error is None else f"the proof run failed: {run.error}"
@@ -433,7 +450,7 @@ class Lab:
         )
         stop = threading.Event()
         sanity = self.sanity_check and not self._sane
-        count = max(1, min(self.workers, len(todo) + sanity))
+        count = max(1, min(self.workers_for(baseline), len(todo) + sanity))
         runners = [self._new_runner() for _ in range(count)]
 
         def work(slot: int, workspace: Workspace) -> None:

@@ -17,7 +17,7 @@ from breakit.model import (
     TestOutcome,
     Verdict,
 )
-from breakit.reports.breakit_json import VERSION
+from breakit.reports.breakit_json import VERSION, entry_order, entry_outcomes
 from breakit.targets import Targets
 
 
@@ -31,10 +31,13 @@ def read_document(path: Path) -> dict[str, Any]:
         raise UsageError(f"{path} does not exist") from None
     except (OSError, ValueError) as exc:
         raise UsageError(f"{path} is not a breakit JSON document: {exc}") from None
-    if not isinstance(document, dict) or document.get("version") != VERSION:
+    version = document.get("version") if isinstance(document, dict) else None
+    if version != VERSION:
+        found = f" (it is version {version})" if isinstance(version, int) else ""
         raise UsageError(
-            f"{path} is not a breakit JSON document of version {VERSION}",
-            hint="merge reads what `check --json` prints or `check --output DIR` writes",
+            f"{path} is not a breakit JSON document of version {VERSION}{found}",
+            hint="merge reads what `check --json` prints or `check --output DIR` writes, "
+            "with the same breakit version",
         )
     if not document.get("baseline"):
         raise UsageError(f"{path} has no baseline: it comes from `list`, not from `check`")
@@ -58,19 +61,19 @@ def merge_documents(
         for entry in document["mutants"]:
             if entry["id"] in results:
                 raise UsageError(f"mutant {entry['id']!r} is in more than one document")
+            try:
+                verdict = Verdict(entry["verdict"])
+                outcomes, order = entry_outcomes(entry, tests), entry_order(entry, tests)
+            except (KeyError, IndexError, TypeError, ValueError) as exc:
+                raise UsageError(
+                    f"mutant {entry['id']!r} of a document is not readable: {exc!r}",
+                    hint="merge the files `check` wrote, unedited",
+                ) from None
             results[entry["id"]] = MutantResult(
                 mutant=targets.resolve(entry["id"]),
-                verdict=Verdict(entry["verdict"]),
-                tests={
-                    nodeid: TestOutcome(
-                        nodeid=nodeid,
-                        outcome=Outcome(t["outcome"]),
-                        message=t.get("message"),
-                        duration_s=t.get("duration_s") or 0.0,
-                    )
-                    for nodeid, t in entry["tests"].items()
-                },
-                order=tuple(entry.get("order", ())),
+                verdict=verdict,
+                tests=outcomes,
+                order=order,
                 duration_s=entry.get("duration_s") or 0.0,
                 error=entry.get("error"),
             )

@@ -144,6 +144,11 @@ class TestOutcome:
     message: str | None = None  # the first useful line of the failure, e.g. "assert 404 == 200"
     duration_s: float = 0.0
     longrepr: str | None = None  # pytest's full failure text, for the verbose views
+    # The process's CPU time during the test, and the time its thread waited for a free core
+    # (Linux; else 0): the rest of duration_s was spent waiting (sleep, I/O). None: not measured
+    # (a cache written before breakit recorded them). Only the baseline's are kept in .breakit/.
+    cpu_s: float | None = None
+    queued_s: float | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -178,6 +183,21 @@ class Baseline:
     @property
     def duration_s(self) -> float:
         return self.run.duration_s
+
+    @property
+    def wait_ratio(self) -> float | None:
+        """The tests' wall time over the time they needed a core (CPU time plus time queued for
+        one): 1 for a CPU-bound suite, more the longer its tests sleep or wait for I/O. None when
+        the baseline has no CPU times (an older cache) or its tests took no measurable time."""
+        timed = [o for o in self.run.outcomes.values() if o.cpu_s is not None]
+        if not timed:
+            return None
+        wall = sum(o.duration_s for o in timed)
+        busy = sum((o.cpu_s or 0.0) + (o.queued_s or 0.0) for o in timed)
+        if wall <= 0.0:
+            return None
+        # A suite of sleeps needs next to no CPU: a floor keeps the ratio finite (it is capped).
+        return wall / max(busy, 1e-3)
 
     @property
     def failing(self) -> tuple[TestOutcome, ...]:

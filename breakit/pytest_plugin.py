@@ -8,8 +8,13 @@ environment variable BREAKIT_RESULTS.
 
 Records, by their "event" key:
 - ``start``: {nodeid} — a test began (the order tests ran in; the test a timeout stopped in)
-- ``test``: {nodeid, outcome, message, longrepr, duration_s} — a test finished; outcome is one of
-  breakit.model.Outcome's values
+- ``test``: {nodeid, outcome, message, longrepr, duration_s, cpu_s, queued_s} — a test finished;
+  outcome is one of breakit.model.Outcome's values. A failing subtest (``unittest``'s
+  ``self.subTest``, pytest's ``subtests`` fixture) makes its test caught, whatever the test's own
+  call report says. cpu_s is the CPU time of the process (and of the children it waited for) from
+  the test's start to its teardown's end, queued_s the time its thread was runnable but waiting
+  for a core (Linux; else 0): wall time beyond both is time spent waiting (sleep, I/O), which
+  `-j auto` (breakit.workers) turns into more workers
 - ``collect_error``: {nodeid, message, longrepr} — a module that could not be collected
 - ``collected``: {nodeids} — every test collected, in run order
 - ``finish``: {exitstatus} — pytest's exit status
@@ -26,11 +31,17 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Collection
 from pathlib import Path
 from typing import IO
 
 import pytest
+
+try:
+    import resource
+except ImportError:  # Windows: no child-process accounting
+    resource = None  # type: ignore[assignment]
 
 # What the process that starts the run reads lives in breakit.records, which needs no pytest.
 from breakit.records import (
@@ -60,6 +71,7 @@ class RecorderPlugin:
         self.record_modules = record_modules
         self.rootpath: Path | None = None
         self._phases: dict[str, list[pytest.TestReport]] = {}
+        self._clocks: dict[str, tuple[float, float]] = {}  # nodeid -> (CPU, queued) at start
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -95,13 +107,21 @@ class RecorderPlugin:
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
         self.sink({"event": "start", "nodeid": nodeid})
+        self._clocks[nodeid] = (cpu_time(), queued_time())
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # Subtest reports (when == "call", several per test) arrive before the test's own call
+        # report: every report is kept, judge_phases tells them apart.
         phases = self._phases.setdefault(report.nodeid, [])
         phases.append(report)
         if report.when == "teardown":
             del self._phases[report.nodeid]
-            self.sink({"event": "test", **judge_phases(phases)})
+            record = judge_phases(phases)
+            started = self._clocks.pop(report.nodeid, None)
+            if started is not None:
+                record["cpu_s"] = round(max(0.0, cpu_time() - started[0]), 6)
+                record["queued_s"] = round(max(0.0, queued_time() - started[1]), 6)
+            self.sink({"event": "test", **record})
 
     def pytest_sessionfinish(self, exitstatus: int) -> None:
         if self.record_modules:
@@ -127,16 +147,69 @@ def imported_modules(rootpath: Path | None) -> list[str]:
     return names
 
 
+_SCHEDSTAT = "/proc/thread-self/schedstat"
+
+
+def cpu_time() -> float:
+    """CPU seconds of this process (every thread) and of the child processes it has waited for:
+    a test that waits for a subprocess it started is computing, not sleeping."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN) if resource is not None else None
+    spent = 0.0 if children is None else children.ru_utime + children.ru_stime
+    return time.process_time() + spent
+
+
+def queued_time() -> float:
+    """Seconds this thread has spent runnable but waiting for a core (Linux's schedstat; 0.0
+    where there is none): on a busy machine a test's wall time grows by this much without the
+    test waiting for anything."""
+    try:
+        with open(_SCHEDSTAT, encoding="ascii") as stat:
+            return int(stat.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def is_subtest(report: pytest.TestReport) -> bool:
+    """A subtest's report: pytest 9's SubtestReport or pytest-subtests' SubTestReport, both a
+    call-phase report with the subtest's `context` (its message and parameters)."""
+    return report.when == "call" and getattr(report, "context", None) is not None
+
+
+def subtest_label(report: pytest.TestReport) -> str:
+    """`[message] (x=2)`, as pytest names a subtest in `SUBFAILED[message] (x=2)`."""
+    context = report.context  # type: ignore[attr-defined]
+    parts = []
+    msg = getattr(context, "msg", None)
+    if msg is not None:
+        parts.append(f"[{msg}]")
+    kwargs = getattr(context, "kwargs", None) or {}
+    if kwargs:
+        parts.append("(" + ", ".join(f"{k}={v}" for k, v in kwargs.items()) + ")")
+    return " ".join(parts) or "(<subtest>)"
+
+
 def judge_phases(phases: list[pytest.TestReport]) -> Record:
-    """One test's record from its setup, call and teardown reports."""
-    by_when = {report.when: report for report in phases}
+    """One test's record from its setup, call and teardown reports, and its subtests' reports.
+
+    A failing subtest is a catch, as it is for plain pytest (which exits 1): the message names the
+    first failing subtest and its first useful line.
+    """
+    subtests = [report for report in phases if is_subtest(report)]
+    own = [report for report in phases if not is_subtest(report)]
+    by_when = {report.when: report for report in own}
     setup, call, teardown = by_when.get("setup"), by_when.get("call"), by_when.get("teardown")
-    duration = sum(report.duration for report in phases)
+    # A subtest's time lies inside its test's call phase: counting it again would inflate it.
+    duration = sum(report.duration for report in own)
+    failed_subtests = [report for report in subtests if report.failed]
     decisive: pytest.TestReport | None
     if setup is not None and setup.failed:
         outcome, decisive = ERRORED, setup
     elif setup is not None and setup.skipped:
         outcome, decisive = NOT_RUN, setup
+    elif failed_subtests:
+        # Before the test's own call report: pytest 9 fails a test whose subtests failed with
+        # just "contains N failed subtests", and the first subtest's failure came first anyway.
+        outcome, decisive = CAUGHT, failed_subtests[0]
     elif call is not None and call.failed:
         # Includes a strict xfail that passed: pytest fails it with "[XPASS(strict)] …".
         outcome, decisive = CAUGHT, call
@@ -151,6 +224,8 @@ def judge_phases(phases: list[pytest.TestReport]) -> Record:
     if decisive is not None:
         message = failure_message(decisive)
         longrepr = decisive.longreprtext or None
+    if failed_subtests and decisive is failed_subtests[0]:
+        message, longrepr = _subtests_failure(failed_subtests, call)
     if outcome == CAUGHT and teardown is not None and teardown.failed:
         longrepr = f"{longrepr or ''}\n\n--- teardown ---\n{teardown.longreprtext}"
     nodeid = phases[0].nodeid
@@ -161,6 +236,21 @@ def judge_phases(phases: list[pytest.TestReport]) -> Record:
         "longrepr": longrepr,
         "duration_s": round(duration, 6),
     }
+
+
+def _subtests_failure(
+    failed: list[pytest.TestReport], call: pytest.TestReport | None
+) -> tuple[str, str]:
+    """The message and full text of a test whose subtests failed: `subtest (x=2): assert …`."""
+    first = failed[0]
+    message = f"subtest {subtest_label(first)}: {failure_message(first) or 'failed'}"
+    if len(failed) > 1:
+        message += f" (and {len(failed) - 1} more failed subtests)"
+    texts = [f"--- subtest {subtest_label(r)} ---\n{r.longreprtext}" for r in failed]
+    # The test's own failure, unless it is only pytest's "contains N failed subtests".
+    if call is not None and call.failed and not isinstance(call.longrepr, str):
+        texts.append(f"--- the test itself ---\n{call.longreprtext}")
+    return message, "\n\n".join(texts)
 
 
 class JsonLinesSink:

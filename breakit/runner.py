@@ -14,7 +14,6 @@ import select
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 import breakit
+from breakit.lifeline import PARENT_ENV
 from breakit.model import Outcome, SuiteRun, TestOutcome
 from breakit.records import (
     COVERAGE_ENV,
@@ -34,9 +34,10 @@ from breakit.records import (
     read_map,
     read_records,
 )
-from breakit.sandbox import remove_tree
+from breakit.sandbox import Scratch
 
 PLUGIN = "breakit.pytest_plugin"
+LIFELINE = "breakit.lifeline"
 _OUTPUT_TAIL_BYTES = 64 * 1024
 _TAIL_LINES = 5
 _USAGE_LINES = 20  # at most this many lines of a pytest usage error's own text
@@ -84,7 +85,9 @@ def pytest_args(workdir: Path, spec: RunSpec, *, in_process: bool = False) -> li
     (the config's pytest_args come after, and may choose another style).
     """
     return [
-        *(["-W", _PRELOADED_WARNING] if in_process else ["-p", PLUGIN]),
+        # A pytest of its own dies with breakit (breakit.lifeline); a forked child is tied to
+        # its worker by breakit.forkserver instead.
+        *(["-W", _PRELOADED_WARNING] if in_process else ["-p", PLUGIN, "-p", LIFELINE]),
         "-p",
         "no:cacheprovider",
         "-p",
@@ -128,6 +131,7 @@ class SubprocessRunner:
             env.pop(name, None)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         env[RESULTS_ENV] = str(results)
+        env[PARENT_ENV] = str(os.getpid())  # pytest dies with this process, even if SIGKILLed
         paths = [str(workdir)]
         if (workdir / "src").is_dir():
             paths.append(str(workdir / "src"))
@@ -151,7 +155,8 @@ class SubprocessRunner:
     def run_with_records(self, workdir: Path, spec: RunSpec) -> tuple[SuiteRun, list[Record]]:
         """The SuiteRun, and the plugin's records it was made from (the "modules" one, say)."""
         workdir = Path(workdir).resolve()
-        scratch = Path(tempfile.mkdtemp(prefix="breakit-run-"))
+        owned = Scratch("breakit-run-")  # a SIGKILLed run leaves it: the next one removes it
+        scratch = owned.path
         try:
             results = scratch / "results.jsonl"
             output = scratch / "output.txt"
@@ -213,7 +218,7 @@ class SubprocessRunner:
                 run = replace(run, coverage=read_map(coverage_out))
             return run, records
         finally:
-            remove_tree(scratch)
+            owned.remove()
 
 
 def suite_run_from_records(
@@ -241,6 +246,8 @@ def suite_run_from_records(
                 message=record.get("message"),
                 duration_s=float(record.get("duration_s", 0.0)),
                 longrepr=record.get("longrepr"),
+                cpu_s=record.get("cpu_s"),
+                queued_s=record.get("queued_s"),
             )
         elif event == "collected":
             collected = list(record["nodeids"])

@@ -5,12 +5,18 @@ the copy and puts the original bytes back afterwards, so one copy serves many mu
 Nothing in the copy may hold bytecode: the runner runs with PYTHONDONTWRITEBYTECODE=1, and
 `__pycache__`/`*.pyc` are never copied, so a file rewritten within the same second (and size)
 can never be served from a stale `.pyc`.
+
+Every temporary folder breakit makes (workspaces, fork-worker and run scratch) is a `Scratch`:
+named `breakit-…` and holding an owner marker locked (`flock`) while the process that made it
+lives. A run killed with SIGKILL cannot remove its folders; the next one does (`sweep_stale`),
+and only those whose owner is dead: the lock tells, never a guess from a name or an age.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fnmatch
+import functools
 import os
 import shutil
 import stat
@@ -53,7 +59,7 @@ class Workspace:
     def __init__(self, root: Path, *, ignore: Iterable[str] = ()) -> None:
         self.root = Path(root).resolve()
         self.ignore = (*DEFAULT_IGNORE, *ignore)
-        self._tempdir: Path | None = None
+        self._tempdir: Scratch | None = None
         self._path: Path | None = None
         self._mutating = False
 
@@ -67,9 +73,10 @@ class Workspace:
     def __enter__(self) -> Workspace:
         if not self.root.is_dir():
             raise FileNotFoundError(f"{self.root} is not a folder")
-        self._tempdir = Path(tempfile.mkdtemp(prefix="breakit-"))
+        sweep_once(tempfile.gettempdir())  # what killed runs left behind
+        self._tempdir = Scratch("breakit-ws-")
         try:
-            path = self._tempdir / self.root.name
+            path = self._tempdir.path / self.root.name
             shutil.copytree(self.root, path, symlinks=True, ignore=self._ignored)
             self._path = path
         except BaseException:
@@ -89,7 +96,7 @@ class Workspace:
         """Remove the copy; safe to call twice."""
         tempdir, self._tempdir, self._path = self._tempdir, None, None
         if tempdir is not None:
-            remove_tree(tempdir)
+            tempdir.remove()
 
     def _ignored(self, folder: str, names: list[str]) -> set[str]:
         skipped = {name for name in names if any(fnmatch.fnmatch(name, p) for p in self.ignore)}
@@ -220,3 +227,99 @@ def remove_tree(path: Path) -> None:
         shutil.rmtree(path, onexc=make_writable_and_retry)
     else:
         shutil.rmtree(path, onerror=make_writable_and_retry)
+
+
+OWNER_MARKER = ".breakit-owner"
+SCRATCH_PREFIX = "breakit-"
+
+
+class Scratch:
+    """A new temporary folder named `prefix…` (prefix starts with SCRATCH_PREFIX), owned by this
+    process: the marker file in it stays locked until `remove()` or the process's death.
+
+    The lock's file description is not inherited by the processes breakit starts (close-on-exec,
+    and `subprocess` closes it anyway), so it is released the moment its owner dies, however.
+    """
+
+    def __init__(self, prefix: str, folder: str | Path | None = None) -> None:
+        self.path = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
+        self._lock: int | None = None
+        try:
+            self._lock = _lock_owner(self.path)
+        except BaseException:
+            remove_tree(self.path)
+            raise
+
+    def remove(self) -> None:
+        """Remove the folder, then give up ownership; safe to call twice."""
+        try:
+            if self.path.exists():
+                remove_tree(self.path)
+        finally:
+            lock, self._lock = self._lock, None
+            if lock is not None:
+                os.close(lock)
+
+
+def _lock_owner(folder: Path) -> int | None:
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): no marker, and nothing is ever swept
+        return None
+    # Locked before it gets the name a sweeper looks for: a sweeper never sees it unlocked.
+    staging = folder / f"{OWNER_MARKER}.new"
+    fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(fd, f"{os.getpid()}\n".encode())  # for a person looking; the lock decides
+        os.rename(staging, folder / OWNER_MARKER)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def sweep_stale(folder: str | Path) -> list[Path]:
+    """Remove every `breakit-…` folder in `folder` whose owner (see Scratch) is dead; the
+    removed folders. Folders of live runs, of other users, without a marker (not a Scratch,
+    or made by an older breakit) are never touched."""
+    try:
+        import fcntl
+    except ImportError:
+        return []
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        try:
+            if not entry.name.startswith(SCRATCH_PREFIX) or not entry.is_dir(follow_symlinks=False):
+                continue
+            if entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                continue
+            fd = os.open(
+                os.path.join(entry.path, OWNER_MARKER),
+                os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW,
+            )
+        except OSError:  # no marker, or gone meanwhile
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # its owner is alive
+            os.close(fd)
+            continue
+        try:
+            remove_tree(Path(entry.path))
+            removed.append(Path(entry.path))
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return removed
+
+
+@functools.cache
+def sweep_once(folder: str) -> None:
+    """`sweep_stale(folder)`, the first time a process asks for `folder`."""
+    sweep_stale(folder)

@@ -2,14 +2,20 @@
 
 It lives at the project root, holds its own `.gitignore` (so it is never committed, whatever
 the project's ignore rules say), and is only ever a cache: deleting it loses nothing.
+
+Results are kept as they finish, not only at the end of a run: each one is appended to
+`journal.jsonl` (one line, flushed), which `cached_results` reads on top of `cache.json`, and a run
+that ends normally folds into `cache.json` (then removes). A run stopped by Ctrl-C, SIGTERM or
+SIGKILL therefore loses no finished mutant; a line cut short by SIGKILL is skipped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
@@ -27,6 +33,7 @@ from breakit.model import (
 from breakit.sandbox import DEFAULT_IGNORE, DEFAULT_IGNORE_TOP
 
 STATE_DIR = ".breakit"
+JOURNAL = "journal.jsonl"
 
 
 def project_files(root: Path) -> Iterable[Path]:
@@ -63,11 +70,14 @@ class State:
     def __init__(self, root: Path) -> None:
         self.dir = root / STATE_DIR
 
-    def _write(self, name: str, data: Any) -> None:
+    def _ensure_dir(self) -> None:
         self.dir.mkdir(exist_ok=True)
         ignore = self.dir / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# breakit's cache and progress: never committed\n*\n")
+
+    def _write(self, name: str, data: Any) -> None:
+        self._ensure_dir()
         tmp = self.dir / f".{name}.tmp"
         tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
         tmp.replace(self.dir / name)  # atomic: an interrupted write never leaves half a file
@@ -156,17 +166,50 @@ class State:
     # --- incremental runs: results keyed by everything they depend on -----------------------
 
     def cached_results(self) -> dict[str, dict[str, Any]]:
-        """Result key (Lab.result_key) → a MutantResult's JSON, from earlier runs."""
+        """Result key (Lab.result_key) → a MutantResult's JSON, from earlier runs: those of
+        `cache.json`, and those an interrupted run journaled after it."""
         data = self._read("cache.json")
-        return data if isinstance(data, dict) else {}
+        cache = data if isinstance(data, dict) else {}
+        cache.update(self._journaled())
+        return cache
 
     def store_results(self, entries: dict[str, dict[str, Any]], keep: Iterable[str]) -> None:
         """Add `entries`; keep only the keys in `keep` besides them, so the cache never grows
-        past one entry per mutant of the last runs."""
+        past one entry per mutant of the last runs. The journal is folded in, then removed."""
         kept = set(keep)
         cache = {k: v for k, v in self.cached_results().items() if k in kept}
         cache.update(entries)
         self._write("cache.json", cache)
+        self.discard_journal()
+
+    @contextlib.contextmanager
+    def journal(self) -> Iterator[ResultJournal]:
+        """The journal to add each result to as it finishes (see the module docstring)."""
+        self._ensure_dir()
+        with (self.dir / JOURNAL).open("ab") as file:
+            if file.tell() and not _ends_with_newline(self.dir / JOURNAL):
+                file.write(b"\n")  # after a line cut short by SIGKILL: start a fresh one
+            yield ResultJournal(file)
+
+    def discard_journal(self) -> None:
+        with contextlib.suppress(OSError):
+            (self.dir / JOURNAL).unlink()
+
+    def _journaled(self) -> dict[str, dict[str, Any]]:
+        try:
+            raw = (self.dir / JOURNAL).read_bytes()
+        except OSError:
+            return {}
+        entries = {}
+        for line in raw.splitlines():
+            try:
+                item = json.loads(line)
+                key, result = item["key"], item["result"]
+            except (ValueError, TypeError, KeyError):
+                continue  # a line cut short
+            if isinstance(key, str) and isinstance(result, dict):
+                entries[key] = result
+        return entries
 
     # --- curated mutants, as breakit.codemod computed them (breakit.mutant_cache) -----------
 
@@ -177,6 +220,25 @@ class State:
 
     def store_mutants(self, entries: dict[str, dict[str, Any]]) -> None:
         self._write("mutants.json", entries)
+
+
+class ResultJournal:
+    """Appends one result per line to the open journal, flushed to the OS at once: a process
+    killed right after `add` returns still leaves the whole line."""
+
+    def __init__(self, file: Any) -> None:
+        self._file = file
+
+    def add(self, key: str, entry: dict[str, Any]) -> None:
+        line = json.dumps({"key": key, "result": entry}, separators=(",", ":"))
+        self._file.write(line.encode() + b"\n")
+        self._file.flush()
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as file:
+        file.seek(-1, os.SEEK_END)
+        return file.read(1) == b"\n"
 
 
 def result_to_json(result: MutantResult) -> dict[str, Any]:
@@ -213,6 +275,8 @@ def _outcomes_from_json(data: dict[str, Any]) -> dict[str, TestOutcome]:
             message=o.get("message"),
             duration_s=o.get("duration_s", 0.0),
             longrepr=o.get("longrepr"),
+            cpu_s=o.get("cpu_s"),
+            queued_s=o.get("queued_s"),
         )
         for n, o in data.items()
     }
@@ -220,7 +284,7 @@ def _outcomes_from_json(data: dict[str, Any]) -> dict[str, TestOutcome]:
 
 def run_to_json(run: SuiteRun) -> dict[str, Any]:
     return {
-        "outcomes": {n: {**o.to_json(), "longrepr": o.longrepr} for n, o in run.outcomes.items()},
+        "outcomes": {n: _baseline_outcome(o) for n, o in run.outcomes.items()},
         "order": list(run.order),
         "duration_s": run.duration_s,
         "exit_status": run.exit_status,
@@ -230,6 +294,15 @@ def run_to_json(run: SuiteRun) -> dict[str, Any]:
         if run.coverage is None
         else {n: sorted([p, line] for p, line in lines) for n, lines in run.coverage.items()},
     }
+
+
+def _baseline_outcome(outcome: TestOutcome) -> dict[str, Any]:
+    # CPU and queued times only where measured: a cache without them still loads (as None).
+    data: dict[str, Any] = {**outcome.to_json(), "longrepr": outcome.longrepr}
+    if outcome.cpu_s is not None:
+        data["cpu_s"] = outcome.cpu_s
+        data["queued_s"] = outcome.queued_s
+    return data
 
 
 def run_from_json(data: dict[str, Any]) -> SuiteRun:

@@ -78,8 +78,11 @@ class Targets:
             return replace(cached, mutation=mutation)  # the catalog's, with its transformers
         return self._compute(mutation)
 
-    def resolve(self, mutant_id: str) -> Mutant:
-        """A curated mutation or a generated mutant by id; did-you-mean over both otherwise."""
+    def resolve(self, mutant_id: str, *, generated: bool = False) -> Mutant:
+        """A curated mutation or a generated mutant by id; did-you-mean over both otherwise.
+
+        `generated`: the command asked for generated mutants, so they are searched (and
+        suggested) even for an id that does not look like one (no `:`)."""
         # Still in the cache: the catalog is the one it was computed from, so the id is in it.
         cached = self.mutants.get(mutant_id) if self.mutants is not None else None
         if cached is not None:
@@ -88,12 +91,13 @@ class Targets:
             return cached
         if mutant_id in self.catalog:
             return self._compute(self.catalog.get(mutant_id))
-        if ":" in mutant_id and self.config.source:
+        search_generated = (generated or ":" in mutant_id) and bool(self.config.source)
+        if search_generated:
             for mutant in self.generated():
                 if mutant.id == mutant_id:
                     return mutant
         known = list(self.catalog.ids)
-        if ":" in mutant_id and self.config.source:
+        if search_generated:
             known += [m.id for m in self.generated()]
         message = f"no mutation called {mutant_id!r}"
         close = difflib.get_close_matches(mutant_id, known, n=3)
@@ -115,16 +119,21 @@ class Targets:
         self, ids: Sequence[str], *, generated: bool, curated: bool, filters: Filters
     ) -> list[Mutant]:
         """What `check` runs: the given ids, else the curated catalog and/or generated mutants."""
+        # Ids name exactly what runs (curated or generated, with --generated / --all or without);
+        # a filter on top of them would silently drop some.
+        if ids and filters != Filters():
+            raise UsageError(
+                "give mutant ids, or filters (--file, --operator, --match), not both",
+                hint="`breakit list --generated` with the filters shows the ids they select",
+            )
+        if generated and not self.config.source:
+            raise UsageError(
+                "--generated needs [tool.breakit] source: the code to mutate",
+                hint='e.g. source = ["your_package"] in pyproject.toml',
+            )
         if ids:
-            if generated or filters != Filters():
-                raise UsageError("give mutant ids, or --generated / --all with filters, not both")
-            return [self.resolve(i) for i in ids]
+            return [self.resolve(i, generated=generated) for i in dict.fromkeys(ids)]
         mutants = self.curated() if curated else []
         if generated:
-            if not self.config.source:
-                raise UsageError(
-                    "--generated needs [tool.breakit] source: the code to mutate",
-                    hint='e.g. source = ["your_package"] in pyproject.toml',
-                )
             mutants += self.generated(filters)
         return mutants

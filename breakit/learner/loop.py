@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
+from rich.markup import escape
 
 from breakit.errors import BreakitError, UsageError
 from breakit.learner import views
@@ -77,7 +78,7 @@ def ask_prediction(env: Env, baseline: Baseline) -> frozenset[str]:
         except UsageError as exc:
             if not interactive:
                 raise
-            env.err.print(f"[red]{exc.message}[/]", highlight=False)
+            env.err.print(f"[red]{escape(exc.message)}[/]", highlight=False)
 
 
 def touches_tests(env: Env, mutant: Mutant) -> bool:
@@ -126,11 +127,12 @@ def after_apply(
         written = Tree(env.config.root).write(mutant)
         Progress(env.config.root).update(mutant.id, written=True, fixed=False)
         stream = env.err if as_json else env.out
-        files = ", ".join(f.path for f in written.files)
-        stream.print(f"\n[bold]{mutant.id} is now in your tree[/] ({files}).")
+        files = escape(", ".join(f.path for f in written.files))
+        name = escape(mutant.id)
+        stream.print(f"\n[bold]{name} is now in your tree[/] ({files}).")
         stream.print(
-            f"Fix it, then run [bold]breakit verify[/]. Stuck? [bold]breakit hint {mutant.id}[/]. "
-            f"Undo: [bold]breakit reset {mutant.id}[/]."
+            f"Fix it, then run [bold]breakit verify[/]. Stuck? [bold]breakit hint {name}[/]. "
+            f"Undo: [bold]breakit reset {name}[/]."
         )
 
 

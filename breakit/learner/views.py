@@ -116,7 +116,7 @@ def render_exercises(
 ) -> None:
     """The catalog as exercises: each one's state, its last result, and a progress line."""
     if not mutations:
-        console.print("No curated mutations: [tool.breakit] mutations names no folder with any.")
+        console.print("No curated mutations: \\[tool.breakit] mutations names no folder with any.")
         return
     table = Table(box=None, pad_edge=False, show_edge=False)
     table.add_column("id", style="bold cyan", no_wrap=True)
@@ -127,17 +127,18 @@ def render_exercises(
         state = states[mutation.id]
         text, style = last_text[mutation.id]
         table.add_row(
-            mutation.id,
+            escape(mutation.id),
             escape(mutation.title),
             f"[{STATE_STYLE[state]}]{state.value}[/]",
             f"[{style}]{text}[/]",
         )
     console.print(table)
     console.print()
-    console.print(f"Progress {progress_line(states[m.id] for m in mutations)}", highlight=False)
+    line = progress_line(states[m.id] for m in mutations)
+    console.print(f"Progress {escape(line)}", highlight=False)
     following = next((m.id for m in mutations if states[m.id] is ExerciseState.NOT_TRIED), None)
     if following:
-        console.print(f"Next: [bold]breakit apply {following} --predict[/]")
+        console.print(f"Next: [bold]breakit apply {escape(following)} --predict[/]")
 
 
 def render_status(console: Console, written: Sequence[Written]) -> None:
@@ -152,7 +153,7 @@ def render_status(console: Console, written: Sequence[Written]) -> None:
             summary = "[red]in the tree, as written[/]"
         else:
             summary = "[yellow]being fixed: you have edited it[/]"
-        console.print(f"[bold cyan]{item.id}[/]  {summary}")
+        console.print(f"[bold cyan]{escape(item.id)}[/]  {summary}")
         for file in item.files:
             style = {FileState.BROKEN: "red", FileState.RESTORED: "green"}.get(file.state, "yellow")
             deleted = (
@@ -182,7 +183,7 @@ def render_hints(console: Console, mutation: Mutation, shown: int) -> None:
             f"[bold]Hint {index + 1}/{len(mutation.hints)}[/] [dim]({label})[/]  {escape(hint)}"
         )
     if shown < len(mutation.hints):
-        console.print(f"[dim]Run `breakit hint {mutation.id}` again for the next one.[/]")
+        console.print(f"[dim]Run `breakit hint {escape(mutation.id)}` again for the next one.[/]")
 
 
 def render_welcome(
@@ -196,10 +197,10 @@ def render_welcome(
     )
     if catalog_size is None:
         console.print(f"\n[yellow]No breakit project here[/] ({escape(str(project))}).")
-        console.print("Run breakit in a project with [tool.breakit] in its pyproject.toml.")
+        console.print("Run breakit in a project with \\[tool.breakit] in its pyproject.toml.")
         return
     console.print(f"\n{catalog_size} breakages in the catalog. Start with:\n")
     console.print("  [bold]breakit list[/]                       the exercises and your progress")
     if first:
-        console.print(f"  [bold]breakit apply {first} --predict[/]   your first one")
+        console.print(f"  [bold]breakit apply {escape(first)} --predict[/]   your first one")
     console.print("\n[dim]`breakit --help` lists every command.[/]")

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Mutation
+from breakit.model import (
+    Baseline,
+    KillMatrix,
+    Mutant,
+    MutantResult,
+    Mutation,
+    Outcome,
+    TestOutcome,
+    Verdict,
+)
 
-VERSION = 1
+VERSION = 2
+
+# A failure line longer than this is cut (ending in "…"): the document's size stays bounded
+# per catching test; the whole line is in the terminal's -v views and the HTML report.
+MESSAGE_CHARS = 240
 
 
 def _mutant_fields(mutant: Mutant) -> dict[str, Any]:
@@ -27,13 +40,88 @@ def _mutant_fields(mutant: Mutant) -> dict[str, Any]:
     return fields
 
 
-def result_json(result: MutantResult) -> dict[str, Any]:
+# --- index ranges: "0-11,14" ------------------------------------------------------------------
+
+
+def format_ranges(indices: Iterable[int]) -> str:
+    """Sorted indices as `0-11,14,20-21`: a run of consecutive tests costs a few bytes."""
+    parts: list[str] = []
+    ordered = sorted(set(indices))
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        parts.append(str(ordered[i]) if i == j else f"{ordered[i]}-{ordered[j]}")
+        i = j + 1
+    return ",".join(parts)
+
+
+def parse_ranges(text: str) -> list[int]:
+    """The indices `format_ranges` wrote, in ascending order."""
+    indices: list[int] = []
+    for part in filter(None, text.split(",")):
+        first, _, last = part.partition("-")
+        indices.extend(range(int(first), int(last or first) + 1))
+    return indices
+
+
+# --- one mutant's tests ---------------------------------------------------------------------
+
+
+def _message(outcome: TestOutcome) -> str | None:
+    message = outcome.message
+    if message is not None and len(message) > MESSAGE_CHARS:
+        return message[: MESSAGE_CHARS - 1] + "…"
+    return message
+
+
+def tests_json(result: MutantResult, index: Mapping[str, int]) -> dict[str, Any]:
+    """The tests of one mutant, by their index in the baseline's list: which ran (`ran`), which
+    of those caught or errored (with the failure line); every other test that ran passed, and a
+    test not in `ran` did not run. A test the baseline does not have (the mutant changed the
+    suite) is under `other`, by node id."""
+    ran: list[int] = []
+    detected: dict[Outcome, list[dict[str, Any]]] = {Outcome.CAUGHT: [], Outcome.ERRORED: []}
+    other: dict[str, Any] = {}
+    for nodeid, outcome in result.tests.items():
+        if nodeid not in index:
+            other[nodeid] = {"outcome": outcome.outcome.value, "message": _message(outcome)}
+            continue
+        if outcome.outcome is Outcome.NOT_RUN:
+            continue
+        ran.append(index[nodeid])
+        if outcome.outcome in detected:
+            entry = {"test": index[nodeid], "message": _message(outcome)}
+            detected[outcome.outcome].append(entry)
+    fields: dict[str, Any] = {
+        "ran": format_ranges(ran),
+        "caught": sorted(detected[Outcome.CAUGHT], key=lambda e: e["test"]),
+        "errored": sorted(detected[Outcome.ERRORED], key=lambda e: e["test"]),
+    }
+    if other:
+        fields["other"] = other
+    return fields
+
+
+def order_json(result: MutantResult, index: Mapping[str, int]) -> list[int | str] | None:
+    """None when the tests ran in baseline order (the usual case: `ran`, ascending); else the
+    order, each test as its baseline index (a node id if the baseline does not have it)."""
+    ran = {n for n, o in result.tests.items() if o.outcome is not Outcome.NOT_RUN}
+    in_run = [n for n in result.order if n in ran]
+    expected = sorted((n for n in ran if n in index), key=index.__getitem__)
+    if in_run == expected and len(in_run) == len(ran):
+        return None
+    return [index.get(nodeid, nodeid) for nodeid in result.order]
+
+
+def result_json(result: MutantResult, index: Mapping[str, int]) -> dict[str, Any]:
     return {
         **_mutant_fields(result.mutant),
         "verdict": result.verdict.value,
         "error": result.error,
-        "order": list(result.order),
-        "tests": {nodeid: outcome.to_json() for nodeid, outcome in result.tests.items()},
+        "tests": tests_json(result, index),
+        "order": order_json(result, index),
         "duration_s": round(result.duration_s, 4),
         "cached": result.cached,
     }
@@ -43,15 +131,46 @@ def matrix_document(
     matrix: KillMatrix, baseline: Baseline, coverage_check: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """`coverage_check`: what the NoCoverage proof run found (Lab.coverage_check), if known."""
+    index = {nodeid: i for i, nodeid in enumerate(baseline.tests)}
     document = {
         "version": VERSION,
         "baseline": {"tests": list(baseline.tests), "duration_s": round(baseline.duration_s, 4)},
-        "mutants": [result_json(result) for result in matrix.results],
+        "mutants": [result_json(result, index) for result in matrix.results],
         "score": matrix.score(),
     }
     if coverage_check is not None:
         document["coverage_check"] = dict(coverage_check)
     return document
+
+
+# --- reading it back (breakit merge, and anyone in Python) ------------------------------------
+
+
+def entry_outcomes(entry: Mapping[str, Any], tests: Sequence[str]) -> dict[str, TestOutcome]:
+    """One mutant's outcome for every test, as the engine made them: `tests` is the document's
+    `baseline.tests`. A test that ran and is not listed as caught or errored passed (missed);
+    one not in `ran` did not run. An Ignored mutant ran nothing, and lists no test."""
+    listed = entry["tests"]
+    if entry.get("verdict") == Verdict.IGNORED.value:
+        return {}
+    outcomes = {n: TestOutcome(n, Outcome.NOT_RUN) for n in tests}
+    for i in parse_ranges(listed["ran"]):
+        outcomes[tests[i]] = TestOutcome(tests[i], Outcome.MISSED)
+    for kind in (Outcome.CAUGHT, Outcome.ERRORED):
+        for found in listed[kind.value]:
+            nodeid = tests[found["test"]]
+            outcomes[nodeid] = TestOutcome(nodeid, kind, message=found.get("message"))
+    for nodeid, found in (listed.get("other") or {}).items():
+        outcomes[nodeid] = TestOutcome(nodeid, Outcome(found["outcome"]), found.get("message"))
+    return outcomes
+
+
+def entry_order(entry: Mapping[str, Any], tests: Sequence[str]) -> tuple[str, ...]:
+    """The order one mutant's tests ran in, as node ids."""
+    order = entry.get("order")
+    if order is None:
+        return tuple(tests[i] for i in parse_ranges(entry["tests"]["ran"]))
+    return tuple(tests[t] if isinstance(t, int) else t for t in order)
 
 
 def list_document(
@@ -72,7 +191,7 @@ def list_document(
                 else list(mutation.caught_by),
                 "verdict": known.get("verdict"),
                 "caught_by": known.get("caught_by"),
-                "tests": {},
+                "tests": None,
                 "duration_s": None,
             }
         )
@@ -93,7 +212,7 @@ def generated_list_document(
                 "diff": mutant.diff,
                 "verdict": known.get("verdict"),
                 "caught_by": known.get("caught_by"),
-                "tests": {},
+                "tests": None,
                 "duration_s": None,
             }
         )

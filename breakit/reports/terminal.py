@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -76,8 +78,8 @@ def render_show(console: Console, mutant: Mutant) -> None:
     else:
         console.print(f"[bold]Operator[/]  {escape(mutant.origin)}")
         if mutant.location is not None:
-            console.print(f"[bold]Where[/]     {location_text(mutant)}")
-    console.print(f"[bold]Files[/]     {', '.join(mutant.paths)}\n")
+            console.print(f"[bold]Where[/]     {escape(location_text(mutant))}")
+    console.print(f"[bold]Files[/]     {escape(', '.join(mutant.paths))}\n")
     render_diff(console, mutant.diff)
     console.print(f"\nRun it: [bold]breakit apply {escape(mutant.id)}[/]")
 
@@ -99,7 +101,7 @@ def render_generated_list(
     equivalent: Mapping[str, str],
 ) -> None:
     if not mutants:
-        console.print("No generated mutants: check [tool.breakit] source and the filters.")
+        console.print("No generated mutants: check \\[tool.breakit] source and the filters.")
         return
     table = Table(box=None, pad_edge=False, show_edge=False)
     table.add_column("id", style="cyan", overflow="fold", ratio=3)
@@ -122,7 +124,7 @@ def render_generated_list(
     for mutant in mutants:
         operators[mutant.origin] = operators.get(mutant.origin, 0) + 1
     counts = ", ".join(f"{name} {n}" for name, n in sorted(operators.items()))
-    console.print(f"\n{len(mutants)} generated mutants ({counts})")
+    console.print(f"\n{len(mutants)} generated mutants ({escape(counts)})")
 
 
 def render_apply(
@@ -156,7 +158,7 @@ def render_apply(
             for name in names:
                 console.print(f"  {escape(short_nodeid(name, tests))}")
         else:
-            console.print(escape(grouped_names(names, tests)), style="dim")
+            console.print(escape(grouped_names(names, tests, limit=APPLY_NAMES_CHARS)), style="dim")
     console.print()
     console.print(verdict_line(result, len(tests)))
     if result.error and result.verdict is not Verdict.KILLED:
@@ -167,32 +169,56 @@ def render_apply(
     )
 
 
-def grouped_names(nodeids: Sequence[str], tests: Sequence[str]) -> str:
-    """`test_todos.py: a, b; test_users.py: c` — many test names in a few lines."""
-    groups: dict[str, list[str]] = {}
+# `apply` names the tests that missed or did not run in about three lines; -v lists them all.
+APPLY_NAMES_CHARS = 240
+
+
+def grouped_names(nodeids: Sequence[str], tests: Sequence[str], *, limit: int | None = None) -> str:
+    """`test_todos.py: a, b ×3; test_users.py: c` — many test names in a few lines. With
+    `limit`, the names that fit in about that many characters, then how many are left out."""
+    groups: dict[str, Counter[str]] = {}
     for nodeid in nodeids:
         path, _, name = short_nodeid(nodeid, tests).partition("::")
-        groups.setdefault(path, []).append(name.split("[")[0])
-    parts = []
-    for path, names in groups.items():
-        unique = list(dict.fromkeys(names))
-        counted = [f"{n} ×{names.count(n)}" if names.count(n) > 1 else n for n in unique]
-        parts.append(f"{path}: {', '.join(counted)}")
+        groups.setdefault(path, Counter())[name.split("[")[0]] += 1
+    parts: list[str] = []
+    used = shown = 0
+    for path, counts in groups.items():
+        taken: list[str] = []
+        for name, n in counts.items():
+            label = f"{name} ×{n}" if n > 1 else name
+            if limit is not None and (parts or taken) and used + len(label) > limit:
+                break
+            taken.append(label)
+            used += len(label) + 2
+            shown += n
+        if taken:
+            parts.append(f"{path}: {', '.join(taken)}")
+            used += len(path) + 2
+        if len(taken) < len(counts):
+            break
+    if shown < len(nodeids):
+        parts.append(f"… {len(nodeids) - shown} more (-v lists them)")
     return "; ".join(parts)
 
 
 def verdict_line(result: MutantResult, total: int) -> str:
-    mutant = result.mutant
+    name = escape(result.mutant.id)
     took = f"({took_text(result)})"
     if result.verdict is Verdict.KILLED:
         caught, errored = len(result.caught_by), len(result.errored_in)
         extra = f", {errored} errored" if errored else ""
-        return f"[green]✔ {mutant.id}[/] caught by [bold]{caught} of {total}[/] tests{extra} {took}"
+        return f"[green]✔ {name}[/] caught by [bold]{caught} of {total}[/] tests{extra} {took}"
     if result.verdict is Verdict.TIMEOUT:
-        return f"[green]✔ {mutant.id}[/] caught: the tests hung and were stopped {took}"
+        return f"[green]✔ {name}[/] caught: the tests hung and were stopped {took}"
     if result.verdict is Verdict.SURVIVED:
-        return f"[bold red]✘ {mutant.id} survived[/]: all {total} tests passed {took}"
-    return f"[yellow]! {mutant.id}: {result.verdict.value}[/] {took}"
+        ran = sum(o.outcome is Outcome.MISSED for o in result.tests.values())
+        if ran == total:
+            return f"[bold red]✘ {name} survived[/]: all {total} tests passed {took}"
+        return (
+            f"[bold red]✘ {name} survived[/]: the {ran} tests that ran it passed "
+            f"({total - ran} of {total} did not run) {took}"
+        )
+    return f"[yellow]! {name}: {result.verdict.value}[/] {took}"
 
 
 def render_check(
@@ -210,7 +236,8 @@ def render_check(
         render_catchers(console, matrix)
     for mutant_id, (missing, unexpected) in key_mismatches.items():
         console.print(
-            f"\n[yellow]Answer key of {mutant_id} does not match the tests that catch it:[/]"
+            f"\n[yellow]Answer key of {escape(mutant_id)} does not match the tests that "
+            "catch it:[/]"
         )
         for nodeid in sorted(missing):
             console.print(f"  [red]- expected, did not catch[/] {escape(nodeid)}", soft_wrap=True)
@@ -218,7 +245,7 @@ def render_check(
             console.print(f"  [green]+ caught, not in the key[/] {escape(nodeid)}", soft_wrap=True)
     survivors = [r for r in matrix.results if r.verdict in (Verdict.SURVIVED, Verdict.NO_COVERAGE)]
     for result in survivors:
-        render_survivor(console, result, matrix.tests)
+        render_survivor(console, result, matrix.tests, verbose=verbose)
     console.print()
     console.print(summary_line(matrix))
 
@@ -269,12 +296,15 @@ def render_verdict_counts(console: Console, matrix: KillMatrix) -> None:
     for verdict in shown:
         table.add_column(verdict.value, justify="right", style=VERDICT_STYLE[verdict])
     for origin, counts in sorted(rows.items()):
-        table.add_row(origin, *(str(counts.get(v, "")) for v in shown))
+        table.add_row(escape(origin), *(str(counts.get(v, "")) for v in shown))
     console.print(table)
 
 
-def render_survivor(console: Console, result: MutantResult, tests: Sequence[str]) -> None:
-    """A survivor with its diff and the tests that ran it without noticing: where to add one."""
+def render_survivor(
+    console: Console, result: MutantResult, tests: Sequence[str], *, verbose: bool = False
+) -> None:
+    """A survivor with its diff and how many tests ran it without noticing (with `verbose`,
+    which ones): where to add one. On a real suite that list runs to hundreds of names."""
     mutant = result.mutant
     console.print(
         f"\n[bold red]{result.verdict.value}[/] [bold]{escape(mutant.id)}[/] "
@@ -282,10 +312,13 @@ def render_survivor(console: Console, result: MutantResult, tests: Sequence[str]
     )
     render_diff(console, mutant.diff)
     covered = [n for n, o in result.tests.items() if o.outcome is Outcome.MISSED]
-    if covered:
+    if covered and verbose:
         console.print(
             f"[dim]ran it and passed ({len(covered)}): {escape(grouped_names(covered, tests))}[/]"
         )
+    elif covered:
+        plural = "s" if len(covered) != 1 else ""
+        console.print(f"[dim]{len(covered)} test{plural} ran it and passed (-v lists them)[/]")
     else:
         console.print("[dim]no test runs this code[/]")
 
@@ -319,19 +352,99 @@ def took_text(result: MutantResult) -> str:
     return "cached" if result.cached else f"{result.duration_s:.1f} s"
 
 
+# Wide enough that nothing a pipe receives is wrapped or folded.
+PIPE_WIDTH = 100_000
+
+
 def make_console(*, stderr: bool = False, color: bool | None = None) -> Console:
+    """A console for stdout or stderr. On a terminal, lines wrap at its width; on a pipe or in a
+    file, nothing wraps (ids and paths stay whole, to copy or grep), whatever COLUMNS says."""
     no_color = color is False or (color is None and "NO_COLOR" in os.environ)
-    return Console(stderr=stderr, no_color=no_color, highlight=False, soft_wrap=False)
+    console = Console(stderr=stderr, no_color=no_color, highlight=False, soft_wrap=False)
+    if not console.is_terminal:
+        console.width = PIPE_WIDTH
+    return console
 
 
 @contextmanager
-def spinner(console: Console, text: str) -> Iterator[None]:
-    """A spinner on `console` while something runs, on a terminal only (CI logs stay clean)."""
+def spinner(console: Console, text: str, *, pipe_line: bool = False) -> Iterator[None]:
+    """A spinner on `console` while something runs, on a terminal only (CI logs stay clean);
+    with `pipe_line`, elsewhere one plain line says what started. `text` is plain text."""
     if console.is_terminal:
-        with console.status(text):
+        with console.status(escape(text)):
             yield
     else:
+        if pipe_line:
+            console.print(f"breakit: {escape(text)}", highlight=False)
         yield
+
+
+class ProgressLines:
+    """Progress where no bar can be drawn (a pipe, a CI log): a plain line every ~5 % of the
+    mutants or every `every_s` seconds, whichever comes first, and one at the end:
+
+        breakit: 120/690 mutants (3 survived), 2.1/s, ~4 min 10 s left
+
+    With `each`, one line per mutant instead (its id, verdict and time).
+    """
+
+    STEPS = 20  # a line every 1/STEPS of the run
+
+    def __init__(
+        self,
+        console: Console,
+        total: int,
+        *,
+        each: bool = False,
+        every_s: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.console = console
+        self.total = total
+        self.each = each
+        self.every_s = every_s
+        self.clock = clock
+        self.started = self.last_at = clock()
+        self.done = self.survived = self.last_step = 0
+
+    def __call__(self, result: MutantResult) -> None:
+        self.done += 1
+        self.survived += result.verdict in (Verdict.SURVIVED, Verdict.NO_COVERAGE)
+        now = self.clock()
+        if self.each:
+            self.console.print(
+                f"breakit: {self.done}/{self.total} {escape(result.mutant.id)}: "
+                f"{result.verdict.value} ({took_text(result)})",
+                highlight=False,
+            )
+            return
+        step = self.done * self.STEPS // max(self.total, 1)
+        if self.done >= self.total or step > self.last_step or now - self.last_at >= self.every_s:
+            self.last_step, self.last_at = step, now
+            self.console.print(self.line(now), highlight=False)
+
+    def line(self, now: float) -> str:
+        elapsed = max(now - self.started, 1e-9)
+        survived = f" ({self.survived} survived)" if self.survived else ""
+        head = f"breakit: {self.done}/{self.total} mutants{survived}"
+        if self.done >= self.total:
+            return f"{head}, done in {_duration(elapsed)}"
+        rate = self.done / elapsed
+        left = (self.total - self.done) / rate if rate else 0.0
+        return f"{head}, {rate:.1f}/s, ~{_duration(left)} left"
+
+
+def _duration(seconds: float) -> str:
+    """`12 s`, `4 min 05 s`, `25 min`, `1 h 05 min`: as precise as a person reading a log needs."""
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 600:
+        minutes, rest = divmod(round(seconds), 60)
+        return f"{minutes} min {rest:02d} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    hours, rest = divmod(round(seconds / 60), 60)
+    return f"{hours} h {rest:02d} min"
 
 
 def warm_pool_line(info: PoolInfo) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from cli_harness import outcomes
+
 
 def generated_ids(small, *args: str) -> list[str]:
     result = small("list", "--generated", "--json", *args)
@@ -49,7 +51,7 @@ def test_check_generated_gives_a_score_and_lists_survivors(small):
     # The boundary swap `n > 0` → `n >= 0` is caught by exactly the zero test.
     diffs = {i: small("diff", i).stdout for i in verdicts if ":comparison:" in i}
     boundary = next(i for i, d in diffs.items() if "+    return n >= 0" in d)
-    tests = next(m for m in document["mutants"] if m["id"] == boundary)["tests"]
+    tests = outcomes(document, next(m for m in document["mutants"] if m["id"] == boundary))
     caught = [n for n, t in tests.items() if t["outcome"] == "caught"]
     assert caught == ["tests/test_calc.py::test_zero_is_not_positive"]
 
@@ -80,7 +82,7 @@ def test_equivalent_mutants_are_ignored_with_their_reason(small):
     by_id = {m["id"]: m for m in json.loads(result.stdout)["mutants"]}
     assert by_id[arithmetic[0]]["verdict"] == "Ignored"
     assert by_id[arithmetic[0]]["error"] == "a reason the reports show"
-    assert by_id[arithmetic[0]]["tests"] == {}
+    assert by_id[arithmetic[0]]["tests"] == {"ran": "", "caught": [], "errored": []}
 
 
 def test_shards_split_the_mutants_without_overlap(small):

@@ -6,7 +6,7 @@ import json
 import signal
 import time
 
-from cli_harness import HANG_BREAKAGE, snapshot, write_project
+from cli_harness import HANG_BREAKAGE, outcomes, snapshot, write_project
 
 
 def test_check_catches_both_breakages_with_the_declared_tests(small):
@@ -14,7 +14,7 @@ def test_check_catches_both_breakages_with_the_declared_tests(small):
     result = small("check", "--json")
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
-    assert document["version"] == 1
+    assert document["version"] == 2
     assert document["baseline"]["tests"] == [
         "tests/test_calc.py::test_add",
         "tests/test_calc.py::test_positive",
@@ -22,12 +22,18 @@ def test_check_catches_both_breakages_with_the_declared_tests(small):
     ]
     by_id = {m["id"]: m for m in document["mutants"]}
     assert by_id["minus"]["verdict"] == "Killed"
-    assert by_id["minus"]["tests"]["tests/test_calc.py::test_add"]["outcome"] == "caught"
-    assert by_id["minus"]["tests"]["tests/test_calc.py::test_add"]["message"] == "assert -1 == 5"
+    # Tests by their index in baseline.tests; only test_add executes add().
+    assert by_id["minus"]["tests"] == {
+        "ran": "0",
+        "caught": [{"test": 0, "message": "assert -1 == 5"}],
+        "errored": [],
+    }
+    minus = outcomes(document, by_id["minus"])
     # test_positive never executes add(): coverage selection does not run it (NotRun, not missed).
-    assert by_id["minus"]["tests"]["tests/test_calc.py::test_positive"]["outcome"] == "not_run"
+    assert minus["tests/test_calc.py::test_positive"]["outcome"] == "not_run"
     assert by_id["boundary"]["verdict"] == "Killed"
-    caught = [n for n, t in by_id["boundary"]["tests"].items() if t["outcome"] == "caught"]
+    boundary = outcomes(document, by_id["boundary"])
+    caught = [n for n, t in boundary.items() if t["outcome"] == "caught"]
     assert caught == ["tests/test_calc.py::test_zero_is_not_positive"]
     assert snapshot(small.root) == before
     assert list(small.tmp.iterdir()) == []  # the workspace copy is gone

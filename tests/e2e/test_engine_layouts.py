@@ -22,7 +22,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from cli_harness import SMALL_PROJECT, snapshot, write_project
+from cli_harness import SMALL_PROJECT, outcomes, snapshot, write_project
 
 SITE = sysconfig.get_paths()["purelib"]
 
@@ -110,10 +110,11 @@ def test_the_mutated_copy_runs(
     before = snapshot(root)
     result = breakit(python, root, scratch, "check", "--json")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    by_id = {m["id"]: m for m in json.loads(result.stdout)["mutants"]}
+    document = json.loads(result.stdout)
+    by_id = {m["id"]: m for m in document["mutants"]}
     for mid, caught in (("minus", "test_add"), ("boundary", "test_zero_is_not_positive")):
-        outcomes = by_id[mid]["tests"]
-        assert [n for n, t in outcomes.items() if t["outcome"] == "caught"] == [
+        tests = outcomes(document, by_id[mid])
+        assert [n for n, t in tests.items() if t["outcome"] == "caught"] == [
             f"tests/test_calc.py::{caught}"
         ]
     assert snapshot(root) == before

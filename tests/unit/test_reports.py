@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -13,6 +14,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import report_fixtures as fx
+from rich.console import Console
 
 from breakit.model import KillMatrix, MutantResult, Outcome, Verdict
 from breakit.model import TestOutcome as Run  # not "Test…": pytest would try to collect it
@@ -22,7 +24,16 @@ from breakit.reports import (
     render_html,
     render_junit,
 )
+from breakit.reports.breakit_json import (
+    MESSAGE_CHARS,
+    entry_order,
+    entry_outcomes,
+    format_ranges,
+    matrix_document,
+    parse_ranges,
+)
 from breakit.reports.github import escape_data, escape_property
+from breakit.reports.terminal import ProgressLines, grouped_names
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = "mutation-testing-report-schema/dist/src/mutation-testing-report-schema.json"
@@ -345,3 +356,120 @@ def test_github_escaping_follows_the_workflow_command_rules():
     assert line.count("\n") == 0
     assert "title=breakit x%2Cy%3Az::" in line
     assert line.endswith("::50%25 of%0Alines survived (covered by 5 tests)")
+
+
+# --- breakit's own JSON (docs/json.md, version 2) ---------------------------------------------
+
+
+def test_index_ranges_round_trip():
+    assert format_ranges([]) == ""
+    assert format_ranges([3, 0, 1, 2, 7, 9, 10]) == "0-3,7,9-10"
+    for indices in ([], [5], [0, 1, 2, 3], [0, 2, 4, 6], list(range(475))):
+        assert parse_ranges(format_ranges(indices)) == indices
+
+
+def test_document_round_trips_every_outcome_and_message(matrix):
+    baseline = fx.build_baseline()
+    document = json.loads(json.dumps(matrix_document(matrix, baseline)))
+    assert document["version"] == 2
+    killed = next(m for m in document["mutants"] if m["id"] == fx.ID_KILLED)
+    assert killed["tests"] == {
+        "ran": "0-4",
+        "caught": [
+            {"test": 0, "message": "assert 0 == 1"},
+            {"test": 1, "message": "assert 1 == 2"},
+        ],
+        "errored": [],
+    }
+    assert killed["order"] is None  # ran in baseline order
+    for result, entry in zip(matrix.results, document["mutants"], strict=True):
+        outcomes = entry_outcomes(entry, document["baseline"]["tests"])
+        for nodeid in fx.TESTS:
+            assert outcomes[nodeid].outcome is matrix.outcome(result.mutant.id, nodeid)
+            expected = result.tests.get(nodeid)
+            if expected is not None and expected.outcome in (Outcome.CAUGHT, Outcome.ERRORED):
+                assert outcomes[nodeid].message == expected.message
+        ran = [n for n in result.order if result.tests[n].outcome is not Outcome.NOT_RUN]
+        assert list(entry_order(entry, document["baseline"]["tests"])) == ran
+
+
+def test_document_keeps_an_unusual_order_tests_outside_the_baseline_and_long_messages(matrix):
+    baseline = fx.build_baseline()
+    base = matrix.results[0]
+    long_message = "assert " + "x" * 1000
+    tests = {
+        **base.tests,
+        fx.T_CREATE: Run(fx.T_CREATE, Outcome.CAUGHT, long_message),
+        "tests/test_new.py::test_added": Run("tests/test_new.py::test_added", Outcome.MISSED),
+    }
+    order = (fx.T_STATUS, fx.T_CREATE, "tests/test_new.py::test_added")
+    result = replace(base, tests=tests, order=order)
+    ignored = MutantResult(replace(base.mutant, id="eq"), Verdict.IGNORED, {}, error="same")
+    document = matrix_document(KillMatrix(fx.TESTS, (result, ignored)), baseline)
+    entry, ignored_entry = document["mutants"]
+    assert entry["order"] == [4, 0, "tests/test_new.py::test_added"]
+    assert entry["tests"]["other"] == {
+        "tests/test_new.py::test_added": {"outcome": "missed", "message": None}
+    }
+    message = entry["tests"]["caught"][0]["message"]
+    assert len(message) == MESSAGE_CHARS and message.endswith("…")
+    outcomes = entry_outcomes(entry, fx.TESTS)
+    assert outcomes["tests/test_new.py::test_added"].outcome is Outcome.MISSED
+    assert entry_order(entry, fx.TESTS) == order
+    assert entry_outcomes(ignored_entry, fx.TESTS) == {}
+
+
+def test_document_size_does_not_grow_with_the_tests_that_passed(matrix):
+    """Per mutant, 200 more passing tests cost a few bytes of `ran`, not 200 entries."""
+    base = matrix.results[0]
+
+    def size(passing: int) -> int:
+        tests = (fx.T_CREATE, *(f"tests/test_big.py::test_{i}" for i in range(passing)))
+        outcomes = {fx.T_CREATE: Run(fx.T_CREATE, Outcome.CAUGHT, "assert 0 == 1")}
+        outcomes.update({t: Run(t, Outcome.MISSED, duration_s=0.01) for t in tests[1:]})
+        results = tuple(
+            replace(base, mutant=replace(base.mutant, id=f"m{n}"), tests=outcomes, order=tests)
+            for n in range(30)
+        )
+        run = replace(fx.build_baseline().run, order=tests)
+        baseline = replace(fx.build_baseline(), tests=tests, run=run)
+        document = matrix_document(KillMatrix(tests, results), baseline)
+        return sum(len(json.dumps(entry, indent=2)) for entry in document["mutants"])
+
+    assert size(200) - size(0) < 30 * 10
+
+
+# --- the terminal -----------------------------------------------------------------------------
+
+
+def test_grouped_names_stay_short_and_say_how_many_are_left_out():
+    tests = [f"tests/test_a.py::test_{i}" for i in range(300)]
+    tests += [f"tests/test_b.py::test_p[{i}]" for i in range(5)]
+    short = grouped_names(tests, tests, limit=240)
+    assert len(short) < 300
+    assert short.startswith("test_a.py: test_0, test_1,")
+    shown = short.count("test_")
+    assert short.endswith(f"… {305 - shown + 1} more (-v lists them)")  # +1: "test_a.py"
+    assert (
+        grouped_names(tests[-7:], tests, limit=240)
+        == "test_a.py: test_298, test_299; test_b.py: test_p ×5"
+    )
+    assert "more" not in grouped_names(tests, tests)
+
+
+def test_progress_lines_on_a_pipe_every_5_percent_or_10_seconds(matrix):
+    out = io.StringIO()
+    console = Console(file=out, width=100_000, no_color=True)
+    now = [0.0]
+    lines = ProgressLines(console, 200, clock=lambda: now[0])
+    survived = next(r for r in matrix.results if r.verdict is Verdict.SURVIVED)
+    killed = matrix.results[0]
+    for n in range(1, 201):
+        now[0] = n * 0.5 if n < 150 else 75 + (n - 149) * 12  # then slow mutants: 12 s each
+        lines(survived if n == 3 else killed)
+    text = out.getvalue().splitlines()
+    assert text[0] == "breakit: 10/200 mutants (1 survived), 2.0/s, ~1 min 35 s left"
+    assert text[-1].startswith("breakit: 200/200 mutants (1 survived), done in 11 min")
+    # 20 lines at the 5 % steps, and one for each slow mutant after 150 (10 s apart or more).
+    assert len(text) == 20 + len(range(151, 200)) - len(range(160, 200, 10))
+    assert all(line.startswith("breakit: ") and "\\r" not in line for line in text)

@@ -171,3 +171,69 @@ def test_one_mutant_at_a_time(project: Path) -> None:
         workspace.mutated({}),
     ):
         pass
+
+
+def _owned_by_a_killed_process(folder: Path, prefix: str) -> Path:
+    """A Scratch made by another process, which is then killed with SIGKILL (no cleanup)."""
+    import signal
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, time\n"
+        "from breakit.sandbox import Scratch\n"
+        f"print(Scratch({prefix!r}, folder=sys.argv[1]).path, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    owner = subprocess.Popen(
+        [sys.executable, "-c", code, str(folder)], stdout=subprocess.PIPE, text=True
+    )
+    assert owner.stdout is not None
+    path = Path(owner.stdout.readline().strip())
+    owner.send_signal(signal.SIGKILL)
+    owner.wait()
+    owner.stdout.close()
+    return path
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="owner markers need flock")
+def test_sweep_removes_only_folders_whose_owner_is_dead(tmp_path: Path) -> None:
+    from breakit.sandbox import OWNER_MARKER, Scratch, sweep_stale
+
+    dead = _owned_by_a_killed_process(tmp_path, "breakit-ws-")
+    assert (dead / OWNER_MARKER).read_text().strip().isdigit()
+    live = Scratch("breakit-run-", folder=tmp_path)  # this process lives: never swept
+    unmarked = tmp_path / "breakit-1000"  # e.g. the warm pools' socket folder: no marker
+    unmarked.mkdir()
+    other = tmp_path / "someone-else"
+    other.mkdir()
+    (other / OWNER_MARKER).write_text("1\n")  # the marker alone does not make it breakit's
+    try:
+        assert sweep_stale(tmp_path) == [dead]
+        assert not dead.exists()
+        assert live.path.is_dir() and unmarked.is_dir() and other.is_dir()
+    finally:
+        live.remove()
+    assert not live.path.exists()
+    assert sweep_stale(tmp_path) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="owner markers need flock")
+def test_a_workspace_sweeps_what_killed_runs_left_and_owns_its_folder(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    from breakit.sandbox import OWNER_MARKER, sweep_once
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    left = _owned_by_a_killed_process(scratch, "breakit-worker-")
+    sweep_once.cache_clear()
+    with Workspace(project) as workspace:
+        assert not left.exists()
+        folder = workspace.path.parent
+        assert folder.name.startswith("breakit-ws-") and (folder / OWNER_MARKER).exists()
+        assert [p.name for p in scratch.iterdir()] == [folder.name]
+    assert list(scratch.iterdir()) == []

@@ -1,0 +1,72 @@
+"""How many workers `-j auto` runs: one per core, more when the baseline's tests wait.
+
+A test that sleeps or waits for I/O leaves its core idle, so a suite that waits more than it
+computes runs its mutants faster with more workers than cores. The baseline records each test's
+wall time, CPU time and time queued for a free core (breakit.pytest_plugin); their ratio
+(`Baseline.wait_ratio`, 1 for a CPU-bound suite) scales the core count:
+
+    workers = round(cores × wall / (CPU + queued)),  at least cores, at most 4 × cores,
+
+and never more workers beyond the cores than half the available memory holds, each counted at the
+peak memory of the largest pytest this process has run (the baseline's), else 256 MiB. Never
+fewer than one per core: a ratio below 1 (tests that compute on several threads) would save
+little, as every mutant's start (import, collection) runs on one.
+"""
+
+from __future__ import annotations
+
+import os
+
+from breakit.model import Baseline
+
+MAX_PER_CORE = 4
+DEFAULT_WORKER_BYTES = 256 * 1024 * 1024
+
+
+def auto_workers(
+    baseline: Baseline | None,
+    *,
+    cores: int | None = None,
+    available_bytes: int | None = None,
+    worker_bytes: int | None = None,
+) -> int:
+    """The worker count for `-j auto` (the default): `cores` when the baseline says nothing."""
+    cores = max(1, cores or os.cpu_count() or 1)
+    ratio = None if baseline is None else baseline.wait_ratio
+    wanted = cores if ratio is None else max(cores, round(cores * ratio))
+    wanted = min(wanted, MAX_PER_CORE * cores)
+    if wanted > cores:
+        available = available_memory() if available_bytes is None else available_bytes
+        if available is not None:
+            each = worker_bytes or largest_child_bytes() or DEFAULT_WORKER_BYTES
+            wanted = min(wanted, max(cores, available // 2 // each))
+    return wanted
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available without swapping (Linux's MemAvailable), None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def largest_child_bytes() -> int | None:
+    """Peak memory of the largest child process this one has waited for (the baseline's pytest
+    when it ran in this command), None if there was none."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if peak <= 0:
+        return None
+    # ru_maxrss is in kibibytes on Linux, in bytes on macOS.
+    return peak if os.uname().sysname == "Darwin" else peak * 1024
