@@ -10,7 +10,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -318,6 +318,13 @@ def warm_mode(config: Config, flag: bool | None) -> str:
     return "start" if setting == "on" else "off"
 
 
+def lab_notes(env: Env, lab: Lab) -> None:
+    """The lab's warnings (a source entry never imported, lines the coverage map missed), as
+    they are: plain text on stderr, never read as markup."""
+    for note in lab.notes:
+        env.err.print(note, markup=False, highlight=False, soft_wrap=True)
+
+
 def warm_note(env: Env, lab: Lab) -> None:
     """Say so when this command left a process running: the warm pool it started."""
     pool = lab.warm_pool() if lab.warm == "start" else None
@@ -380,9 +387,10 @@ def apply(
         with terminal.spinner(env.err, f"{mutant.id}: running the suite against the breakage"):
             matrix = lab.run([mutant], baseline)
     result = matrix.results[0]
+    lab_notes(env, lab)
     warm_note(env, lab)
     if as_json:
-        click.echo(json.dumps(matrix_document(matrix, baseline), indent=2))
+        click.echo(json.dumps(matrix_document(matrix, baseline, lab.coverage_check), indent=2))
     else:
         terminal.render_apply(env.out, result, baseline, verbose=verbose)
     learner_loop.after_apply(
@@ -497,6 +505,7 @@ def check(
             baseline = lab.baseline()
         with progress(env, len(to_run), quiet=quiet, verbose=verbose) as advance:
             matrix = lab.run(to_run, baseline, on_result=advance)
+    lab_notes(env, lab)
     if not quiet and not as_json:
         warm_note(env, lab)
     matrix = merge_in_order(mutants, matrix, ignored)
@@ -511,6 +520,7 @@ def check(
         verbose=verbose,
         fail_under=fail_under,
         annotate=True,
+        coverage_check=lab.coverage_check,
     )
 
 
@@ -621,12 +631,13 @@ def report_and_gate(
     fail_under: float | None,
     verbose: bool = False,
     annotate: bool = False,
+    coverage_check: Mapping[str, Any] | None = None,
 ) -> NoReturn:
     """The end of `check` and `merge`: report files, the terminal (or JSON), the exit code."""
     mismatches = answer_key_mismatches(matrix)
-    written = write_reports(targets, matrix, baseline, env.config.root)
+    written = write_reports(targets, matrix, baseline, env.config.root, coverage_check)
     if as_json:
-        click.echo(json.dumps(matrix_document(matrix, baseline), indent=2))
+        click.echo(json.dumps(matrix_document(matrix, baseline, coverage_check), indent=2))
     else:
         if annotate and os.environ.get("GITHUB_ACTIONS") == "true":
             for line in github_annotations(matrix):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +20,7 @@ class Config:
     """Where the project is, what to mutate, which suite must catch it, and how long to wait."""
 
     root: Path
-    source: tuple[str, ...] = ()  # files or folders to mutate, relative to root
+    source: tuple[str, ...] = ()  # files, folders or globs to mutate, relative to root
     tests: tuple[str, ...] = ()  # pytest arguments / paths that make up the suite
     mutations: tuple[str, ...] = ()  # folders of curated mutations
     pytest_args: tuple[str, ...] = ()  # extra pytest arguments for every run
@@ -116,10 +119,17 @@ def parse_table(root: Path, table: dict[str, Any]) -> Config:
             "[tool.breakit] tests is missing or empty",
             hint='say which tests make up the suite, e.g. tests = ["tests"]',
         )
-    for key in ("source", "mutations"):
-        for entry in table.get(key, []):
-            if not (root / entry).exists():
-                raise ConfigError(f"[tool.breakit] {key} names {entry!r}, which does not exist")
+    for entry in table.get("mutations", []):
+        if not (root / entry).exists():
+            raise ConfigError(f"[tool.breakit] mutations names {entry!r}, which does not exist")
+    for entry in table.get("source", []):
+        if not is_glob(entry) and not (root / entry).exists():
+            raise ConfigError(f"[tool.breakit] source names {entry!r}, which does not exist")
+        if not entry_files(root, entry):
+            raise ConfigError(
+                f"[tool.breakit] source entry {entry!r} matches no Python file",
+                hint="name a .py file, a folder holding some, or a glob such as 'pkg/**/*.py'",
+            )
     return Config(
         root=root,
         source=tuple(table.get("source", ())),
@@ -134,3 +144,95 @@ def parse_table(root: Path, table: dict[str, Any]) -> Config:
         warm_idle_minutes=float(table.get("warm_idle_minutes", 15.0)),
         memory_limit_mb=0 if memory == "off" else memory,
     )
+
+
+# --- source entries: a file, a folder or a glob -----------------------------------------------
+
+_GLOB_CHARS = frozenset("*?[")
+_SKIPPED = ("__pycache__", "node_modules")
+
+
+def is_glob(entry: str) -> bool:
+    return not _GLOB_CHARS.isdisjoint(entry)
+
+
+@lru_cache(maxsize=256)
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """`pattern` as pathlib's glob reads it: `*` and `?` stay within one path part, `**` is any
+    number of folders (none included), `[...]` a set of characters."""
+    out, at = [], 0
+    pattern = pattern.strip("/")
+    while at < len(pattern):
+        if pattern.startswith("**/", at):
+            out.append("(?:.*/)?")
+            at += 3
+        elif pattern.startswith("**", at):
+            out.append(".*")
+            at += 2
+        elif pattern[at] == "*":
+            out.append("[^/]*")
+            at += 1
+        elif pattern[at] == "?":
+            out.append("[^/]")
+            at += 1
+        elif pattern[at] == "[" and "]" in pattern[at + 2 :]:
+            end = pattern.index("]", at + 2)
+            body = pattern[at + 1 : end]
+            out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+            at = end + 1
+        else:
+            out.append(re.escape(pattern[at]))
+            at += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def entry_matches(path: str, entry: str) -> bool:
+    """True if the project-relative POSIX `path` is the source `entry`, inside it (a folder), or
+    matched by it (a glob, or a folder's glob: `pkg/*` covers `pkg/sub/a.py` too)."""
+    path = path.strip("/")
+    entry = entry.strip("/").removeprefix("./")
+    if not is_glob(entry):
+        return path == entry or path.startswith(entry + "/") or entry in ("", ".")
+    regex = glob_regex(entry)
+    if regex.match(path):
+        return True
+    parts = path.split("/")
+    return any(regex.match("/".join(parts[:n])) for n in range(1, len(parts)))
+
+
+def entry_files(root: Path, entry: str) -> list[str]:
+    """The project-relative POSIX paths of the Python files a source `entry` names, sorted:
+    the file itself, every `*.py` under a folder, or every `*.py` a glob matches (hidden folders,
+    caches and virtualenvs skipped)."""
+    target = root / entry
+    if not is_glob(entry):
+        if target.is_file():
+            return [target.relative_to(root).as_posix()] if target.suffix == ".py" else []
+        if not target.is_dir():
+            return []
+    base = root / glob_base(entry) if is_glob(entry) else target
+    found = []
+    for folder, dirs, files in os.walk(base):
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".")
+            and d not in _SKIPPED
+            and not (Path(folder) / d / "pyvenv.cfg").exists()
+        )
+        for name in files:
+            if name.endswith(".py"):
+                rel = (Path(folder) / name).relative_to(root).as_posix()
+                if entry_matches(rel, entry):
+                    found.append(rel)
+    return sorted(found)
+
+
+def glob_base(entry: str) -> str:
+    """The folders of a glob before its first wildcard: where to look for what it matches."""
+    parts = []
+    for part in entry.strip("/").split("/"):
+        if is_glob(part):
+            break
+        parts.append(part)
+    return "/".join(parts)

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from breakit.config import entry_matches, glob_base, is_glob
+
 # The map's keys, its settings and its reader live in breakit.records, which needs no pytest.
 from breakit.records import FIXTURES, IMPORT_TIME
 
@@ -39,13 +41,18 @@ class CoverageRecorder:
 
         self.out = out
         self.root = root.resolve()
-        self.source = [p.resolve() for p in source]
+        # The source entries (files, folders, globs), relative to the root. coverage.py reads
+        # a `source` entry that is not a folder as a package name, and ignores `include` when
+        # `source` is given: so measure the folders that hold the entries, and keep only the
+        # files the entries name when writing the map.
+        self.entries = [_relative(p, self.root) for p in source]
+        folders = {self.root / _folder_of(self.root, entry) for entry in self.entries}
         # config_file=False: the project's own [tool.coverage] settings must not change what
         # we measure; data_file=None: in memory only, nothing is written into the workspace.
         self.cov = coverage.Coverage(
             data_file=None,
             config_file=False,
-            source=[str(p) for p in self.source],
+            source=sorted(str(folder) for folder in folders),
             branch=False,
         )
         self._written = False
@@ -95,6 +102,8 @@ class CoverageRecorder:
                 rel = path.resolve().relative_to(self.root).as_posix()
             except ValueError:
                 continue
+            if not any(entry_matches(rel, entry) for entry in self.entries):
+                continue
             for line, contexts in data.contexts_by_lineno(filename).items():
                 for context in contexts:
                     nodeid, _, phase = context.partition(_SEP)
@@ -107,3 +116,24 @@ class CoverageRecorder:
         tmp = self.out.with_suffix(".tmp")
         tmp.write_text(json.dumps({k: sorted(v) for k, v in found.items()}))
         os.replace(tmp, self.out)
+
+
+def _relative(path: Path, root: Path) -> str:
+    """A source entry relative to the root (a glob is not resolved: it names no one file)."""
+    text = path.as_posix()
+    if not is_glob(text):
+        text = path.resolve().as_posix()
+    try:
+        return Path(text).relative_to(root).as_posix()
+    except ValueError:
+        return text
+
+
+def _folder_of(root: Path, entry: str) -> str:
+    """The folder coverage.py measures for a source entry: the entry itself if it is a folder,
+    else the folder holding the file, or the glob's folders before its first wildcard."""
+    if is_glob(entry):
+        return glob_base(entry)
+    if (root / entry).is_dir():
+        return entry
+    return Path(entry).parent.as_posix()

@@ -15,23 +15,25 @@ import contextlib
 import hashlib
 import os
 import queue
+import sys
 import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from breakit import __version__
-from breakit.config import Config
+from breakit.config import Config, entry_files, is_glob
+from breakit.coverage_proof import marked_sources, read_hits
 from breakit.errors import BaselineFailedError, BreakitError, ExitCode
 from breakit.forkserver import ForkRunner
 from breakit.memlimit import default_limit_mb
 from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Outcome, TestOutcome, Verdict
 from breakit.runner import Runner, RunSpec, SubprocessRunner
-from breakit.sandbox import Workspace
-from breakit.selection import ALL, hot_eligible, in_source, select_tests
+from breakit.sandbox import Scratch, Workspace
+from breakit.selection import ALL, changed_lines, hot_eligible, in_source, select_tests
 from breakit.state import State, content_key, project_files, result_from_json, result_to_json
 from breakit.verdict import mutant_result
 from breakit.warm import DEFAULT_IDLE_S, WarmPool, fingerprint
@@ -88,6 +90,11 @@ class Lab:
         self.hot_fallbacks = 0  # hot mutants the session refused, run fresh instead
         self.warm_workers = 0  # workers forked from the warm pool (breakit.warm)
         self.sanity_runs = 0  # forced-fail runs (none when one passed under the same key)
+        self.proof_runs = 0  # NoCoverage proof runs (none when one ran under the same key)
+        # What the NoCoverage proof found (JSON "coverage_check"); notes for the user (the CLI
+        # prints them on stderr): source entries never imported, lines the coverage map missed.
+        self.coverage_check: dict[str, Any] = {"ran": False, "lines": 0, "hit": []}
+        self.notes: list[str] = []
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Lab]:
@@ -141,6 +148,7 @@ class Lab:
         if cached is not None:
             self._engine = self.state.load_engine(key)
             self._baseline = cached
+            self._note(*unimported_sources(self.config, cached))
             return cached
         # The unmutated suite runs as plain pytest would, under a ceiling only if one is set.
         spec = replace(self.spec(), memory_limit_mb=self.config.memory_limit_mb or None)
@@ -165,7 +173,11 @@ class Lab:
         }
         self.state.save_baseline(baseline, self._engine)
         self._baseline = baseline
+        self._note(*unimported_sources(self.config, baseline))
         return baseline
+
+    def _note(self, *notes: str) -> None:
+        self.notes.extend(note for note in notes if note not in self.notes)
 
     def project_names(self) -> frozenset[str]:
         """Top-level module names of the project (at its root, in src/, and the sources'):
@@ -248,7 +260,7 @@ class Lab:
         A mutant whose result is cached under the same key (docs/architecture.md, "Incremental
         runs") is not run again, unless the lab was made with use_cache=False.
         """
-        plans = [self.plan(mutant, baseline) for mutant in mutants]
+        plans = self.prove_no_coverage(mutants, [self.plan(m, baseline) for m in mutants], baseline)
         results: list[MutantResult | None] = [None] * len(mutants)
         keys = ResultKeys(self.config)
         mutant_keys = [
@@ -310,6 +322,94 @@ class Lab:
         }
         self.state.store_results(fresh, keep=(k for k in mutant_keys if k is not None))
         return matrix
+
+    def prove_no_coverage(
+        self,
+        mutants: Sequence[Mutant],
+        plans: Sequence[tuple[str, ...] | None],
+        baseline: Baseline,
+    ) -> list[tuple[str, ...] | None]:
+        """`plans` with every NoCoverage claim checked by one run of the suite with a marker on
+        each claimed line (breakit.coverage_proof): a mutant on a line that ran after all gets
+        the whole suite instead. What was found is remembered under the sanity run's key."""
+        plans = list(plans)
+        claims: dict[tuple[str, int], list[int]] = {}
+        originals: dict[str, str] = {}
+        for index, chosen in enumerate(plans):
+            if chosen != ():
+                continue
+            for path, new in mutants[index].changes.items():
+                original = mutants[index].originals.get(path)
+                if new is None or original is None:
+                    continue
+                originals[path] = original
+                for line in changed_lines(original, new):
+                    claims.setdefault((path, line), []).append(index)
+        if not claims:
+            return plans
+        key = self.sanity_key(baseline)
+        found = self.state.load_proof(key) if self.use_cache else None
+        cached = found is not None and set(claims) <= found["asked"]
+        error = None
+        if not cached:
+            found, error = self._proof_run(originals, set(claims), baseline)
+            if error is None:
+                self.state.save_proof(key, found)
+        assert found is not None
+        hit = found["hit"] & set(claims)
+        if error is not None:  # nothing proved: every claim runs the whole suite
+            hit = set(claims)
+        self.coverage_check = {
+            "ran": True,
+            "lines": len(found["checked"] & set(claims)),
+            "hit": [{"path": path, "line": line} for path, line in sorted(hit)],
+            "cached": cached,
+            "error": error,
+        }
+        for path in sorted({path for path, _ in hit}):
+            lines = {line for p, line in hit if p == path}
+            moved = {i for line in lines for i in claims[(path, line)]}
+            for index in moved:
+                plans[index] = None
+            why = "the coverage map missed" if error is None else "could not check"
+            self._note(
+                f"{why} {len(lines)} line{'s' * (len(lines) != 1)} in {path}; their "
+                f"{len(moved)} mutant{'s' * (len(moved) != 1)} ran the whole suite"
+                + (f" ({error.splitlines()[0]})" if error else "")
+            )
+        return plans
+
+    def _proof_run(
+        self, originals: dict[str, str], claims: set[tuple[str, int]], baseline: Baseline
+    ) -> tuple[dict[str, set[tuple[str, int]]], str | None]:
+        """The suite once with markers on the claimed lines: what it checked and hit, or why
+        it could not run (a timeout, an error: then nothing is proved)."""
+        scratch = Scratch("breakit-proof-")  # a SIGKILLed command's: the next one removes it
+        try:
+            hits_file = scratch.path / "hits"
+            marked = marked_sources(originals, claims, hits_file)
+            found: dict[str, set[tuple[str, int]]] = {
+                "asked": claims,
+                "checked": set(marked.checked),
+                "hit": set(),
+            }
+            if not marked.changes:
+                return found, None
+            self.proof_runs += 1
+            runner = self.runner or self._new_runner()
+            try:
+                with self.workspace.mutated(marked.changes) as workdir:
+                    run = runner.run(workdir, self.spec(self.timeout_for(baseline)))
+            finally:
+                if self.runner is None:
+                    _stop_runner(runner)
+            for number in read_hits(hits_file):
+                found["hit"].update(marked.markers.get(number, ()))
+        finally:
+            scratch.remove()
+        if run.timed_out:
+            return found, f"the proof run {run.error or 'timed out'}"
+        return found, None if run.error is None else f"the proof run failed: {run.error}"
 
     def sanity_key(self, baseline: Baseline) -> str:
         """What the forced-fail sanity run's verdict depends on: the project's files (the
@@ -447,10 +547,20 @@ class Lab:
         failed = [
             o for o in run.outcomes.values() if o.outcome in (Outcome.CAUGHT, Outcome.ERRORED)
         ]
+        # pytest itself may be the first to import the source: a filterwarnings entry naming
+        # the project's own warning class (`ignore::pkg.warnings.W`) is imported while pytest
+        # reads its configuration, and fails with a usage error. If that error's chain holds
+        # the forced failure, the first copy of the code on sys.path is the workspace's (the
+        # tests only ever add folders of the workspace in front of it): the run has proved it.
         if failed or (run.error and FORCED_FAILURE in run.error):
             return
         if run.error:
-            raise ShadowingError(f"the forced-failure sanity run did not run: {run.error}")
+            raise ShadowingError(
+                f"the forced-failure sanity run did not run:\n{run.error}",
+                hint=f"that is pytest's error with every source module raising {FORCED_FAILURE!r}"
+                " at import: something pytest loads before the tests (a plugin, a setting in its "
+                "configuration) imports the source and fails in a way that does not name it",
+            )
         names = ", ".join(sorted(self.project_names() & _source_names(self.config)))
         raise ShadowingError(
             f"the tests do not import the copy of the code breakit mutates: with every module of "
@@ -514,14 +624,48 @@ class ResultKeys:
 
 
 def _source_names(config: Config) -> set[str]:
-    names = set()
+    """The top-level names the source is imported under: each entry's first folder (`src/`
+    aside); for a file entry, or a glob's files, each of its folders and its own stem too: a
+    test next to `app/main.py` in a folder without `__init__.py` imports it as `main` (pytest
+    puts the folder on sys.path), so a worker must not preload `main` either. Those extra names
+    are never a standard library one (a worker's child drops every project name it has)."""
+    first, extra = set(), set()
     for source in config.source:
-        parts = PurePosixPath(source).parts
-        if parts and parts[0] == "src" and len(parts) > 1:
-            parts = parts[1:]
-        if parts:
-            names.add(parts[0].removesuffix(".py"))
-    return names
+        files = entry_files(config.root, source) if is_glob(source) else [source]
+        for rel in files:
+            parts = PurePosixPath(rel).parts
+            if parts and parts[0] == "src" and len(parts) > 1:
+                parts = parts[1:]
+            if parts:
+                first.add(parts[0].removesuffix(".py"))
+            if rel.endswith(".py"):
+                extra.update(p.removesuffix(".py") for p in parts if p != "__init__.py")
+    return first | (extra - set(sys.stdlib_module_names))
+
+
+def unimported_sources(config: Config, baseline: Baseline) -> list[str]:
+    """A warning for each source entry none of whose files ran a line in the baseline (its
+    coverage map): the tests never import it, so its mutants would all be NoCoverage."""
+    coverage = baseline.run.coverage
+    if coverage is None:
+        return []
+    ran = {path for lines in coverage.values() for path, _ in lines}
+    notes = []
+    for entry in config.source:
+        files = entry_files(config.root, entry)
+        if files and ran.isdisjoint(files) and any(_has_code(config.root / f) for f in files):
+            notes.append(
+                f"warning: [tool.breakit] source entry {entry!r}: the tests never import it "
+                "(no line of it ran on the unmutated code); check the entry and the tests"
+            )
+    return notes
+
+
+def _has_code(path: Path) -> bool:
+    try:
+        return bool(ast.parse(path.read_text(encoding="utf-8")).body)
+    except (OSError, SyntaxError, ValueError):
+        return False
 
 
 def _stop_runner(runner: Runner) -> None:

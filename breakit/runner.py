@@ -47,6 +47,7 @@ PLUGIN = "breakit.pytest_plugin"
 LIFELINE = "breakit.lifeline"
 _OUTPUT_TAIL_BYTES = 64 * 1024
 _TAIL_LINES = 5
+_USAGE_LINES = 20  # at most this many lines of a pytest usage error's own text
 _CONFTEST_FAILED = "ImportError while loading conftest"
 # A test's message when its process died before it started and nothing ran it afterwards (a
 # plain pytest, as the oracle runs it, stops at the first crash).
@@ -524,6 +525,14 @@ def _output_summary(output: str) -> str:
         return f"{conftest[-1].rstrip('.')}: {collect_error_message(output)}"
     errors = [line.removeprefix("ERROR: ") for line in lines if line.startswith("ERROR: ")]
     if errors:
+        first = next(i for i, line in enumerate(lines) if line.startswith("ERROR: "))
+        block = [lines[first].removeprefix("ERROR: "), *lines[first + 1 :]]
+        if any(line.startswith("Traceback (most recent call last)") for line in block):
+            # A usage error with a traceback (a filterwarnings class that does not import):
+            # the line saying what failed is its last one, so keep the head and the tail.
+            if len(block) > _USAGE_LINES:
+                block = [*block[:4], "…", *block[-(_USAGE_LINES - 5) :]]
+            return "\n".join(block)
         return "\n".join(errors)
     internal = [line for line in lines if line.startswith("INTERNALERROR>")]
     if internal:

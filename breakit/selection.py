@@ -14,10 +14,9 @@ from __future__ import annotations
 import ast
 import difflib
 from collections.abc import Mapping, Sequence
-from fnmatch import fnmatch
-from pathlib import PurePosixPath
 from typing import Final
 
+from breakit.config import entry_matches
 from breakit.model import Mutant
 from breakit.records import FIXTURES, IMPORT_TIME, SPECIAL_KEYS
 
@@ -32,13 +31,9 @@ Selection = tuple[str, ...] | _All
 
 
 def in_source(path: str, source: Sequence[str]) -> bool:
-    """True if the project-relative `path` is one of, or inside one of, the `source` entries."""
-    pure = PurePosixPath(path)
-    for entry in source:
-        top = PurePosixPath(entry.strip("/"))
-        if pure == top or top in pure.parents or fnmatch(path, entry):
-            return True
-    return False
+    """True if the project-relative `path` is one of, inside one of, or matched by one of the
+    `source` entries (files, folders, globs: breakit.config.entry_matches)."""
+    return any(entry_matches(path, entry) for entry in source)
 
 
 def changed_lines(original: str, new: str) -> set[int]:

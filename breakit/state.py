@@ -127,6 +127,26 @@ class State:
     def save_sane(self, key: str) -> None:
         self._write("sane.json", {"key": key})
 
+    def load_proof(self, key: str) -> dict[str, set[tuple[str, int]]] | None:
+        """The NoCoverage proof run under `key` (Lab.sanity_key): the (path, line)s it was
+        asked about, those it could mark, and those a test ran after all; None if none."""
+        data = self._read("coverage_proof.json")
+        if not isinstance(data, dict) or data.get("key") != key:
+            return None
+        try:
+            return {
+                name: {(str(p), int(n)) for p, n in data[name]}
+                for name in ("asked", "checked", "hit")
+            }
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def save_proof(self, key: str, found: dict[str, set[tuple[str, int]]]) -> None:
+        self._write(
+            "coverage_proof.json",
+            {"key": key, **{name: sorted(found[name]) for name in ("asked", "checked", "hit")}},
+        )
+
     # --- last known results -----------------------------------------------------------------
 
     def last_results(self) -> dict[str, dict[str, Any]]:

@@ -30,7 +30,7 @@ from libcst.metadata import (
     WhitespaceInclusivePositionProvider,
 )
 
-from breakit.config import Config
+from breakit.config import Config, entry_files, is_glob
 from breakit.errors import ConfigError, MutationError, UsageError
 from breakit.model import Location, Mutant
 from breakit.operators.base import Change, Context, Operator
@@ -103,6 +103,8 @@ def mutants_for_source(
 def source_files(config: Config, paths: Sequence[str] | None = None) -> list[str]:
     """Project-relative POSIX paths of the `*.py` files to mutate, sorted, excludes applied.
 
+    An entry is a file, a folder (every `*.py` under it) or a glob (breakit.config.entry_files).
+
     `exclude` globs are matched with fnmatch against the relative path (`*` crosses `/`); a
     glob naming a folder excludes everything under it.
     """
@@ -115,6 +117,13 @@ def source_files(config: Config, paths: Sequence[str] | None = None) -> list[str
         )
     found: set[str] = set()
     for entry in entries:
+        if is_glob(entry) and not Path(entry).is_absolute():
+            matched = entry_files(root, entry)
+            if not matched:
+                error = ConfigError if paths is None else UsageError
+                raise error(f"{entry} matches no Python file (in {root})")
+            found.update(matched)
+            continue
         target = Path(entry) if Path(entry).is_absolute() else root / entry
         target = target.resolve()
         if not target.is_relative_to(root):

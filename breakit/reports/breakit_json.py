@@ -127,14 +127,20 @@ def result_json(result: MutantResult, index: Mapping[str, int]) -> dict[str, Any
     }
 
 
-def matrix_document(matrix: KillMatrix, baseline: Baseline) -> dict[str, Any]:
+def matrix_document(
+    matrix: KillMatrix, baseline: Baseline, coverage_check: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """`coverage_check`: what the NoCoverage proof run found (Lab.coverage_check), if known."""
     index = {nodeid: i for i, nodeid in enumerate(baseline.tests)}
-    return {
+    document = {
         "version": VERSION,
         "baseline": {"tests": list(baseline.tests), "duration_s": round(baseline.duration_s, 4)},
         "mutants": [result_json(result, index) for result in matrix.results],
         "score": matrix.score(),
     }
+    if coverage_check is not None:
+        document["coverage_check"] = dict(coverage_check)
+    return document
 
 
 # --- reading it back (breakit merge, and anyone in Python) ------------------------------------

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from breakit import __version__
 from breakit.model import Baseline, KillMatrix
@@ -39,7 +41,11 @@ class ReportTargets:
 
 
 def write_reports(
-    targets: ReportTargets, matrix: KillMatrix, baseline: Baseline, root: Path
+    targets: ReportTargets,
+    matrix: KillMatrix,
+    baseline: Baseline,
+    root: Path,
+    coverage_check: Mapping[str, Any] | None = None,
 ) -> list[Path]:
     """Write every requested report; returns the files written."""
     from breakit.reports.html import render_html
@@ -57,7 +63,7 @@ def write_reports(
         elif fmt == "junit":
             text = render_junit(matrix)
         else:
-            text = json.dumps(matrix_document(matrix, baseline), indent=2)
+            text = json.dumps(matrix_document(matrix, baseline, coverage_check), indent=2)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         written.append(path)

@@ -1,0 +1,337 @@
+"""Source entries through the real CLI: one file, a glob, an entry that matches nothing or is
+never imported, and a project whose pytest configuration imports its own classes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cli_harness import Breakit, write_project
+
+from breakit.errors import ExitCode
+
+
+def project(tmp_path: Path, files: dict[str, str]) -> Breakit:
+    root = tmp_path / "project"
+    write_project(root, files)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    return Breakit(root, scratch)
+
+
+def verdicts(document: dict) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for mutant in document["mutants"]:
+        counts[mutant["verdict"]] = counts.get(mutant["verdict"], 0) + 1
+    return counts
+
+
+# FastAPI's own testing example: async handlers, a module-level TestClient, the tests next to
+# the app, and only the app's file named as the source.
+FASTAPI_APP = {
+    "pyproject.toml": """
+        [tool.breakit]
+        source = ["app_b/main.py"]
+        tests = ["app_b"]
+    """,
+    "app_b/__init__.py": "",
+    "app_b/main.py": """
+        from fastapi import FastAPI, HTTPException
+
+        app = FastAPI()
+        LIMIT = 3
+
+
+        @app.get("/")
+        async def read_main():
+            return {"msg": "Hello World"}
+
+
+        @app.get("/items/{n}")
+        async def read_item(n: int):
+            if n > LIMIT:
+                raise HTTPException(status_code=404, detail="too big")
+            return {"n": n * 2}
+    """,
+    "app_b/test_main.py": """
+        from fastapi.testclient import TestClient
+
+        from .main import app
+
+        client = TestClient(app)
+
+
+        def test_read_main():
+            response = client.get("/")
+            assert response.status_code == 200
+            assert response.json() == {"msg": "Hello World"}
+
+
+        def test_read_item():
+            assert client.get("/items/2").json() == {"n": 4}
+            assert client.get("/items/3").status_code == 200
+            response = client.get("/items/4")
+            assert response.status_code == 404
+            assert response.json() == {"detail": "too big"}
+    """,
+}
+
+# A plain module and the tests next to it, in a folder without __init__.py: pytest puts the
+# folder on sys.path and the tests import the module as `calc`, not `app.calc`.
+PLAIN_FILE = {
+    "pyproject.toml": """
+        [tool.breakit]
+        source = ["app/calc.py"]
+        tests = ["app"]
+    """,
+    "app/calc.py": """
+        def add(a, b):
+            return a + b
+
+
+        def is_positive(n):
+            return n > 0
+    """,
+    "app/test_calc.py": """
+        from calc import add, is_positive
+
+
+        def test_add():
+            assert add(2, 3) == 5
+
+
+        def test_positive():
+            assert is_positive(1)
+            assert not is_positive(0)
+    """,
+}
+
+
+@pytest.mark.parametrize("files", [FASTAPI_APP, PLAIN_FILE], ids=["fastapi", "plain"])
+def test_a_single_file_source_is_measured(tmp_path: Path, files: dict[str, str]) -> None:
+    breakit = project(tmp_path, files)
+    done = breakit("check", "--generated", "--json", "--verify")
+    assert done.returncode == ExitCode.OK, done.stderr
+    document = json.loads(done.stdout)
+    counts = verdicts(document)
+    # Every mutant is caught by a test under plain pytest (--verify agrees, test for test).
+    assert counts == {"Killed": len(document["mutants"])}
+    assert len(document["mutants"]) >= 5
+    assert document["coverage_check"]["ran"] is False  # no NoCoverage claim to check
+    assert "warning" not in done.stderr
+
+
+GLOB = {
+    "pyproject.toml": """
+        [tool.pytest.ini_options]
+        pythonpath = ["src"]
+
+        [tool.breakit]
+        source = ["src/pkg/*.py", "src/pkg/**/core.py"]
+        tests = ["tests"]
+    """,
+    "src/pkg/__init__.py": "",
+    "src/pkg/calc.py": """
+        def add(a, b):
+            return a + b
+    """,
+    "src/pkg/sub/__init__.py": "",
+    "src/pkg/sub/core.py": """
+        def double(x):
+            return x * 2
+    """,
+    # Not matched by either glob: never mutated.
+    "src/pkg/sub/other.py": """
+        def triple(x):
+            return x * 3
+    """,
+    "tests/test_pkg.py": """
+        from pkg.calc import add
+        from pkg.sub.core import double
+        from pkg.sub.other import triple
+
+
+        def test_add():
+            assert add(2, 3) == 5
+
+
+        def test_double():
+            assert double(3) == 6
+
+
+        def test_triple():
+            assert triple(1) == 3
+    """,
+}
+
+
+def test_a_glob_source(tmp_path: Path) -> None:
+    breakit = project(tmp_path, GLOB)
+    listed = breakit("list", "--generated", "--json")
+    assert listed.returncode == ExitCode.OK, listed.stderr
+    files = {f for m in json.loads(listed.stdout)["mutants"] for f in m["files"]}
+    assert files == {"src/pkg/calc.py", "src/pkg/sub/core.py"}
+    done = breakit("check", "--generated", "--json")
+    assert done.returncode == ExitCode.OK, done.stderr
+    document = json.loads(done.stdout)
+    assert verdicts(document) == {"Killed": len(document["mutants"])}
+    # Selected by the coverage map, which saw every file the globs name: nothing to prove.
+    assert document["coverage_check"]["ran"] is False
+
+
+@pytest.mark.parametrize("entry", ["pkg/*.pyx", "pkg/nothing/**/*.py", "data"])
+def test_a_source_entry_that_matches_no_python_file(tmp_path: Path, entry: str) -> None:
+    files = {
+        "pyproject.toml": f"""
+            [tool.breakit]
+            source = ["pkg", "{entry}"]
+            tests = ["tests"]
+        """,
+        "pkg/__init__.py": "X = 1\n",
+        "data/notes.txt": "not code\n",
+        "tests/test_pkg.py": "from pkg import X\n\n\ndef test_x():\n    assert X == 1\n",
+    }
+    done = project(tmp_path, files)("check", "--generated")
+    assert done.returncode == ExitCode.CONFIG
+    first = done.stderr.splitlines()[0]
+    assert f"source entry '{entry}' matches no Python file" in first
+    assert "Traceback" not in done.stderr
+
+
+def test_a_source_entry_never_imported_is_a_warning(tmp_path: Path) -> None:
+    files = {
+        "pyproject.toml": """
+            [tool.breakit]
+            source = ["pkg", "tools/helper.py"]
+            tests = ["tests"]
+        """,
+        "pkg/__init__.py": "def one():\n    return 1\n",
+        "tools/helper.py": "def unused():\n    return 2\n",
+        "tests/test_pkg.py": "from pkg import one\n\n\ndef test_one():\n    assert one() == 1\n",
+    }
+    done = project(tmp_path, files)("check", "--generated", "--json")
+    assert done.returncode == ExitCode.SURVIVED, done.stderr  # NoCoverage: not caught
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1
+    assert "source entry 'tools/helper.py'" in warnings[0]
+    assert "never import" in warnings[0]
+    document = json.loads(done.stdout)
+    assert document["coverage_check"]["ran"] is True
+    assert document["coverage_check"]["hit"] == []
+    assert verdicts(document)["NoCoverage"] >= 1
+
+
+# A library whose pytest configuration names its own warning class: pytest imports it while
+# reading its settings, before any test.
+OWN_WARNING = {
+    "pyproject.toml": """
+        [tool.pytest.ini_options]
+        filterwarnings = ["error", "ignore::mylib.warnings.OldWarning"]
+
+        [tool.breakit]
+        source = ["mylib"]
+        tests = ["tests"]
+    """,
+    "mylib/__init__.py": """
+        from mylib.core import add, sign
+        from mylib.warnings import OldWarning
+    """,
+    "mylib/warnings.py": """
+        class OldWarning(UserWarning):
+            pass
+    """,
+    "mylib/core.py": """
+        import warnings
+
+        from mylib.warnings import OldWarning
+
+
+        def add(a, b):
+            warnings.warn("add is old", OldWarning)
+            return a + b
+
+
+        def sign(n):
+            if n > 0:
+                return 1
+            return 0
+    """,
+    "tests/test_core.py": """
+        from mylib import add, sign
+
+
+        def test_add():
+            assert add(1, 2) == 3
+
+
+        def test_sign():
+            assert sign(5) == 1
+            assert sign(0) == 0
+    """,
+}
+
+
+def test_filterwarnings_naming_the_projects_own_class(tmp_path: Path) -> None:
+    breakit = project(tmp_path, OWN_WARNING)
+    done = breakit("check", "--generated", "--json", "--verify")
+    assert done.returncode == ExitCode.SURVIVED, done.stderr  # `n > 0` → `n >= 0` survives
+    document = json.loads(done.stdout)
+    by_line = {
+        (m["location"]["path"], m["location"]["start"]["line"]): m["verdict"]
+        for m in document["mutants"]
+    }
+    assert by_line[("mylib/core.py", 8)] == "Killed"  # add: a + b
+    assert "Survived" in verdicts(document)
+    # The tests really import the copy breakit mutates: a shadowed copy is still refused.
+    assert "forced-failure" not in done.stderr
+
+
+def test_a_usage_error_keeps_the_line_that_says_what_failed(tmp_path: Path) -> None:
+    files = {
+        **OWN_WARNING,
+        "pyproject.toml": """
+            [tool.pytest.ini_options]
+            filterwarnings = ["ignore::mylib.warnings.NoSuchWarning"]
+
+            [tool.breakit]
+            source = ["mylib"]
+            tests = ["tests"]
+        """,
+    }
+    done = project(tmp_path, files)("check", "--generated")
+    assert done.returncode == ExitCode.BASELINE_FAILED
+    stderr = " ".join(done.stderr.split())  # the terminal wraps long lines
+    assert "while parsing the following warning configuration" in stderr
+    # The last line of pytest's error is the one that says what failed.
+    assert "AttributeError: module 'mylib.warnings' has no attribute 'NoSuchWarning'" in stderr
+
+
+def test_a_sanity_run_that_cannot_start_shows_why(tmp_path: Path) -> None:
+    # A conftest that turns the source's import failure into a usage error of its own: the
+    # forced-fail run cannot start, and nothing in pytest's error names the forced failure.
+    files = {
+        **OWN_WARNING,
+        "pyproject.toml": """
+            [tool.breakit]
+            source = ["mylib"]
+            tests = ["tests"]
+        """,
+        "conftest.py": """
+            import pytest
+
+
+            def pytest_configure(config):
+                try:
+                    import mylib  # noqa: F401
+                except Exception:
+                    raise pytest.UsageError("mylib could not be set up for the tests") from None
+        """,
+    }
+    done = project(tmp_path, files)("check", "--generated")
+    assert done.returncode == ExitCode.CONFIG, done.stderr
+    stderr = " ".join(done.stderr.split())
+    assert "the forced-failure sanity run did not run" in stderr
+    assert "mylib could not be set up for the tests" in stderr  # pytest's own words, kept
+    assert "hint:" in stderr and "imports the source" in stderr
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,234 @@
+"""NoCoverage proved: markers that run whenever their line runs, and the lab's proof run on
+projects whose tests run code where coverage.py does not look (a subprocess, an untraced
+thread): those mutants are Killed, not NoCoverage, and the proof is remembered."""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from test_runner import write_project
+
+from breakit.config import Config
+from breakit.coverage_proof import marked_sources, read_hits
+from breakit.lab import Lab
+from breakit.model import Mutant, Verdict
+from breakit.operators import generate_mutants
+from breakit.oracle import compare, oracle_matrix
+
+SHAPES = '''"""Statements of every shape a claimed line can sit in."""
+from __future__ import annotations
+
+
+def branches(x):
+    if x > 1:
+        return "big"
+    elif x < -1:
+        return "small"
+    else:
+        y = x
+    try:
+        z = 10 // x
+    except ZeroDivisionError:
+        z = 0
+    finally:
+        y = 1
+    a = 1; b = a + z
+    if x == 1: return b
+    for i in range(2):
+        if i: break
+    while False:
+        pass
+    with open(__import__("os").devnull) as f:
+        f.read(1)
+    match x:
+        case 0:
+            return "zero"
+        case _:
+            pass
+    return y + b
+
+
+def one_line(x): return x * 2
+
+
+def nested(x):
+    def inner(y):
+        return y + x
+    return inner(1) + (lambda z: z - 1)(x)
+
+
+class Box:
+    def method(self, x):
+        return [n for n in range(x) if n % 2]
+'''
+
+
+def _lines_run(func: types.FunctionType, *args: object) -> set[int]:
+    """The lines of SHAPES that run inside function bodies for one call (the truth)."""
+    seen: set[int] = set()
+
+    def tracer(frame: types.FrameType, event: str, arg: object) -> object:
+        in_body = frame.f_code.co_filename == "shapes.py" and frame.f_code.co_name != "<module>"
+        if in_body and event == "line":
+            seen.add(frame.f_lineno)
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        func(*args)
+    finally:
+        sys.settrace(None)
+    return seen
+
+
+def test_a_marker_runs_whenever_its_line_runs(tmp_path: Path) -> None:
+    original: dict[str, object] = {}
+    exec(compile(SHAPES, "shapes.py", "exec"), original)
+    every_line = [("shapes.py", n) for n in range(1, SHAPES.count("\n") + 1)]
+    hits_file = tmp_path / "hits"
+    marked = marked_sources({"shapes.py": SHAPES}, every_line, hits_file)
+    code = compile(marked.changes["shapes.py"], "marked.py", "exec")
+    calls = [("branches", (x,)) for x in (-5, -1, 0, 1, 2, 5)] + [
+        ("one_line", (3,)),
+        ("nested", (2,)),
+    ]
+    for name, args in calls:
+        hits_file.unlink(missing_ok=True)
+        truth = _lines_run(original[name], *args)  # type: ignore[arg-type]
+        namespace: dict[str, object] = {}  # a marker notes its first run only: a fresh module
+        exec(code, namespace)
+        namespace[name](*args)  # type: ignore[operator]
+        hit = {line for n in read_hits(hits_file) for _, line in marked.markers[n]}
+        checked = {line for _, line in marked.checked}
+        assert truth & checked <= hit, (name, args, sorted((truth & checked) - hit))
+    # Every line of a function body gets a marker; module and class level lines do not.
+    checked = {line for _, line in marked.checked}
+    body = [n for n, text in enumerate(SHAPES.splitlines(), 1) if text.startswith("    ")]
+    assert set(body) - checked <= {44}  # line 44: `def method`, run when the class is made
+    assert 34 in checked and not checked & {1, 2, 5, 37, 43}
+    box = namespace["Box"]()  # type: ignore[operator]
+    hits_file.unlink(missing_ok=True)
+    assert box.method(3) == [1]
+    assert {line for n in read_hits(hits_file) for _, line in marked.markers[n]} == {45}
+
+
+CALC = """\
+def double(x):
+    return x * 2
+
+
+def halve(x):
+    return x // 2
+
+
+def add(a, b):
+    return a + b
+"""
+
+# double() runs only in a subprocess, halve() only in a thread coverage.py does not trace.
+TESTS = """\
+import _thread
+import subprocess
+import sys
+import threading
+
+from calc import add, halve
+
+
+def test_add():
+    assert add(2, 3) == 5
+
+
+def test_double_in_a_subprocess():
+    code = "from calc import double; assert double(3) == 6"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_halve_in_an_untraced_thread():
+    done, found = threading.Event(), []
+
+    def work():
+        found.append(halve(9))
+        done.set()
+
+    _thread.start_new_thread(work, ())
+    assert done.wait(10)
+    assert found == [4]
+"""
+
+
+def config(root: Path) -> Config:
+    return Config(root=root, source=("calc.py",), tests=("tests",), timeout_min_s=30.0)
+
+
+@pytest.mark.parametrize("backend", ["fork", "subprocess"])
+def test_lines_the_map_missed_run_the_whole_suite(tmp_path: Path, backend: str) -> None:
+    root = write_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TESTS})
+    mutants = generate_mutants(config(root))
+
+    def run(**settings: object) -> Lab:
+        lab = Lab(config(root), jobs=2, backend=backend, **settings)  # type: ignore[arg-type]
+        with lab.session():
+            baseline = lab.baseline()
+            # The map really is wrong: it claims double() and halve() run in no test.
+            claimed = [m for m in mutants if lab.plan(m, baseline) == ()]
+            assert {m.location.start_line for m in claimed if m.location} == {2, 6}
+            lab.matrix = lab.run(mutants, baseline)  # type: ignore[attr-defined]
+            if lab.proof_runs:
+                oracle = oracle_matrix(lab, mutants, baseline, jobs=2)
+                assert compare(lab.matrix, oracle) == {}  # type: ignore[attr-defined]
+        return lab
+
+    lab = run()
+    verdicts = {r.mutant.id: r.verdict for r in lab.matrix.results}  # type: ignore[attr-defined]
+    assert Verdict.NO_COVERAGE not in verdicts.values()
+    assert set(verdicts.values()) == {Verdict.KILLED}
+    assert lab.proof_runs == 1
+    assert lab.coverage_check["ran"] and lab.coverage_check["error"] is None
+    assert lab.coverage_check["hit"] == [
+        {"path": "calc.py", "line": 2},
+        {"path": "calc.py", "line": 6},
+    ]
+    moved = sum(1 for m in mutants if m.location and m.location.start_line in (2, 6))
+    assert lab.notes == [
+        f"the coverage map missed 2 lines in calc.py; their {moved} mutants ran the whole suite"
+    ]
+    # Nothing changed: the proof is not run again, and says so.
+    again = run()
+    assert again.proof_runs == 0 and again.coverage_check["cached"] is True
+    assert again.coverage_check["hit"] == lab.coverage_check["hit"]
+
+
+def test_a_claim_that_holds_stays_no_coverage(tmp_path: Path) -> None:
+    tests = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
+    root = write_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": tests})
+    mutant = next(m for m in generate_mutants(config(root)) if m.location.start_line == 2)  # type: ignore[union-attr]
+    lab = Lab(config(root), jobs=1, use_cache=False)
+    with lab.session():
+        matrix = lab.run([mutant], lab.baseline())
+    assert matrix.results[0].verdict is Verdict.NO_COVERAGE
+    assert lab.proof_runs == 1
+    assert lab.coverage_check == {
+        "ran": True,
+        "lines": 1,
+        "hit": [],
+        "cached": False,
+        "error": None,
+    }
+    assert lab.notes == []
+
+
+def test_no_claim_no_proof_run(tmp_path: Path) -> None:
+    tests = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
+    root = write_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": tests})
+    mutant = Mutant(
+        "plus", "test", "plus", {"calc.py": CALC.replace("a + b", "a - b")}, {"calc.py": CALC}
+    )
+    lab = Lab(config(root), jobs=1, use_cache=False)
+    with lab.session():
+        matrix = lab.run([mutant], lab.baseline())
+    assert matrix.results[0].verdict is Verdict.KILLED
+    assert lab.proof_runs == 0 and lab.coverage_check["ran"] is False
