@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason=
 MARKER = "FAULT_TEST_MARKER"  # in the environment of breakit and of all it starts
 FLAG = "FAULT_TEST_FLAG"  # a file the hanging mutant creates once it hangs
 
-# `check -v` on a pipe: one progress line per mutant as it finishes (reports.terminal.ProgressLines).
+# `check -v` on a pipe: a progress line per mutant as it finishes (terminal.ProgressLines).
 PROGRESS = re.compile(r"^breakit: \d+/\d+ (\S+): (\w+) \((cached|[\d.]+ s)\)$", re.MULTILINE)
 REUSED = re.compile(r"\((\d+) reused from \.breakit/\)")
 
