@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from cli_harness import write_project
+from cli_harness import outcomes, write_project
 
 # add() calls os._exit(3) when it adds 2 and 3: test_add's process dies during it.
 EXIT_BREAKAGE = """
@@ -61,9 +61,10 @@ def test_a_dying_test_process_is_killed_and_verify_agrees(small):
     write_project(small.root, {"breakages/exits.py": EXIT_BREAKAGE})
     result = small("check", "exits", "--verify", "--json")
     assert result.returncode == 0, result.stdout + result.stderr
-    (mutant,) = json.loads(result.stdout)["mutants"]
+    document = json.loads(result.stdout)
+    (mutant,) = document["mutants"]
     assert mutant["verdict"] == "Killed"
-    died = mutant["tests"]["tests/test_calc.py::test_add"]
+    died = outcomes(document, mutant)["tests/test_calc.py::test_add"]
     assert died["outcome"] == "caught"
     assert died["message"] == "the test process exited with status 3 while this test ran"
 
