@@ -76,12 +76,15 @@ def test_the_trial_agrees_with_plain_pytest_on_a_small_project(tmp_path: Path) -
         source=("shop",),
         tests=("tests",),
     )
-    row = field.trial(project, tmp_path / "work", seed=1, sample=4, jobs=2, python=sys.executable)
+    row = field.trial(
+        project, tmp_path / "work", seed=1, sample=3, suspects=1, jobs=2, python=sys.executable
+    )
     assert row.error == "", row.error
     assert row.tests == 2
     assert row.mutants and row.mutants >= 6
     assert sum(row.counts.values()) == row.mutants
     assert row.counts.get("Killed", 0) > 0 and row.counts.get("NoCoverage", 0) > 0
+    # Three at random and one more whose verdict is rare (here NoCoverage: proved by plain pytest).
     assert row.sample == 4
     assert row.verify_agree == 4 and row.plain_agree == 4, row.disagreements
     assert row.tracebacks == 0
