@@ -1,0 +1,113 @@
+"""A smoke of the field trial (bench/field.py) on a tiny project written here, not fetched.
+
+The real trial downloads public projects and takes many minutes; this runs the same machinery
+(config written into pyproject.toml, plain suite, check, --verify on a seeded sample, the
+independent `breakit diff | git apply` + plain pytest check) on one small project with this
+interpreter, so a change that breaks the trial is seen in CI.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def load_field():
+    spec = importlib.util.spec_from_file_location("field", REPO / "bench" / "field.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["field"] = module  # dataclasses resolve their module by name
+    spec.loader.exec_module(module)
+    return module
+
+
+field = load_field()
+
+FILES = {
+    "pyproject.toml": '[project]\nname = "shop"\nversion = "0"\n',
+    "shop/__init__.py": "",
+    # price() is tested (its mutants are Killed); describe() is never run (NoCoverage).
+    "shop/prices.py": """
+        def price(amount, discount):
+            if discount > 50:
+                raise ValueError("too much")
+            return amount - amount * discount // 100
+
+
+        def describe(amount):
+            return f"{amount} EUR"
+    """,
+    "tests/test_prices.py": """
+        import pytest
+
+        from shop.prices import price
+
+
+        def test_price():
+            assert price(200, 10) == 180
+
+
+        def test_too_much():
+            with pytest.raises(ValueError):
+                price(100, 60)
+    """,
+}
+
+
+def write(root: Path) -> Path:
+    for rel, text in FILES.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    return root
+
+
+def test_the_trial_agrees_with_plain_pytest_on_a_small_project(tmp_path: Path) -> None:
+    project = field.Project(
+        name="shop",
+        why="smoke",
+        local=str(write(tmp_path / "shop")),
+        source=("shop",),
+        tests=("tests",),
+    )
+    row = field.trial(
+        project, tmp_path / "work", seed=1, sample=3, suspects=1, jobs=2, python=sys.executable
+    )
+    assert row.error == "", row.error
+    assert row.tests == 2
+    assert row.mutants and row.mutants >= 6
+    assert sum(row.counts.values()) == row.mutants
+    assert row.counts.get("Killed", 0) > 0 and row.counts.get("NoCoverage", 0) > 0
+    # Three at random and one more whose verdict is rare (here NoCoverage: proved by plain pytest).
+    assert row.sample == 4
+    assert row.verify_agree == 4 and row.plain_agree == 4, row.disagreements
+    assert row.tracebacks == 0
+    # The config was written into the laid-out copy, never into the source folder.
+    laid_out = (tmp_path / "work" / "shop" / "tree" / "pyproject.toml").read_text()
+    assert "[tool.breakit]" in laid_out
+    assert "[tool.breakit]" not in (tmp_path / "shop" / "pyproject.toml").read_text()
+    assert "shop" in field.table([row])
+
+
+@pytest.mark.parametrize(
+    ("verdict", "rc", "agrees"),
+    [
+        ("Killed", 1, True),
+        ("Killed", 0, False),
+        ("Survived", 0, True),
+        ("Survived", 1, False),
+        ("NoCoverage", 0, True),
+        ("NoCoverage", 1, False),  # plain pytest kills what breakit says no test runs
+        ("CompileError", 2, True),
+        ("Timeout", None, True),
+        ("Survived", None, False),
+    ],
+)
+def test_what_plain_pytest_must_do_for_each_verdict(verdict: str, rc: int | None, agrees: bool):
+    assert field.plain_agrees(verdict, field.Run(rc, "", "", 1.0)) is agrees
