@@ -131,19 +131,6 @@ PROJECTS: tuple[Project, ...] = (
         source=("starlette",),
         files=("starlette/middleware/cors.py",),
         tests=("tests/middleware/test_cors.py",),
-        # Its filterwarnings names starlette.exceptions.StarletteDeprecationWarning, which the
-        # forced-fail sanity run makes unimportable (a known defect): the same filters, by
-        # message only. Also in the plain runs, so both see the same configuration.
-        pytest_args=(
-            "-o",
-            "filterwarnings=error\n"
-            "ignore: run_until_first_complete is deprecated\n"
-            "ignore: starlette.middleware.wsgi is deprecated\n"
-            "ignore: Use 'content=<...>' to upload raw bytes/text content.:DeprecationWarning\n"
-            "ignore: Using `httpx` with `starlette.testclient` is deprecated",
-        ),
-        workaround="filterwarnings by message, not by starlette's own warning class "
-        "(the forced-fail sanity run cannot import it)",
     ),
     Project(
         name="pyjwt",
@@ -155,12 +142,6 @@ PROJECTS: tuple[Project, ...] = (
         source=("jwt",),
         files=("jwt/api_jwt.py",),
         tests=("tests/test_api_jwt.py",),
-        # `ignore::jwt.warnings.InsecureKeyLengthWarning` cannot be imported in the forced-fail
-        # sanity run (a known defect); InsecureKeyLengthWarning is a UserWarning.
-        pytest_args=("-o", "filterwarnings=error\nignore::UserWarning"),
-        workaround="filterwarnings `ignore::UserWarning` instead of "
-        "`ignore::jwt.warnings.InsecureKeyLengthWarning` (the forced-fail sanity run cannot "
-        "import it)",
     ),
     Project(
         name="humanize",
@@ -492,8 +473,11 @@ def mismatches(err: str) -> dict[str, str]:
     return found
 
 
-def caught_by(mutant: dict) -> list[str]:
-    return [t for t, r in (mutant.get("tests") or {}).items() if r.get("outcome") == "caught"]
+def caught_by(mutant: dict, document: dict) -> list[str]:
+    """The tests that caught `mutant`, by node id, from a breakit JSON document (docs/json.md,
+    version 2: tests by index into the baseline's list)."""
+    tests = document["baseline"]["tests"]
+    return [tests[entry["test"]] for entry in (mutant.get("tests") or {}).get("caught", [])]
 
 
 def independent(
@@ -587,7 +571,7 @@ def _trial(
         "check", "--generated", "--json", "--no-warm", "-j", str(jobs), *file_args(project)
     )
     row.wall_s = time.perf_counter() - t0
-    by_id = {m["id"]: m for m in checked["mutants"]}
+    by_id = {m["id"]: {**m, "caught": caught_by(m, checked)} for m in checked["mutants"]}
     row.counts = dict(Counter(m["verdict"] for m in checked["mutants"]))
     if set(by_id) != set(ids):
         row.notes.append(f"check ran {len(by_id)} mutants, list showed {len(ids)}")
@@ -620,7 +604,7 @@ def _trial(
                     mid,
                     "verify",
                     m.get("verdict", "?"),
-                    caught_by(m),
+                    m.get("caught", []),
                     "breakit's oracle differs",
                     detail,
                 )
@@ -654,7 +638,7 @@ def _trial(
                     mid,
                     "plain",
                     m["verdict"],
-                    caught_by(m),
+                    m.get("caught", []),
                     describe(got),
                     failed_tests(got.out),
                 )
