@@ -216,8 +216,15 @@ class MutantResult:
     cached: bool = False  # reused from .breakit/: nothing it depends on changed since it ran
 
     @property
-    def caught_by(self) -> tuple[str, ...]:
+    def catchers(self) -> tuple[str, ...]:
+        """The tests that failed on the mutant (the answer key is `Mutation.caught_by`)."""
         return tuple(n for n, o in self.tests.items() if o.outcome is Outcome.CAUGHT)
+
+    @property
+    def caught_by(self) -> tuple[str, ...]:
+        # Transitional: breakit/state.py (the engine's half of issue 14) still reads this name;
+        # it goes when the store reads `catchers`. New code uses `catchers`.
+        return self.catchers
 
     @property
     def errored_in(self) -> tuple[str, ...]:
