@@ -62,7 +62,8 @@ class Mutation:
     question: str
     hints: tuple[str, ...]
     edits: tuple[FileEdit, ...]
-    # The answer key: node ids of the tests expected to catch it (None: not declared).
+    # The answer key: node ids of the tests expected to catch it (None: not declared). What
+    # actually caught it is a result's `catchers` (JSON: `expected_caught_by`, `caught_by`).
     caught_by: tuple[str, ...] | None = None
     # Why this breakage matters (which "Explain it" question it demonstrates); optional.
     explain: str | None = None

@@ -14,7 +14,6 @@ import click
 from rich.markup import escape
 
 from breakit.cli.env import Env, MutationId, pass_env
-from breakit.cli.learning_loop import resolve
 from breakit.errors import ExitCode, RefusedError, UsageError
 from breakit.learner import views
 from breakit.learner.explain import EXERCISE_DOC, answer_for
@@ -211,7 +210,7 @@ def catch_breakage(env: Env, mutation_id: str) -> ExitCode:
         clean, broken = tree.clean_changes(mutation_id), tree.broken_changes(mutation_id)
         diff = None
     else:
-        mutant = resolve(env, mutation_id)
+        mutant = env.mutant_ids.resolve(mutation_id)
         mutation = mutant.mutation
         clean, broken, diff = {}, dict(mutant.changes), mutant.diff
     with spinner(env.err, "running the suite on the clean app, then on the breakage"):
@@ -280,7 +279,7 @@ def watch(env: Env, mutation_id: str | None) -> None:
 
     tree = Tree(env.config.root)
     if mutation_id is not None and not tree.is_written(mutation_id):
-        resolve(env, mutation_id)  # an unknown id fails now, not on the first save
+        env.mutant_ids.resolve(mutation_id)  # an unknown id fails now, not on the first save
     runs = 0
 
     def cycle(changed: list[str]) -> None:

@@ -31,21 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["tracing"]
 
 
-def resolve(env: Env, mutant_id: str) -> Mutant:
-    """A curated mutation's Mutant (from .breakit/ when nothing changed), or a generated one's."""
-    return env.mutant_ids.resolve(mutant_id)
-
-
 # --- apply ----------------------------------------------------------------------------------
-
-
-def before_apply(env: Env, mutation_id: str, *, write: bool) -> None:
-    """Refuse early (before any run) what cannot work with the tree as it is."""
-    loop.refuse_written(env.config.root, mutation_id, write=write)
-
-
-def check_writable(env: Env, mutant: Mutant) -> None:
-    loop.check_writable(env.config.root, mutant)
 
 
 def ask_prediction(env: Env, baseline: Baseline) -> frozenset[str]:

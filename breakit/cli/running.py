@@ -25,6 +25,7 @@ from breakit.cli.options import (
 from breakit.errors import ExitCode
 from breakit.gate import answer_key_mismatches, exit_code, merge_in_order, split_equivalent
 from breakit.lab import Lab
+from breakit.learner import loop
 from breakit.merge import merge_documents, read_document
 from breakit.model import Baseline, KillMatrix, MutantResult
 from breakit.mutant_ids import Filters
@@ -75,10 +76,10 @@ def apply(
 
     Exit 0 when it is caught, 1 when it survives.
     """
-    learning_loop.before_apply(env, mutation_id, write=write)
+    loop.refuse_written(env.config.root, mutation_id, write=write)
     mutant = env.mutant_ids.resolve(mutation_id)
     if write:
-        learning_loop.check_writable(env, mutant)
+        loop.check_writable(env.config.root, mutant)
     # A learner's apply always runs: the why (failures, HTTP requests) comes from the run.
     lab = make_lab(env, engine, reuse_results=False)
     with learning_loop.tracing() as trace, lab.session():
