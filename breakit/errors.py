@@ -39,6 +39,12 @@ class UnknownMutationError(UsageError):
     pass
 
 
+class RefusedError(UsageError):
+    """breakit will not change the tree: it would lose (or has lost track of) the learner's work."""
+
+    exit_code = ExitCode.REFUSED
+
+
 class ConfigError(BreakitError):
     exit_code = ExitCode.CONFIG
 

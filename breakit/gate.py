@@ -18,7 +18,7 @@ def answer_key_mismatches(matrix: KillMatrix) -> KeyMismatches:
         if mutation is None or mutation.caught_by is None or not result.detected:
             continue
         expected = set(mutation.caught_by)
-        actual = set(result.caught_by) | set(result.errored_in)
+        actual = set(result.catchers) | set(result.errored_in)
         if expected != actual:
             mismatches[result.mutant.id] = (expected - actual, actual - expected)
     return mismatches

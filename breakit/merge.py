@@ -17,8 +17,8 @@ from breakit.model import (
     TestOutcome,
     Verdict,
 )
+from breakit.mutant_ids import MutantIds
 from breakit.reports.breakit_json import VERSION, entry_order, entry_outcomes
-from breakit.targets import Targets
 
 
 def read_document(path: Path) -> dict[str, Any]:
@@ -45,7 +45,7 @@ def read_document(path: Path) -> dict[str, Any]:
 
 
 def merge_documents(
-    documents: Sequence[dict[str, Any]], targets: Targets
+    documents: Sequence[dict[str, Any]], mutant_ids: MutantIds
 ) -> tuple[KillMatrix, Baseline]:
     """One matrix from shard documents of the same commit; mutants are rebuilt from the project
     (same ids → same changes), so the reports can show their diffs and source."""
@@ -70,7 +70,7 @@ def merge_documents(
                     hint="merge the files `check` wrote, unedited",
                 ) from None
             results[entry["id"]] = MutantResult(
-                mutant=targets.resolve(entry["id"]),
+                mutant=mutant_ids.resolve(entry["id"]),
                 verdict=verdict,
                 tests=outcomes,
                 order=order,

@@ -62,7 +62,8 @@ class Mutation:
     question: str
     hints: tuple[str, ...]
     edits: tuple[FileEdit, ...]
-    # The answer key: node ids of the tests expected to catch it (None: not declared).
+    # The answer key: node ids of the tests expected to catch it (None: not declared). What
+    # actually caught it is a result's `catchers` (JSON: `expected_caught_by`, `caught_by`).
     caught_by: tuple[str, ...] | None = None
     # Why this breakage matters (which "Explain it" question it demonstrates); optional.
     explain: str | None = None
@@ -216,8 +217,15 @@ class MutantResult:
     cached: bool = False  # reused from .breakit/: nothing it depends on changed since it ran
 
     @property
-    def caught_by(self) -> tuple[str, ...]:
+    def catchers(self) -> tuple[str, ...]:
+        """The tests that failed on the mutant (the answer key is `Mutation.caught_by`)."""
         return tuple(n for n, o in self.tests.items() if o.outcome is Outcome.CAUGHT)
+
+    @property
+    def caught_by(self) -> tuple[str, ...]:
+        # Transitional: breakit/state.py (the engine's half of issue 14) still reads this name;
+        # it goes when the store reads `catchers`. New code uses `catchers`.
+        return self.catchers
 
     @property
     def errored_in(self) -> tuple[str, ...]:

@@ -35,7 +35,7 @@ class HttpTracer:
             return
         transport = getattr(sys.modules["starlette.testclient"], "_TestClientTransport", None)
         original = getattr(transport, "handle_request", None)
-        if original is None:
+        if transport is None or original is None:
             return
         tracer = self
 
@@ -46,7 +46,7 @@ class HttpTracer:
                 entry["status"] = getattr(response, "status_code", None)
             return response
 
-        transport.handle_request = handle_request  # type: ignore[union-attr]
+        transport.handle_request = handle_request
         self.patched = True
 
     def begin(self, request: Any) -> dict[str, Any] | None:

@@ -1,53 +1,27 @@
-"""The learner's parts of `apply`, `list` and bare `breakit`: small functions the CLI calls.
+"""The learner's loop around `apply` and `list`, as values and records: what the prediction
+scores, the progress a run leaves, a breakage written into the tree, each exercise's state.
 
-`apply --predict` asks before the run and scores after it; every apply shows why each test
-caught the breakage (with the HTTP request, through breakit.learner.http_trace) and records the
-learner's progress; `apply --write` leaves the breakage in the tree (breakit.learner.tree).
+Nothing here prompts or prints: breakit.cli.learning_loop asks and renders around these.
 """
 
 from __future__ import annotations
 
-import contextlib
-import sys
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from pathlib import Path
 
-import click
-from rich.markup import escape
-
-from breakit.errors import BreakitError, UsageError
-from breakit.learner import views
-from breakit.learner.predict import choices, parse_answer, score
+from breakit.config import Config
+from breakit.errors import UsageError
+from breakit.learner.predict import Score, score
 from breakit.learner.progress import ExerciseState, Progress, exercise_state
-from breakit.learner.suite import alone, pytest_command
-from breakit.learner.tree import Tree
-from breakit.learner.why import Trace, tracing, why_caught
-from breakit.model import Baseline, Mutant, MutantResult, Mutation
-from breakit.reports.terminal import last_result_text, spinner
-
-if TYPE_CHECKING:
-    from breakit.cli import Env
-
-__all__ = ["tracing"]
+from breakit.learner.tree import Tree, Written
+from breakit.model import Mutant, MutantResult, Mutation
 
 MAX_ALONE = 20  # "passes alone" runs one pytest per catching test: bounded
 
 
-def resolve(env: Env, mutant_id: str) -> Mutant:
-    """A curated mutation's Mutant, or a generated mutant's (when the CLI can resolve those)."""
-    if hasattr(env, "targets"):  # curated ones from .breakit/ when nothing changed
-        return env.targets.resolve(mutant_id)
-    from breakit.codemod import apply_mutation  # libcst
-
-    return apply_mutation(env.catalog.get(mutant_id), env.config.root)
-
-
-# --- apply ----------------------------------------------------------------------------------
-
-
-def before_apply(env: Env, mutation_id: str, *, write: bool) -> None:
+def refuse_written(root: Path, mutation_id: str, *, write: bool) -> None:
     """Refuse early (before any run) what cannot work with the tree as it is."""
-    tree = Tree(env.config.root)
+    tree = Tree(root)
     if tree.is_written(mutation_id):
         if write:
             tree.check_writable(mutation_id)
@@ -58,32 +32,13 @@ def before_apply(env: Env, mutation_id: str, *, write: bool) -> None:
         )
 
 
-def check_writable(env: Env, mutant: Mutant) -> None:
-    Tree(env.config.root).check_writable(mutant.id, mutant.changes)
+def check_writable(root: Path, mutant: Mutant) -> None:
+    Tree(root).check_writable(mutant.id, mutant.changes)
 
 
-def ask_prediction(env: Env, baseline: Baseline) -> frozenset[str]:
-    """The test functions the learner expects to catch it; reads a line even without a TTY."""
-    options = choices(baseline.tests)
-    views.render_choices(env.err, options, baseline.tests)
-    interactive = sys.stdin.isatty()
-    while True:
-        answer = click.prompt(
-            "Your prediction (numbers or names, comma-separated; `none`)", err=True
-        )
-        if not interactive:  # a piped answer is not echoed: show it, the transcript reads right
-            click.echo(answer, err=True)
-        try:
-            return parse_answer(answer, options)
-        except UsageError as exc:
-            if not interactive:
-                raise
-            env.err.print(f"[red]{escape(exc.message)}[/]", highlight=False)
-
-
-def touches_tests(env: Env, mutant: Mutant) -> bool:
+def touches_tests(config: Config, mutant: Mutant) -> bool:
     """Does the breakage change the suite itself (a conftest, a test module)?"""
-    prefixes = [t.rstrip("/") for t in env.config.tests if not t.startswith("-")]
+    prefixes = [t.rstrip("/") for t in config.tests if not t.startswith("-")]
     return any(
         path.rpartition("/")[2] == "conftest.py"
         or any(path == p or path.startswith(p + "/") for p in prefixes)
@@ -91,57 +46,29 @@ def touches_tests(env: Env, mutant: Mutant) -> bool:
     )
 
 
-def after_apply(
-    env: Env,
-    mutant: Mutant,
-    result: MutantResult,
-    baseline: Baseline,
-    *,
-    predicted: frozenset[str] | None = None,
-    trace: Trace | None = None,
-    write: bool = False,
-    as_json: bool = False,
-) -> None:
-    """Why it was caught, the prediction's score, progress; and the breakage written if asked."""
+def record_run(
+    root: Path, mutant: Mutant, result: MutantResult, predicted: frozenset[str] | None
+) -> Score | None:
+    """The prediction's score (None without one), and the run kept in the learner's progress
+    (curated mutations only: they are the exercises)."""
     prediction = score(predicted, result) if predicted is not None else None
     if mutant.mutation is not None:
-        Progress(env.config.root).record_run(
+        Progress(root).record_run(
             mutant.id, result.verdict.value, prediction.to_json() if prediction else None
         )
-    if not as_json:
-        whys = why_caught(result, trace.requests() if trace is not None else None)
-        alone_outcomes = None
-        if whys and touches_tests(env, mutant):
-            nodeids = [w.nodeid for w in whys][:MAX_ALONE]
-            with spinner(env.err, "running each catching test alone"):
-                alone_outcomes = alone(env.config, mutant.changes, nodeids)
-        out = env.out
-        out.print()
-        views.render_why(out, whys, baseline.tests, alone_outcomes)
-        if prediction is not None:
-            views.render_prediction(out, prediction, baseline.tests)
-        # The command is a courtesy: never fail the run for it.
-        with contextlib.suppress(Exception):
-            views.render_command(out, pytest_command(env.config))
-    if write:
-        written = Tree(env.config.root).write(mutant)
-        Progress(env.config.root).update(mutant.id, written=True, fixed=False)
-        stream = env.err if as_json else env.out
-        files = escape(", ".join(f.path for f in written.files))
-        name = escape(mutant.id)
-        stream.print(f"\n[bold]{name} is now in your tree[/] ({files}).")
-        stream.print(
-            f"Fix it, then run [bold]breakit verify[/]. Stuck? [bold]breakit hint {name}[/]. "
-            f"Undo: [bold]breakit reset {name}[/]."
-        )
+    return prediction
 
 
-# --- list -----------------------------------------------------------------------------------
+def write_breakage(root: Path, mutant: Mutant) -> Written:
+    """`apply --write`: the breakage left in the tree, and so recorded."""
+    written = Tree(root).write(mutant)
+    Progress(root).update(mutant.id, written=True, fixed=False)
+    return written
 
 
-def exercise_states(env: Env, mutations: Sequence[Mutation]) -> dict[str, ExerciseState]:
-    progress = Progress(env.config.root).all()
-    tree = Tree(env.config.root)
+def exercise_states(root: Path, mutations: Sequence[Mutation]) -> dict[str, ExerciseState]:
+    progress = Progress(root).all()
+    tree = Tree(root)
     states = {}
     for mutation in mutations:
         written = tree.is_written(mutation.id)
@@ -150,31 +77,3 @@ def exercise_states(env: Env, mutations: Sequence[Mutation]) -> dict[str, Exerci
             progress.get(mutation.id), written=written, restored=restored
         )
     return states
-
-
-def render_list(
-    env: Env, mutations: Sequence[Mutation], last: Mapping[str, Mapping[str, Any]]
-) -> None:
-    """`breakit list`: each exercise's state, its last result, and the progress line."""
-    last_text = {m.id: last_result_text(last.get(m.id)) for m in mutations}
-    views.render_exercises(env.out, mutations, exercise_states(env, mutations), last_text)
-
-
-def reset_progress(env: Env) -> None:
-    cleared = Progress(env.config.root).clear()
-    env.err.print("Progress cleared." if cleared else "No progress to clear.")
-
-
-# --- bare `breakit` -------------------------------------------------------------------------
-
-
-def welcome(env: Env) -> None:
-    """What the exercise is and the first command to type (also outside a project)."""
-    try:
-        mutations = env.catalog.all()
-    except BreakitError:
-        views.render_welcome(env.out, None, None, env.project or "this folder")
-        return
-    states = exercise_states(env, mutations)
-    first = next((m.id for m in mutations if states[m.id] is ExerciseState.NOT_TRIED), None)
-    views.render_welcome(env.out, len(mutations), first, env.config.root)

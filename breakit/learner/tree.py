@@ -18,7 +18,7 @@ from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from breakit.errors import ExitCode, UsageError
+from breakit.errors import RefusedError, UsageError
 from breakit.learner.files import STATE_DIR, read_json, state_dir, write_json
 from breakit.model import Mutant
 
@@ -57,12 +57,6 @@ class Written:
     @property
     def edited(self) -> tuple[WrittenFile, ...]:
         return tuple(f for f in self.files if f.state is FileState.EDITED)
-
-
-class RefusedError(UsageError):
-    """breakit will not change the tree: it would lose (or has lost track of) the learner's work."""
-
-    exit_code = ExitCode.REFUSED
 
 
 def sha(data: bytes | None) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import libcst as cst
 
@@ -59,7 +60,10 @@ class Context:
         return " ".join(self.module.code_for_node(node).split())
 
 
-Find = Callable[[cst.CSTNode, Context], Iterable[Change]]
+# The node is one of the operator's `node_types`, and each find function annotates the kinds it
+# takes (`cst.Comparison`, `cst.Call | cst.Assign`…): a Callable over CSTNode could not accept
+# those (parameters are contravariant), so the node is typed Any here.
+Find = Callable[[Any, Context], Iterable[Change]]
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import libcst as cst
 
@@ -43,8 +44,9 @@ _AUGMENTED_SWAPS: dict[type[cst.BaseAugOp], type[cst.BaseAugOp]] = {
 _STRINGS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
 
 
-def _swap_operator(op: cst.CSTNode, new_type: type[cst.CSTNode]) -> cst.CSTNode:
+def _swap_operator(op: Any, new_type: Callable[..., cst.CSTNode]) -> cst.CSTNode:
     # Every operator node has whitespace_before/after; `not in` and `is not` add one between.
+    # libcst declares them on each concrete operator class, not on a common base: hence Any.
     return new_type(whitespace_before=op.whitespace_before, whitespace_after=op.whitespace_after)
 
 

@@ -64,7 +64,7 @@ def db_statement_kind(call: cst.Call) -> str | None:
     if method_call(call, DB_COMMIT_METHODS) and not call.args:
         return "commit"
     if method_call(call, DB_WRITE_METHODS):
-        method = call.func.attr.value  # type: ignore[attr-defined]
+        method = callee_name(call)  # the method's name: method_call saw an attribute call
         wanted = 0 if method == "flush" else 1
         if len(call.args) == wanted and all(not arg.keyword for arg in call.args):
             return "write"
@@ -127,7 +127,9 @@ def with_parens_of(original: cst.BaseExpression, new: cst.BaseExpression) -> cst
 
 def is_capitalised_name(name: str | None) -> bool:
     """A CapWords name, the shape of a class: `TodoRow`, `ConfigDict` (not `HTTP_OK`, `x`)."""
-    return bool(name) and name[0].isupper() and any(ch.islower() for ch in name)  # type: ignore[index]
+    if not name:
+        return False
+    return name[0].isupper() and any(ch.islower() for ch in name)
 
 
 def pass_statement(node: cst.BaseSmallStatement) -> cst.Pass:

@@ -149,7 +149,9 @@ def route_method(node: cst.Decorator, ctx: Context) -> Iterator[Change]:
     call = route_call(node)
     if call is None:
         return
-    func: cst.Attribute = call.func  # type: ignore[assignment]
+    func = call.func
+    if not isinstance(func, cst.Attribute):  # never: route_call is a method call
+        return
     old = func.attr.value
     new_func = func.with_changes(attr=cst.Name(_METHOD_SWAPS[old]))
     yield Change(call, call.with_changes(func=new_func), f"`.{old}` → `.{_METHOD_SWAPS[old]}`")
@@ -192,7 +194,9 @@ def constructor_keyword_dropped(node: cst.Call, ctx: Context) -> Iterator[Change
     name = callee_name(node)
     if not is_capitalised_name(name) or name in _NOT_CONSTRUCTORS:
         return
-    if name.endswith(("Error", "Exception", "Warning")) or ctx.inside(cst.Decorator):  # type: ignore[union-attr]
+    if name is None or name.endswith(("Error", "Exception", "Warning")):
+        return
+    if ctx.inside(cst.Decorator):
         return
     for index, arg in enumerate(node.args):
         if arg.keyword is not None:
@@ -236,10 +240,9 @@ def param_filter_removed(node: cst.If, ctx: Context) -> Iterator[Change]:
 
 
 def where_dropped(node: cst.Call, ctx: Context) -> Iterator[Change]:
-    if method_call(node, _FILTER_METHODS):
-        method = node.func.attr.value  # type: ignore[attr-defined]
-        receiver = node.func.value  # type: ignore[attr-defined]
-        yield Change(node, with_parens_of(node, receiver), f"`.{method}(...)` dropped")
+    func = node.func
+    if method_call(node, _FILTER_METHODS) and isinstance(func, cst.Attribute):
+        yield Change(node, with_parens_of(node, func.value), f"`.{func.attr.value}(...)` dropped")
 
 
 def pydantic_constraint_removed(node: cst.Call, ctx: Context) -> Iterator[Change]:
@@ -259,10 +262,12 @@ def _is_dependency(node: cst.BaseExpression | None) -> bool:
 def depends_removed(
     node: cst.Subscript | cst.Param | cst.List | cst.Tuple, ctx: Context
 ) -> Iterator[Change]:
+    new: cst.CSTNode
     if isinstance(node, cst.Param):
-        if _is_dependency(node.default):
+        default = node.default
+        if default is not None and _is_dependency(default):
             new = node.with_changes(default=None, equal=cst.MaybeSentinel.DEFAULT)
-            yield Change(node, new, f"`= {ctx.code(node.default)}` dropped")  # type: ignore[arg-type]
+            yield Change(node, new, f"`= {ctx.code(default)}` dropped")
         return
     if isinstance(node, cst.Subscript):
         value = node.value
@@ -275,7 +280,7 @@ def depends_removed(
                 continue
             if _is_dependency(element.slice.value):
                 if len(elements) > 2:
-                    new: cst.CSTNode = node.with_changes(slice=drop_item(elements, index))
+                    new = node.with_changes(slice=drop_item(elements, index))
                 else:  # Annotated[T, Depends(f)] -> T: Annotated needs some metadata
                     first = elements[0].slice
                     if not isinstance(first, cst.Index):
@@ -285,17 +290,19 @@ def depends_removed(
         return
     if isinstance(node, cst.Tuple) and not node.lpar and len(node.elements) < 2:
         return  # `x = Depends(f),` cannot become an empty tuple without parentheses
-    for index, element in enumerate(node.elements):
-        if isinstance(element, cst.Element) and _is_dependency(element.value):
+    for index, item in enumerate(node.elements):
+        if isinstance(item, cst.Element) and _is_dependency(item.value):
             new = node.with_changes(elements=drop_item(node.elements, index))
-            yield Change(node, new, f"`{ctx.code(element.value)}` dropped")
+            yield Change(node, new, f"`{ctx.code(item.value)}` dropped")
 
 
 def exception_handler_removed(node: cst.Decorator | cst.Expr, ctx: Context) -> Iterator[Change]:
     if isinstance(node, cst.Decorator):
-        call = node.decorator
-        if isinstance(call, cst.Call) and method_call(call, frozenset({"exception_handler"})):
-            yield Change(node, None, f"`@{ctx.code(call)}` removed")
+        decorator = node.decorator
+        if isinstance(decorator, cst.Call) and method_call(
+            decorator, frozenset({"exception_handler"})
+        ):
+            yield Change(node, None, f"`@{ctx.code(decorator)}` removed")
         return
     call = statement_call(node)
     if call is not None and method_call(call, frozenset({"add_exception_handler"})):
@@ -314,6 +321,7 @@ def _only_reraises(body: cst.BaseSuite) -> bool:
 def except_reraises(node: cst.ExceptHandler, ctx: Context) -> Iterator[Change]:
     if node.type is None or _only_reraises(node.body):
         return
+    body: cst.BaseSuite
     if isinstance(node.body, cst.IndentedBlock):
         body = node.body.with_changes(body=[cst.SimpleStatementLine([cst.Raise()])])
     else:

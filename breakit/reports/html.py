@@ -287,9 +287,9 @@ def _why(result: MutantResult) -> str:
     if verdict is Verdict.KILLED:
         items = "".join(
             f"<li><code>{escape(n)}</code>{_samp(result.tests[n].message)}</li>"
-            for n in result.caught_by
+            for n in result.catchers
         )
-        head = f"<p>Caught by {len(result.caught_by)} of the {len(covered)} tests that ran:</p>"
+        head = f"<p>Caught by {len(result.catchers)} of the {len(covered)} tests that ran:</p>"
         out = head + f'<ul class="why">{items}</ul>'
     elif verdict is Verdict.SURVIVED:
         passed = [n for n in covered if result.tests[n].outcome is Outcome.MISSED]

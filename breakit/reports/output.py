@@ -22,7 +22,9 @@ OUTPUT_FILES = {
 
 
 @dataclass(frozen=True)
-class ReportTargets:
+class ReportFiles:
+    """The report files a command writes: an output folder, and/or one path per format."""
+
     output_dir: Path | None = None
     report_json: Path | None = None
     html: Path | None = None
@@ -41,7 +43,7 @@ class ReportTargets:
 
 
 def write_reports(
-    targets: ReportTargets,
+    files: ReportFiles,
     matrix: KillMatrix,
     baseline: Baseline,
     root: Path,
@@ -53,7 +55,7 @@ def write_reports(
     from breakit.reports.schema_json import mutation_testing_report
 
     written = []
-    for fmt, path in targets.paths().items():
+    for fmt, path in files.paths().items():
         if fmt == "report_json":
             text = json.dumps(
                 mutation_testing_report(matrix, baseline, root, version=__version__), indent=2
@@ -67,7 +69,7 @@ def write_reports(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         written.append(path)
-    if targets.output_dir is not None:
+    if files.output_dir is not None:
         # The folder is breakit's output, never something to commit.
-        (targets.output_dir / ".gitignore").write_text("*\n")
+        (files.output_dir / ".gitignore").write_text("*\n")
     return written

@@ -38,7 +38,7 @@ def status_reason(result: MutantResult) -> str | None:
     verdict = result.verdict
     if verdict is Verdict.KILLED:
         lines = []
-        for nodeid in result.caught_by:
+        for nodeid in result.catchers:
             message = result.tests[nodeid].message
             lines.append(f"{nodeid}: {message}" if message else nodeid)
         return "\n".join(lines) or None
@@ -119,7 +119,7 @@ def _mutant(result: MutantResult, source: str) -> dict[str, object]:
         "location": _location(mutant.location, source),
         "status": result.verdict.value,
         "description": mutant.title,
-        "killedBy": list(result.caught_by),
+        "killedBy": list(result.catchers),
         "coveredBy": list(ran(result)),
         "testsCompleted": len(ran(result)),
         "duration": round(result.duration_s * 1000),

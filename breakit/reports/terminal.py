@@ -205,7 +205,7 @@ def verdict_line(result: MutantResult, total: int) -> str:
     name = escape(result.mutant.id)
     took = f"({took_text(result)})"
     if result.verdict is Verdict.KILLED:
-        caught, errored = len(result.caught_by), len(result.errored_in)
+        caught, errored = len(result.catchers), len(result.errored_in)
         extra = f", {errored} errored" if errored else ""
         return f"[green]✔ {name}[/] caught by [bold]{caught} of {total}[/] tests{extra} {took}"
     if result.verdict is Verdict.TIMEOUT:
@@ -299,7 +299,7 @@ def render_results_table(console: Console, matrix: KillMatrix) -> None:
     table.add_column("time", justify="right", no_wrap=True)
     for result in matrix.results:
         style = VERDICT_STYLE[result.verdict]
-        detected = len(result.caught_by) + len(result.errored_in)
+        detected = len(result.catchers) + len(result.errored_in)
         table.add_row(
             escape(result.mutant.id),
             f"[{style}]{result.verdict.value}[/]",

@@ -257,7 +257,7 @@ def test_verdicts_of_dying_and_broken_mutants_agree_with_the_oracle(
     ]:
         result = by_id[mid]
         assert result.verdict is Verdict.KILLED, (mid, result.error)
-        assert result.caught_by == (PAIR,), mid
+        assert result.catchers == (PAIR,), mid
         assert result.tests[PAIR].message == f"the test process {how} while this test ran"
         # The tests after the one that died ran in a fresh process, with their real outcomes.
         for nodeid in (SMALL, LARGE, NEGATIVE):

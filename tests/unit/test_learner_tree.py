@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from breakit.learner.tree import FileState, RefusedError, Tree
+from breakit.errors import RefusedError
+from breakit.learner.tree import FileState, Tree
 from breakit.model import Mutant
 
 

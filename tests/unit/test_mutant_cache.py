@@ -17,7 +17,7 @@ from breakit.config import Config
 from breakit.errors import MutationError, UnknownMutationError
 from breakit.model import Mutant
 from breakit.mutant_cache import MutantCache
-from breakit.targets import Targets
+from breakit.mutant_ids import MutantIds
 
 MODULE = '''"""one-is-two: every literal 1 in {path} becomes 2."""
 
@@ -68,14 +68,14 @@ def no_catalog() -> Catalog:
     raise AssertionError("a cache hit must not load the catalog")
 
 
-def cached_targets(config: Config) -> Targets:
-    return Targets(config, lambda: load_catalog(config), MutantCache(config))
+def cached_ids(config: Config) -> MutantIds:
+    return MutantIds(config, lambda: load_catalog(config), MutantCache(config))
 
 
 def test_a_hit_is_the_mutant_codemod_computes_without_the_catalog(config: Config) -> None:
-    computed = cached_targets(config).resolve("one-is-two")
+    computed = cached_ids(config).resolve("one-is-two")
     assert computed.changes == {"app.py": "def one():\n    return 2\n"}
-    hit = Targets(config, no_catalog, MutantCache(config)).resolve("one-is-two")
+    hit = MutantIds(config, no_catalog, MutantCache(config)).resolve("one-is-two")
     # Everything but the edits' transformers, whose module was not imported.
     assert hit.mutation is not None and computed.mutation is not None
     assert replace(hit, mutation=computed.mutation) == computed
@@ -88,21 +88,21 @@ def test_a_hit_is_the_mutant_codemod_computes_without_the_catalog(config: Config
         apply_mutation(hit.mutation, config.root)
     # With the catalog loaded anyway (`check`), the Mutant carries the catalog's own Mutation.
     catalog = load_catalog(config)
-    (from_check,) = Targets(config, catalog, MutantCache(config)).curated()
+    (from_check,) = MutantIds(config, catalog, MutantCache(config)).curated()
     assert from_check == replace(computed, mutation=catalog.get("one-is-two"))
 
 
 def test_a_hit_imports_neither_libcst_nor_the_mutation_modules(config: Config) -> None:
-    cached_targets(config).resolve("one-is-two")
+    cached_ids(config).resolve("one-is-two")
     code = (
         "import sys\n"
         "from pathlib import Path\n"
         "from breakit.config import Config\n"
         "from breakit.mutant_cache import MutantCache\n"
-        "from breakit.targets import Targets\n"
+        "from breakit.mutant_ids import MutantIds\n"
         f"config = Config(Path({str(config.root)!r}), tests=('tests',), mutations=('muts',))\n"
         "def no_catalog(): raise SystemExit('the catalog was loaded')\n"
-        "mutant = Targets(config, no_catalog, MutantCache(config)).resolve('one-is-two')\n"
+        "mutant = MutantIds(config, no_catalog, MutantCache(config)).resolve('one-is-two')\n"
         "print(mutant.changes['app.py'].strip().splitlines()[-1], 'libcst' in sys.modules)\n"
     )
     out = subprocess.run(
@@ -119,11 +119,11 @@ def resolved_again(config: Config) -> tuple[Mutant, bool]:
         loaded.append(True)
         return load_catalog(config)
 
-    return Targets(config, catalog, MutantCache(config)).resolve("one-is-two"), not loaded
+    return MutantIds(config, catalog, MutantCache(config)).resolve("one-is-two"), not loaded
 
 
 def test_editing_the_targeted_file_invalidates_it(config: Config) -> None:
-    cached_targets(config).resolve("one-is-two")
+    cached_ids(config).resolve("one-is-two")
     assert resolved_again(config)[1]
     (config.root / "app.py").write_text("def one():\n    # still one\n    return 1\n")
     mutant, hit = resolved_again(config)
@@ -134,7 +134,7 @@ def test_editing_the_targeted_file_invalidates_it(config: Config) -> None:
 
 
 def test_a_mutation_that_no_longer_applies_still_fails_loudly(config: Config) -> None:
-    cached_targets(config).resolve("one-is-two")
+    cached_ids(config).resolve("one-is-two")
     (config.root / "app.py").write_text("def one():\n    return 3\n")
     with pytest.raises(MutationError) as cached:
         resolved_again(config)
@@ -149,7 +149,7 @@ def test_a_mutation_that_no_longer_applies_still_fails_loudly(config: Config) ->
 
 
 def test_editing_the_mutation_module_or_a_helper_invalidates_it(config: Config) -> None:
-    cached_targets(config).resolve("one-is-two")
+    cached_ids(config).resolve("one-is-two")
     module = config.root / "muts" / "one_is_two.py"
     module.write_text(MODULE.format(path="app.py", title="one is now two"))
     mutant, hit = resolved_again(config)
@@ -169,7 +169,7 @@ def test_a_new_file_matching_a_glob_invalidates_it(config: Config) -> None:
     module = config.root / "muts" / "one_is_two.py"
     module.write_text(MODULE.format(path="pkg/*.py", title="globbed"))
     write(config.root, {"pkg/a.py": APP})
-    assert set(cached_targets(config).resolve("one-is-two").changes) == {"pkg/a.py"}
+    assert set(cached_ids(config).resolve("one-is-two").changes) == {"pkg/a.py"}
     assert resolved_again(config)[1]
     write(config.root, {"pkg/b.py": APP})
     mutant, hit = resolved_again(config)
@@ -179,18 +179,18 @@ def test_a_new_file_matching_a_glob_invalidates_it(config: Config) -> None:
 def test_unknown_ids_still_suggest_and_nothing_is_written_without_breakit_folder(
     config: Config,
 ) -> None:
-    cached_targets(config).resolve("one-is-two")
+    cached_ids(config).resolve("one-is-two")
     with pytest.raises(UnknownMutationError, match="did you mean 'one-is-two'"):
-        cached_targets(config).resolve("one-is-too")
+        cached_ids(config).resolve("one-is-too")
     # A project breakit never ran in: `show` and `diff` create no .breakit/ folder.
     assert (config.root / ".breakit" / "mutants.json").exists()
     shutil.rmtree(config.root / ".breakit")
-    cached_targets(config).resolve("one-is-two")
+    cached_ids(config).resolve("one-is-two")
     assert not (config.root / ".breakit").exists()
 
 
 def test_an_unreadable_cache_is_a_miss(config: Config) -> None:
-    cached_targets(config).resolve("one-is-two")
+    cached_ids(config).resolve("one-is-two")
     cache = config.root / ".breakit" / "mutants.json"
     for broken in ("not json", "[]", '{"one-is-two": {"format": 1, "key": 3}}'):
         cache.write_text(broken)

@@ -192,7 +192,7 @@ def test_a_mutant_failing_one_subtest_is_killed_and_the_oracle_agrees(
     assert ("bucket/__init__.py", 5) in baseline.run.coverage[nodeid]
     killed, survived = matrix.results
     assert killed.verdict is Verdict.KILLED
-    assert killed.caught_by == (nodeid,)
+    assert killed.catchers == (nodeid,)
     message = killed.tests[nodeid].message or ""
     assert message.startswith("subtest ") and "(x=2)" in message
     assert "'small'" in message and "'big'" in message  # the first failure line
@@ -201,5 +201,5 @@ def test_a_mutant_failing_one_subtest_is_killed_and_the_oracle_agrees(
     # A fresh pytest per mutant says the same, test for test.
     oracle = oracle_matrix(lab, [one_subtest, none_fail], baseline, jobs=2)
     assert compare(matrix, oracle) == {}
-    assert oracle.result("x-above-2").caught_by == (nodeid,)
+    assert oracle.result("x-above-2").catchers == (nodeid,)
     assert lab.hot_runs == (2 if backend == "fork" else 0)

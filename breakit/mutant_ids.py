@@ -1,4 +1,5 @@
-"""Which mutants a command is about: curated ids, generated mutants with filters, or both."""
+"""The mutant id space: which mutants a command is about (curated ids, generated mutants with
+filters, or both), resolved by id with did-you-mean."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ class Filters:
         return not self.match or any(fnmatchcase(mutant.id, p) for p in self.match)
 
 
-class Targets:
+class MutantIds:
     """Resolves ids and builds mutants for one command; generated mutants are found once.
 
     `catalog` may be given as the function that loads it, called when first needed: a curated

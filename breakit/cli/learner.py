@@ -1,7 +1,7 @@
 """The learner's commands: status, verify, reset, hint, explain, catch and watch.
 
-Registered on the `cli` group when breakit.cli imports this module (at its end). Like cli.py, these
-parse options, call breakit.learner, render, and raise BreakitError for the exit code.
+Registered on the `cli` group by breakit.cli.group. Like the other commands, these parse options,
+call breakit.learner, render, and raise BreakitError for the exit code.
 """
 
 from __future__ import annotations
@@ -13,28 +13,28 @@ from collections.abc import Sequence
 import click
 from rich.markup import escape
 
-from breakit.cli import Env, MutationId, cli, pass_env
-from breakit.errors import ExitCode, UsageError
+from breakit.cli.env import Env, MutationId, pass_env
+from breakit.errors import ExitCode, RefusedError, UsageError
 from breakit.learner import views
 from breakit.learner.explain import EXERCISE_DOC, answer_for
-from breakit.learner.loop import resolve
 from breakit.learner.progress import Progress
 from breakit.learner.suite import compare, failing, run_suite
-from breakit.learner.tree import RefusedError, Tree
+from breakit.learner.tree import Tree
+from breakit.model import Mutation
 from breakit.reports.terminal import render_diff, short_nodeid, spinner
 from breakit.state import State
 
 # --- fix it: the breakages written into the tree -----------------------------------------
 
 
-@cli.command()
+@click.command()
 @pass_env
 def status(env: Env) -> None:
     """Show which breakages `apply --write` left in your tree, and what became of each file."""
     views.render_status(env.out, Tree(env.config.root).status())
 
 
-@cli.command()
+@click.command()
 @pass_env
 def verify(env: Env) -> None:
     """Run the suite on your tree as it is: is it fixed?
@@ -84,7 +84,7 @@ def verify_tree(env: Env) -> ExitCode:
     return code
 
 
-@cli.command()
+@click.command()
 @click.argument("mutation_ids", nargs=-1, type=MutationId())
 @click.option("--all", "reset_all", is_flag=True, help="Reset every breakage in the tree.")
 @click.option("--force", is_flag=True, help="Overwrite your edits to its files without asking.")
@@ -143,7 +143,7 @@ def reset(env: Env, mutation_ids: Sequence[str], reset_all: bool, force: bool) -
 # --- hints and explanations -----------------------------------------------------------------
 
 
-@cli.command()
+@click.command()
 @click.argument("mutation_id", type=MutationId())
 @click.option("--all", "show_all", is_flag=True, help="Show every hint at once.")
 @pass_env
@@ -161,7 +161,7 @@ def hint(env: Env, mutation_id: str, show_all: bool) -> None:
     views.render_hints(env.out, mutation, shown)
 
 
-@cli.command()
+@click.command()
 @click.argument("mutation_id", type=MutationId())
 @pass_env
 def explain(env: Env, mutation_id: str) -> None:
@@ -190,7 +190,7 @@ def explain(env: Env, mutation_id: str) -> None:
 # --- reverse mode: write the test that catches it --------------------------------------------
 
 
-@cli.command()
+@click.command()
 @click.argument("mutation_id", type=MutationId())
 @pass_env
 def catch(env: Env, mutation_id: str) -> None:
@@ -204,12 +204,13 @@ def catch(env: Env, mutation_id: str) -> None:
 
 def catch_breakage(env: Env, mutation_id: str) -> ExitCode:
     tree = Tree(env.config.root)
+    mutation: Mutation | None
     if tree.is_written(mutation_id):
         mutation = env.catalog.get(mutation_id)
         clean, broken = tree.clean_changes(mutation_id), tree.broken_changes(mutation_id)
         diff = None
     else:
-        mutant = resolve(env, mutation_id)
+        mutant = env.mutant_ids.resolve(mutation_id)
         mutation = mutant.mutation
         clean, broken, diff = {}, dict(mutant.changes), mutant.diff
     with spinner(env.err, "running the suite on the clean app, then on the breakage"):
@@ -263,7 +264,7 @@ def catch_breakage(env: Env, mutation_id: str) -> ExitCode:
 # --- watch mode -----------------------------------------------------------------------------
 
 
-@cli.command()
+@click.command()
 @click.argument("mutation_id", required=False, type=MutationId())
 @pass_env
 def watch(env: Env, mutation_id: str | None) -> None:
@@ -278,7 +279,7 @@ def watch(env: Env, mutation_id: str | None) -> None:
 
     tree = Tree(env.config.root)
     if mutation_id is not None and not tree.is_written(mutation_id):
-        resolve(env, mutation_id)  # an unknown id fails now, not on the first save
+        env.mutant_ids.resolve(mutation_id)  # an unknown id fails now, not on the first save
     runs = 0
 
     def cycle(changed: list[str]) -> None:
@@ -287,17 +288,18 @@ def watch(env: Env, mutation_id: str | None) -> None:
         if env.out.is_terminal:
             env.out.clear()
         saved = f" · saved {', '.join(changed[:3])}" if changed else ""
+        catching = (
+            mutation_id if mutation_id is not None and not tree.is_written(mutation_id) else None
+        )
         mode = (
-            f"does a test catch {mutation_id}?"
-            if mutation_id is not None and not tree.is_written(mutation_id)
-            else "the suite on your tree"
+            f"does a test catch {catching}?" if catching is not None else "the suite on your tree"
         )
         env.out.print(
             f"[bold]breakit watch[/] — {escape(mode)} — run {runs} at "
             f"{time.strftime('%H:%M:%S')}{escape(saved)}\n"
         )
-        if mode.startswith("does"):
-            catch_breakage(env, mutation_id)  # type: ignore[arg-type]
+        if catching is not None:
+            catch_breakage(env, catching)
         else:
             verify_tree(env)
             if tree.ids():
@@ -307,3 +309,6 @@ def watch(env: Env, mutation_id: str | None) -> None:
 
     watch_loop(env.config.root, cycle)
     env.out.print("Stopped watching.")
+
+
+COMMANDS = (status, verify, reset, hint, explain, catch, watch)

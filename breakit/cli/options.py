@@ -1,0 +1,186 @@
+"""The option sets commands share (filters, the engine's options, report files) and what they
+build: the `Filters`, the `EngineOptions`, and from those a `Lab`."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from breakit.cli.env import Env
+from breakit.config import WARM_SETTINGS, Config
+from breakit.errors import UsageError
+from breakit.lab import BACKENDS, Lab
+
+Command = Callable[..., None]
+
+
+class Jobs(click.ParamType):
+    """-j: a worker count of 1 or more, or "auto" (None: breakit.workers decides)."""
+
+    name = "N|auto"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value is None or isinstance(value, int):
+            return value
+        if str(value).strip().lower() == "auto":
+            return None
+        try:
+            count = int(value)
+        except ValueError:
+            count = 0
+        if count < 1:
+            self.fail(f"{value!r} is neither a worker count of 1 or more nor auto", param, ctx)
+        return count
+
+
+def filter_options(command: Command) -> Command:
+    """Filters on generated mutants, shared by `list` and `check`."""
+    options = [
+        click.option(
+            "--file",
+            "files",
+            multiple=True,
+            metavar="PATH",
+            help="Only mutants in this file or folder (repeatable).",
+        ),
+        click.option(
+            "--operator",
+            "operators",
+            multiple=True,
+            metavar="NAME",
+            help="Only this operator, or family: generic, web (repeatable; see docs/operators.md).",
+        ),
+        click.option(
+            "--match",
+            multiple=True,
+            metavar="PATTERN",
+            help="Only mutant ids matching this glob, e.g. 'target_app.todos:*' (repeatable).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def engine_options(command: Command) -> Command:
+    """How `apply` and `check` run mutants (docs/architecture.md, "The engine")."""
+    options = [
+        click.option(
+            "--no-cache",
+            is_flag=True,
+            help="Run everything again: ignore the cached baseline and results in .breakit/.",
+        ),
+        click.option(
+            "-j",
+            "--jobs",
+            type=Jobs(),
+            help="Parallel workers, or auto (the default): one per core, more when the baseline's "
+            "tests wait (sleep, I/O) rather than compute (docs/config.md).",
+        ),
+        click.option(
+            "--backend",
+            type=click.Choice(BACKENDS),
+            help="fork: workers that import the packages once (default where os.fork exists); "
+            "subprocess: a fresh pytest per mutant.",
+        ),
+        click.option(
+            "--no-hot",
+            is_flag=True,
+            help="fork: import the project afresh for every mutant, also for changes inside "
+            "function bodies (which otherwise run in a worker that collected the suite once).",
+        ),
+        click.option(
+            "--warm/--no-warm",
+            default=None,
+            help="fork: fork workers from the project's warm pool, which outlives the command "
+            "(default: BREAKIT_WARM, else [tool.breakit] warm; auto starts one only in a "
+            "terminal). `breakit warm --help`.",
+        ),
+        click.option(
+            "--verify", is_flag=True, help="Check every result against a fresh pytest per mutant."
+        ),
+    ]
+
+    # The command gets them as one value, `engine` (EngineOptions).
+    @functools.wraps(command)
+    def with_engine(*args: Any, **kwargs: Any) -> None:
+        fields = {name: kwargs.pop(name) for name in EngineOptions.__dataclass_fields__}
+        command(*args, engine=EngineOptions(**fields), **kwargs)
+
+    for option in reversed(options):
+        with_engine = option(with_engine)
+    return with_engine
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """`engine_options` as the command line gave them."""
+
+    no_cache: bool = False
+    jobs: int | None = None  # None: auto
+    backend: str | None = None
+    no_hot: bool = False
+    warm: bool | None = None
+    verify: bool = False
+
+
+def report_options(command: Command) -> Command:
+    """The report-file options of `check` and `merge` (docs/reports.md)."""
+    path = click.Path(path_type=Path, dir_okay=False)
+    options = [
+        click.option(
+            "--output",
+            "output_dir",
+            type=click.Path(path_type=Path, file_okay=False),
+            help="Write every report into DIR: report.json, report.html, junit.xml, breakit.json.",
+        ),
+        click.option("--report-json", type=path, help="Write mutation-testing-report-schema JSON."),
+        click.option("--html", "html_path", type=path, help="Write the HTML kill-matrix report."),
+        click.option(
+            "--junit", "junit_path", type=path, help="Write JUnit XML (one case a mutant)."
+        ),
+        click.option("-q", "--quiet", is_flag=True, help="Print only the summary line."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def warm_mode(config: Config, flag: bool | None) -> str:
+    """The Lab's warm mode: --warm/--no-warm, else BREAKIT_WARM, else [tool.breakit] warm.
+    "auto" starts a pool only for a command run in a terminal; elsewhere (CI, scripts) it uses
+    one that is already running, and never leaves a process behind."""
+    if flag is not None:
+        return "start" if flag else "off"
+    setting = os.environ.get("BREAKIT_WARM", "").strip().lower() or config.warm
+    if setting not in WARM_SETTINGS:
+        raise UsageError(
+            f"BREAKIT_WARM is {setting!r}", hint=f"set it to one of {', '.join(WARM_SETTINGS)}"
+        )
+    if setting == "auto":
+        interactive = sys.stdin.isatty() and sys.stderr.isatty()
+        return "start" if interactive else "use"
+    return "start" if setting == "on" else "off"
+
+
+def make_lab(env: Env, engine: EngineOptions, *, reuse_results: bool = True) -> Lab:
+    lab = Lab(
+        env.config,
+        use_cache=not engine.no_cache,
+        jobs=engine.jobs,
+        verify=engine.verify,
+        reuse_results=reuse_results,
+        hot=not engine.no_hot,
+        warm=warm_mode(env.config, engine.warm),
+        warm_idle_s=env.config.warm_idle_minutes * 60,
+    )
+    if engine.backend:
+        lab.backend = engine.backend
+    return lab

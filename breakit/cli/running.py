@@ -1,0 +1,310 @@
+"""The commands that run mutants: apply, check, merge; and `report_and_gate`, the end of
+check and merge (report files, the terminal or JSON, the exit code)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from rich.markup import escape
+
+from breakit.cli import learning_loop
+from breakit.cli.env import Env, MutationId, pass_env
+from breakit.cli.options import (
+    EngineOptions,
+    engine_options,
+    filter_options,
+    make_lab,
+    report_options,
+)
+from breakit.errors import ExitCode
+from breakit.gate import answer_key_mismatches, exit_code, merge_in_order, split_equivalent
+from breakit.lab import Lab
+from breakit.learner import loop
+from breakit.merge import merge_documents, read_document
+from breakit.model import Baseline, KillMatrix, MutantResult
+from breakit.mutant_ids import Filters
+from breakit.reports import terminal
+from breakit.reports.breakit_json import matrix_document
+from breakit.reports.github import github_annotations
+from breakit.reports.output import ReportFiles, write_reports
+from breakit.shard import Shard
+
+
+def lab_notes(env: Env, lab: Lab) -> None:
+    """The lab's warnings (a source entry never imported, lines the coverage map missed), as
+    they are: plain text on stderr, never read as markup."""
+    for note in lab.notes:
+        env.err.print(note, markup=False, highlight=False, soft_wrap=True)
+
+
+def warm_note(env: Env, lab: Lab) -> None:
+    """Say so when this command left a process running: the warm pool it started."""
+    pool = lab.warm_pool() if lab.warm == "start" else None
+    if pool is not None and pool.started:
+        minutes = f"{lab.warm_idle_s / 60:g}"
+        env.err.print(
+            f"[dim]started warm workers for this project: later runs start faster; they stop "
+            f"after {minutes} min unused (breakit warm stop; --no-warm)[/]",
+            highlight=False,
+        )
+
+
+@click.command()
+@click.argument("mutation_id", type=MutationId())
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (docs/json.md).")
+@click.option("-v", "--verbose", is_flag=True, help="List every test that missed it by name.")
+@engine_options
+@click.option("--predict", is_flag=True, help="First say which tests will catch it; get a score.")
+@click.option("--write", is_flag=True, help="Then leave the breakage in your tree, to fix it.")
+@pass_env
+def apply(
+    env: Env,
+    mutation_id: str,
+    as_json: bool,
+    verbose: bool,
+    engine: EngineOptions,
+    predict: bool,
+    write: bool,
+) -> None:
+    """Run the suite against one mutation, in an isolated copy, and show who catches it.
+
+    Exit 0 when it is caught, 1 when it survives.
+    """
+    loop.refuse_written(env.config.root, mutation_id, write=write)
+    mutant = env.mutant_ids.resolve(mutation_id)
+    if write:
+        loop.check_writable(env.config.root, mutant)
+    # A learner's apply always runs: the why (failures, HTTP requests) comes from the run.
+    lab = make_lab(env, engine, reuse_results=False)
+    with learning_loop.tracing() as trace, lab.session():
+        with terminal.spinner(env.err, "baseline: running the suite on the unmutated code"):
+            baseline = lab.baseline()
+        predicted = learning_loop.ask_prediction(env, baseline) if predict else None
+        with terminal.spinner(env.err, f"{mutant.id}: running the suite against the breakage"):
+            matrix = lab.run([mutant], baseline)
+    result = matrix.results[0]
+    lab_notes(env, lab)
+    warm_note(env, lab)
+    if as_json:
+        click.echo(json.dumps(matrix_document(matrix, baseline, lab.coverage_check), indent=2))
+    else:
+        terminal.render_apply(env.out, result, baseline, verbose=verbose)
+    learning_loop.after_apply(
+        env,
+        mutant,
+        result,
+        baseline,
+        predicted=predicted,
+        trace=trace,
+        write=write,
+        as_json=as_json,
+    )
+    raise SystemExit(ExitCode.OK if result.detected else ExitCode.SURVIVED)
+
+
+@click.command()
+@click.argument("mutation_ids", nargs=-1, type=MutationId())
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (docs/json.md).")
+@click.option(
+    "--generated",
+    is_flag=True,
+    help="Run generated mutants instead of the catalog (with IDs: only those).",
+)
+@click.option("--all", "all_mutants", is_flag=True, help="Run the catalog and generated mutants.")
+@filter_options
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    metavar="SCORE",
+    help="Fail (exit 7) if the mutation score is under SCORE percent; survivors alone do not.",
+)
+@click.option("--shard", metavar="K/N", help="Run only the k-th of n deterministic parts.")
+@report_options
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Also list, per mutant, the tests that caught it, and per survivor those that ran it; "
+    "outside a terminal, a progress line per mutant.",
+)
+@engine_options
+@pass_env
+def check(
+    env: Env,
+    engine: EngineOptions,
+    mutation_ids: Sequence[str],
+    generated: bool,
+    all_mutants: bool,
+    files: tuple[str, ...],
+    operators: tuple[str, ...],
+    match: tuple[str, ...],
+    fail_under: float | None,
+    shard: str | None,
+    as_json: bool,
+    output_dir: Path | None,
+    report_json: Path | None,
+    html_path: Path | None,
+    junit_path: Path | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Run the curated mutations (or the given ids, or generated mutants): each must be caught.
+
+    Ids may be curated or generated (`breakit list --generated`), with or without --generated.
+
+    \b
+    Exit codes: 1 a mutant survived (or, with --fail-under, never: the score decides),
+    5 a curated mutation no longer applies or does not import, 6 a mutation was caught but
+    not by the tests its answer key declares, 7 the score is under --fail-under.
+    """
+    filters = Filters(files, operators, match)
+    # Every curated mutation is applied before anything runs: one that no longer matches its
+    # code fails loudly here, not halfway through the run.
+    mutants = env.mutant_ids.select(
+        mutation_ids,
+        generated=generated or all_mutants or filters != Filters(),
+        curated=all_mutants or not (generated or filters != Filters()),
+        filters=filters,
+    )
+    if shard is not None:
+        mutants = Shard.parse(shard).select(mutants)
+    if not mutants:
+        env.err.print("Nothing to check: no mutants were selected.")
+        raise SystemExit(ExitCode.OK)
+    to_run, ignored = split_equivalent(mutants, env.config.equivalent)
+    lab = make_lab(env, engine)
+    with lab.session():
+        baseline_text = "baseline: running the suite on the unmutated code"
+        with terminal.spinner(env.err, baseline_text, pipe_line=not quiet):
+            baseline = lab.baseline()
+        with progress(env, len(to_run), quiet=quiet, verbose=verbose) as advance:
+            matrix = lab.run(to_run, baseline, on_result=advance)
+    lab_notes(env, lab)
+    if not quiet and not as_json:
+        warm_note(env, lab)
+    matrix = merge_in_order(mutants, matrix, ignored)
+    report_files = ReportFiles(output_dir, report_json, html_path, junit_path)
+    report_and_gate(
+        env,
+        matrix,
+        baseline,
+        report_files,
+        as_json=as_json,
+        quiet=quiet,
+        verbose=verbose,
+        fail_under=fail_under,
+        annotate=True,
+        coverage_check=lab.coverage_check,
+    )
+
+
+@click.command()
+@click.argument("documents", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    metavar="SCORE",
+    help="Fail (exit 7) if the merged mutation score is under SCORE percent.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the merged JSON document.")
+@report_options
+@pass_env
+def merge(
+    env: Env,
+    documents: Sequence[Path],
+    fail_under: float | None,
+    as_json: bool,
+    output_dir: Path | None,
+    report_json: Path | None,
+    html_path: Path | None,
+    junit_path: Path | None,
+    quiet: bool,
+) -> None:
+    """Combine shard results (breakit.json files or --output folders) and gate on the whole.
+
+    Run it in a checkout of the same commit the shards ran on: mutants are rebuilt from it.
+    """
+    matrix, baseline = merge_documents([read_document(p) for p in documents], env.mutant_ids)
+    report_files = ReportFiles(output_dir, report_json, html_path, junit_path)
+    report_and_gate(
+        env, matrix, baseline, report_files, as_json=as_json, quiet=quiet, fail_under=fail_under
+    )
+
+
+def report_and_gate(
+    env: Env,
+    matrix: KillMatrix,
+    baseline: Baseline,
+    report_files: ReportFiles,
+    *,
+    as_json: bool,
+    quiet: bool,
+    fail_under: float | None,
+    verbose: bool = False,
+    annotate: bool = False,
+    coverage_check: Mapping[str, Any] | None = None,
+) -> NoReturn:
+    """The end of `check` and `merge`: report files, the terminal (or JSON), the exit code."""
+    mismatches = answer_key_mismatches(matrix)
+    written = write_reports(report_files, matrix, baseline, env.config.root, coverage_check)
+    if as_json:
+        click.echo(json.dumps(matrix_document(matrix, baseline, coverage_check), indent=2))
+    else:
+        if annotate and os.environ.get("GITHUB_ACTIONS") == "true":
+            for line in github_annotations(matrix):
+                click.echo(line)
+        if quiet:
+            env.out.print(terminal.summary_line(matrix))
+        else:
+            terminal.render_check(env.out, matrix, mismatches, verbose=verbose)
+        if fail_under is not None:
+            env.out.print(terminal.fail_under_line(matrix, fail_under))
+        for path in written:
+            env.err.print(f"wrote {escape(str(path))}", highlight=False)
+    raise SystemExit(exit_code(matrix, mismatches, fail_under))
+
+
+@contextmanager
+def progress(
+    env: Env, total: int, *, quiet: bool = False, verbose: bool = False
+) -> Iterator[Callable[[MutantResult], None]]:
+    """A progress bar on a terminal; elsewhere (a pipe, CI logs, `--json | jq`) plain lines on
+    stderr every ~5 % or 10 s (one per mutant with -v), none with -q."""
+    if quiet and not env.err.is_terminal:
+        yield lambda result: None
+        return
+    if env.err.is_terminal:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=env.err,
+            transient=True,
+        )
+        with bar:
+            task = bar.add_task("mutants", total=total)
+
+            def advance(result: MutantResult) -> None:
+                bar.update(task, advance=1, description=escape(result.mutant.id))
+
+            yield advance
+        return
+    yield terminal.ProgressLines(env.err, total, each=verbose)
+
+
+COMMANDS = (apply, check, merge)
