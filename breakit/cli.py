@@ -23,9 +23,9 @@ from rich.markup import escape
 from breakit import __version__
 from breakit.catalog import Catalog, load_catalog
 from breakit.config import WARM_SETTINGS, Config, load_config
+from breakit.engine.lab import BACKENDS, Lab
 from breakit.errors import BreakitError, ExitCode, Terminated, UsageError
 from breakit.gate import answer_key_mismatches, exit_code, merge_in_order, split_equivalent
-from breakit.lab import BACKENDS, Lab
 from breakit.learner import loop as learner_loop
 from breakit.merge import merge_documents, read_document
 from breakit.model import Baseline, KillMatrix, MutantResult
@@ -39,7 +39,7 @@ from breakit.reports.breakit_json import (
 from breakit.reports.github import github_annotations
 from breakit.reports.output import ReportTargets, write_reports
 from breakit.shard import Shard
-from breakit.state import State
+from breakit.store import Store
 from breakit.targets import Filters, Targets
 
 EXIT_CODES_HELP = "\n".join(
@@ -106,7 +106,7 @@ class MutationId(click.ParamType):
 
 
 class Jobs(click.ParamType):
-    """-j: a worker count of 1 or more, or "auto" (None: breakit.workers decides)."""
+    """-j: a worker count of 1 or more, or "auto" (None: breakit.engine.workers decides)."""
 
     name = "N|auto"
 
@@ -204,7 +204,7 @@ def list_command(
     if reset_progress:
         learner_loop.reset_progress(env)
         return
-    last = State(env.config.root).last_results()
+    last = Store(env.config.root).last_results()
     filters = Filters(files, operators, match)
     if generated or filters != Filters():
         mutants = env.targets.generated(filters)
@@ -546,7 +546,7 @@ def warm_group() -> None:
 @pass_env
 def warm_start(env: Env) -> None:
     """Start this project's warm workers, or say they already run."""
-    from breakit.warm import WarmUnavailable
+    from breakit.errors import WarmUnavailable
 
     lab = make_lab(env, EngineOptions(warm=True))
     baseline_text = "baseline: running the suite on the unmutated code"
@@ -568,7 +568,7 @@ def warm_start(env: Env) -> None:
 @pass_env
 def warm_status(env: Env) -> None:
     """List this project's warm workers."""
-    from breakit.warm import pools
+    from breakit.engine.fork.warm_client import pools
 
     found = pools(env.config.root)
     if not found:
@@ -581,7 +581,7 @@ def warm_status(env: Env) -> None:
 @pass_env
 def warm_stop(env: Env) -> None:
     """Stop this project's warm workers (a run in progress keeps its own workers)."""
-    from breakit.warm import stop_pools
+    from breakit.engine.fork.warm_client import stop_pools
 
     stopped = stop_pools(env.config.root)
     env.out.print(f"stopped {stopped} warm pool{'s' if stopped != 1 else ''}")

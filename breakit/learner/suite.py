@@ -4,18 +4,14 @@ and one test alone. Each goes through the lab's workspace and runner, never in t
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from breakit.config import Config
-from breakit.forkserver import ForkRunner
-from breakit.lab import Lab
+from breakit.engine.lab import Lab
+from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.learner.why import shown_command
 from breakit.model import Outcome, SuiteRun
-from breakit.runner import Runner, SubprocessRunner
-from breakit.state import State, content_key
-from breakit.warm import WarmPool
 
 Changes = Mapping[str, str | None]
 
@@ -42,10 +38,6 @@ class Comparison:
         """Fail on the clean app too: they prove nothing about the breakage."""
         both = self._failed(self.clean) & self._failed(self.broken)
         return tuple(n for n in self.clean.order if n in both)
-
-    @property
-    def failing_clean(self) -> tuple[str, ...]:
-        return tuple(n for n in self.clean.order if n in self._failed(self.clean))
 
 
 def failing(run: SuiteRun) -> tuple[str, ...]:
@@ -87,7 +79,9 @@ def alone(
     alone. A fork worker where there is one: up to 20 runs, each without pytest's start-up."""
     lab = _lab(config)
     found: dict[str, Outcome] = {}
-    runner = _many_runs_runner(lab)
+    # A fork worker preloading what the cached baseline says the suite imports, from the
+    # project's warm pool if one is running (never started from here); else pytest.
+    runner = lab.many_runs_runner()
     try:
         with lab.session(), lab.workspace.mutated(dict(changes)) as workdir:
             for nodeid in nodeids:
@@ -96,20 +90,8 @@ def alone(
                 outcome = run.outcomes.get(nodeid)
                 found[nodeid] = outcome.outcome if outcome else Outcome.NOT_RUN
     finally:
-        if isinstance(runner, ForkRunner):
-            runner.close()
+        runner.close()
     return found
-
-
-def _many_runs_runner(lab: Lab) -> Runner:
-    """A fork worker preloading what the cached baseline says the suite imports; else pytest."""
-    if not hasattr(os, "fork"):
-        return lab.runner or SubprocessRunner()
-    modules = State(lab.config.root).load_engine(content_key(lab.config.root)).get("modules", [])
-    project = sorted(lab.project_names())
-    # The project's warm workers, if they are running (breakit.warm): never started from here.
-    pool = WarmPool(lab.config.root, modules, project, start=False)
-    return ForkRunner(modules, project=project, pool=pool)
 
 
 def pytest_command(config: Config) -> str:

@@ -12,7 +12,7 @@ decorators, default values) is unchanged: that part ran once, at import, and is 
 import: another module shape, a changed module or class body, a function whose free variables
 changed, or changed code that no live function (itself or an enclosing one) would ever run.
 The caller then runs the mutant the fresh way. The lab also only sends mutants whose changed
-lines are inside function bodies and never ran at import time (breakit.selection.hot_eligible).
+lines are inside function bodies and never ran at import time (breakit.engine.selection.hot_eligible).
 """
 
 from __future__ import annotations

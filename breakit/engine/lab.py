@@ -3,57 +3,56 @@
 The lab returns values and never prints: progress goes to the `on_result` callback, called in the
 calling thread as each mutant finishes; the KillMatrix keeps the mutants' input order whatever
 order they finished in. Each worker has its own Workspace (a copy of the project) and its own
-runner: a fork worker (breakit.forkserver) where `os.fork` exists, else one fresh
-`python -m pytest` per run. A mutant runs only the tests whose baseline coverage touches the
-lines it changes (breakit.selection); the others are NOT_RUN.
+runner (`new_runner`): a fork worker (breakit.engine.fork.client) where `os.fork` exists, else one
+fresh `python -m pytest` per run; the lab drives either through the Runner protocol alone. A
+mutant runs only the tests whose baseline coverage touches the lines it changes
+(breakit.engine.selection); the others are NOT_RUN.
 """
 
 from __future__ import annotations
 
-import ast
 import contextlib
-import hashlib
 import os
 import queue
-import sys
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
 from typing import Any
 
-from breakit import __version__
-from breakit.config import Config, entry_files, is_glob
-from breakit.coverage_proof import marked_sources, read_hits
-from breakit.errors import BaselineFailedError, BreakitError, ExitCode
-from breakit.forkserver import ForkRunner
-from breakit.memlimit import default_limit_mb
-from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Outcome, TestOutcome, Verdict
-from breakit.runner import Runner, RunSpec, SubprocessRunner
-from breakit.sandbox import Scratch, Workspace
-from breakit.selection import ALL, changed_lines, hot_eligible, in_source, select_tests
-from breakit.state import State, content_key, project_files, result_from_json, result_to_json
-from breakit.verdict import mutant_result
-from breakit.warm import DEFAULT_IDLE_S, WarmPool, fingerprint
-from breakit.workers import auto_workers
+from breakit.config import Config
+from breakit.engine import project
+from breakit.engine.coverage_proof import marked_sources, no_coverage_claims, proof_note, read_hits
+from breakit.engine.forced_fail import check_forced_failure, forced_failure_changes
+from breakit.engine.fork.client import ForkRunner
+from breakit.engine.fork.warm_client import DEFAULT_IDLE_S, WarmPool
+from breakit.engine.memlimit import default_limit_mb
+from breakit.engine.oracle import OracleSettings
+from breakit.engine.runner import Runner, RunSpec
+from breakit.engine.selection import ALL, hot_eligible, select_tests
+from breakit.engine.subprocess_runner import SubprocessRunner
+from breakit.engine.verdict import baseline_failure, mutant_result, no_coverage
+from breakit.engine.workers import auto_workers
+from breakit.engine.workspace import Scratch, Workspace
+from breakit.errors import BaselineFailedError, BreakitError
+from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Verdict
+from breakit.store import (
+    ResultKeys,
+    Store,
+    content_key,
+    result_from_json,
+    result_to_json,
+    sanity_key,
+)
 
 OnResult = Callable[[MutantResult], None]
 
 BACKENDS = ("fork", "subprocess")
 WARM_MODES = ("off", "use", "start")
-FORCED_FAILURE = "breakit forced failure"
 
 
 def default_backend() -> str:
     return "fork" if hasattr(os, "fork") else "subprocess"
-
-
-class ShadowingError(BreakitError):
-    """The forced-fail sanity run passed: the tests import another copy of the code."""
-
-    exit_code = ExitCode.CONFIG
 
 
 @dataclass
@@ -62,14 +61,16 @@ class Lab:
     runner: Runner | None = None  # one runner for every run, one at a time (None: `backend`)
     use_cache: bool = True  # the cached baseline, and cached results if reuse_results
     reuse_results: bool = True  # False: run every mutant, but still cache what it finds
-    jobs: int | None = None  # parallel workers (None: auto, from the baseline: breakit.workers)
+    jobs: int | None = (
+        None  # parallel workers (None: auto, from the baseline: breakit.engine.workers)
+    )
     backend: str = field(default_factory=default_backend)  # "fork" or "subprocess"
     select: bool = True  # run only the tests that cover a mutant's changed lines
     sanity_check: bool = True  # the forced-fail run before the first mutant
     verify: bool = False  # check every result against the oracle (fresh pytest, whole suite)
-    hot: bool = True  # fork backend: body-only mutants in a collect-once session (hotsession)
-    # fork backend: workers forked from the project's warm pool (breakit.warm): "off", "use"
-    # one that is running, or "start" one if none is
+    hot: bool = True  # fork backend: body-only mutants in a collect-once session (fork.hot)
+    # fork backend: workers forked from the project's warm pool (breakit.engine.fork.warm_client):
+    # "off", "use" one that is running, or "start" one if none is
     warm: str = "off"
     warm_idle_s: float = DEFAULT_IDLE_S
 
@@ -81,14 +82,14 @@ class Lab:
         if self.warm not in WARM_MODES:
             raise ValueError(f"unknown warm mode {self.warm!r}: one of {', '.join(WARM_MODES)}")
         self._pool: WarmPool | None = None
-        self.state = State(self.config.root)
+        self.state = Store(self.config.root)
         self._workspace: Workspace | None = None
         self._engine: dict[str, Any] = {}
         self._baseline: Baseline | None = None  # the last one baseline() returned
         self._sane = False
-        self.hot_runs = 0  # mutants run in a hot session (breakit.hotsession)
+        self.hot_runs = 0  # mutants run in a hot session (breakit.engine.fork.hot)
         self.hot_fallbacks = 0  # hot mutants the session refused, run fresh instead
-        self.warm_workers = 0  # workers forked from the warm pool (breakit.warm)
+        self.warm_workers = 0  # workers forked from the warm pool (breakit.engine.fork.warm_client)
         self.sanity_runs = 0  # forced-fail runs (none when one passed under the same key)
         self.proof_runs = 0  # NoCoverage proof runs (none when one ran under the same key)
         # What the NoCoverage proof found (JSON "coverage_check"); notes for the user (the CLI
@@ -117,7 +118,7 @@ class Lab:
         return self.workers_for(self._baseline)
 
     def workers_for(self, baseline: Baseline | None) -> int:
-        """`jobs`, else one per core, more if `baseline`'s tests wait (breakit.workers)."""
+        """`jobs`, else one per core, more if `baseline`'s tests wait (breakit.engine.workers)."""
         if self.runner is not None:
             return 1
         return self.jobs if self.jobs else auto_workers(baseline)
@@ -132,7 +133,7 @@ class Lab:
         )
 
     def memory_limit_mb(self) -> int | None:
-        """The test processes' memory ceiling (breakit.memlimit): `[tool.breakit]
+        """The test processes' memory ceiling (breakit.engine.memlimit): `[tool.breakit]
         memory_limit_mb`, else a multiple of the baseline's peak; None: no ceiling."""
         if self.config.memory_limit_mb is not None:
             return self.config.memory_limit_mb or None
@@ -148,7 +149,7 @@ class Lab:
         if cached is not None:
             self._engine = self.state.load_engine(key)
             self._baseline = cached
-            self._note(*unimported_sources(self.config, cached))
+            self._note(*project.unimported_sources(self.config, cached))
             return cached
         # The unmutated suite runs as plain pytest would, under a ceiling only if one is set.
         spec = replace(self.spec(), memory_limit_mb=self.config.memory_limit_mb or None)
@@ -156,10 +157,9 @@ class Lab:
             spec = replace(spec, coverage_source=self.config.source)
         spec = replace(spec, record_modules=True)
         with self.workspace.mutated({}) as workdir:
-            if self.runner is None or isinstance(self.runner, SubprocessRunner):
-                run, records = (self.runner or SubprocessRunner()).run_with_records(workdir, spec)
-            else:
-                run, records = self.runner.run(workdir, spec), []
+            # Only a subprocess records coverage and modules: the baseline runs in one.
+            runner = self.runner or SubprocessRunner()
+            run, records = runner.run_with_records(workdir, spec)
         baseline = Baseline(tests=run.order, run=run, key=key)
         if run.error or baseline.failing or not run.order:
             raise BaselineFailedError(baseline_failure(baseline))
@@ -173,26 +173,15 @@ class Lab:
         }
         self.state.save_baseline(baseline, self._engine)
         self._baseline = baseline
-        self._note(*unimported_sources(self.config, baseline))
+        self._note(*project.unimported_sources(self.config, baseline))
         return baseline
 
     def _note(self, *notes: str) -> None:
         self.notes.extend(note for note in notes if note not in self.notes)
 
     def project_names(self) -> frozenset[str]:
-        """Top-level module names of the project (at its root, in src/, and the sources'):
-        a fork worker never imports these, wherever they are installed."""
-        root = self.config.root
-        names = set()
-        for folder in (root, root / "src"):
-            if not folder.is_dir():
-                continue
-            for entry in folder.iterdir():
-                if entry.suffix == ".py":
-                    names.add(entry.stem)
-                elif entry.is_dir() and any(entry.glob("*.py")):
-                    names.add(entry.name)
-        return frozenset(names | _source_names(self.config))
+        """The project's top-level module names (breakit.engine.project.project_names)."""
+        return project.project_names(self.config)
 
     def timeout_for(self, baseline: Baseline, tests: Sequence[str] | None = None) -> float:
         """factor × (the tests' baseline time + the suite's startup time) + a constant."""
@@ -216,20 +205,12 @@ class Lab:
         return chosen
 
     def is_hot(self, mutant: Mutant, baseline: Baseline) -> bool:
-        """True if a fork worker may run `mutant` in its hot session (breakit.hotsession)."""
+        """True if a fork worker may run `mutant` in its hot session (breakit.engine.fork.hot)."""
         return (
             self.hot
             and self.backend == "fork"
             and hot_eligible(mutant, baseline.run.coverage, self.config.source)
         )
-
-    def run_mutant(self, mutant: Mutant, baseline: Baseline) -> MutantResult:
-        """One mutant in the session's workspace (no parallelism, no sanity run)."""
-        chosen = self.plan(mutant, baseline)
-        if chosen == ():
-            return no_coverage(mutant, baseline)
-        runner = self.runner or SubprocessRunner()
-        return self._execute(runner, self.workspace, mutant, baseline, chosen)
 
     def _execute(
         self,
@@ -242,14 +223,13 @@ class Lab:
         started = time.perf_counter()
         spec = self.spec(self.timeout_for(baseline, chosen), chosen)
         # A hot session is collected once per worker, from the workspace before the change lands.
-        if (
-            isinstance(runner, ForkRunner)
-            and self.is_hot(mutant, baseline)
-            and runner.open_session(workspace.path, self.spec())
-        ):
-            spec = replace(spec, hot=tuple(mutant.changes.items()))  # type: ignore[arg-type]
+        hot = self.is_hot(mutant, baseline) and runner.open_session(workspace.path, self.spec())
         with workspace.mutated(mutant.changes) as workdir:
-            run = runner.run(workdir, spec)
+            if hot:  # hot_eligible: no file deleted
+                changes = {path: text for path, text in mutant.changes.items() if text is not None}
+                run = runner.run_hot(workdir, spec, changes)
+            else:
+                run = runner.run(workdir, spec)
         return mutant_result(mutant, run, baseline.tests, time.perf_counter() - started)
 
     def run(
@@ -307,10 +287,10 @@ class Lab:
         hand_out_unrun()
         matrix = KillMatrix(tests=baseline.tests, results=tuple(r for r in results if r))
         if self.verify:
-            from breakit.oracle import check_against_oracle
+            from breakit.engine.oracle import check_against_oracle
 
             try:
-                check_against_oracle(self, matrix, baseline)
+                check_against_oracle(self.oracle_settings(baseline), matrix, baseline)
             except BreakitError:
                 self.state.discard_journal()  # a disagreeing result is never kept
                 raise
@@ -330,21 +310,10 @@ class Lab:
         baseline: Baseline,
     ) -> list[tuple[str, ...] | None]:
         """`plans` with every NoCoverage claim checked by one run of the suite with a marker on
-        each claimed line (breakit.coverage_proof): a mutant on a line that ran after all gets
+        each claimed line (breakit.engine.coverage_proof): a mutant on a line that ran after all gets
         the whole suite instead. What was found is remembered under the sanity run's key."""
         plans = list(plans)
-        claims: dict[tuple[str, int], list[int]] = {}
-        originals: dict[str, str] = {}
-        for index, chosen in enumerate(plans):
-            if chosen != ():
-                continue
-            for path, new in mutants[index].changes.items():
-                original = mutants[index].originals.get(path)
-                if new is None or original is None:
-                    continue
-                originals[path] = original
-                for line in changed_lines(original, new):
-                    claims.setdefault((path, line), []).append(index)
+        claims, originals = no_coverage_claims(mutants, plans)
         if not claims:
             return plans
         key = self.sanity_key(baseline)
@@ -371,12 +340,7 @@ class Lab:
             moved = {i for line in lines for i in claims[(path, line)]}
             for index in moved:
                 plans[index] = None
-            why = "the coverage map missed" if error is None else "could not check"
-            self._note(
-                f"{why} {len(lines)} line{'s' * (len(lines) != 1)} in {path}; their "
-                f"{len(moved)} mutant{'s' * (len(moved) != 1)} ran the whole suite"
-                + (f" ({error.splitlines()[0]})" if error else "")
-            )
+            self._note(proof_note(path, len(lines), len(moved), error))
         return plans
 
     def _proof_run(
@@ -396,13 +360,13 @@ class Lab:
             if not marked.changes:
                 return found, None
             self.proof_runs += 1
-            runner = self.runner or self._new_runner()
+            runner = self.new_runner()
             try:
                 with self.workspace.mutated(marked.changes) as workdir:
                     run = runner.run(workdir, self.spec(self.timeout_for(baseline)))
             finally:
                 if self.runner is None:
-                    _stop_runner(runner)
+                    runner.close()
             for number in read_hits(hits_file):
                 found["hit"].update(marked.markers.get(number, ()))
         finally:
@@ -412,21 +376,36 @@ class Lab:
         return found, None if run.error is None else f"the proof run failed: {run.error}"
 
     def sanity_key(self, baseline: Baseline) -> str:
-        """What the forced-fail sanity run's verdict depends on: the project's files (the
-        baseline's key covers every source, test and configuration file) and where the tests
-        import from (the Python, sys.path and its installs, the environment: warm.fingerprint)."""
-        where = fingerprint(
-            self._engine.get("modules", []), sorted(self.project_names()), dict(os.environ)
-        )
-        return f"{baseline.key}-{where}-{self.backend}"
+        """The key of the forced-fail sanity run's verdict and the proof's (store.sanity_key)."""
+        modules = self._engine.get("modules", [])
+        return sanity_key(baseline.key, modules, sorted(self.project_names()), self.backend)
 
-    def _new_runner(self) -> Runner:
+    def oracle_settings(self, baseline: Baseline) -> OracleSettings:
+        """What the oracle needs of this lab: the whole suite, under a mutant's timeout and the
+        same memory ceiling, over as many workers."""
+        spec = self.spec(self.timeout_for(baseline))
+        return OracleSettings(root=self.config.root, spec=spec, jobs=self.workers)
+
+    def new_runner(self) -> Runner:
+        """A runner for this lab's backend (the lab's own `runner` if it was given one): a fork
+        worker (from the warm pool, if any) after `baseline()`, else a fresh pytest per run."""
         if self.runner is not None:
             return self.runner
         if self.backend == "fork":
             modules = self._engine.get("modules", [])
             return ForkRunner(modules, project=sorted(self.project_names()), pool=self.warm_pool())
         return SubprocessRunner()
+
+    def many_runs_runner(self) -> Runner:
+        """A runner for many short runs of the tree as it is, before any baseline (the learner's
+        tests alone): a fork worker preloading what the cached baseline says the suite imports,
+        from the project's warm pool if one runs (never started from here); else `new_runner`."""
+        if not hasattr(os, "fork"):
+            return self.new_runner()
+        modules = self.state.load_engine(content_key(self.config.root)).get("modules", [])
+        names = sorted(self.project_names())
+        pool = WarmPool(self.config.root, modules, names, start=False)
+        return ForkRunner(modules, project=names, pool=pool)
 
     def warm_pool(self) -> WarmPool | None:
         """The project's warm pool for this baseline (after `baseline()`), unless warm is off."""
@@ -463,15 +442,19 @@ class Lab:
         stop = threading.Event()
         sanity = self.sanity_check and not self._sane
         count = max(1, min(self.workers_for(baseline), len(todo) + sanity))
-        runners = [self._new_runner() for _ in range(count)]
+        runners = [self.new_runner() for _ in range(count)]
 
         def work(slot: int, workspace: Workspace) -> None:
             runner = runners[slot]
             try:
-                if isinstance(runner, ForkRunner):
-                    runner.start()
+                runner.start()
                 if slot == 0 and sanity:
-                    self._forced_failure(runner, workspace, baseline)
+                    changes = forced_failure_changes(self.config)
+                    if changes:
+                        self.sanity_runs += 1
+                        spec = self.spec(self.timeout_for(baseline))
+                        names = self.project_names() & project.source_names(self.config)
+                        check_forced_failure(self.config, runner, workspace, changes, spec, names)
                     done.put((_SANE, None))
                 while not stop.is_set():
                     try:
@@ -520,221 +503,15 @@ class Lab:
             finally:
                 stop.set()
                 for runner in runners:
-                    if isinstance(runner, ForkRunner):
-                        self.hot_runs += runner.hot_runs
-                        self.hot_fallbacks += runner.fallbacks
-                        self.warm_workers += runner.warm
-                    _stop_runner(runner)
+                    self.hot_runs += runner.stats.hot_runs
+                    self.hot_fallbacks += runner.stats.fallbacks
+                    self.warm_workers += runner.stats.warm
+                    runner.close()
                 for thread in threads:
                     thread.join(timeout=10)
-
-    def _forced_failure(self, runner: Runner, workspace: Workspace, baseline: Baseline) -> None:
-        """Run the suite with every source module raising at import: it must fail.
-
-        If it passes, the tests import another copy of the code than the workspace's (an
-        install in site-packages, an editable install pointing at the user's tree) and every
-        verdict would be wrong: stop with a loud error instead.
-        """
-        changes = forced_failure_changes(self.config)
-        if not changes:
-            return
-        self.sanity_runs += 1
-        spec = self.spec(self.timeout_for(baseline))
-        with workspace.mutated(changes) as workdir:
-            run = runner.run(workdir, spec)
-        if run.timed_out:
-            raise ShadowingError("the forced-failure sanity run timed out: " + (run.error or ""))
-        failed = [
-            o for o in run.outcomes.values() if o.outcome in (Outcome.CAUGHT, Outcome.ERRORED)
-        ]
-        # pytest itself may be the first to import the source: a filterwarnings entry naming
-        # the project's own warning class (`ignore::pkg.warnings.W`) is imported while pytest
-        # reads its configuration, and fails with a usage error. If that error's chain holds
-        # the forced failure, the first copy of the code on sys.path is the workspace's (the
-        # tests only ever add folders of the workspace in front of it): the run has proved it.
-        if failed or (run.error and FORCED_FAILURE in run.error):
-            return
-        if run.error:
-            raise ShadowingError(
-                f"the forced-failure sanity run did not run:\n{run.error}",
-                hint=f"that is pytest's error with every source module raising {FORCED_FAILURE!r}"
-                " at import: something pytest loads before the tests (a plugin, a setting in its "
-                "configuration) imports the source and fails in a way that does not name it",
-            )
-        names = ", ".join(sorted(self.project_names() & _source_names(self.config)))
-        raise ShadowingError(
-            f"the tests do not import the copy of the code breakit mutates: with every module of "
-            f"{', '.join(self.config.source)} raising {FORCED_FAILURE!r} at import, the suite "
-            f"still passes. They import {names or 'the project'} from somewhere else (an "
-            "install in site-packages, or an editable install pointing at your working tree)",
-            hint="make the tests import the project from its folder: set pythonpath (pytest's "
-            "[tool.pytest.ini_options] pythonpath = [...]) to the folder holding the package, "
-            "or use a src/ or flat layout; check with python -c 'import PKG; print(PKG.__file__)'",
-        )
 
 
 _SANE, _FAILED = -1, -2  # what a worker hands back besides (index, result)
 
 # A timeout depends on the machine's load as much as on the code: it is always run again.
 CACHEABLE = frozenset(Verdict) - {Verdict.TIMEOUT}
-
-
-class ResultKeys:
-    """The cache key of a mutant's result: a hash of everything the result depends on.
-
-    That is the mutant's own changes, every project file that is not a test module (the source,
-    conftest.py files, pyproject.toml and pytest's other configuration), the ids of the tests it
-    runs and the content of the test modules holding them. A changed test module therefore
-    invalidates only the mutants that run one of its tests; a new test that covers a mutant
-    changes the tests it runs (the baseline's coverage says so), and with them its key.
-    """
-
-    def __init__(self, config: Config) -> None:
-        self.root = config.root
-        tested = [PurePosixPath(t.split("::")[0]) for t in config.tests]
-        self.test_files: dict[str, bytes] = {}
-        common = hashlib.sha256(f"breakit {__version__}\0".encode())
-        for path in project_files(self.root):
-            rel = path.relative_to(self.root).as_posix()
-            content = path.read_bytes()
-            is_test = path.name != "conftest.py" and any(
-                PurePosixPath(rel) == t or t in PurePosixPath(rel).parents for t in tested
-            )
-            if is_test:
-                self.test_files[rel] = content
-            else:
-                common.update(rel.encode() + b"\0" + content + b"\0")
-        self.common = common.hexdigest()
-
-    def key(self, mutant: Mutant, chosen: tuple[str, ...] | None) -> str:
-        digest = hashlib.sha256(self.common.encode())
-        for path, content in sorted(mutant.changes.items()):
-            digest.update(f"\0change {path}\0".encode())
-            digest.update(b"<deleted>" if content is None else content.encode())
-        if chosen is None:
-            digest.update(b"\0every test")
-            files = sorted(self.test_files)
-        else:
-            digest.update(("\0tests " + "\n".join(sorted(chosen))).encode())
-            files = sorted({nodeid.split("::")[0] for nodeid in chosen})
-        for rel in files:
-            digest.update(f"\0file {rel}\0".encode())
-            digest.update(self.test_files.get(rel, b"<not a test module>"))
-        return digest.hexdigest()[:24]
-
-
-def _source_names(config: Config) -> set[str]:
-    """The top-level names the source is imported under: each entry's first folder (`src/`
-    aside); for a file entry, or a glob's files, each of its folders and its own stem too: a
-    test next to `app/main.py` in a folder without `__init__.py` imports it as `main` (pytest
-    puts the folder on sys.path), so a worker must not preload `main` either. Those extra names
-    are never a standard library one (a worker's child drops every project name it has)."""
-    first, extra = set(), set()
-    for source in config.source:
-        files = entry_files(config.root, source) if is_glob(source) else [source]
-        for rel in files:
-            parts = PurePosixPath(rel).parts
-            if parts and parts[0] == "src" and len(parts) > 1:
-                parts = parts[1:]
-            if parts:
-                first.add(parts[0].removesuffix(".py"))
-            if rel.endswith(".py"):
-                extra.update(p.removesuffix(".py") for p in parts if p != "__init__.py")
-    return first | (extra - set(sys.stdlib_module_names))
-
-
-def unimported_sources(config: Config, baseline: Baseline) -> list[str]:
-    """A warning for each source entry none of whose files ran a line in the baseline (its
-    coverage map): the tests never import it, so its mutants would all be NoCoverage."""
-    coverage = baseline.run.coverage
-    if coverage is None:
-        return []
-    ran = {path for lines in coverage.values() for path, _ in lines}
-    notes = []
-    for entry in config.source:
-        files = entry_files(config.root, entry)
-        if files and ran.isdisjoint(files) and any(_has_code(config.root / f) for f in files):
-            notes.append(
-                f"warning: [tool.breakit] source entry {entry!r}: the tests never import it "
-                "(no line of it ran on the unmutated code); check the entry and the tests"
-            )
-    return notes
-
-
-def _has_code(path: Path) -> bool:
-    try:
-        return bool(ast.parse(path.read_text(encoding="utf-8")).body)
-    except (OSError, SyntaxError, ValueError):
-        return False
-
-
-def _stop_runner(runner: Runner) -> None:
-    if isinstance(runner, ForkRunner):
-        runner.close()
-    elif isinstance(runner, SubprocessRunner):
-        runner.cancel()
-
-
-def forced_failure_changes(config: Config) -> dict[str, str]:
-    """Every Python file of `config.source` with `raise RuntimeError(...)` as its first statement
-    (after the docstring and `from __future__` imports, which must stay first)."""
-    changes = {}
-    root = config.root
-    raise_line = f"raise RuntimeError({FORCED_FAILURE!r})"
-    for path in project_files(root):
-        rel = path.relative_to(root).as_posix()
-        if not rel.endswith(".py") or not in_source(rel, config.source):
-            continue
-        try:
-            text = path.read_text(encoding="utf-8").removeprefix("\ufeff")  # no BOM in a str
-            with warnings.catch_warnings():  # "invalid escape sequence" and the like: not ours
-                warnings.simplefilter("ignore")
-                body = ast.parse(text).body
-        except (SyntaxError, ValueError):  # ValueError: not UTF-8, or a null byte
-            continue
-        at = 0
-        while at < len(body) and _stays_first(body[at], at):
-            at += 1
-        # The raise gets a line of its own: right after the last statement that stays first,
-        # else just before the first statement (after the comments that head the file).
-        lines = text.split("\n") if text else []
-        if at:
-            line = body[at - 1].end_lineno or body[at - 1].lineno
-        elif body:
-            decorators = getattr(body[0], "decorator_list", [])
-            line = min([body[0].lineno, *(d.lineno for d in decorators)]) - 1
-        else:
-            line = len(lines) - 1 if text.endswith("\n") else len(lines)
-        changes[rel] = "\n".join([*lines[:line], raise_line, *lines[line:]])
-    return changes
-
-
-def _stays_first(statement: ast.stmt, position: int) -> bool:
-    if position == 0 and isinstance(statement, ast.Expr):
-        value = statement.value
-        return isinstance(value, ast.Constant) and isinstance(value.value, str | bytes)
-    return isinstance(statement, ast.ImportFrom) and statement.module == "__future__"
-
-
-def no_coverage(mutant: Mutant, baseline: Baseline) -> MutantResult:
-    """No test and no import executes the mutant's lines: NoCoverage, without running."""
-    tests = {nodeid: TestOutcome(nodeid, Outcome.NOT_RUN) for nodeid in baseline.tests}
-    return MutantResult(
-        mutant=mutant,
-        verdict=Verdict.NO_COVERAGE,
-        tests=tests,
-        error="no test executes the changed lines",
-    )
-
-
-def baseline_failure(baseline: Baseline) -> str:
-    """One line naming what is wrong with a red baseline."""
-    run = baseline.run
-    if run.error:
-        return f"the suite does not run on the unmutated code: {run.error}"
-    if not run.order:
-        return "the suite collected no tests: check [tool.breakit] tests"
-    failing = list(baseline.failing)
-    names = ", ".join(f"{o.nodeid} ({o.message or o.outcome.value})" for o in failing[:5])
-    more = f" and {len(failing) - 5} more" if len(failing) > 5 else ""
-    return f"the suite fails on the unmutated code, fix it first: {names}{more}"

@@ -5,8 +5,8 @@ tests start, in a thread started where it is not traced, through `exec` or a C c
 mutant is reported NoCoverage only after the claim has been checked: `marked_sources` puts a
 marker before each statement the claims name (a call that appends the marker's number to a file
 and carries on: robust to code that swallows exceptions, and to processes that die), the suite
-runs once with those sources (breakit.lab), and `read_hits` says which markers ran. A marker that
-ran shows the map was wrong about its lines.
+runs once with those sources (breakit.engine.lab), and `read_hits` says which markers ran. A
+marker that ran shows the map was wrong about its lines.
 
 A marker must run whenever its line runs, never less often: it goes before the statement that
 holds the line, or before the statement around it when that one cannot get a line of its own
@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import ast
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from breakit.engine.selection import changed_lines
+from breakit.model import Mutant
 
 HIT = "_breakit_proof_hit"  # the helper each marked module defines; markers call it
 
@@ -218,3 +221,37 @@ def _helper_line(text: str) -> int:
             break
         at += 1
     return (body[at - 1].end_lineno or 0) if at else 0
+
+
+Claims = dict[tuple[str, int], list[int]]  # (path, line) → the indexes of the mutants claiming it
+
+
+def no_coverage_claims(
+    mutants: Sequence[Mutant], plans: Sequence[tuple[str, ...] | None]
+) -> tuple[Claims, dict[str, str]]:
+    """The (path, line)s the NoCoverage mutants (plan `()`) changed, each with the mutants that
+    claim it, and the original text of their files."""
+    claims: Claims = {}
+    originals: dict[str, str] = {}
+    for index, chosen in enumerate(plans):
+        if chosen != ():
+            continue
+        for path, new in mutants[index].changes.items():
+            original = mutants[index].originals.get(path)
+            if new is None or original is None:
+                continue
+            originals[path] = original
+            for line in changed_lines(original, new):
+                claims.setdefault((path, line), []).append(index)
+    return claims, originals
+
+
+def proof_note(path: str, lines: int, mutants: int, error: str | None) -> str:
+    """The note for the user about `lines` lines of `path` the proof found run (or could not
+    check: `error`), whose `mutants` mutants ran the whole suite instead."""
+    why = "the coverage map missed" if error is None else "could not check"
+    return (
+        f"{why} {lines} line{'s' * (lines != 1)} in {path}; their "
+        f"{mutants} mutant{'s' * (mutants != 1)} ran the whole suite"
+        + (f" ({error.splitlines()[0]})" if error else "")
+    )
