@@ -1,6 +1,7 @@
 """What breakit's in-run pytest plugins hand back, readable without importing pytest.
 
-breakit.pytest_plugin and breakit.engine.coverage_map run inside the project's pytest; the process that
+breakit.pytest_plugin and breakit.engine.coverage_map run inside the project's pytest; the process
+that
 starts the run (the CLI, a fork worker) only needs their environment variables, the shape of a
 Record, the readers of what they write and the first useful line of a failure. Those live here so
 that the CLI never imports pytest: this module needs the standard library only.
@@ -119,7 +120,7 @@ def _relative(path: str, rootpath: Path | None) -> str:
         return path
 
 
-# --- the per-test coverage map (breakit.engine.coverage_map) -----------------------------------------
+# --- the per-test coverage map (breakit.engine.coverage_map) ------------------------------
 
 IMPORT_TIME = "<import-time>"
 FIXTURES = "<fixtures>"

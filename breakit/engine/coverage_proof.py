@@ -22,7 +22,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from breakit.engine.runner import Runner, RunSpec
 from breakit.engine.selection import changed_lines
+from breakit.engine.workspace import Scratch, Workspace
 from breakit.model import Mutant
 
 HIT = "_breakit_proof_hit"  # the helper each marked module defines; markers call it
@@ -255,3 +257,33 @@ def proof_note(path: str, lines: int, mutants: int, error: str | None) -> str:
         f"{mutants} mutant{'s' * (mutants != 1)} ran the whole suite"
         + (f" ({error.splitlines()[0]})" if error else "")
     )
+
+
+Found = dict[str, set[tuple[str, int]]]  # "asked", "checked", "hit": sets of (path, line)
+
+
+def proof_run(
+    runner: Runner,
+    workspace: Workspace,
+    spec: RunSpec,
+    originals: dict[str, str],
+    claims: set[tuple[str, int]],
+) -> tuple[Found, str | None, bool]:
+    """The suite once (`spec`) with markers on the claimed lines: what it checked and hit, why it
+    could not run (a timeout, an error: then nothing is proved), and whether it ran at all."""
+    scratch = Scratch("breakit-proof-")  # a SIGKILLed command's: the next one removes it
+    try:
+        hits_file = scratch.path / "hits"
+        marked = marked_sources(originals, claims, hits_file)
+        found: Found = {"asked": claims, "checked": set(marked.checked), "hit": set()}
+        if not marked.changes:
+            return found, None, False
+        with workspace.mutated(marked.changes) as workdir:
+            run = runner.run(workdir, spec)
+        for number in read_hits(hits_file):
+            found["hit"].update(marked.markers.get(number, ()))
+    finally:
+        scratch.remove()
+    if run.timed_out:
+        return found, f"the proof run {run.error or 'timed out'}", True
+    return found, None if run.error is None else f"the proof run failed: {run.error}", True

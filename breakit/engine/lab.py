@@ -22,7 +22,7 @@ from typing import Any
 
 from breakit.config import Config
 from breakit.engine import project
-from breakit.engine.coverage_proof import marked_sources, no_coverage_claims, proof_note, read_hits
+from breakit.engine.coverage_proof import no_coverage_claims, proof_note, proof_run
 from breakit.engine.forced_fail import check_forced_failure, forced_failure_changes
 from breakit.engine.fork.client import ForkRunner
 from breakit.engine.fork.warm_client import DEFAULT_IDLE_S, WarmPool
@@ -33,7 +33,7 @@ from breakit.engine.selection import ALL, hot_eligible, select_tests
 from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.engine.verdict import baseline_failure, mutant_result, no_coverage
 from breakit.engine.workers import auto_workers
-from breakit.engine.workspace import Scratch, Workspace
+from breakit.engine.workspace import Workspace
 from breakit.errors import BaselineFailedError, BreakitError
 from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Verdict
 from breakit.store import (
@@ -310,8 +310,8 @@ class Lab:
         baseline: Baseline,
     ) -> list[tuple[str, ...] | None]:
         """`plans` with every NoCoverage claim checked by one run of the suite with a marker on
-        each claimed line (breakit.engine.coverage_proof): a mutant on a line that ran after all gets
-        the whole suite instead. What was found is remembered under the sanity run's key."""
+        each claimed line (breakit.engine.coverage_proof): a mutant on a line that ran after all
+        gets the whole suite instead. What was found is remembered under the sanity run's key."""
         plans = list(plans)
         claims, originals = no_coverage_claims(mutants, plans)
         if not claims:
@@ -346,34 +346,16 @@ class Lab:
     def _proof_run(
         self, originals: dict[str, str], claims: set[tuple[str, int]], baseline: Baseline
     ) -> tuple[dict[str, set[tuple[str, int]]], str | None]:
-        """The suite once with markers on the claimed lines: what it checked and hit, or why
-        it could not run (a timeout, an error: then nothing is proved)."""
-        scratch = Scratch("breakit-proof-")  # a SIGKILLed command's: the next one removes it
+        """The proof's one run (breakit.engine.coverage_proof.proof_run) in a runner of its own."""
+        runner = self.new_runner()
         try:
-            hits_file = scratch.path / "hits"
-            marked = marked_sources(originals, claims, hits_file)
-            found: dict[str, set[tuple[str, int]]] = {
-                "asked": claims,
-                "checked": set(marked.checked),
-                "hit": set(),
-            }
-            if not marked.changes:
-                return found, None
-            self.proof_runs += 1
-            runner = self.new_runner()
-            try:
-                with self.workspace.mutated(marked.changes) as workdir:
-                    run = runner.run(workdir, self.spec(self.timeout_for(baseline)))
-            finally:
-                if self.runner is None:
-                    runner.close()
-            for number in read_hits(hits_file):
-                found["hit"].update(marked.markers.get(number, ()))
+            spec = self.spec(self.timeout_for(baseline))
+            found, error, ran = proof_run(runner, self.workspace, spec, originals, claims)
         finally:
-            scratch.remove()
-        if run.timed_out:
-            return found, f"the proof run {run.error or 'timed out'}"
-        return found, None if run.error is None else f"the proof run failed: {run.error}"
+            if self.runner is None:
+                runner.close()
+        self.proof_runs += ran
+        return found, error
 
     def sanity_key(self, baseline: Baseline) -> str:
         """The key of the forced-fail sanity run's verdict and the proof's (store.sanity_key)."""

@@ -8,7 +8,6 @@ regenerated from the tree with the one node replaced (slower, same result). Test
 """
 
 from __future__ import annotations
-import __future__
 
 import fnmatch
 import hashlib
@@ -17,24 +16,29 @@ import re
 import tokenize
 import warnings
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import libcst as cst
 from libcst.metadata import (
-    CodePosition,
     CodeRange,
-    MetadataWrapper,
-    PositionProvider,
-    WhitespaceInclusivePositionProvider,
 )
 
 from breakit.config import Config, entry_files, is_glob
 from breakit.errors import ConfigError, MutationError, UsageError
 from breakit.model import Location, Mutant
-from breakit.operators.base import Change, Context, Operator
+from breakit.operators.base import Context, Operator
 from breakit.operators.registry import select_operators
+from breakit.operators.splice import (
+    Site,
+    SplicedText,
+    future_flags,
+    node_positions,
+    offset,
+    regenerate,
+    splice,
+)
 
 PRAGMA = "# pragma: no mutate"
 _PRAGMA = re.compile(r"#\s*pragma:\s*no\s+mutate\b")
@@ -162,20 +166,6 @@ def _read(path: Path, rel: str) -> str:
 # --- sites ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Site:
-    rank: int  # the operator's place in the registry
-    operator: Operator
-    change: Change
-    indents: tuple[str, ...]  # the indentation the changed node is rendered at
-    # The smallest piece of the file that compiles on its own and holds the change: a
-    # top-level statement, or a statement of a top-level class's body (compiled under a
-    # stand-in `class _:` header). Scopes nest inside it, so it compiles exactly when the
-    # whole file does, at a fraction of the cost on big files.
-    unit: cst.CSTNode
-    in_class: bool
-
-
 def _docstring(body: Sequence[cst.CSTNode]) -> cst.CSTNode | None:
     if not body:
         return None
@@ -234,7 +224,7 @@ class _SiteFinder(cst.CSTVisitor):
         self.annotations = 0
         self.docstrings: set[int] = set()
         self.pruned: set[int] = set()  # nodes whose subtree is skipped
-        self.sites: list[_Site] = []
+        self.sites: list[Site] = []
         self.context = Context(module, self.stack)
 
     def _skipped(self, node: cst.CSTNode, kind: type[cst.CSTNode]) -> bool:
@@ -266,9 +256,7 @@ class _SiteFinder(cst.CSTVisitor):
                 continue
             for change in operator.find(node, self.context):
                 unit, in_class = self._unit()
-                self.sites.append(
-                    _Site(rank, operator, change, tuple(self.indents), unit, in_class)
-                )
+                self.sites.append(Site(rank, operator, change, tuple(self.indents), unit, in_class))
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
@@ -330,9 +318,9 @@ def _file_mutants(
         where: CodeRange = positions[change.node]
         if where.start.line in no_mutate:
             continue
-        piece = _splice(source, line_starts, spans[change.node], site, module) if fast else None
+        piece = splice(source, line_starts, spans[change.node], site, module) if fast else None
         if piece is None:
-            text = _regenerate(module, change)
+            text = regenerate(module, change)
             changes: Mapping[str, str | None] = {rel: text}
             check = text
         else:
@@ -340,8 +328,8 @@ def _file_mutants(
             changes = SplicedText(rel, source, start, end, new_piece)
             text = source[:start] + new_piece + source[end:]
             unit = spans[site.unit]
-            unit_start = _offset(line_starts, unit.start, len(source))
-            unit_end = _offset(line_starts, unit.end, len(source))
+            unit_start = offset(line_starts, unit.start, len(source))
+            unit_end = offset(line_starts, unit.end, len(source))
             header = "class _:\n" if site.in_class else ""
             check = header + source[unit_start:start] + new_piece + source[end:unit_end]
         if text == source:
@@ -379,7 +367,7 @@ def _file_mutants(
         if fingerprint not in kept:
             kept[fingerprint] = (ranking[3:], check, mutant)
     duplicates = len(candidates) - len(kept)
-    flags = _future_flags(module)
+    flags = future_flags(module)
 
     mutants: list[Mutant] = []
     uncompilable = 0
@@ -450,149 +438,3 @@ def _short(code: str, limit: int = 60) -> str:
 
 def _title(old: str, new: str, removed: bool) -> str:
     return f"`{_short(old)}` removed" if removed else f"`{_short(old)}` → `{_short(new)}`"
-
-
-def node_positions(
-    module: cst.Module,
-) -> tuple[Mapping[cst.CSTNode, CodeRange], Mapping[cst.CSTNode, CodeRange]]:
-    """Each node's position (as PositionProvider gives it) and its whitespace-inclusive span.
-
-    One rendering of the module records both; libcst's MetadataWrapper would render it twice
-    and walk it twice more. Falls back to the wrapper if libcst's internals have moved.
-    """
-    try:
-        return _positions_in_one_pass(module)
-    except (ImportError, AttributeError, TypeError):
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        spans = wrapper.resolve(WhitespaceInclusivePositionProvider)
-        return wrapper.resolve(PositionProvider), spans
-
-
-def _positions_in_one_pass(
-    module: cst.Module,
-) -> tuple[dict[cst.CSTNode, CodeRange], dict[cst.CSTNode, CodeRange]]:
-    from libcst._position import CodePosition
-    from libcst.metadata.position_provider import PositionProvidingCodegenState
-
-    class _Recorder:
-        def __init__(self) -> None:
-            self._computed: dict[cst.CSTNode, CodeRange] = {}
-
-    class _State(PositionProvidingCodegenState):
-        spans: dict[cst.CSTNode, CodeRange]
-
-        def after_codegen(self, node: cst.CSTNode) -> None:
-            start = self._stack.pop()
-            span = CodeRange(start, CodePosition(self.line, self.column))
-            self.spans[node] = span
-            self.provider._computed.setdefault(node, span)
-
-    recorder = _Recorder()
-    state = _State(
-        default_indent=module.default_indent,
-        default_newline=module.default_newline,
-        provider=recorder,
-    )
-    state.spans = {}
-    module._codegen(state)
-    return recorder._computed, state.spans
-
-
-def _render(node: cst.CSTNode, indents: tuple[str, ...], module: cst.Module) -> str:
-    # libcst renders a node through its private _codegen with a CodegenState; seeding the
-    # state with the enclosing blocks' indentation renders the node exactly as in the file.
-    from libcst._nodes.internal import CodegenState
-
-    state = CodegenState(
-        default_indent=module.default_indent, default_newline=module.default_newline
-    )
-    state.indent_tokens.extend(indents)
-    node._codegen(state)
-    return "".join(state.tokens)
-
-
-def _splice(
-    source: str, line_starts: list[int], span: CodeRange, site: _Site, module: cst.Module
-) -> tuple[int, int, str] | None:
-    """(start, end, new code): the node's span and what replaces it; None if it cannot be
-    trusted."""
-    try:
-        start = line_starts[span.start.line - 1] + span.start.column
-        end = line_starts[span.end.line - 1] + span.end.column
-        if _render(site.change.node, site.indents, module) != source[start:end]:
-            return None
-        new = site.change.new
-        new_code = "" if new is None else _render(new, site.indents, module)
-    except (ImportError, AttributeError, TypeError, IndexError):  # libcst internals moved
-        return None
-    return start, end, new_code
-
-
-class SplicedText(Mapping[str, str | None]):
-    """`{path: new text}` for one spliced mutant, the text made when asked for.
-
-    Holding the replacement instead of the whole new file keeps thousands of mutants of a
-    big file in little memory; it reads like the dict it stands for (and compares equal to it).
-    """
-
-    __slots__ = ("_end", "_new", "_path", "_source", "_start")
-
-    def __init__(self, path: str, source: str, start: int, end: int, new: str) -> None:
-        self._path, self._source, self._start, self._end, self._new = path, source, start, end, new
-
-    def __getitem__(self, path: str) -> str:
-        if path != self._path:
-            raise KeyError(path)
-        return self._source[: self._start] + self._new + self._source[self._end :]
-
-    def __iter__(self) -> Iterator[str]:
-        yield self._path
-
-    def __len__(self) -> int:
-        return 1
-
-    def __repr__(self) -> str:
-        return f"SplicedText({self._path!r}: {self._start}:{self._end} -> {self._new!r})"
-
-
-def _offset(line_starts: list[int], position: CodePosition, size: int) -> int:
-    # The last line's span can end past the text: libcst drops a file's missing final newline.
-    if position.line > len(line_starts):
-        return size
-    return min(line_starts[position.line - 1] + position.column, size)
-
-
-def _future_flags(module: cst.Module) -> int:
-    flags = 0
-    for statement in module.body:
-        if not isinstance(statement, cst.SimpleStatementLine):
-            continue
-        for small in statement.body:
-            if (
-                isinstance(small, cst.ImportFrom)
-                and isinstance(small.module, cst.Name)
-                and small.module.value == "__future__"
-                and not isinstance(small.names, cst.ImportStar)
-            ):
-                for alias in small.names:
-                    feature = getattr(__future__, str(alias.evaluated_name), None)
-                    flags |= getattr(feature, "compiler_flag", 0)
-    return flags
-
-
-class _ReplaceOne(cst.CSTTransformer):
-    def __init__(self, target: cst.CSTNode, new: cst.CSTNode | None) -> None:
-        super().__init__()
-        self.target = target
-        self.new = new
-
-    def on_leave(
-        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
-    ) -> cst.CSTNode | cst.RemovalSentinel:
-        if original_node is self.target:
-            return cst.RemoveFromParent() if self.new is None else self.new
-        return updated_node
-
-
-def _regenerate(module: cst.Module, change: Change) -> str:
-    return module.visit(_ReplaceOne(change.node, change.new)).code

@@ -25,7 +25,8 @@ from breakit.operators import (
     source_files,
 )
 from breakit.operators import discovery as discovery_module
-from breakit.operators.discovery import _file_mutants, node_positions
+from breakit.operators.discovery import _file_mutants
+from breakit.operators.splice import node_positions
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -230,7 +231,7 @@ def test_spliced_text_equals_regeneration_on_the_bundled_target(monkeypatch):
         raise AssertionError(f"the splice fell back to regenerating for {change.node}")
 
     with monkeypatch.context() as patch:
-        patch.setattr(discovery_module, "_regenerate", no_fallback)
+        patch.setattr(discovery_module, "regenerate", no_fallback)
         fast = {rel: _file_mutants(rel, text, OPERATORS).mutants for rel, text in sources.items()}
     for rel, text in sources.items():
         slow = _file_mutants(rel, text, OPERATORS, fast=False).mutants

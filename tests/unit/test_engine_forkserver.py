@@ -51,7 +51,8 @@ def test_module_state_is_fresh():
 
 @pytest.fixture(params=["spawned", "warm"])
 def runner(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ForkRunner]:
-    """A worker of its own, or one forked from a warm pool (breakit.engine.fork.warm_client): every test here must
+    """A worker of its own, or one forked from a warm pool (breakit.engine.fork.warm_client):
+    every test here must
     hold for both."""
     # Preloads pytest only: the project's own module `calc` must never be imported by the worker.
     pool = None

@@ -1,4 +1,5 @@
-"""Warm pools (breakit.engine.fork.warm_client): shared by commands, keyed by what they were made from, and gone
+"""Warm pools (breakit.engine.fork.warm_client): shared by commands, keyed by what they were made
+from, and gone
 when stopped, idle, or killed. That a warm worker gives the same results as a worker of its own
 is tested by running every test of test_engine_forkserver.py with both."""
 

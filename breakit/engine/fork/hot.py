@@ -1,7 +1,8 @@
 """A fork worker's hot session: the project imported and the suite collected once, then one
 forked child per hot mutant that swaps in the mutated functions' code and runs its tests.
 
-A fresh child (breakit.engine.fork.child) spends ~0.35 s on the bundled target importing the project and
+A fresh child (breakit.engine.fork.child) spends ~0.35 s on the bundled target importing the project
+and
 collecting the suite before its first test; a hot child starts at its first test. Only mutants
 whose changes lie inside function bodies can run this way (breakit.engine.codeswap says which, and
 refuses the rest: the runner then runs them fresh). Protocol, after the worker's "session"
