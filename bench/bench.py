@@ -44,12 +44,13 @@ from pathlib import Path
 from breakit.catalog import load_catalog
 from breakit.codemod import apply_mutation
 from breakit.config import Config, load_config
-from breakit.lab import Lab
+from breakit.engine.fork.warm_client import stop_pools
+from breakit.engine.lab import Lab
+from breakit.engine.oracle import compare, oracle_matrix
+from breakit.engine.runner import RunSpec
+from breakit.engine.subprocess_runner import SubprocessRunner
+from breakit.engine.workspace import Workspace
 from breakit.model import Baseline, KillMatrix, Mutant
-from breakit.oracle import compare, oracle_matrix
-from breakit.runner import RunSpec, SubprocessRunner
-from breakit.sandbox import Workspace
-from breakit.warm import stop_pools
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -226,7 +227,7 @@ def section(
         limit_n = physical_limit(lab, mutants, baseline, durations, workers)
         if with_oracle:
             started = time.perf_counter()
-            oracle = oracle_matrix(lab, mutants, baseline, jobs=1)
+            oracle = oracle_matrix(lab.oracle_settings(baseline), mutants, baseline, jobs=1)
             oracle_s = time.perf_counter() - started
             mismatches = compare(matrix, oracle)
             rows.append(

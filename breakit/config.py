@@ -28,10 +28,10 @@ class Config:
     timeout_min_s: float = 10.0  # …plus this constant
     equivalent: dict[str, str] = field(default_factory=dict)  # mutant id -> why it is equivalent
     exclude: tuple[str, ...] = ()  # globs of source files never mutated
-    warm: str = "auto"  # warm workers (breakit.warm): "auto", "on" or "off"
+    warm: str = "auto"  # warm workers (breakit.engine.fork.warm_client): "auto", "on" or "off"
     warm_idle_minutes: float = 15.0  # a warm pool stops after this long without a worker
-    # A test process's memory ceiling in MB (breakit.memlimit): None for the default (a multiple
-    # of the baseline's peak), 0 for none ("off").
+    # A test process's memory ceiling in MB (breakit.engine.memlimit): None for the default (a
+    # multiple of the baseline's peak), 0 for none ("off").
     memory_limit_mb: int | None = None
 
 

@@ -61,3 +61,23 @@ class MutationError(BreakitError):
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised where Ctrl-C would be, so every cleanup that Ctrl-C runs runs for it too."""
+
+
+class ShadowingError(BreakitError):
+    """The forced-fail sanity run passed: the tests import another copy of the code."""
+
+    exit_code = ExitCode.CONFIG
+
+
+class EngineMismatchError(BreakitError):
+    """The fast engine and the oracle disagree about a mutant."""
+
+    exit_code = ExitCode.INTERNAL  # a wrong verdict is a bug in breakit, never in the project
+
+
+class WorkerDied(RuntimeError):
+    """The fork worker process ended while it had a run to do (killed, or Ctrl-C)."""
+
+
+class WarmUnavailable(RuntimeError):
+    """No warm pool can be used here (no Unix sockets, an unsafe folder, it did not start)."""

@@ -222,12 +222,6 @@ class MutantResult:
         return tuple(n for n, o in self.tests.items() if o.outcome is Outcome.CAUGHT)
 
     @property
-    def caught_by(self) -> tuple[str, ...]:
-        # Transitional: breakit/state.py (the engine's half of issue 14) still reads this name;
-        # it goes when the store reads `catchers`. New code uses `catchers`.
-        return self.catchers
-
-    @property
     def errored_in(self) -> tuple[str, ...]:
         return tuple(n for n, o in self.tests.items() if o.outcome is Outcome.ERRORED)
 

@@ -31,7 +31,7 @@ from breakit import __version__
 from breakit.codemod import matching
 from breakit.config import Config
 from breakit.model import FileEdit, Location, Mutant, Mutation
-from breakit.state import State
+from breakit.store import Store
 
 FORMAT = 1  # of an entry: a new one makes every stored entry a miss
 _CODE = ("codemod.py", "model.py", "catalog.py", "mutant_cache.py")  # breakit's, hashed
@@ -50,7 +50,7 @@ class MutantCache:
     def __init__(self, config: Config) -> None:
         self.root = config.root
         self.folders = config.mutations
-        self.state = State(config.root)
+        self.state = Store(config.root)
         self._entries: dict[str, Any] | None = None
         self._common: str | None = None
 

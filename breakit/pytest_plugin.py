@@ -14,17 +14,17 @@ Records, by their "event" key:
   call report says. cpu_s is the CPU time of the process (and of the children it waited for) from
   the test's start to its teardown's end, queued_s the time its thread was runnable but waiting
   for a core (Linux; else 0): wall time beyond both is time spent waiting (sleep, I/O), which
-  `-j auto` (breakit.workers) turns into more workers
+  `-j auto` (breakit.engine.workers) turns into more workers
 - ``collect_error``: {nodeid, message, longrepr} — a module that could not be collected
 - ``collected``: {nodeids} — every test collected, in run order
 - ``finish``: {exitstatus, peak_rss_kb} — pytest's exit status, and the process's peak
-  resident memory so far (the baseline's sets the default memory ceiling, breakit.memlimit)
+  resident memory so far (the baseline's sets the default memory ceiling, breakit.engine.memlimit)
 - ``modules``: {names} — (only when asked) the modules imported by the end of the run, in import
   order, minus the project's own (under the rootdir) and breakit's: what a fork worker preloads
 
 `select` (or the file of node ids named by BREAKIT_SELECT) deselects every other test, as
 `--deselect` would: they are reported neither as run nor as collected. BREAKIT_COVERAGE turns on
-per-test coverage (breakit.coverage_map) before the project's conftest files are imported.
+per-test coverage (breakit.engine.coverage_map) before the project's conftest files are imported.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from typing import IO
 
 import pytest
 
-from breakit import memlimit
+from breakit.engine import memlimit
 
 try:
     import resource
@@ -192,7 +192,9 @@ def is_subtest(report: pytest.TestReport) -> bool:
 
 def subtest_label(report: pytest.TestReport) -> str:
     """`[message] (x=2)`, as pytest names a subtest in `SUBFAILED[message] (x=2)`."""
-    context = report.context  # type: ignore[attr-defined]
+    # `context` is on subtest reports only (pytest 9's SubtestReport, pytest-subtests'); pytest 8's
+    # TestReport type does not declare it, pytest 9's does.
+    context = report.context  # type: ignore[attr-defined,unused-ignore]
     parts = []
     msg = getattr(context, "msg", None)
     if msg is not None:
@@ -296,7 +298,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     settings = os.environ.get(COVERAGE_ENV)
     if not settings or early_config.pluginmanager.has_plugin(_COVERAGE_NAME):
         return
-    from breakit.coverage_map import CoverageRecorder
+    from breakit.engine.coverage_map import CoverageRecorder
 
     recorder = CoverageRecorder.from_json(settings)
     recorder.start()

@@ -1,6 +1,7 @@
 """What breakit's in-run pytest plugins hand back, readable without importing pytest.
 
-breakit.pytest_plugin and breakit.coverage_map run inside the project's pytest; the process that
+breakit.pytest_plugin and breakit.engine.coverage_map run inside the project's pytest; the process
+that
 starts the run (the CLI, a fork worker) only needs their environment variables, the shape of a
 Record, the readers of what they write and the first useful line of a failure. Those live here so
 that the CLI never imports pytest: this module needs the standard library only.
@@ -9,10 +10,11 @@ that the CLI never imports pytest: this module needs the standard library only.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pytest
@@ -21,6 +23,8 @@ RESULTS_ENV = "BREAKIT_RESULTS"
 SELECT_ENV = "BREAKIT_SELECT"  # a file of node ids, one a line: run only these
 MODULES_ENV = "BREAKIT_MODULES"  # "1": record the imported modules at the end of the run
 COVERAGE_ENV = "BREAKIT_COVERAGE"  # JSON {out, root, source}: record per-test coverage
+
+OUTPUT_TAIL_BYTES = 64 * 1024  # of a test process's output, what breakit keeps
 
 Record = dict[str, Any]
 Sink = Callable[[Record], None]
@@ -116,7 +120,7 @@ def _relative(path: str, rootpath: Path | None) -> str:
         return path
 
 
-# --- the per-test coverage map (breakit.coverage_map) -----------------------------------------
+# --- the per-test coverage map (breakit.engine.coverage_map) ------------------------------
 
 IMPORT_TIME = "<import-time>"
 FIXTURES = "<fixtures>"
@@ -137,3 +141,10 @@ def read_map(path: Path) -> dict[str, frozenset[tuple[str, int]]] | None:
     except (OSError, ValueError):
         return None
     return {key: frozenset((p, int(line)) for p, line in lines) for key, lines in data.items()}
+
+
+def output_tail(file: IO[bytes]) -> str:
+    """The last OUTPUT_TAIL_BYTES of a test process's output, from an open binary file."""
+    size = file.seek(0, os.SEEK_END)
+    file.seek(max(0, size - OUTPUT_TAIL_BYTES))
+    return file.read().decode("utf-8", errors="replace")

@@ -22,7 +22,7 @@ from breakit.learner.suite import compare, failing, run_suite
 from breakit.learner.tree import Tree
 from breakit.model import Mutation
 from breakit.reports.terminal import render_diff, short_nodeid, spinner
-from breakit.state import State
+from breakit.store import Store
 
 # --- fix it: the breakages written into the tree -----------------------------------------
 
@@ -168,7 +168,7 @@ def explain(env: Env, mutation_id: str) -> None:
     """After trying a breakage: the question it demonstrates, answered (docs/exercise.md)."""
     mutation = env.catalog.get(mutation_id)
     tried = Progress(env.config.root).get(mutation_id).get("tried") or (
-        mutation_id in State(env.config.root).last_results()
+        mutation_id in Store(env.config.root).last_results()
     )
     if not tried:
         raise UsageError(
@@ -223,7 +223,7 @@ def catch_breakage(env: Env, mutation_id: str) -> ExitCode:
         )
         return ExitCode.BASELINE_FAILED
     catchers = comparison.catchers
-    before = set(State(env.config.root).last_results().get(mutation_id, {}).get("caught_by", ()))
+    before = set(Store(env.config.root).last_results().get(mutation_id, {}).get("caught_by", ()))
     if catchers:
         out.print(
             f"[bold green]✔ {escape(mutation_id)} is caught by {len(catchers)} test"

@@ -12,7 +12,7 @@ from breakit.cli.options import filter_options
 from breakit.mutant_ids import Filters
 from breakit.reports import terminal
 from breakit.reports.breakit_json import generated_list_document, list_document
-from breakit.state import State
+from breakit.store import Store
 
 
 @click.command("list")
@@ -36,7 +36,7 @@ def list_command(
     if reset_progress:
         learning_loop.reset_progress(env)
         return
-    last = State(env.config.root).last_results()
+    last = Store(env.config.root).last_results()
     filters = Filters(files, operators, match)
     if generated or filters != Filters():
         mutants = env.mutant_ids.generated(filters)

@@ -15,14 +15,14 @@ import click
 
 from breakit.cli.env import Env
 from breakit.config import WARM_SETTINGS, Config
+from breakit.engine.lab import BACKENDS, Lab
 from breakit.errors import UsageError
-from breakit.lab import BACKENDS, Lab
 
 Command = Callable[..., None]
 
 
 class Jobs(click.ParamType):
-    """-j: a worker count of 1 or more, or "auto" (None: breakit.workers decides)."""
+    """-j: a worker count of 1 or more, or "auto" (None: breakit.engine.workers decides)."""
 
     name = "N|auto"
 

@@ -22,9 +22,9 @@ from breakit.cli.options import (
     make_lab,
     report_options,
 )
+from breakit.engine.lab import Lab
 from breakit.errors import ExitCode
 from breakit.gate import answer_key_mismatches, exit_code, merge_in_order, split_equivalent
-from breakit.lab import Lab
 from breakit.learner import loop
 from breakit.merge import merge_documents, read_document
 from breakit.model import Baseline, KillMatrix, MutantResult

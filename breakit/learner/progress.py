@@ -11,7 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from breakit.learner.files import STATE_DIR, read_json, state_dir, write_json
+from breakit.store import STATE_DIR, read_json, state_dir, write_json
 
 PROGRESS_FILE = "progress.json"
 

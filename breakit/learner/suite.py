@@ -4,18 +4,14 @@ and one test alone. Each goes through the lab's workspace and runner, never in t
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from breakit.config import Config
-from breakit.forkserver import ForkRunner
-from breakit.lab import Lab
+from breakit.engine.lab import Lab
+from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.learner.why import shown_command
 from breakit.model import Outcome, SuiteRun
-from breakit.runner import Runner, SubprocessRunner
-from breakit.state import State, content_key
-from breakit.warm import WarmPool
 
 Changes = Mapping[str, str | None]
 
@@ -43,10 +39,6 @@ class Comparison:
         both = self._failed(self.clean) & self._failed(self.broken)
         return tuple(n for n in self.clean.order if n in both)
 
-    @property
-    def failing_clean(self) -> tuple[str, ...]:
-        return tuple(n for n in self.clean.order if n in self._failed(self.clean))
-
 
 def failing(run: SuiteRun) -> tuple[str, ...]:
     """The tests that failed or errored, in the order they ran."""
@@ -56,27 +48,28 @@ def failing(run: SuiteRun) -> tuple[str, ...]:
     return tuple(sorted(found, key=lambda n: ran.get(n, len(ran))))
 
 
-def _lab(config: Config) -> Lab:
+def _lab(config: Config) -> tuple[Lab, SubprocessRunner]:
     # A fresh `python -m pytest` per run: the learner's runs are few, and each must import the
     # tree exactly as it is now.
-    return Lab(config, runner=SubprocessRunner(), use_cache=False)
+    runner = SubprocessRunner()
+    return Lab(config, runner=runner, use_cache=False), runner
 
 
 def run_suite(config: Config, changes: Changes | None = None) -> SuiteRun:
     """The whole suite on the project as it is, with `changes` written into the copy."""
-    lab = _lab(config)
+    lab, runner = _lab(config)
     with lab.session(), lab.workspace.mutated(dict(changes or {})) as workdir:
-        return lab.runner.run(workdir, lab.spec())
+        return runner.run(workdir, lab.spec())
 
 
 def compare(config: Config, clean: Changes, broken: Changes) -> Comparison:
     """The suite twice in one copy: on the clean app, then on the breakage."""
-    lab = _lab(config)
+    lab, runner = _lab(config)
     with lab.session():
         with lab.workspace.mutated(dict(clean)) as workdir:
-            clean_run = lab.runner.run(workdir, lab.spec())
+            clean_run = runner.run(workdir, lab.spec())
         with lab.workspace.mutated(dict(broken)) as workdir:
-            broken_run = lab.runner.run(workdir, lab.spec())
+            broken_run = runner.run(workdir, lab.spec())
     return Comparison(clean_run, broken_run)
 
 
@@ -85,9 +78,11 @@ def alone(
 ) -> dict[str, Outcome]:
     """Each test run on its own (a fresh interpreter state each) against `changes`: its outcome
     alone. A fork worker where there is one: up to 20 runs, each without pytest's start-up."""
-    lab = _lab(config)
+    lab, _ = _lab(config)
     found: dict[str, Outcome] = {}
-    runner = _many_runs_runner(lab)
+    # A fork worker preloading what the cached baseline says the suite imports, from the
+    # project's warm pool if one is running (never started from here); else pytest.
+    runner = lab.many_runs_runner()
     try:
         with lab.session(), lab.workspace.mutated(dict(changes)) as workdir:
             for nodeid in nodeids:
@@ -96,23 +91,11 @@ def alone(
                 outcome = run.outcomes.get(nodeid)
                 found[nodeid] = outcome.outcome if outcome else Outcome.NOT_RUN
     finally:
-        if isinstance(runner, ForkRunner):
-            runner.close()
+        runner.close()
     return found
-
-
-def _many_runs_runner(lab: Lab) -> Runner:
-    """A fork worker preloading what the cached baseline says the suite imports; else pytest."""
-    if not hasattr(os, "fork"):
-        return lab.runner or SubprocessRunner()
-    modules = State(lab.config.root).load_engine(content_key(lab.config.root)).get("modules", [])
-    project = sorted(lab.project_names())
-    # The project's warm workers, if they are running (breakit.warm): never started from here.
-    pool = WarmPool(lab.config.root, modules, project, start=False)
-    return ForkRunner(modules, project=project, pool=pool)
 
 
 def pytest_command(config: Config) -> str:
     """The pytest command the runner starts for the suite, as typed at the project root."""
-    lab = _lab(config)
-    return shown_command(lab.runner.command(config.root, lab.spec()), config.root)
+    lab, runner = _lab(config)
+    return shown_command(runner.command(config.root, lab.spec()), config.root)

@@ -19,8 +19,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from breakit.errors import RefusedError, UsageError
-from breakit.learner.files import STATE_DIR, read_json, state_dir, write_json
 from breakit.model import Mutant
+from breakit.store import STATE_DIR, read_json, state_dir, write_json
 
 MANIFEST = "tree.json"
 

@@ -16,7 +16,7 @@ from rich.table import Table
 from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Outcome, Verdict
 
 if TYPE_CHECKING:
-    from breakit.warm import PoolInfo
+    from breakit.engine.fork.warm_client import PoolInfo
 
 OUTCOME_STYLE = {
     Outcome.CAUGHT: ("caught", "green"),

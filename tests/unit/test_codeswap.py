@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from breakit.codeswap import LiveFunctions, NotHot, compile_module, plan_for_changes, plan_swaps
+from breakit.engine.codeswap import (
+    LiveFunctions,
+    NotHot,
+    compile_module,
+    plan_for_changes,
+    plan_swaps,
+)
 
 MODULE = """
 import functools

@@ -12,11 +12,11 @@ import pytest
 from test_runner import write_project
 
 from breakit.config import Config
-from breakit.coverage_proof import marked_sources, read_hits
-from breakit.lab import Lab
+from breakit.engine.coverage_proof import marked_sources, read_hits
+from breakit.engine.lab import Lab
+from breakit.engine.oracle import compare, oracle_matrix
 from breakit.model import Mutant, Verdict
 from breakit.operators import generate_mutants
-from breakit.oracle import compare, oracle_matrix
 
 SHAPES = '''"""Statements of every shape a claimed line can sit in."""
 from __future__ import annotations
@@ -178,7 +178,7 @@ def test_lines_the_map_missed_run_the_whole_suite(tmp_path: Path, backend: str) 
             assert {m.location.start_line for m in claimed if m.location} == {2, 6}
             lab.matrix = lab.run(mutants, baseline)  # type: ignore[attr-defined]
             if lab.proof_runs:
-                oracle = oracle_matrix(lab, mutants, baseline, jobs=2)
+                oracle = oracle_matrix(lab.oracle_settings(baseline), mutants, baseline, jobs=2)
                 assert compare(lab.matrix, oracle) == {}  # type: ignore[attr-defined]
         return lab
 

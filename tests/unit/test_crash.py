@@ -10,13 +10,15 @@ import pytest
 from test_runner import write_project
 
 from breakit.config import Config, parse_table
+from breakit.engine.fork.client import ForkRunner
+from breakit.engine.lab import Lab
+from breakit.engine.memlimit import default_limit_mb
+from breakit.engine.pieces import NOT_RUN_AFTER_DEATH
+from breakit.engine.runner import RunSpec
+from breakit.engine.subprocess_runner import SubprocessRunner
+from breakit.engine.workspace import Workspace
 from breakit.errors import ConfigError
-from breakit.forkserver import ForkRunner
-from breakit.lab import Lab
-from breakit.memlimit import default_limit_mb
 from breakit.model import Mutant, Outcome, SuiteRun, Verdict
-from breakit.runner import NOT_RUN_AFTER_DEATH, RunSpec, SubprocessRunner
-from breakit.sandbox import Workspace
 
 # calc.add is what the mutants break; the three tests run in this order.
 CALC = "def add(a, b):\n    return a + b\n"
@@ -175,13 +177,11 @@ def test_a_hot_child_that_dies_is_a_catch_and_the_session_carries_on(
             assert runner.open_session(workspace.path, RunSpec(("tests",)))
             changes = {"calc.py": source}
             with workspace.mutated(changes) as workdir:
-                spec = RunSpec(("tests",), timeout_s=60, hot=tuple(changes.items()))
-                run = runner.run(workdir, spec)
+                run = runner.run_hot(workdir, RunSpec(("tests",), timeout_s=60), changes)
             minus = {"calc.py": CALC.replace("+", "-")}
             with workspace.mutated(minus) as workdir:
-                spec = RunSpec(("tests",), timeout_s=60, hot=tuple(minus.items()))
-                after = runner.run(workdir, spec)
-        assert (runner.hot_runs, runner.fallbacks) == (2, 0)
+                after = runner.run_hot(workdir, RunSpec(("tests",), timeout_s=60), minus)
+        assert (runner.stats.hot_runs, runner.stats.fallbacks) == (2, 0)
     finally:
         runner.close()
     assert run.outcomes[SECOND].outcome is Outcome.CAUGHT

@@ -25,7 +25,8 @@ from breakit.operators import (
     source_files,
 )
 from breakit.operators import discovery as discovery_module
-from breakit.operators.discovery import _file_mutants, node_positions
+from breakit.operators.discovery import _file_mutants
+from breakit.operators.splice import node_positions
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from breakit.engine.oracle import compare, differences
 from breakit.model import KillMatrix, Mutant, MutantResult, Outcome, TestOutcome, Verdict
-from breakit.oracle import compare, differences
 
 MUTANT = Mutant("m", "test", "m", {"a.py": "x = 2\n"}, {"a.py": "x = 1\n"})
 

@@ -6,10 +6,11 @@ from pathlib import Path
 
 from test_runner import write_project
 
+from breakit.engine.runner import RunSpec
+from breakit.engine.selection import ALL, changed_lines, in_source, module_level_lines, select_tests
+from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.model import Mutant
 from breakit.records import FIXTURES, IMPORT_TIME
-from breakit.runner import RunSpec, SubprocessRunner
-from breakit.selection import ALL, changed_lines, in_source, module_level_lines, select_tests
 
 APP = """\
 from fastapi import FastAPI

@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from test_runner import HANGING, group_members, wait_gone, write_project
 
-from breakit.forkserver import ForkRunner
+from breakit.engine.fork.client import ForkRunner
+from breakit.engine.fork.warm_client import WarmPool, stop_pools
+from breakit.engine.runner import RunSpec
+from breakit.engine.subprocess_runner import SubprocessRunner
+from breakit.engine.workspace import Workspace
 from breakit.model import Outcome
-from breakit.runner import RunSpec, SubprocessRunner
-from breakit.sandbox import Workspace
-from breakit.warm import WarmPool, stop_pools
 
 CALC = "def add(a, b):\n    return a + b\n"
 TEST_ADD = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
@@ -50,7 +51,8 @@ def test_module_state_is_fresh():
 
 @pytest.fixture(params=["spawned", "warm"])
 def runner(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ForkRunner]:
-    """A worker of its own, or one forked from a warm pool (breakit.warm): every test here must
+    """A worker of its own, or one forked from a warm pool (breakit.engine.fork.warm_client):
+    every test here must
     hold for both."""
     # Preloads pytest only: the project's own module `calc` must never be imported by the worker.
     pool = None
@@ -60,7 +62,7 @@ def runner(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ForkRunne
     yield fork
     fork.close()
     if pool is not None:
-        assert fork.warm, pool.error
+        assert fork.stats.warm, pool.error
         assert stop_pools(tmp_path) == 1
 
 
@@ -209,9 +211,9 @@ def test_a_worker_killed_from_outside_is_replaced(tmp_path: Path, runner: ForkRu
 # --- the hot session: collected once, a mutant's function bodies swapped in a forked child ---
 
 
-def hot_spec(changes: dict[str, str], **kwargs: object) -> RunSpec:
+def hot_spec(**kwargs: object) -> RunSpec:
     settings: dict[str, object] = {"timeout_s": 60, **kwargs}
-    return RunSpec(("tests",), hot=tuple(changes.items()), **settings)  # type: ignore[arg-type]
+    return RunSpec(("tests",), **settings)  # type: ignore[arg-type]
 
 
 def test_hot_mutants_of_one_file_in_a_row_leak_nothing(tmp_path: Path, runner: ForkRunner) -> None:
@@ -226,12 +228,12 @@ def test_hot_mutants_of_one_file_in_a_row_leak_nothing(tmp_path: Path, runner: F
             for new in ("a - b", "a / 0"):
                 changes = {"calc.py": source.replace("a + b", new)}
                 with workspace.mutated(changes) as workdir:
-                    runs.append(runner.run(workdir, hot_spec(changes)))
-            runs.append(runner.run(workspace.path, hot_spec({"calc.py": source})))
+                    runs.append(runner.run_hot(workdir, hot_spec(), changes))
+            runs.append(runner.run_hot(workspace.path, hot_spec(), {"calc.py": source}))
         finally:
             del os.environ["EXPECTED_CWD"]
         assert list(workspace.path.rglob("*.pyc")) == []
-    assert (runner.hot_runs, runner.fallbacks) == (3, 0)
+    assert (runner.stats.hot_runs, runner.stats.fallbacks) == (3, 0)
     minus, divide, restored = runs
     assert minus.outcomes[nodeid].message == "assert -1 == 5"
     assert divide.outcomes[nodeid].message == "ZeroDivisionError: division by zero"
@@ -257,10 +259,10 @@ def test_a_hot_mutant_the_session_cannot_swap_runs_fresh(
         # A default value is evaluated at import: no code swap can give what a fresh import does.
         changes = {"calc.py": CALC.replace("(a, b)", "(a, b=1)").replace("+", "-")}
         with workspace.mutated(changes) as workdir:
-            run = runner.run(workdir, hot_spec(changes, select=(nodeid,)))
+            run = runner.run_hot(workdir, hot_spec(select=(nodeid,)), changes)
         after = runner.run(workspace.path, RunSpec(("tests",), timeout_s=60))
-    assert (runner.hot_runs, runner.fallbacks) == (0, 1)
-    assert runner.fallback_reasons == ["the module body changed: it ran at import"]
+    assert (runner.stats.hot_runs, runner.stats.fallbacks) == (0, 1)
+    assert runner.stats.fallback_reasons == ["the module body changed: it ran at import"]
     assert run.outcomes[nodeid].message == "assert -1 == 5"
     assert after.outcomes[nodeid].outcome is Outcome.MISSED
 
@@ -277,9 +279,9 @@ def test_a_suite_that_does_not_collect_gets_no_hot_session(
         assert "nope" in (runner.session_refused or "")
         changes = {"calc.py": CALC.replace("+", "-")}
         with workspace.mutated(changes) as workdir:
-            run = runner.run(workdir, hot_spec(changes))
+            run = runner.run_hot(workdir, hot_spec(), changes)
     assert run.error is not None and "nope" in run.error  # as a fresh run reports it
-    assert runner.hot_runs == 0
+    assert runner.stats.hot_runs == 0
 
 
 def test_a_hot_mutant_that_hangs_is_killed_and_the_session_carries_on(
@@ -291,11 +293,11 @@ def test_a_hot_mutant_that_hangs_is_killed_and_the_session_carries_on(
         assert runner.open_session(workspace.path, RunSpec(("tests",)))
         started = time.monotonic()
         with workspace.mutated({"calc.py": loop}) as workdir:
-            hung = runner.run(workdir, hot_spec({"calc.py": loop}, timeout_s=2))
+            hung = runner.run_hot(workdir, hot_spec(timeout_s=2), {"calc.py": loop})
         assert time.monotonic() - started < 15
         changes = {"calc.py": CALC.replace("+", "-")}
         with workspace.mutated(changes) as workdir:
-            after = runner.run(workdir, hot_spec(changes))
+            after = runner.run_hot(workdir, hot_spec(), changes)
     assert hung.timed_out
     assert after.outcomes["tests/test_calc.py::test_add"].message == "assert -1 == 5"
-    assert runner.hot_runs == 2
+    assert runner.stats.hot_runs == 2

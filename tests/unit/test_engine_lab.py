@@ -8,9 +8,11 @@ import pytest
 from test_runner import write_project
 
 from breakit.config import Config
-from breakit.lab import Lab, ShadowingError, forced_failure_changes
+from breakit.engine.forced_fail import forced_failure_changes
+from breakit.engine.lab import Lab
+from breakit.engine.oracle import compare, oracle_matrix
+from breakit.errors import ShadowingError
 from breakit.model import Mutant, MutantResult, Outcome, Verdict
-from breakit.oracle import compare, oracle_matrix
 
 CALC = '''"""Two functions and one that no test calls."""
 
@@ -107,7 +109,9 @@ def test_selection_no_coverage_and_input_order(project: Path, backend: str) -> N
     assert by_id["doc"].verdict is Verdict.SURVIVED
     assert {o.outcome for o in by_id["doc"].tests.values()} == {Outcome.MISSED}
     # The fast engine agrees with a fresh pytest per mutant, test for test.
-    oracle = oracle_matrix(lab, [r.mutant for r in matrix.results], baseline, jobs=2)
+    oracle = oracle_matrix(
+        lab.oracle_settings(baseline), [r.mutant for r in matrix.results], baseline, jobs=2
+    )
     assert compare(matrix, oracle) == {}
     assert oracle.result("unused").verdict is Verdict.SURVIVED
     # Changes inside function bodies ran in a hot session; the docstring's could not.

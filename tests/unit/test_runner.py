@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from breakit.engine.runner import RunSpec
+from breakit.engine.subprocess_runner import SubprocessRunner
+from breakit.engine.workspace import Workspace
 from breakit.model import Outcome
-from breakit.runner import RunSpec, SubprocessRunner
-from breakit.sandbox import Workspace
 
 PYPROJECT = '[project]\nname = "tiny"\nversion = "0"\n\n[tool.pytest.ini_options]\naddopts = ""\n'
 

@@ -8,11 +8,13 @@ import pytest
 from test_runner import write_project
 
 from breakit.config import Config, entry_files, entry_matches, parse_table
+from breakit.engine.forced_fail import forced_failure_changes
+from breakit.engine.project import source_names
+from breakit.engine.runner import RunSpec
+from breakit.engine.selection import in_source
+from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.errors import ConfigError
-from breakit.lab import _source_names, forced_failure_changes
 from breakit.operators import source_files
-from breakit.runner import RunSpec, SubprocessRunner
-from breakit.selection import in_source
 
 
 @pytest.mark.parametrize(
@@ -84,7 +86,7 @@ def test_entries_that_match_nothing_are_config_errors(tree: Path) -> None:
 
 
 def test_module_names_of_file_entries(tree: Path) -> None:
-    names = _source_names(Config(root=tree, source=("app/main.py", "src/pkg/*.py"), tests=("t",)))
+    names = source_names(Config(root=tree, source=("app/main.py", "src/pkg/*.py"), tests=("t",)))
     # `main`: a test next to it may import it under that name; `types` is the standard library's.
     assert names == {"app", "main", "pkg"}
 

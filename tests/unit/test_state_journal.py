@@ -9,9 +9,9 @@ import pytest
 from test_engine_lab import CALC, TESTS, make_config, mutants
 from test_runner import write_project
 
-from breakit.lab import Lab
+from breakit.engine.lab import Lab
 from breakit.model import MutantResult, Verdict
-from breakit.state import JOURNAL, State
+from breakit.store import JOURNAL, Store
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def entry(verdict: str) -> dict[str, object]:
 
 
 def test_journaled_results_are_read_back_and_a_line_cut_short_is_skipped(tmp_path: Path) -> None:
-    state = State(tmp_path)
+    state = Store(tmp_path)
     state.store_results({"old": entry("Killed")}, keep=["old"])
     with state.journal() as journal:
         journal.add("a", entry("Survived"))

@@ -15,9 +15,9 @@ from test_pytest_plugin import record_run, records_by_name
 from test_runner import write_project
 
 from breakit.config import Config
-from breakit.lab import Lab
+from breakit.engine.lab import Lab
+from breakit.engine.oracle import compare, oracle_matrix
 from breakit.model import Mutant, Outcome, Verdict
-from breakit.oracle import compare, oracle_matrix
 
 # pytest 8 has the fixture only with the pytest-subtests plugin; unittest's subTest works anyway.
 HAS_FIXTURE = (
@@ -199,7 +199,9 @@ def test_a_mutant_failing_one_subtest_is_killed_and_the_oracle_agrees(
     assert survived.verdict is Verdict.SURVIVED
     assert survived.tests[nodeid].outcome is Outcome.MISSED
     # A fresh pytest per mutant says the same, test for test.
-    oracle = oracle_matrix(lab, [one_subtest, none_fail], baseline, jobs=2)
+    oracle = oracle_matrix(
+        lab.oracle_settings(baseline), [one_subtest, none_fail], baseline, jobs=2
+    )
     assert compare(matrix, oracle) == {}
     assert oracle.result("x-above-2").catchers == (nodeid,)
     assert lab.hot_runs == (2 if backend == "fork" else 0)

@@ -1,4 +1,5 @@
-"""Warm pools (breakit.warm): shared by commands, keyed by what they were made from, and gone
+"""Warm pools (breakit.engine.fork.warm_client): shared by commands, keyed by what they were made
+from, and gone
 when stopped, idle, or killed. That a warm worker gives the same results as a worker of its own
 is tested by running every test of test_engine_forkserver.py with both."""
 
@@ -13,17 +14,17 @@ import pytest
 from test_engine_forkserver import CALC, TEST_ADD
 from test_runner import wait_gone, write_project
 
-from breakit.forkserver import ForkRunner
-from breakit.model import Outcome
-from breakit.runner import RunSpec
-from breakit.warm import (
+from breakit.engine.fork.client import ForkRunner
+from breakit.engine.fork.warm_client import (
     WarmPool,
-    WarmUnavailable,
     fingerprint,
     pools,
     runtime_dir,
     stop_pools,
 )
+from breakit.engine.runner import RunSpec
+from breakit.errors import WarmUnavailable
+from breakit.model import Outcome
 
 MODULES = ["json"]
 PROJECT = ["calc", "tests"]
@@ -57,7 +58,7 @@ def test_commands_share_one_pool_and_each_gets_its_own_worker(root: Path) -> Non
     two.start()
     try:
         assert first.started and not second.started
-        assert one.warm and two.warm
+        assert one.stats.warm and two.stats.warm
         (info,) = pools(root)
         assert one.worker_pid != two.worker_pid
         assert parent_of(one.worker_pid) == parent_of(two.worker_pid) == info.pid  # type: ignore[arg-type]
@@ -72,7 +73,7 @@ def test_a_command_that_may_not_start_one_uses_a_worker_of_its_own(root: Path) -
     pool = WarmPool(root, MODULES, PROJECT, start=False)
     fork = ForkRunner(MODULES, project=PROJECT, pool=pool)
     assert run_add(fork, root) is Outcome.MISSED
-    assert not fork.warm and pool.error
+    assert not fork.stats.warm and pool.error
     assert pools(root) == []
 
 
@@ -118,7 +119,7 @@ def test_a_killed_pool_is_replaced(root: Path) -> None:
     again = WarmPool(root, MODULES, PROJECT)
     fork = ForkRunner(MODULES, project=PROJECT, pool=again)
     assert run_add(fork, root) is Outcome.MISSED
-    assert fork.warm and again.started
+    assert fork.stats.warm and again.started
     (info,) = pools(root)
     assert info.pid != pid
     assert stop_pools(root) == 1
@@ -175,5 +176,5 @@ def test_a_worker_takes_the_commands_environment_and_folder(root: Path, tmp_path
         run = fork.run(root, RunSpec(("tests/test_env.py",), timeout_s=60))
     finally:
         fork.close()
-    assert fork.warm
+    assert fork.stats.warm
     assert run.outcomes["tests/test_env.py::test_env"].outcome is Outcome.MISSED

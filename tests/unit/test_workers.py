@@ -10,10 +10,10 @@ import pytest
 from test_runner import write_project
 
 from breakit.config import Config
-from breakit.lab import Lab
+from breakit.engine.lab import Lab
+from breakit.engine.workers import MAX_PER_CORE, auto_workers
 from breakit.model import Baseline, Outcome, SuiteRun, TestOutcome
-from breakit.state import State
-from breakit.workers import MAX_PER_CORE, auto_workers
+from breakit.store import Store
 
 SOURCE = "def half(n):\n    return n / 2\n"
 
@@ -107,7 +107,7 @@ def test_memory_caps_the_workers_beyond_the_cores(sleeping: tuple[Lab, Baseline]
 def test_a_baseline_cached_without_cpu_times_still_loads_and_runs_one_worker_per_core(
     tmp_path: Path, computing: tuple[Lab, Baseline]
 ) -> None:
-    state = State(tmp_path)
+    state = Store(tmp_path)
     baseline = computing[1]
     state.save_baseline(baseline)
     saved = state.load_baseline(baseline.key)

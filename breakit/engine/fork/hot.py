@@ -1,9 +1,10 @@
 """A fork worker's hot session: the project imported and the suite collected once, then one
 forked child per hot mutant that swaps in the mutated functions' code and runs its tests.
 
-A fresh child (breakit.forkserver) spends ~0.35 s on the bundled target importing the project and
+A fresh child (breakit.engine.fork.child) spends ~0.35 s on the bundled target importing the project
+and
 collecting the suite before its first test; a hot child starts at its first test. Only mutants
-whose changes lie inside function bodies can run this way (breakit.codeswap says which, and
+whose changes lie inside function bodies can run this way (breakit.engine.codeswap says which, and
 refuses the rest: the runner then runs them fresh). Protocol, after the worker's "session"
 request ({workdir, args}): one reply {ready, tests} or {ready: false, error}, then for each
 {op: "hot", changes, select, timeout_s} a reply like a fresh run's, or {fallback: reason}.
@@ -24,16 +25,20 @@ from typing import IO, Any
 
 import pytest
 
-from breakit.codeswap import LiveFunctions, NotHot, Swap, compile_module, plan_for_changes
-from breakit.forkserver import Channel, child_setup, enter_workspace, fork_child
+from breakit.engine.codeswap import LiveFunctions, NotHot, Swap, compile_module, plan_for_changes
+from breakit.engine.fork.channel import Channel
+from breakit.engine.fork.child import Forker, child_setup, enter_workspace
 from breakit.pytest_plugin import Record, RecorderPlugin
 
 
-def hot_session(request: dict[str, Any], channel: Channel, base_path: list[str]) -> None:
-    """Collect the suite in `request["workdir"]`, then serve hot runs until the channel closes."""
+def hot_session(
+    request: dict[str, Any], channel: Channel, base_path: list[str], forker: Forker
+) -> None:
+    """Collect the suite in `request["workdir"]`, then serve hot runs until the channel closes;
+    `forker` forks the hot children."""
     workdir = request["workdir"]
     enter_workspace(workdir, base_path)
-    session = HotSession(channel, Path(workdir))
+    session = HotSession(channel, Path(workdir), forker)
     sys.argv = ["pytest"]
     try:
         pytest.main(request["args"], plugins=[session, session.recorder])
@@ -48,8 +53,9 @@ def hot_session(request: dict[str, Any], channel: Channel, base_path: list[str])
 class HotSession:
     """The pytest plugin that turns the worker's session into a server of hot runs."""
 
-    def __init__(self, channel: Channel, root: Path) -> None:
+    def __init__(self, channel: Channel, root: Path, forker: Forker) -> None:
         self.channel = channel
+        self.forker = forker
         self.root = root
         self.answered = False
         self.recorder = RecorderPlugin(self._sink)
@@ -93,7 +99,7 @@ class HotSession:
             wanted = request.get("select")
             chosen = order if wanted is None else [n for n in order if n in set(wanted)]
             child = functools.partial(self._child, session, swaps, [items[n] for n in chosen])
-            self.channel.reply(fork_child(request, child))
+            self.channel.reply(self.forker.fork(request, child))
         return True
 
     def _answer(self, reply: dict[str, Any]) -> None:
@@ -129,7 +135,7 @@ class HotSession:
         _output_fd: int,
     ) -> int:
         # Output stays with pytest's capturing, as in the worker: a hot run reports no output.
-        child_setup(request, None)
+        child_setup(request, None, self.forker.worker_pid)
         for swap in swaps:
             swap.apply()
         linecache.clearcache()  # tracebacks read the mutated file, which is on disk now

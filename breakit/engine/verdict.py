@@ -1,11 +1,12 @@
-"""Judging one mutant: from a SuiteRun to a Verdict, test by test."""
+"""Judging one mutant: from a SuiteRun to a Verdict, test by test; NoCoverage without a run, and
+what is wrong with a red baseline."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from breakit.model import Mutant, MutantResult, Outcome, SuiteRun, TestOutcome, Verdict
-from breakit.runner import does_not_compile
+from breakit.engine.pieces import does_not_compile
+from breakit.model import Baseline, Mutant, MutantResult, Outcome, SuiteRun, TestOutcome, Verdict
 
 
 def outcomes_for(run: SuiteRun, tests: Iterable[str]) -> dict[str, TestOutcome]:
@@ -55,3 +56,27 @@ def mutant_result(
         duration_s=duration_s,
         error=error,
     )
+
+
+def no_coverage(mutant: Mutant, baseline: Baseline) -> MutantResult:
+    """No test and no import executes the mutant's lines: NoCoverage, without running."""
+    tests = {nodeid: TestOutcome(nodeid, Outcome.NOT_RUN) for nodeid in baseline.tests}
+    return MutantResult(
+        mutant=mutant,
+        verdict=Verdict.NO_COVERAGE,
+        tests=tests,
+        error="no test executes the changed lines",
+    )
+
+
+def baseline_failure(baseline: Baseline) -> str:
+    """One line naming what is wrong with a red baseline."""
+    run = baseline.run
+    if run.error:
+        return f"the suite does not run on the unmutated code: {run.error}"
+    if not run.order:
+        return "the suite collected no tests: check [tool.breakit] tests"
+    failing = list(baseline.failing)
+    names = ", ".join(f"{o.nodeid} ({o.message or o.outcome.value})" for o in failing[:5])
+    more = f" and {len(failing) - 5} more" if len(failing) > 5 else ""
+    return f"the suite fails on the unmutated code, fix it first: {names}{more}"

@@ -1,10 +1,9 @@
-"""Warm workers: a per-project process that outlives the command and forks ready fork workers.
+"""Warm workers, as a command sees them: the project's warm pool (`WarmPool`: connect, or start
+it), the workers it forks (`WarmWorker`), and `pools`/`stop_pools` for `breakit warm`.
 
-A fork worker (breakit.forkserver) spends ~1.1 s importing FastAPI, SQLAlchemy and pytest before
-its first run, in every command. A *warm pool* does that once: `python -m breakit.warm` imports
-the same modules a worker would, then listens on a Unix socket; each connection gets a fork of
-it that *is* a fork worker (same loop, same protocol), ready in a few milliseconds. It never
-imports the project's own modules, exactly like a worker, so every verdict stays as fresh.
+A fork worker (breakit.engine.fork.worker) spends ~1.1 s importing FastAPI, SQLAlchemy and pytest
+before its first run, in every command. A *warm pool* (breakit.engine.fork.warm_server) does that
+once and forks ready workers, a few milliseconds each.
 
 It is only reused while nothing it was made from has changed — the key (`fingerprint`) hashes
 the Python, breakit's own files, the modules to preload, the project's module names, the paths
@@ -28,17 +27,18 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from breakit.sandbox import remove_tree
+from breakit.engine.fork.channel import HANDSHAKE_TIMEOUT_S, pool_folder, read_message
+from breakit.engine.shim import PACKAGE, make_shim, remove_with_shim
+from breakit.errors import WarmUnavailable
 
 DEFAULT_IDLE_S = 15 * 60
 _READY_TIMEOUT_S = 120.0
-_HANDSHAKE_TIMEOUT_S = 10.0
+SERVER_MODULE = "breakit.engine.fork.warm_server"  # what `python -m` starts
 
 # Shell bookkeeping that changes between commands and cannot change what an import does.
 VOLATILE_ENV = frozenset(
@@ -62,10 +62,6 @@ VOLATILE_ENV = frozenset(
 
 # Read by breakit and pytest when a run starts, never when a package is imported.
 RUNTIME_ENV_PREFIXES = ("BREAKIT_", "PYTEST_")
-
-
-class WarmUnavailable(RuntimeError):
-    """No warm pool can be used here (no Unix sockets, an unsafe folder, it did not start)."""
 
 
 def runtime_dir(create: bool = True) -> Path:
@@ -113,11 +109,10 @@ def fingerprint(modules: Sequence[str], project: Sequence[str], env: dict[str, s
             digest.update(b"\0")
 
     add(os.path.realpath(sys.executable), sys.version, *sorted(modules), "|", *sorted(project))
-    package = Path(__file__).resolve().parent
-    add(package)
-    for path in sorted(package.rglob("*.py")):
+    add(PACKAGE)
+    for path in sorted(PACKAGE.rglob("*.py")):
         info = path.stat()
-        add(path.relative_to(package), info.st_mtime_ns, info.st_size)
+        add(path.relative_to(PACKAGE), info.st_mtime_ns, info.st_size)
     # A pip install or uninstall adds or removes entries: the folder's mtime changes.
     for entry in sys.path[1:]:
         with contextlib.suppress(OSError):
@@ -227,7 +222,7 @@ class WarmPool:
             if sock is None:
                 raise WarmUnavailable("no warm pool is running")
             request = {"op": "worker", "env": env, "scratch": str(scratch)}
-            reply = _exchange(sock, request, _HANDSHAKE_TIMEOUT_S)
+            reply = _exchange(sock, request, HANDSHAKE_TIMEOUT_S)
             if not reply.get("ready"):
                 raise WarmUnavailable(f"the warm pool refused a worker: {reply}")
             sock.settimeout(None)
@@ -256,15 +251,13 @@ class WarmPool:
     def _launch(self, path: Path) -> None:
         # The pool's own folder (its cwd and breakit shim), next to its socket: a pool that was
         # killed cannot remove it, the next one on the same socket (or `warm stop`) does.
-        scratch = _pool_folder(path)
-        _remove_folder(scratch)
+        scratch = pool_folder(path)
+        remove_with_shim(scratch)
         scratch.mkdir(mode=0o700)
         env = dict(self.env)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         # As for a worker: breakit from where this process found it, never from the project.
-        shim = scratch / "shim"
-        shim.mkdir()
-        (shim / "breakit").symlink_to(Path(__file__).resolve().parent, target_is_directory=True)
+        shim = make_shim(scratch)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(shim), env.get("PYTHONPATH")) if p)
         spec = {
             "socket": str(path),
@@ -274,7 +267,7 @@ class WarmPool:
             "idle_s": self.idle_s,
         }
         proc = subprocess.Popen(
-            [sys.executable, "-m", "breakit.warm"],
+            [sys.executable, "-m", SERVER_MODULE],
             cwd=scratch,
             env=env,
             stdin=subprocess.PIPE,
@@ -297,19 +290,8 @@ class WarmPool:
                 proc.kill()
                 proc.wait()
         if not line or not json.loads(line).get("ready"):
-            _remove_folder(scratch)
+            remove_with_shim(scratch)
             raise WarmUnavailable("the warm pool did not start")
-
-
-def _pool_folder(socket_path: Path) -> Path:
-    return socket_path.with_suffix(".d")
-
-
-def _remove_folder(folder: Path) -> None:
-    """Remove a pool's folder; its shim links to breakit's package, which must stay."""
-    with contextlib.suppress(OSError):
-        (folder / "shim" / "breakit").unlink()
-    remove_tree(folder)
 
 
 def _connect(path: Path) -> socket.socket | None:
@@ -328,19 +310,7 @@ def _connect(path: Path) -> socket.socket | None:
 def _exchange(sock: socket.socket, request: dict[str, Any], timeout_s: float) -> dict[str, Any]:
     sock.settimeout(timeout_s)
     sock.sendall(json.dumps(request).encode() + b"\n")
-    return _read_message(sock, timeout_s)
-
-
-def _read_message(sock: socket.socket, timeout_s: float) -> dict[str, Any]:
-    """One JSON line, read byte-exactly: what follows it belongs to the worker loop."""
-    sock.settimeout(timeout_s)
-    buffer = b""
-    while not buffer.endswith(b"\n"):
-        chunk = sock.recv(1 << 16)
-        if not chunk:
-            raise WarmUnavailable("the connection closed before a whole message")
-        buffer += chunk
-    return json.loads(buffer)
+    return read_message(sock, timeout_s)
 
 
 @contextlib.contextmanager
@@ -364,14 +334,14 @@ def _pool_sockets(root: Path) -> list[Path]:
     tag = project_tag(root)
     for leftover in folder.glob(f"{tag}-*.d"):
         if not leftover.with_suffix(".sock").exists():
-            _remove_folder(leftover)
+            remove_with_shim(leftover)
     return sorted(folder.glob(f"{tag}-*.sock"))
 
 
 def _unlink_stale(path: Path) -> None:
     with contextlib.suppress(OSError):
         path.unlink()
-    _remove_folder(_pool_folder(path))
+    remove_with_shim(pool_folder(path))
 
 
 def pools(root: Path) -> list[PoolInfo]:
@@ -384,7 +354,7 @@ def pools(root: Path) -> list[PoolInfo]:
             continue
         with sock:
             try:
-                reply = _exchange(sock, {"op": "status"}, _HANDSHAKE_TIMEOUT_S)
+                reply = _exchange(sock, {"op": "status"}, HANDSHAKE_TIMEOUT_S)
             except (OSError, ValueError, WarmUnavailable):
                 continue
         found.append(
@@ -410,143 +380,6 @@ def stop_pools(root: Path) -> int:
             _unlink_stale(path)
             continue
         with sock, contextlib.suppress(OSError, ValueError, WarmUnavailable):
-            _exchange(sock, {"op": "stop"}, _HANDSHAKE_TIMEOUT_S)
+            _exchange(sock, {"op": "stop"}, HANDSHAKE_TIMEOUT_S)
             stopped += 1
     return stopped
-
-
-# --- the pool process ----------------------------------------------------------------------
-
-
-def main() -> None:
-    """`python -m breakit.warm`: preload, listen, fork away from the command, serve."""
-    from breakit.forkserver import preload
-
-    spec = json.loads(sys.stdin.buffer.readline())
-    started = time.monotonic()
-    scratch = os.getcwd()
-    base_path = [p for p in sys.path if p not in ("", scratch)]
-    project = tuple(spec["project"])
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    sys.dont_write_bytecode = True
-    preload(spec["modules"], project)  # and frozen, as in a worker
-    path = Path(spec["socket"])
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    staging = path.with_name(f".{path.name}.{os.getpid()}")
-    with contextlib.suppress(FileNotFoundError):
-        staging.unlink()
-    listener.bind(str(staging))
-    listener.listen(16)
-    os.replace(staging, path)  # atomic: a stale socket of a dead pool is replaced
-    if os.fork():
-        # The command waits for this line, then reaps this first process; the pool lives on.
-        sys.stdout.write(json.dumps({"ready": True}) + "\n")
-        sys.stdout.flush()
-        os._exit(0)
-    os.setsid()
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    inode = path.stat().st_ino
-    serve_pool(listener, path, inode, spec, base_path, project, started)
-    os.chdir("/")
-    with contextlib.suppress(OSError):
-        if path.stat().st_ino == inode:  # else a newer pool owns the socket and the folder
-            path.unlink()
-            _remove_folder(Path(scratch))
-    os._exit(0)
-
-
-def serve_pool(
-    listener: socket.socket,
-    path: Path,
-    inode: int,
-    spec: dict[str, Any],
-    base_path: list[str],
-    project: tuple[str, ...],
-    started: float,
-) -> None:
-    """Accept connections until stopped, idle for `idle_s`, or the socket is not ours any more."""
-    stop = False
-
-    def on_term(signum: int, frame: object) -> None:
-        nonlocal stop
-        stop = True
-
-    signal.signal(signal.SIGTERM, on_term)
-    idle_s = float(spec["idle_s"])
-    workers: set[int] = set()
-    last_active = time.monotonic()
-    while not stop:
-        for pid in list(workers):
-            with contextlib.suppress(ChildProcessError):
-                if os.waitpid(pid, os.WNOHANG)[0]:
-                    workers.discard(pid)
-        if workers:
-            last_active = time.monotonic()
-        elif time.monotonic() - last_active > idle_s:
-            return
-        try:
-            if path.stat().st_ino != inode:
-                return  # replaced by a newer pool, or removed: this one is not reachable
-        except OSError:
-            return
-        ready, _, _ = select.select([listener], [], [], 1.0)
-        if not ready:
-            continue
-        conn, _ = listener.accept()
-        last_active = time.monotonic()
-        try:
-            request = _read_message(conn, _HANDSHAKE_TIMEOUT_S)
-            conn.settimeout(None)
-        except (OSError, ValueError, WarmUnavailable):
-            conn.close()
-            continue
-        op = request.get("op")
-        if op == "worker":
-            pid = os.fork()
-            if pid == 0:
-                listener.close()
-                _become_worker(conn, request, base_path, project)
-            workers.add(pid)
-            conn.close()
-            continue
-        with conn:
-            now = time.monotonic()
-            reply = {
-                "pid": os.getpid(),
-                "root": spec["root"],
-                "age_s": now - started,
-                "idle_s": 0.0 if workers else now - last_active,
-                "workers": len(workers),
-                "stops_after_s": idle_s,
-            }
-            with contextlib.suppress(OSError):
-                conn.sendall(json.dumps(reply).encode() + b"\n")
-        if op == "stop":
-            return
-
-
-def _become_worker(
-    conn: socket.socket, request: dict[str, Any], base_path: list[str], project: tuple[str, ...]
-) -> None:
-    """In the forked child: the command's environment and scratch folder, then the worker loop."""
-    from breakit import forkserver
-
-    status = 70
-    try:
-        os.setsid()  # its own group: the command can kill it and only it
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        os.environ.clear()
-        os.environ.update(request["env"])
-        os.chdir(request["scratch"])
-        channel = forkserver.Channel(conn.makefile("rb"), conn.makefile("wb"))
-        channel.reply({"ready": True, "pid": os.getpid()})
-        forkserver.worker_loop(channel, base_path, project)
-        status = 0
-    finally:
-        os._exit(status)
-
-
-if __name__ == "__main__":
-    main()

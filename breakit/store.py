@@ -1,4 +1,7 @@
-"""The .breakit/ folder: the cached Baseline and the last known result of every mutant.
+"""The .breakit/ folder, the one module that reads and writes it: the cached Baseline, the
+result cache and its keys (`ResultKeys`, `sanity_key`), the last known result of every mutant,
+curated mutants (breakit.mutant_cache) and the learner's files (`read_json`/`write_json` in
+`state_dir`).
 
 It lives at the project root, holds its own `.gitignore` (so it is never committed, whatever
 the project's ignore rules say), and is only ever a cache: deleting it loses nothing.
@@ -15,11 +18,15 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from fnmatch import fnmatch
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
+from breakit import __version__
+from breakit.config import Config
+from breakit.engine.fork.warm_client import fingerprint
+from breakit.engine.workspace import DEFAULT_IGNORE, DEFAULT_IGNORE_TOP
 from breakit.model import (
     Baseline,
     KillMatrix,
@@ -30,10 +37,35 @@ from breakit.model import (
     TestOutcome,
     Verdict,
 )
-from breakit.sandbox import DEFAULT_IGNORE, DEFAULT_IGNORE_TOP
 
 STATE_DIR = ".breakit"
 JOURNAL = "journal.jsonl"
+_IGNORE = "# breakit's cache and progress: never committed\n*\n"
+
+
+def state_dir(root: Path) -> Path:
+    """`.breakit/` at the project root, created with its own `.gitignore` (never committed)."""
+    folder = Path(root) / STATE_DIR
+    folder.mkdir(exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text(_IGNORE)
+    return folder
+
+
+def read_json(path: Path) -> Any:
+    """The JSON in `path`, or None when it is missing or unreadable (it is only a cache)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+    tmp.replace(path)  # atomic: an interrupted write never leaves half a file
 
 
 def project_files(root: Path) -> Iterable[Path]:
@@ -66,27 +98,18 @@ def content_key(root: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-class State:
-    def __init__(self, root: Path) -> None:
-        self.dir = root / STATE_DIR
+class Store:
+    """The engine's files in `.breakit/` (the learner's own go through `state_dir`)."""
 
-    def _ensure_dir(self) -> None:
-        self.dir.mkdir(exist_ok=True)
-        ignore = self.dir / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# breakit's cache and progress: never committed\n*\n")
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.dir = self.root / STATE_DIR
 
     def _write(self, name: str, data: Any) -> None:
-        self._ensure_dir()
-        tmp = self.dir / f".{name}.tmp"
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
-        tmp.replace(self.dir / name)  # atomic: an interrupted write never leaves half a file
+        write_json(state_dir(self.root) / name, data)
 
     def _read(self, name: str) -> Any:
-        try:
-            return json.loads((self.dir / name).read_text())
-        except (OSError, ValueError):
-            return None
+        return read_json(self.dir / name)
 
     # --- baseline ---------------------------------------------------------------------------
 
@@ -120,7 +143,7 @@ class State:
         return data["engine"]
 
     def is_sane(self, key: str) -> bool:
-        """The forced-fail sanity run passed under `key` (Lab.sanity_key) before."""
+        """The forced-fail sanity run passed under `key` (sanity_key) before."""
         data = self._read("sane.json")
         return isinstance(data, dict) and data.get("key") == key
 
@@ -128,7 +151,7 @@ class State:
         self._write("sane.json", {"key": key})
 
     def load_proof(self, key: str) -> dict[str, set[tuple[str, int]]] | None:
-        """The NoCoverage proof run under `key` (Lab.sanity_key): the (path, line)s it was
+        """The NoCoverage proof run under `key` (sanity_key): the (path, line)s it was
         asked about, those it could mark, and those a test ran after all; None if none."""
         data = self._read("coverage_proof.json")
         if not isinstance(data, dict) or data.get("key") != key:
@@ -157,7 +180,7 @@ class State:
         for result in matrix.results:
             results[result.mutant.id] = {
                 "verdict": result.verdict.value,
-                "caught_by": list(result.caught_by),
+                "caught_by": list(result.catchers),
                 "errored_in": list(result.errored_in),
                 "tests": len(matrix.tests),
             }
@@ -166,7 +189,7 @@ class State:
     # --- incremental runs: results keyed by everything they depend on -----------------------
 
     def cached_results(self) -> dict[str, dict[str, Any]]:
-        """Result key (Lab.result_key) → a MutantResult's JSON, from earlier runs: those of
+        """Result key (ResultKeys.key) → a MutantResult's JSON, from earlier runs: those of
         `cache.json`, and those an interrupted run journaled after it."""
         data = self._read("cache.json")
         cache = data if isinstance(data, dict) else {}
@@ -185,7 +208,7 @@ class State:
     @contextlib.contextmanager
     def journal(self) -> Iterator[ResultJournal]:
         """The journal to add each result to as it finishes (see the module docstring)."""
-        self._ensure_dir()
+        state_dir(self.root)
         with (self.dir / JOURNAL).open("ab") as file:
             if file.tell() and not _ends_with_newline(self.dir / JOURNAL):
                 file.write(b"\n")  # after a line cut short by SIGKILL: start a fresh one
@@ -220,6 +243,61 @@ class State:
 
     def store_mutants(self, entries: dict[str, dict[str, Any]]) -> None:
         self._write("mutants.json", entries)
+
+
+class ResultKeys:
+    """The cache key of a mutant's result: a hash of everything the result depends on.
+
+    That is the mutant's own changes, every project file that is not a test module (the source,
+    conftest.py files, pyproject.toml and pytest's other configuration), the ids of the tests it
+    runs and the content of the test modules holding them. A changed test module therefore
+    invalidates only the mutants that run one of its tests; a new test that covers a mutant
+    changes the tests it runs (the baseline's coverage says so), and with them its key.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.root = config.root
+        tested = [PurePosixPath(t.split("::")[0]) for t in config.tests]
+        self.test_files: dict[str, bytes] = {}
+        common = hashlib.sha256(f"breakit {__version__}\0".encode())
+        for path in project_files(self.root):
+            rel = path.relative_to(self.root).as_posix()
+            content = path.read_bytes()
+            is_test = path.name != "conftest.py" and any(
+                PurePosixPath(rel) == t or t in PurePosixPath(rel).parents for t in tested
+            )
+            if is_test:
+                self.test_files[rel] = content
+            else:
+                common.update(rel.encode() + b"\0" + content + b"\0")
+        self.common = common.hexdigest()
+
+    def key(self, mutant: Mutant, chosen: tuple[str, ...] | None) -> str:
+        digest = hashlib.sha256(self.common.encode())
+        for path, content in sorted(mutant.changes.items()):
+            digest.update(f"\0change {path}\0".encode())
+            digest.update(b"<deleted>" if content is None else content.encode())
+        if chosen is None:
+            digest.update(b"\0every test")
+            files = sorted(self.test_files)
+        else:
+            digest.update(("\0tests " + "\n".join(sorted(chosen))).encode())
+            files = sorted({nodeid.split("::")[0] for nodeid in chosen})
+        for rel in files:
+            digest.update(f"\0file {rel}\0".encode())
+            digest.update(self.test_files.get(rel, b"<not a test module>"))
+        return digest.hexdigest()[:24]
+
+
+def sanity_key(
+    baseline_key: str, modules: Sequence[str], project: Sequence[str], backend: str
+) -> str:
+    """What the forced-fail sanity run's verdict (and the NoCoverage proof) depends on: the
+    project's files (the baseline's key covers every source, test and configuration file) and
+    where the tests import from (the Python, sys.path and its installs, the environment: the
+    warm pool's fingerprint)."""
+    where = fingerprint(modules, project, dict(os.environ))
+    return f"{baseline_key}-{where}-{backend}"
 
 
 class ResultJournal:

@@ -127,7 +127,7 @@ def hot_eligible(
     coverage: Mapping[str, frozenset[tuple[str, int]]] | None,
     source: Sequence[str],
 ) -> bool:
-    """True if `mutant` may run hot (breakit.hotsession): it changes existing source modules
+    """True if `mutant` may run hot (breakit.engine.fork.hot): it changes existing source modules
     only, inside function bodies, on lines that never ran at import or collection time — so
     swapping the functions' code is the same as importing the mutated module afresh. (The
     worker checks the compiled code too, and refuses what this lets through wrongly.)"""

@@ -16,42 +16,40 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from pathlib import Path
 
-from breakit.errors import BreakitError, ExitCode
+from breakit.engine.pieces import NOT_RUN_AFTER_DEATH
+from breakit.engine.runner import RunSpec
+from breakit.engine.subprocess_runner import SubprocessRunner
+from breakit.engine.verdict import mutant_result
+from breakit.engine.workspace import Workspace
+from breakit.errors import EngineMismatchError
 from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Outcome, Verdict
-from breakit.runner import NOT_RUN_AFTER_DEATH, RunSpec, SubprocessRunner
-from breakit.sandbox import Workspace
-from breakit.verdict import mutant_result
-
-if TYPE_CHECKING:
-    from breakit.lab import Lab
 
 
-class EngineMismatchError(BreakitError):
-    """The fast engine and the oracle disagree about a mutant."""
+@dataclass(frozen=True)
+class OracleSettings:
+    """What the oracle needs (Lab.oracle_settings): the project, and the run of the whole suite
+    with a mutant's timeout — plain pytest, but under the same memory ceiling, so a mutant that
+    allocates without bound cannot take the machine down when it is checked either."""
 
-    exit_code = ExitCode.INTERNAL  # a wrong verdict is a bug in breakit, never in the project
+    root: Path
+    spec: RunSpec
+    jobs: int = 1  # mutants checked at a time by check_against_oracle
 
 
-def oracle_result(lab: Lab, mutant: Mutant, baseline: Baseline) -> MutantResult:
+def oracle_result(settings: OracleSettings, mutant: Mutant, baseline: Baseline) -> MutantResult:
     """`mutant` in a fresh copy of the project, with the whole suite in a fresh pytest."""
     started = time.perf_counter()
-    spec = RunSpec(
-        test_args=lab.config.tests,
-        timeout_s=lab.timeout_for(baseline),
-        extra_args=lab.config.pytest_args,
-        # Plain pytest, but under the same memory ceiling: a mutant that allocates without
-        # bound must not take the machine down when it is checked either.
-        memory_limit_mb=lab.memory_limit_mb(),
-    )
-    with Workspace(lab.config.root) as fresh, fresh.mutated(mutant.changes) as workdir:
+    spec = settings.spec
+    with Workspace(settings.root) as fresh, fresh.mutated(mutant.changes) as workdir:
         run = SubprocessRunner(restart=False).run(workdir, spec)
     return mutant_result(mutant, run, baseline.tests, time.perf_counter() - started)
 
 
 def oracle_matrix(
-    lab: Lab,
+    settings: OracleSettings,
     mutants: Sequence[Mutant],
     baseline: Baseline,
     *,
@@ -60,7 +58,7 @@ def oracle_matrix(
 ) -> KillMatrix:
     """Every mutant through `oracle_result`, `jobs` at a time, in input order."""
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(oracle_result, lab, mutant, baseline) for mutant in mutants]
+        futures = [pool.submit(oracle_result, settings, mutant, baseline) for mutant in mutants]
         results = []
         for future in futures:
             results.append(future.result())
@@ -103,10 +101,12 @@ def compare(fast: KillMatrix, oracle: KillMatrix) -> dict[str, list[str]]:
     return mismatches
 
 
-def check_against_oracle(lab: Lab, matrix: KillMatrix, baseline: Baseline) -> KillMatrix:
+def check_against_oracle(
+    settings: OracleSettings, matrix: KillMatrix, baseline: Baseline
+) -> KillMatrix:
     """Raise EngineMismatchError if the oracle disagrees with `matrix`; return the oracle's."""
     mutants = [r.mutant for r in matrix.results]
-    oracle = oracle_matrix(lab, mutants, baseline, jobs=lab.workers)
+    oracle = oracle_matrix(settings, mutants, baseline, jobs=settings.jobs)
     mismatches = compare(matrix, oracle)
     if mismatches:
         lines = [f"  {mid}: {'; '.join(found)}" for mid, found in mismatches.items()]

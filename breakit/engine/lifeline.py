@@ -3,7 +3,7 @@ processes it started (docs/ci.md, "No process left behind").
 
 On Linux `prctl(PR_SET_PDEATHSIG)` has the kernel send a signal when the parent dies; elsewhere
 (and as a check against the race where the parent died before the call) the caller compares
-`os.getppid()` with the parent it expects. Loaded as `-p breakit.lifeline` by the subprocess
+`os.getppid()` with the parent it expects. Loaded as `-p breakit.engine.lifeline` by the subprocess
 backend, this module does that for its `python -m pytest` before any conftest or test module is
 imported: the parent's pid comes in PARENT_ENV, which the tests then no longer see.
 """

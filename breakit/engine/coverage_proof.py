@@ -5,8 +5,8 @@ tests start, in a thread started where it is not traced, through `exec` or a C c
 mutant is reported NoCoverage only after the claim has been checked: `marked_sources` puts a
 marker before each statement the claims name (a call that appends the marker's number to a file
 and carries on: robust to code that swallows exceptions, and to processes that die), the suite
-runs once with those sources (breakit.lab), and `read_hits` says which markers ran. A marker that
-ran shows the map was wrong about its lines.
+runs once with those sources (breakit.engine.lab), and `read_hits` says which markers ran. A
+marker that ran shows the map was wrong about its lines.
 
 A marker must run whenever its line runs, never less often: it goes before the statement that
 holds the line, or before the statement around it when that one cannot get a line of its own
@@ -18,9 +18,14 @@ from __future__ import annotations
 
 import ast
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from breakit.engine.runner import Runner, RunSpec
+from breakit.engine.selection import changed_lines
+from breakit.engine.workspace import Scratch, Workspace
+from breakit.model import Mutant
 
 HIT = "_breakit_proof_hit"  # the helper each marked module defines; markers call it
 
@@ -218,3 +223,67 @@ def _helper_line(text: str) -> int:
             break
         at += 1
     return (body[at - 1].end_lineno or 0) if at else 0
+
+
+Claims = dict[tuple[str, int], list[int]]  # (path, line) → the indexes of the mutants claiming it
+
+
+def no_coverage_claims(
+    mutants: Sequence[Mutant], plans: Sequence[tuple[str, ...] | None]
+) -> tuple[Claims, dict[str, str]]:
+    """The (path, line)s the NoCoverage mutants (plan `()`) changed, each with the mutants that
+    claim it, and the original text of their files."""
+    claims: Claims = {}
+    originals: dict[str, str] = {}
+    for index, chosen in enumerate(plans):
+        if chosen != ():
+            continue
+        for path, new in mutants[index].changes.items():
+            original = mutants[index].originals.get(path)
+            if new is None or original is None:
+                continue
+            originals[path] = original
+            for line in changed_lines(original, new):
+                claims.setdefault((path, line), []).append(index)
+    return claims, originals
+
+
+def proof_note(path: str, lines: int, mutants: int, error: str | None) -> str:
+    """The note for the user about `lines` lines of `path` the proof found run (or could not
+    check: `error`), whose `mutants` mutants ran the whole suite instead."""
+    why = "the coverage map missed" if error is None else "could not check"
+    return (
+        f"{why} {lines} line{'s' * (lines != 1)} in {path}; their "
+        f"{mutants} mutant{'s' * (mutants != 1)} ran the whole suite"
+        + (f" ({error.splitlines()[0]})" if error else "")
+    )
+
+
+Found = dict[str, set[tuple[str, int]]]  # "asked", "checked", "hit": sets of (path, line)
+
+
+def proof_run(
+    runner: Runner,
+    workspace: Workspace,
+    spec: RunSpec,
+    originals: dict[str, str],
+    claims: set[tuple[str, int]],
+) -> tuple[Found, str | None, bool]:
+    """The suite once (`spec`) with markers on the claimed lines: what it checked and hit, why it
+    could not run (a timeout, an error: then nothing is proved), and whether it ran at all."""
+    scratch = Scratch("breakit-proof-")  # a SIGKILLed command's: the next one removes it
+    try:
+        hits_file = scratch.path / "hits"
+        marked = marked_sources(originals, claims, hits_file)
+        found: Found = {"asked": claims, "checked": set(marked.checked), "hit": set()}
+        if not marked.changes:
+            return found, None, False
+        with workspace.mutated(marked.changes) as workdir:
+            run = runner.run(workdir, spec)
+        for number in read_hits(hits_file):
+            found["hit"].update(marked.markers.get(number, ()))
+    finally:
+        scratch.remove()
+    if run.timed_out:
+        return found, f"the proof run {run.error or 'timed out'}", True
+    return found, None if run.error is None else f"the proof run failed: {run.error}", True

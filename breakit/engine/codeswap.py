@@ -1,6 +1,6 @@
 """Hot mutants: a change inside function bodies becomes new code objects for live functions.
 
-A worker that has imported the project and collected the suite once (forkserver's hot session)
+A worker that has imported the project and collected the suite once (its hot session)
 can run such a mutant without importing anything again: compile the mutated module, pair its
 code objects with the original's, and give every live function whose code changed the new code
 (`function.__code__ = new`). Everything that holds the function — a FastAPI route, a `Depends`,
@@ -12,7 +12,8 @@ decorators, default values) is unchanged: that part ran once, at import, and is 
 import: another module shape, a changed module or class body, a function whose free variables
 changed, or changed code that no live function (itself or an enclosing one) would ever run.
 The caller then runs the mutant the fresh way. The lab also only sends mutants whose changed
-lines are inside function bodies and never ran at import time (breakit.selection.hot_eligible).
+lines are inside function bodies and never ran at import time
+(breakit.engine.selection.hot_eligible).
 """
 
 from __future__ import annotations

@@ -1,0 +1,209 @@
+"""A fork worker's children: one forked process per run, in its own process group, which imports
+the (mutated) project anew and runs pytest in-process.
+
+`Forker` is the worker's hold on them (where their run folders go, the one running now, killed
+with the worker); `child_setup` and `enter_workspace` make a forked child a process of its own in
+the workspace, as `python -m pytest` there would be; `fresh_child` is a fresh run's main. Runs in
+the worker, never in the command: nothing here imports the parent's side.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import importlib
+import json
+import os
+import select
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from breakit.engine import memlimit
+from breakit.engine.lifeline import on_parent_death
+from breakit.engine.workspace import remove_tree
+from breakit.records import Record, output_tail
+
+ChildMain = Callable[[dict[str, Any], int, int], int]  # (request, records fd, output fd) → status
+
+
+class Forker:
+    """Forks the worker's children, one at a time, and knows the one that runs (see module doc).
+
+    `scratch_dir` is the worker's own folder: each run's temporary folder goes in it.
+    """
+
+    def __init__(self, scratch_dir: str) -> None:
+        self.scratch_dir = scratch_dir
+        self.worker_pid = os.getpid()  # the children's parent, to die with
+        self.child_pid = 0  # the child running now (0: none)
+
+    def kill_child(self) -> None:
+        """SIGKILL the running child's process group, if there is one (the worker is stopping)."""
+        if self.child_pid:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.child_pid, signal.SIGKILL)
+
+    def fork(self, request: dict[str, Any], main: ChildMain) -> dict[str, Any]:
+        """Fork a child running `main(request, records_fd, output_fd)`; collect its records, kill
+        its process group on timeout; the reply for the runner."""
+        # The run's own temporary folder (pytest's tmp_path too), removed when the child is
+        # done: nothing a test leaves in TMPDIR outlives its run or reaches the next mutant.
+        run_tmp = tempfile.mkdtemp(prefix="run-", dir=self.scratch_dir)
+        request = {**request, "tmpdir": run_tmp}
+        read_fd, write_fd = os.pipe()
+        output = tempfile.TemporaryFile(dir=self.scratch_dir)  # noqa: SIM115 - closed below
+        started = time.monotonic()
+        pid = os.fork()
+        if pid == 0:  # the child
+            os.close(read_fd)
+            status = 70
+            try:
+                status = main(request, write_fd, output.fileno())
+            finally:
+                os._exit(status)
+        self.child_pid = pid
+        with contextlib.suppress(PermissionError, ProcessLookupError):
+            os.setpgid(pid, pid)  # also done in the child: whichever runs first
+        os.close(write_fd)
+        timeout_s = request.get("timeout_s")
+        deadline = None if timeout_s is None else started + timeout_s
+        buffer = bytearray()
+        timed_out = False
+        watch = memlimit.Watch(pid, request.get("memory_limit_mb"))
+        while True:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                timed_out = True
+                break
+            ready, _, _ = select.select([read_fd], [], [], watch.wait_s(remaining))
+            if watch.check(time.monotonic()):
+                break  # over the memory ceiling: killed below, like a child that hangs
+            if not ready:
+                continue
+            chunk = os.read(read_fd, 1 << 16)
+            if not chunk:
+                break
+            buffer += chunk
+        if timed_out or watch.hit:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+        else:
+            # The child has closed its end; wait for it, unreaped, then kill what it left.
+            if hasattr(os, "waitid"):
+                with contextlib.suppress(ChildProcessError):
+                    os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        self.child_pid = 0
+        if timed_out or watch.hit:  # what the child wrote before it was killed, still in the pipe
+            for _ in range(64):  # bounded: a stray process of the test's may hold the pipe open
+                if not select.select([read_fd], [], [], 0)[0]:
+                    break
+                chunk = os.read(read_fd, 1 << 16)
+                if not chunk:
+                    break
+                buffer += chunk
+        os.close(read_fd)
+        remove_tree(Path(run_tmp))
+        duration = time.monotonic() - started
+        exit_status = None if timed_out else os.waitstatus_to_exitcode(status)
+        records: list[Record] = []
+        for raw in bytes(buffer).splitlines():
+            with contextlib.suppress(ValueError):
+                records.append(json.loads(raw))
+        text = output_tail(output)
+        output.close()
+        return {
+            "records": records,
+            "duration_s": duration,
+            "exit_status": exit_status,
+            "timed_out": timed_out,
+            "output": text,
+            "out_of_memory": watch.hit,
+        }
+
+
+def child_setup(request: dict[str, Any], output_fd: int | None, worker_pid: int) -> None:
+    """What makes a forked child a process of its own: its group, signals, stdio, randomness
+    and temporary folder (the run's, from Forker.fork); it dies with `worker_pid`."""
+    os.setpgid(0, 0)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for name in ("SIGIO", "SIGUSR1"):  # the worker's watchdogs, not the tests'
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    # A child dies with its worker, however the worker ends (even SIGKILL).
+    if on_parent_death(signal.SIGKILL) and worker_pid and os.getppid() != worker_pid:
+        os._exit(70)  # the worker died between the fork and here
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    if output_fd is not None:
+        os.dup2(output_fd, 1)
+        os.dup2(output_fd, 2)
+    import random
+
+    random.seed()  # a fresh process would not share its parent's random state
+    os.environ["TMPDIR"] = request["tmpdir"]
+    tempfile.tempdir = None  # gettempdir() caches the worker's; read TMPDIR again
+
+
+def enter_workspace(workdir: str, base_path: list[str]) -> None:
+    """As `python -m pytest` in the workspace would have it: cwd, sys.path and PYTHONPATH."""
+    os.chdir(workdir)
+    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+    sys.dont_write_bytecode = True
+    # The workspace (and its src/) first.
+    front = [workdir]
+    if os.path.isdir(os.path.join(workdir, "src")):
+        front.append(os.path.join(workdir, "src"))
+    sys.path[:] = [*front, *(p for p in base_path if p not in front)]
+    # …and for any Python the tests start themselves, the same PYTHONPATH as that run would give.
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [*front, *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+
+
+def fresh_child(
+    request: dict[str, Any],
+    base_path: list[str],
+    project: tuple[str, ...],
+    worker_pid: int,
+    write_fd: int,
+    output_fd: int,
+) -> int:
+    """A fresh run's child: the project's modules dropped, pytest.main for `request`."""
+    child_setup(request, output_fd, worker_pid)
+    enter_workspace(request["workdir"], base_path)
+    for name in list(sys.modules):
+        if name.split(".")[0] in project:
+            del sys.modules[name]
+    importlib.invalidate_caches()
+
+    import pytest
+
+    from breakit.pytest_plugin import RecorderPlugin
+
+    sink_file = os.fdopen(write_fd, "w", encoding="utf-8")
+
+    def sink(record: Record) -> None:
+        sink_file.write(json.dumps(record) + "\n")
+        sink_file.flush()
+
+    sys.argv = ["pytest"]
+    plugin = RecorderPlugin(sink, select=request.get("select"))
+    try:
+        status = int(pytest.main(request["args"], plugins=[plugin]))
+    finally:
+        with contextlib.suppress(OSError):
+            sink_file.close()
+        # What a normal interpreter exit does (pytest's own temp-dir locks are released there).
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    return status

@@ -1,0 +1,316 @@
+"""The command's side of a fork worker: `ForkRunner`, the Runner that hands each run to a worker
+process (breakit.engine.fork.worker) and reads its replies.
+
+The worker is a process of its own (`python -m breakit.engine.fork.worker`, started here, on its
+stdin and stdout) or one forked from the project's warm pool (breakit.engine.fork.warm_client).
+Either way it imports the suite's third-party packages once and forks a fresh child per run; a
+hot mutant may run in its hot session instead (`open_session`, `run_hot`;
+breakit.engine.fork.hot). A run whose child dies during a test goes on in another child for the
+tests after it (breakit.engine.pieces).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import IO, Any
+
+from breakit.engine.fork.warm_client import WarmPool, WarmWorker
+from breakit.engine.pieces import Piece, run_in_pieces, suite_run_from_pieces, tests_after_death
+from breakit.engine.runner import RunSpec, RunStats, pytest_args
+from breakit.engine.shim import make_shim
+from breakit.engine.workspace import Scratch
+from breakit.errors import WorkerDied
+from breakit.model import SuiteRun
+from breakit.records import RESULTS_ENV, Record
+
+_READY_TIMEOUT_S = 120.0
+WORKER_MODULE = "breakit.engine.fork.worker"  # what `python -m` starts
+
+
+class ForkRunner:
+    """A Runner that hands each run to its own fork worker (see the module docstring).
+
+    `modules` are imported by the worker before any run (from the baseline); `project` names the
+    project's top-level modules, which the worker never imports and each child drops.
+    """
+
+    def __init__(
+        self,
+        modules: Sequence[str] = (),
+        *,
+        project: Sequence[str] = (),
+        python: str | None = None,
+        env: dict[str, str] | None = None,
+        pool: WarmPool | None = None,
+    ) -> None:
+        self.modules = tuple(modules)
+        self.project = tuple(project)
+        self.python = python or sys.executable
+        self.env = env
+        self.pool = pool
+        self._worker: _SpawnedWorker | WarmWorker | None = None
+        self._scratch: Path | None = None
+        self._owned: Scratch | None = None
+        self._closed = False
+        self._session: Path | None = None  # the workspace of the worker's hot session
+        self.session_refused: str | None = None  # why a hot session could not start
+        self.startup_s = 0.0
+        self.stats = RunStats()
+
+    def command(self, workdir: Path, spec: RunSpec) -> list[str]:
+        return ["pytest", *pytest_args(Path(workdir), spec, in_process=True)]
+
+    def start(self) -> None:
+        """Start the worker and wait until it has imported `modules`: a fork of the warm pool if
+        there is one (breakit.engine.fork.warm_client), else a process of its own."""
+        if self._closed:
+            raise WorkerDied("the fork worker was stopped")
+        if self._worker is not None:
+            if self._worker.alive():
+                return
+            self._discard()  # it died between runs
+        started = time.monotonic()
+        self._owned = Scratch("breakit-worker-")  # a SIGKILLed command's: the next one removes it
+        self._scratch = self._owned.path
+        env = dict(os.environ if self.env is None else self.env)
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.pop(RESULTS_ENV, None)
+        # The worker imports breakit from where this process found it, never from the project.
+        shim = make_shim(self._scratch)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(shim), env.get("PYTHONPATH")) if p)
+        # A warm pool runs this Python (the one in its key); another one starts its own worker.
+        usable = self.pool is not None and self.python == sys.executable
+        warm = self.pool.worker(env, self._scratch) if usable and self.pool else None
+        if warm is not None:
+            self._worker = warm
+            self.stats.warm = 1
+        else:
+            self._worker = _SpawnedWorker(
+                subprocess.Popen(
+                    [self.python, "-m", WORKER_MODULE],
+                    cwd=self._scratch,
+                    env=env,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,  # Ctrl-C reaches us only; we stop the worker ourselves
+                )
+            )
+        if self._closed:  # closed from another thread while starting
+            self.close()
+            raise WorkerDied("the fork worker was stopped")
+        if warm is None:
+            reply = self._ask(
+                {"op": "preload", "modules": list(self.modules), "project": list(self.project)},
+                timeout_s=_READY_TIMEOUT_S,
+            )
+            if not reply.get("ready"):
+                raise WorkerDied(f"the fork worker did not start: {reply}")
+        self.startup_s = time.monotonic() - started
+
+    @property
+    def worker_pid(self) -> int | None:
+        """The worker process's id while there is one (tests kill it from outside)."""
+        return None if self._worker is None else self._worker.pid
+
+    def open_session(self, workdir: Path, spec: RunSpec) -> bool:
+        """Turn the worker into a hot session on `workdir` (breakit.engine.fork.hot): the project is
+        imported and the suite collected once, from `workdir` as it is now — unmutated. False
+        if that cannot be done (a collection error, say): hot mutants then run fresh."""
+        workdir = Path(workdir).resolve()
+        if self._session == workdir and self._worker is not None and self._worker.alive():
+            return True
+        if self.session_refused is not None:
+            return False
+        if self._session is not None:
+            self._discard()
+        self.start()
+        request = {
+            "op": "session",
+            "workdir": str(workdir),
+            "args": pytest_args(workdir, spec, in_process=True),
+        }
+        try:
+            reply = self._ask(request, timeout_s=_READY_TIMEOUT_S)
+        except WorkerDied as exc:
+            if self._closed:
+                raise
+            reply = {"ready": False, "error": str(exc)}
+        if reply.get("ready"):
+            self._session = workdir
+            return True
+        self.session_refused = str(reply.get("error"))
+        self._discard()  # it may have imported the project: no use for fresh runs
+        return False
+
+    def run(self, workdir: Path, spec: RunSpec) -> SuiteRun:
+        workdir = Path(workdir).resolve()
+        return _suite_run(self._run_fresh(workdir, spec), workdir, spec)
+
+    def run_with_records(self, workdir: Path, spec: RunSpec) -> tuple[SuiteRun, list[Record]]:
+        """A fork worker's run has none of the baseline's extras (coverage, the modules record):
+        the run, and no records."""
+        return self.run(workdir, spec), []
+
+    def run_hot(self, workdir: Path, spec: RunSpec, changes: Mapping[str, str]) -> SuiteRun:
+        """A hot mutant (its `changes` inside function bodies, written into `workdir`) in the
+        hot session if one is open on `workdir`, else, or if the session refuses it, fresh."""
+        workdir = Path(workdir).resolve()
+        if self._session == workdir:
+            hot = self._run_hot(workdir, spec, changes)
+            if hot is not None:
+                return hot
+        return self.run(workdir, spec)
+
+    def _run_fresh(self, workdir: Path, spec: RunSpec) -> list[Piece]:
+        """`spec` in fresh children: one, and one more each time a child dies during a test."""
+        if self._session is not None:
+            self._discard()  # a hot session has the project imported: a fresh worker
+        self.start()
+        args = pytest_args(workdir, spec, in_process=True)
+
+        def run_piece(select: tuple[str, ...] | None) -> Piece:
+            request = _request("run", replace(spec, select=select), workdir=str(workdir), args=args)
+            try:
+                reply = self._ask(request, timeout_s=None)
+            except WorkerDied:
+                if self._closed:
+                    raise
+                # The worker itself died (killed from outside): a new one gets one more try.
+                self._discard()
+                self.start()
+                reply = self._ask(request, timeout_s=None)
+            return _piece(reply)
+
+        return run_in_pieces(run_piece, spec)
+
+    def _run_hot(self, workdir: Path, spec: RunSpec, changes: Mapping[str, str]) -> SuiteRun | None:
+        """`spec` in the hot session; None if it must run fresh. A hot child that dies during a
+        test is followed by another for the tests after it (fresh ones if the session goes)."""
+        pieces: list[Piece] = []
+        select = spec.select
+        while True:
+            request = _request("hot", replace(spec, select=select), changes=dict(changes))
+            reply: dict[str, Any] | None
+            try:
+                reply = self._ask(request, timeout_s=None)
+            except WorkerDied:
+                if self._closed:
+                    raise
+                self._discard()  # the session died (killed from outside): the rest runs fresh
+                reply = None
+            if reply is None or "fallback" in reply:
+                if not pieces:
+                    if reply is not None:
+                        self.stats.fallbacks += 1
+                        self.stats.fallback_reasons.append(str(reply["fallback"]))
+                    return None
+                pieces += self._run_fresh(workdir, replace(spec, select=select))
+                break
+            pieces.append(_piece(reply))
+            select = tests_after_death(pieces[-1])
+            if not select:
+                break
+        self.stats.hot_runs += 1
+        return _suite_run(pieces, workdir, spec)
+
+    def _ask(self, request: dict[str, Any], timeout_s: float | None) -> dict[str, Any]:
+        worker = self._worker
+        if worker is None:
+            raise WorkerDied("the fork worker is not running")
+        try:
+            worker.requests.write(json.dumps(request).encode() + b"\n")
+            worker.requests.flush()
+            if timeout_s is not None:
+                ready, _, _ = select.select([worker.replies], [], [], timeout_s)
+                if not ready:
+                    raise WorkerDied(f"the fork worker did not answer in {timeout_s:g} s")
+            line = worker.replies.readline()
+        except (BrokenPipeError, ValueError, OSError) as exc:
+            raise WorkerDied(f"the fork worker stopped: {exc}") from None
+        if not line:
+            raise WorkerDied("the fork worker stopped")
+        return json.loads(line)
+
+    def close(self) -> None:
+        """Stop the worker and whatever child it is running; safe to call twice, from any thread."""
+        self._closed = True
+        self._discard()
+
+    def _discard(self) -> None:
+        worker, self._worker = self._worker, None
+        self._session = None
+        if worker is not None:
+            worker.stop()
+        owned, self._owned, self._scratch = self._owned, None, None
+        if owned is not None:
+            owned.remove()
+
+
+class _SpawnedWorker:
+    """A worker process of its own (`python -m breakit.engine.fork.worker`), on its stdin and
+    stdout."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdin is not None and proc.stdout is not None
+        self.proc = proc
+        self.pid = proc.pid
+        self.requests: IO[bytes] = proc.stdin
+        self.replies: IO[bytes] = proc.stdout
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self) -> None:
+        proc = self.proc
+        with contextlib.suppress(ProcessLookupError):
+            proc.terminate()  # the worker kills its child's group, then exits
+        try:
+            proc.wait(2.0)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        for stream in (self.requests, self.replies):
+            try:
+                stream.close()
+            except OSError:  # a request still buffered for a dead worker: drop it
+                with contextlib.suppress(OSError):
+                    stream.raw.close()  # type: ignore[attr-defined]
+
+
+def _request(op: str, spec: RunSpec, **fields: Any) -> dict[str, Any]:
+    return {
+        "op": op,
+        "timeout_s": spec.timeout_s,
+        "select": None if spec.select is None else list(spec.select),
+        "memory_limit_mb": spec.memory_limit_mb,
+        **fields,
+    }
+
+
+def _piece(reply: dict[str, Any]) -> Piece:
+    return Piece(
+        records=reply["records"],
+        duration_s=reply["duration_s"],
+        exit_status=reply["exit_status"],
+        timed_out=reply["timed_out"],
+        output=reply["output"],
+        out_of_memory=bool(reply.get("out_of_memory")),
+    )
+
+
+def _suite_run(pieces: list[Piece], workdir: Path, spec: RunSpec) -> SuiteRun:
+    return suite_run_from_pieces(
+        pieces, timeout_s=spec.timeout_s, memory_limit_mb=spec.memory_limit_mb, workdir=workdir
+    )

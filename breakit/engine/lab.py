@@ -1,0 +1,500 @@
+"""The main loop: baseline, a forced-fail sanity run, then the Mutants over workers: a KillMatrix.
+
+The lab returns values and never prints: progress goes to the `on_result` callback, called in the
+calling thread as each mutant finishes; the KillMatrix keeps the mutants' input order whatever
+order they finished in. Each worker has its own Workspace (a copy of the project) and its own
+runner (`new_runner`): a fork worker (breakit.engine.fork.client) where `os.fork` exists, else one
+fresh `python -m pytest` per run; the lab drives either through the Runner protocol alone. A
+mutant runs the tests whose coverage touches its lines (engine.selection); the rest are NOT_RUN.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from breakit.config import Config
+from breakit.engine import project
+from breakit.engine.coverage_proof import no_coverage_claims, proof_note, proof_run
+from breakit.engine.forced_fail import check_forced_failure, forced_failure_changes
+from breakit.engine.fork.client import ForkRunner
+from breakit.engine.fork.warm_client import DEFAULT_IDLE_S, WarmPool
+from breakit.engine.memlimit import default_limit_mb
+from breakit.engine.oracle import OracleSettings
+from breakit.engine.runner import Runner, RunSpec
+from breakit.engine.selection import ALL, hot_eligible, select_tests
+from breakit.engine.subprocess_runner import SubprocessRunner
+from breakit.engine.verdict import baseline_failure, mutant_result, no_coverage
+from breakit.engine.workers import auto_workers
+from breakit.engine.workspace import Workspace
+from breakit.errors import BaselineFailedError, BreakitError
+from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Verdict
+from breakit.store import (
+    ResultKeys,
+    Store,
+    content_key,
+    result_from_json,
+    result_to_json,
+    sanity_key,
+)
+
+OnResult = Callable[[MutantResult], None]
+
+BACKENDS = ("fork", "subprocess")
+WARM_MODES = ("off", "use", "start")
+
+
+def default_backend() -> str:
+    return "fork" if hasattr(os, "fork") else "subprocess"
+
+
+@dataclass
+class Lab:
+    config: Config
+    runner: Runner | None = None  # one runner for every run, one at a time (None: `backend`)
+    use_cache: bool = True  # the cached baseline, and cached results if reuse_results
+    reuse_results: bool = True  # False: run every mutant, but still cache what it finds
+    jobs: int | None = (
+        None  # parallel workers (None: auto, from the baseline: breakit.engine.workers)
+    )
+    backend: str = field(default_factory=default_backend)  # "fork" or "subprocess"
+    select: bool = True  # run only the tests that cover a mutant's changed lines
+    sanity_check: bool = True  # the forced-fail run before the first mutant
+    verify: bool = False  # check every result against the oracle (fresh pytest, whole suite)
+    hot: bool = True  # fork backend: body-only mutants in a collect-once session (fork.hot)
+    # fork backend: workers forked from the project's warm pool (breakit.engine.fork.warm_client):
+    # "off", "use" one that is running, or "start" one if none is
+    warm: str = "off"
+    warm_idle_s: float = DEFAULT_IDLE_S
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ValueError(f"unknown backend {self.backend!r}: one of {', '.join(BACKENDS)}")
+        if self.backend == "fork" and not hasattr(os, "fork"):
+            self.backend = "subprocess"
+        if self.warm not in WARM_MODES:
+            raise ValueError(f"unknown warm mode {self.warm!r}: one of {', '.join(WARM_MODES)}")
+        self._pool: WarmPool | None = None
+        self.state = Store(self.config.root)
+        self._workspace: Workspace | None = None
+        self._engine: dict[str, Any] = {}
+        self._baseline: Baseline | None = None  # the last one baseline() returned
+        self._sane = False
+        self.hot_runs = 0  # mutants run in a hot session (breakit.engine.fork.hot)
+        self.hot_fallbacks = 0  # hot mutants the session refused, run fresh instead
+        self.warm_workers = 0  # workers forked from the warm pool (breakit.engine.fork.warm_client)
+        self.sanity_runs = 0  # forced-fail runs (none when one passed under the same key)
+        self.proof_runs = 0  # NoCoverage proof runs (none when one ran under the same key)
+        # What the NoCoverage proof found (JSON "coverage_check"); notes for the user (the CLI
+        # prints them on stderr): source entries never imported, lines the coverage map missed.
+        self.coverage_check: dict[str, Any] = {"ran": False, "lines": 0, "hit": []}
+        self.notes: list[str] = []
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Lab]:
+        """One copy of the project for the whole session; removed on exit, also on Ctrl-C."""
+        with Workspace(self.config.root) as workspace:
+            self._workspace = workspace
+            try:
+                yield self
+            finally:
+                self._workspace = None
+
+    @property
+    def workspace(self) -> Workspace:
+        if self._workspace is None:
+            raise RuntimeError("Lab.session() must be entered first")
+        return self._workspace
+
+    @property
+    def workers(self) -> int:
+        return self.workers_for(self._baseline)
+
+    def workers_for(self, baseline: Baseline | None) -> int:
+        """`jobs`, else one per core, more if `baseline`'s tests wait (breakit.engine.workers)."""
+        if self.runner is not None:
+            return 1
+        return self.jobs if self.jobs else auto_workers(baseline)
+
+    def spec(self, timeout_s: float | None = None, select: Sequence[str] | None = None) -> RunSpec:
+        return RunSpec(
+            test_args=self.config.tests,
+            timeout_s=timeout_s,
+            extra_args=self.config.pytest_args,
+            select=None if select is None else tuple(select),
+            memory_limit_mb=self.memory_limit_mb(),
+        )
+
+    def memory_limit_mb(self) -> int | None:
+        """The test processes' memory ceiling (breakit.engine.memlimit): `[tool.breakit]
+        memory_limit_mb`, else a multiple of the baseline's peak; None: no ceiling."""
+        if self.config.memory_limit_mb is not None:
+            return self.config.memory_limit_mb or None
+        return default_limit_mb(self._engine.get("peak_rss_kb"))
+
+    # --- baseline -------------------------------------------------------------------------
+
+    def baseline(self) -> Baseline:
+        """The suite on the unmutated code, with per-test coverage of the source (cached while
+        source and tests are unchanged)."""
+        key = content_key(self.config.root)
+        cached = self.state.load_baseline(key) if self.use_cache else None
+        if cached is not None:
+            self._engine = self.state.load_engine(key)
+            self._baseline = cached
+            self._note(*project.unimported_sources(self.config, cached))
+            return cached
+        # The unmutated suite runs as plain pytest would, under a ceiling only if one is set.
+        spec = replace(self.spec(), memory_limit_mb=self.config.memory_limit_mb or None)
+        if self.select and self.config.source:
+            spec = replace(spec, coverage_source=self.config.source)
+        spec = replace(spec, record_modules=True)
+        with self.workspace.mutated({}) as workdir:
+            # Only a subprocess records coverage and modules: the baseline runs in one.
+            runner = self.runner or SubprocessRunner()
+            run, records = runner.run_with_records(workdir, spec)
+        baseline = Baseline(tests=run.order, run=run, key=key)
+        if run.error or baseline.failing or not run.order:
+            raise BaselineFailedError(baseline_failure(baseline))
+        modules: list[str] = next((r["names"] for r in records if r.get("event") == "modules"), [])
+        tests_s = sum(o.duration_s for o in run.outcomes.values())
+        finish = next((r for r in records if r.get("event") == "finish"), {})
+        self._engine = {
+            "modules": [m for m in modules if m.split(".")[0] not in self.project_names()],
+            "startup_s": max(0.0, run.duration_s - tests_s),
+            "peak_rss_kb": finish.get("peak_rss_kb"),
+        }
+        self.state.save_baseline(baseline, self._engine)
+        self._baseline = baseline
+        self._note(*project.unimported_sources(self.config, baseline))
+        return baseline
+
+    def _note(self, *notes: str) -> None:
+        self.notes.extend(note for note in notes if note not in self.notes)
+
+    def project_names(self) -> frozenset[str]:
+        """The project's top-level module names (breakit.engine.project.project_names)."""
+        return project.project_names(self.config)
+
+    def timeout_for(self, baseline: Baseline, tests: Sequence[str] | None = None) -> float:
+        """factor × (the tests' baseline time + the suite's startup time) + a constant."""
+        chosen = baseline.tests if tests is None else tests
+        outcomes = baseline.run.outcomes
+        tests_s = sum(outcomes[n].duration_s for n in chosen if n in outcomes)
+        startup = self._engine.get("startup_s")
+        if startup is None:
+            startup = max(0.0, baseline.duration_s - sum(o.duration_s for o in outcomes.values()))
+        return self.config.timeout_factor * (tests_s + startup) + self.config.timeout_min_s
+
+    # --- mutants --------------------------------------------------------------------------
+
+    def plan(self, mutant: Mutant, baseline: Baseline) -> tuple[str, ...] | None:
+        """The tests `mutant` runs: None for the whole suite, () for none (NoCoverage)."""
+        if not self.select:
+            return None
+        chosen = select_tests(mutant, baseline.run.coverage, baseline.tests, self.config.source)
+        if chosen is ALL or not isinstance(chosen, tuple):
+            return None
+        return chosen
+
+    def is_hot(self, mutant: Mutant, baseline: Baseline) -> bool:
+        """True if a fork worker may run `mutant` in its hot session (breakit.engine.fork.hot)."""
+        return (
+            self.hot
+            and self.backend == "fork"
+            and hot_eligible(mutant, baseline.run.coverage, self.config.source)
+        )
+
+    def _execute(
+        self,
+        runner: Runner,
+        workspace: Workspace,
+        mutant: Mutant,
+        baseline: Baseline,
+        chosen: tuple[str, ...] | None,
+    ) -> MutantResult:
+        started = time.perf_counter()
+        spec = self.spec(self.timeout_for(baseline, chosen), chosen)
+        # A hot session is collected once per worker, from the workspace before the change lands.
+        hot = self.is_hot(mutant, baseline) and runner.open_session(workspace.path, self.spec())
+        with workspace.mutated(mutant.changes) as workdir:
+            if hot:  # hot_eligible: no file deleted
+                changes = {path: text for path, text in mutant.changes.items() if text is not None}
+                run = runner.run_hot(workdir, spec, changes)
+            else:
+                run = runner.run(workdir, spec)
+        return mutant_result(mutant, run, baseline.tests, time.perf_counter() - started)
+
+    def run(
+        self, mutants: Sequence[Mutant], baseline: Baseline, on_result: OnResult | None = None
+    ) -> KillMatrix:
+        """Every mutant, over `workers` in parallel; results streamed to `on_result`.
+
+        A mutant whose result is cached under the same key (docs/architecture.md, "Incremental
+        runs") is not run again, unless the lab was made with use_cache=False.
+        """
+        plans = self.prove_no_coverage(mutants, [self.plan(m, baseline) for m in mutants], baseline)
+        results: list[MutantResult | None] = [None] * len(mutants)
+        keys = ResultKeys(self.config)
+        mutant_keys = [
+            None if chosen == () else keys.key(mutant, chosen)
+            for mutant, chosen in zip(mutants, plans, strict=True)
+        ]
+        cache = self.state.cached_results() if self.use_cache and self.reuse_results else {}
+        for index, key in enumerate(mutant_keys):
+            reused = result_from_json(mutants[index], cache[key]) if key in cache else None
+            if reused is not None:
+                results[index] = reused
+                if on_result is not None:
+                    on_result(reused)
+        todo = [i for i, chosen in enumerate(plans) if chosen != () and results[i] is None]
+        # Fresh runs first: a worker that has opened its hot session cannot run fresh again.
+        todo.sort(key=lambda i: self.is_hot(mutants[i], baseline))
+        unrun = [index for index, chosen in enumerate(plans) if chosen == ()]
+        for index in unrun:
+            results[index] = no_coverage(mutants[index], baseline)
+
+        def hand_out_unrun() -> None:
+            # Only after the sanity run: if the tests ran another copy of the code, every
+            # mutant looks uncovered, and that must be an error, not a verdict.
+            for index in unrun:
+                if on_result is not None:
+                    on_result(results[index])  # type: ignore[arg-type]
+            unrun.clear()
+
+        if self.sanity_check and not self._sane and self.use_cache:
+            # Proven before with the same code, tests, configuration, Python and packages.
+            self._sane = self.state.is_sane(self.sanity_key(baseline))
+        if todo or (unrun and self.sanity_check and not self._sane):
+            # Each result is journaled as it comes (after the sanity run: _run_parallel holds
+            # them until then), so an interrupted run loses none it finished.
+            with self.state.journal() as journal:
+                for index, result in self._run_parallel(mutants, plans, todo, baseline):
+                    hand_out_unrun()
+                    results[index] = result
+                    key = mutant_keys[index]
+                    if key is not None and result.verdict in CACHEABLE:
+                        journal.add(key, result_to_json(result))
+                    if on_result is not None:
+                        on_result(result)
+        hand_out_unrun()
+        matrix = KillMatrix(tests=baseline.tests, results=tuple(r for r in results if r))
+        if self.verify:
+            from breakit.engine.oracle import check_against_oracle
+
+            try:
+                check_against_oracle(self.oracle_settings(baseline), matrix, baseline)
+            except BreakitError:
+                self.state.discard_journal()  # a disagreeing result is never kept
+                raise
+        self.state.record(matrix)
+        fresh = {
+            key: result_to_json(finished)
+            for i in todo
+            if (key := mutant_keys[i]) is not None
+            and (finished := results[i]) is not None
+            and finished.verdict in CACHEABLE
+        }
+        self.state.store_results(fresh, keep=(k for k in mutant_keys if k is not None))
+        return matrix
+
+    def prove_no_coverage(
+        self,
+        mutants: Sequence[Mutant],
+        plans: Sequence[tuple[str, ...] | None],
+        baseline: Baseline,
+    ) -> list[tuple[str, ...] | None]:
+        """`plans` with every NoCoverage claim checked by one run of the suite with a marker on
+        each claimed line (breakit.engine.coverage_proof): a mutant on a line that ran after all
+        gets the whole suite instead. What was found is remembered under the sanity run's key."""
+        plans = list(plans)
+        claims, originals = no_coverage_claims(mutants, plans)
+        if not claims:
+            return plans
+        key = self.sanity_key(baseline)
+        found = self.state.load_proof(key) if self.use_cache else None
+        cached = found is not None and set(claims) <= found["asked"]
+        error = None
+        if not cached:
+            found, error = self._proof_run(originals, set(claims), baseline)
+            if error is None:
+                self.state.save_proof(key, found)
+        assert found is not None
+        hit = found["hit"] & set(claims)
+        if error is not None:  # nothing proved: every claim runs the whole suite
+            hit = set(claims)
+        self.coverage_check = {
+            "ran": True,
+            "lines": len(found["checked"] & set(claims)),
+            "hit": [{"path": path, "line": line} for path, line in sorted(hit)],
+            "cached": cached,
+            "error": error,
+        }
+        for path in sorted({path for path, _ in hit}):
+            lines = {line for p, line in hit if p == path}
+            moved = {i for line in lines for i in claims[(path, line)]}
+            for index in moved:
+                plans[index] = None
+            self._note(proof_note(path, len(lines), len(moved), error))
+        return plans
+
+    def _proof_run(
+        self, originals: dict[str, str], claims: set[tuple[str, int]], baseline: Baseline
+    ) -> tuple[dict[str, set[tuple[str, int]]], str | None]:
+        """The proof's one run (breakit.engine.coverage_proof.proof_run) in a runner of its own."""
+        runner = self.new_runner()
+        try:
+            spec = self.spec(self.timeout_for(baseline))
+            found, error, ran = proof_run(runner, self.workspace, spec, originals, claims)
+        finally:
+            if self.runner is None:
+                runner.close()
+        self.proof_runs += ran
+        return found, error
+
+    def sanity_key(self, baseline: Baseline) -> str:
+        """The key of the forced-fail sanity run's verdict and the proof's (store.sanity_key)."""
+        modules = self._engine.get("modules", [])
+        return sanity_key(baseline.key, modules, sorted(self.project_names()), self.backend)
+
+    def oracle_settings(self, baseline: Baseline) -> OracleSettings:
+        """What the oracle needs of this lab: the whole suite, under a mutant's timeout and the
+        same memory ceiling, over as many workers."""
+        spec = self.spec(self.timeout_for(baseline))
+        return OracleSettings(root=self.config.root, spec=spec, jobs=self.workers)
+
+    def new_runner(self) -> Runner:
+        """A runner for this lab's backend (the lab's own `runner` if it was given one): a fork
+        worker (from the warm pool, if any) after `baseline()`, else a fresh pytest per run."""
+        if self.runner is not None:
+            return self.runner
+        if self.backend == "fork":
+            modules = self._engine.get("modules", [])
+            return ForkRunner(modules, project=sorted(self.project_names()), pool=self.warm_pool())
+        return SubprocessRunner()
+
+    def many_runs_runner(self) -> Runner:
+        """A runner for many short runs of the tree as it is, before any baseline (the learner's
+        tests alone): a fork worker preloading what the cached baseline says the suite imports,
+        from the project's warm pool if one runs (never started from here); else `new_runner`."""
+        if not hasattr(os, "fork"):
+            return self.new_runner()
+        modules = self.state.load_engine(content_key(self.config.root)).get("modules", [])
+        names = sorted(self.project_names())
+        pool = WarmPool(self.config.root, modules, names, start=False)
+        return ForkRunner(modules, project=names, pool=pool)
+
+    def warm_pool(self) -> WarmPool | None:
+        """The project's warm pool for this baseline (after `baseline()`), unless warm is off."""
+        if self.warm == "off" or self.backend != "fork":
+            return None
+        if self._pool is None:
+            self._pool = WarmPool(
+                self.config.root,
+                self._engine.get("modules", []),
+                sorted(self.project_names()),
+                start=self.warm == "start",
+                idle_s=self.warm_idle_s,
+            )
+        return self._pool
+
+    def _run_parallel(
+        self,
+        mutants: Sequence[Mutant],
+        plans: Sequence[tuple[str, ...] | None],
+        todo: Sequence[int],
+        baseline: Baseline,
+    ) -> Iterator[tuple[int, MutantResult]]:
+        """(index, result) as the workers finish them; everything stopped on Ctrl-C or error.
+
+        The first worker starts with the forced-fail sanity run while the others already run
+        mutants, but no result is handed out before the sanity run has passed.
+        """
+        jobs: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for index in todo:
+            jobs.put(index)
+        done: queue.SimpleQueue[tuple[int, MutantResult | BaseException | None]] = (
+            queue.SimpleQueue()
+        )
+        stop = threading.Event()
+        sanity = self.sanity_check and not self._sane
+        count = max(1, min(self.workers_for(baseline), len(todo) + sanity))
+        runners = [self.new_runner() for _ in range(count)]
+
+        def work(slot: int, workspace: Workspace) -> None:
+            runner = runners[slot]
+            try:
+                runner.start()
+                if slot == 0 and sanity:
+                    changes = forced_failure_changes(self.config)
+                    if changes:
+                        self.sanity_runs += 1
+                        spec = self.spec(self.timeout_for(baseline))
+                        names = self.project_names() & project.source_names(self.config)
+                        check_forced_failure(self.config, runner, workspace, changes, spec, names)
+                    done.put((_SANE, None))
+                while not stop.is_set():
+                    try:
+                        index = jobs.get_nowait()
+                    except queue.Empty:
+                        return
+                    result = self._execute(
+                        runner, workspace, mutants[index], baseline, plans[index]
+                    )
+                    done.put((index, result))
+            except BaseException as exc:  # handed to the calling thread, which raises it
+                done.put((_FAILED, exc))
+
+        held: list[tuple[int, MutantResult]] = []
+        with contextlib.ExitStack() as stack:
+            workspaces = [self.workspace]
+            for _ in range(count - 1):
+                workspaces.append(stack.enter_context(Workspace(self.config.root)))
+            threads = [
+                threading.Thread(target=work, args=(slot, workspaces[slot]), daemon=True)
+                for slot in range(count)
+            ]
+            try:
+                for thread in threads:
+                    thread.start()
+                for _ in range(len(todo) + sanity):
+                    while True:
+                        try:
+                            index, item = done.get(timeout=0.2)
+                            break
+                        except queue.Empty:
+                            if not any(t.is_alive() for t in threads) and done.empty():
+                                raise RuntimeError("every worker stopped early") from None
+                    if isinstance(item, BaseException):
+                        raise item
+                    if index == _SANE:
+                        self._sane = True
+                        self.state.save_sane(self.sanity_key(baseline))
+                        yield from held
+                        held.clear()
+                    elif isinstance(item, MutantResult):
+                        if self._sane or not self.sanity_check:
+                            yield index, item
+                        else:
+                            held.append((index, item))
+            finally:
+                stop.set()
+                for runner in runners:
+                    self.hot_runs += runner.stats.hot_runs
+                    self.hot_fallbacks += runner.stats.fallbacks
+                    self.warm_workers += runner.stats.warm
+                    runner.close()
+                for thread in threads:
+                    thread.join(timeout=10)
+
+
+_SANE, _FAILED = -1, -2  # what a worker hands back besides (index, result)
+
+# A timeout depends on the machine's load as much as on the code: it is always run again.
+CACHEABLE = frozenset(Verdict) - {Verdict.TIMEOUT}

@@ -1,0 +1,308 @@
+"""A run's pieces, put together: what the in-run plugin recorded → a SuiteRun.
+
+A test process that dies while a test runs (`os._exit`, a segfault, the memory ceiling) does not
+lose the run: as pytest-xdist does with a crashed worker, that test is caught with how the
+process died, and the tests after it run in a fresh process (`tests_after_death`, one `Piece`
+per process; `suite_run_from_pieces` puts them together). Every runner builds its SuiteRun here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from breakit.engine.runner import RunSpec
+from breakit.model import Outcome, SuiteRun, TestOutcome
+from breakit.records import Record, collect_error_message
+
+_TAIL_LINES = 5
+_USAGE_LINES = 20  # at most this many lines of a pytest usage error's own text
+_CONFTEST_FAILED = "ImportError while loading conftest"
+# A test's message when its process died before it started and nothing ran it afterwards (a
+# plain pytest, as the oracle runs it, stops at the first crash).
+NOT_RUN_AFTER_DEATH = "not run: the test process died before this test"
+FAILS_AT_IMPORT = "fails at import"
+_SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
+
+
+@dataclass(frozen=True)
+class Piece:
+    """What one test process reported: most runs are one piece; a run whose process died during
+    a test has one more for the tests after it."""
+
+    records: list[Record] = field(default_factory=list)
+    duration_s: float = 0.0
+    exit_status: int | None = None  # None: killed on timeout
+    timed_out: bool = False
+    output: str = ""  # the tail of pytest's output
+    out_of_memory: bool = (
+        False  # killed for going over its memory ceiling (breakit.engine.memlimit)
+    )
+
+
+def tests_after_death(piece: Piece) -> tuple[str, ...]:
+    """The selected tests that never started because the process died during a test: what a
+    fresh process runs next (empty if it did not die in a test)."""
+    if died_during(piece) is None:
+        return ()
+    started = {r["nodeid"] for r in piece.records if r.get("event") == "start"}
+    collected: list[str] = next(
+        (r["nodeids"] for r in piece.records if r.get("event") == "collected"), []
+    )
+    return tuple(nodeid for nodeid in collected if nodeid not in started)
+
+
+def died_during(piece: Piece) -> str | None:
+    """The test that was running when the process died (None: it did not die in a test).
+
+    pytest always ends with its `finish` record, also on pytest.exit(), Ctrl-C and internal
+    errors, and sys.exit() inside a test is a failure like any other; so a test that started,
+    never finished, and no `finish` record, means the process itself went away.
+    """
+    if piece.timed_out or piece.exit_status is None:
+        return None
+    if any(r.get("event") == "finish" for r in piece.records):
+        return None
+    done = {r["nodeid"] for r in piece.records if r.get("event") == "test"}
+    starts = [r["nodeid"] for r in piece.records if r.get("event") == "start"]
+    return next((nodeid for nodeid in reversed(starts) if nodeid not in done), None)
+
+
+PieceRun = Callable[[tuple[str, ...] | None], Piece]  # run the tests `select` names (None: all)
+
+
+def run_in_pieces(run_piece: PieceRun, spec: RunSpec) -> list[Piece]:
+    """`run_piece(select)` for `spec.select`, then, each time the process died during a test,
+    again for the tests after that one (each piece runs at least one test fewer).
+
+    No new piece starts once the pieces so far have used the mutant's whole time
+    (`spec.timeout_s`): a mutant that kills every test is Killed by the first death already,
+    and one fresh process per test of a large suite would cost more than the rest can tell.
+    The tests left are NOT_RUN (NOT_RUN_AFTER_DEATH), as they are in a plain pytest.
+    """
+    pieces = [run_piece(spec.select)]
+    while rest := tests_after_death(pieces[-1]):
+        spent = sum(piece.duration_s for piece in pieces)
+        if spec.timeout_s is not None and spent >= spec.timeout_s:
+            break
+        pieces.append(run_piece(rest))
+    return pieces
+
+
+def suite_run_from_records(
+    records: Iterable[Record],
+    *,
+    duration_s: float,
+    exit_status: int | None,
+    timed_out: bool = False,
+    timeout_s: float | None = None,
+    output: str = "",
+) -> SuiteRun:
+    """A SuiteRun from the plugin's records, pytest's exit status and the tail of its output."""
+    piece = Piece(list(records), duration_s, exit_status, timed_out, output)
+    return suite_run_from_pieces([piece], timeout_s=timeout_s)
+
+
+def suite_run_from_pieces(
+    pieces: Sequence[Piece],
+    *,
+    timeout_s: float | None = None,
+    memory_limit_mb: int | None = None,
+    workdir: Path | None = None,
+) -> SuiteRun:
+    """One SuiteRun from the pieces of a run (run_in_pieces), in the order they ran.
+
+    A test during which its process died is caught, with how the process died. Tests collected
+    but never started are NOT_RUN: after a death that nothing followed up, with
+    NOT_RUN_AFTER_DEATH. `workdir` is cut from the paths in pytest's messages.
+    """
+    outcomes: dict[str, TestOutcome] = {}
+    order: list[str] = []
+    collected: list[str] = []
+    collect_errors: dict[str, str] = {}
+    problems: list[str] = []
+    stopped: dict[str, str] = {}  # nodeid -> why it has no outcome
+    timed_out = False
+    for index, piece in enumerate(pieces):
+        output = piece.output
+        if workdir is not None:
+            output = output.replace(f"{workdir}{os.sep}", "")
+        starts: list[str] = []
+        for record in piece.records:
+            event = record.get("event")
+            if event == "start":
+                starts.append(record["nodeid"])
+            elif event == "test":
+                outcomes[record["nodeid"]] = _test_outcome(record)
+            elif event == "collected":
+                collected.extend(n for n in record["nodeids"] if n not in collected)
+            elif event == "collect_error":
+                where = record.get("nodeid") or "the session"
+                collect_errors.setdefault(where, str(record.get("message")))
+        order.extend(n for n in starts if n not in order)
+        running = next((n for n in reversed(starts) if n not in outcomes), None)
+        died = died_during(piece)
+        if piece.timed_out:
+            limit = f" after {timeout_s:g} s" if timeout_s is not None else ""
+            if running:
+                stopped[running] = "the run was stopped during this test"
+            if index == 0:
+                timed_out = True
+                where = f" in {running}" if running else " before any test started"
+                problems.append(f"timed out{limit}{where}")
+            elif running:  # after a crash, in the fresh process: that crash is the verdict
+                stopped[running] = f"timed out{limit} (in a fresh process, after a crash)"
+            running = None
+        elif died is not None:
+            how = _how_it_died(piece, memory_limit_mb)
+            outcomes[died] = TestOutcome(
+                died, Outcome.CAUGHT, message=f"the test process {how} while this test ran"
+            )
+            started = set(order)
+            for nodeid in collected:
+                if nodeid not in started:
+                    stopped.setdefault(nodeid, NOT_RUN_AFTER_DEATH)
+        elif not any(r.get("event") == "finish" for r in piece.records) and _died(piece, output):
+            how = _how_it_died(piece, memory_limit_mb)
+            if starts:
+                problems.append(f"the test process {how} after its last test")
+            elif collected:
+                problems.append(f"the test process {how} before any test started")
+            else:
+                problems.append(f"{FAILS_AT_IMPORT}: the test process {how} while collecting")
+        elif piece.exit_status not in (None, 0, 1, 5) and not collect_errors:
+            problems.append(_exit_problem(piece.exit_status, output))
+        if running and died is None:  # stopped from outside (Ctrl-C)
+            stopped.setdefault(running, "the run was stopped during this test")
+    for nodeid in (*collected, *order):
+        if nodeid not in outcomes:
+            outcomes[nodeid] = TestOutcome(nodeid, Outcome.NOT_RUN, message=stopped.get(nodeid))
+    error: str | None = None
+    if timed_out:
+        error = problems[0]
+    elif collect_errors:
+        error = import_failure(collect_errors)
+    elif problems:
+        error = "\n".join(dict.fromkeys(problems))
+    first = pieces[0] if pieces else Piece()
+    return SuiteRun(
+        outcomes=outcomes,
+        order=tuple(order),
+        duration_s=sum(p.duration_s for p in pieces),
+        exit_status=first.exit_status,
+        timed_out=timed_out,
+        error=error,
+    )
+
+
+def import_failure(collect_errors: Mapping[str, str]) -> str:
+    """What went wrong collecting, per module (`collect_errors`: where -> first error line).
+
+    Code that does not compile keeps pytest's "error collecting …" per module; an exception
+    raised while importing (a KeyError, a TypeError) is named once with the number of test
+    modules it stopped: `fails at import: KeyError: 'verify_signature' in 5 test modules`.
+    """
+    lines = []
+    raised: dict[str, list[str]] = {}
+    for where, message in collect_errors.items():
+        if message.startswith(_SYNTAX_ERRORS):
+            lines.append(f"error collecting {where}: {message}")
+        else:
+            raised.setdefault(message, []).append(where)
+    for message, places in sorted(raised.items(), key=lambda item: -len(item[1])):
+        where = places[0] if len(places) == 1 else f"{len(places)} test modules"
+        lines.append(f"{FAILS_AT_IMPORT}: {message} in {where}")
+    return "\n".join(lines)
+
+
+def does_not_compile(error: str) -> bool:
+    """True if a run's `error` says the code does not compile (a syntax error), rather than
+    that importing it raised."""
+    return any(re.search(rf"\b{name}\b", error) for name in _SYNTAX_ERRORS)
+
+
+def _test_outcome(record: Record) -> TestOutcome:
+    return TestOutcome(
+        nodeid=record["nodeid"],
+        outcome=Outcome(record["outcome"]),
+        message=record.get("message"),
+        duration_s=float(record.get("duration_s", 0.0)),
+        longrepr=record.get("longrepr"),
+        cpu_s=record.get("cpu_s"),
+        queued_s=record.get("queued_s"),
+    )
+
+
+def _how_it_died(piece: Piece, memory_limit_mb: int | None) -> str:
+    """`exited with status 3`, `was killed by signal SIGSEGV`, `ran out of memory (limit N MB)`."""
+    status = piece.exit_status or 0
+    if piece.out_of_memory:
+        return f"ran out of memory (limit {memory_limit_mb} MB)"
+    if status < 0:
+        try:
+            return f"was killed by signal {signal.Signals(-status).name}"
+        except ValueError:
+            return f"was killed by signal {-status}"
+    return f"exited with status {status}"
+
+
+def _died(piece: Piece, output: str) -> bool:
+    """A piece without a `finish` record and no test running: did the process die, or did
+    pytest stop by itself before its session (a usage error, a conftest that does not import,
+    an internal error), saying why in its output?"""
+    status = piece.exit_status
+    if status is None or piece.timed_out:
+        return False
+    if status < 0 or status not in (2, 3, 4):
+        return True
+    lines = output.splitlines()
+    return not any(
+        line.startswith(("ERROR: ", "INTERNALERROR>", _CONFTEST_FAILED)) for line in lines
+    )
+
+
+def _exit_problem(exit_status: int, output: str) -> str:
+    """One or two lines saying why pytest stopped with an unusual status."""
+    summary = _output_summary(output)
+    if exit_status < 0:
+        try:
+            label = f"pytest was killed by {signal.Signals(-exit_status).name}"
+        except ValueError:
+            label = f"pytest was killed by signal {-exit_status}"
+    elif summary.startswith(_CONFTEST_FAILED):
+        return summary  # says it all: pytest stopped before collecting anything
+    else:
+        labels = {2: "pytest was interrupted", 3: "pytest hit an internal error"}
+        label = labels.get(exit_status, "pytest usage error" if exit_status == 4 else "")
+        label = label or f"pytest exited with status {exit_status}"
+    return f"{label}: {summary}" if summary else label
+
+
+def _output_summary(output: str) -> str:
+    """The most telling line(s) of pytest's own output when no record explains the problem."""
+    lines = [line.rstrip() for line in output.splitlines() if line.strip()]
+    conftest = [line for line in lines if line.startswith(_CONFTEST_FAILED)]
+    if conftest:  # a conftest that does not import stops pytest before collection
+        return f"{conftest[-1].rstrip('.')}: {collect_error_message(output)}"
+    errors = [line.removeprefix("ERROR: ") for line in lines if line.startswith("ERROR: ")]
+    if errors:
+        first = next(i for i, line in enumerate(lines) if line.startswith("ERROR: "))
+        block = [lines[first].removeprefix("ERROR: "), *lines[first + 1 :]]
+        if any(line.startswith("Traceback (most recent call last)") for line in block):
+            # A usage error with a traceback (a filterwarnings class that does not import):
+            # the line saying what failed is its last one, so keep the head and the tail.
+            if len(block) > _USAGE_LINES:
+                block = [*block[:4], "…", *block[-(_USAGE_LINES - 5) :]]
+            return "\n".join(block)
+        return "\n".join(errors)
+    internal = [line for line in lines if line.startswith("INTERNALERROR>")]
+    if internal:
+        raised = [line for line in internal if line.startswith("INTERNALERROR> E ")]
+        return (raised or internal)[-1].removeprefix("INTERNALERROR>").strip()
+    if any(line.startswith("E ") for line in lines):
+        return collect_error_message(output)
+    return "\n".join(lines[-_TAIL_LINES:])

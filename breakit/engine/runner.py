@@ -1,0 +1,110 @@
+"""What every runner shares: `RunSpec` (what to run), the `Runner` protocol the lab drives, and
+pytest's arguments, the same for every backend.
+
+A runner runs the suite for a Baseline or a Mutant and returns a SuiteRun: `SubprocessRunner`
+(breakit.engine.subprocess_runner) one fresh `python -m pytest` per run, `ForkRunner`
+(breakit.engine.fork.client) a fork worker's child per run, or a hot session's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from breakit.model import SuiteRun
+from breakit.records import Record
+
+PLUGIN = "breakit.pytest_plugin"
+LIFELINE = "breakit.engine.lifeline"
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What to run: pytest arguments relative to the project root, and how long to allow."""
+
+    test_args: tuple[str, ...]  # pytest args / paths / node ids, relative to the project root
+    timeout_s: float | None = None  # kill the run (and its whole process group) after this long
+    extra_args: tuple[str, ...] = ()  # from config.pytest_args
+    select: tuple[str, ...] | None = None  # run only these node ids (None: every test)
+    # Baseline only: per-test coverage of these project-relative source paths
+    # (SuiteRun.coverage), and the imported modules (the "modules" record).
+    coverage_source: tuple[str, ...] | None = None
+    record_modules: bool = False
+    # The test process's memory ceiling in MB (breakit.engine.memlimit); None: none.
+    memory_limit_mb: int | None = None
+
+
+@dataclass
+class RunStats:
+    """What a runner did besides running: hot runs (breakit.engine.fork.hot), hot mutants the
+    session refused and ran fresh (with why), and workers forked from a warm pool."""
+
+    hot_runs: int = 0
+    fallbacks: int = 0
+    fallback_reasons: list[str] = field(default_factory=list)
+    warm: int = 0
+
+
+class Runner(Protocol):
+    """What the lab asks of a runner, whichever it is. One run at a time; `close` may come from
+    another thread (Ctrl-C in a parallel run) and stops the run in progress."""
+
+    stats: RunStats
+
+    def start(self) -> None:
+        """Get ready for the first run (a fork worker imports the suite's packages)."""
+        ...
+
+    def close(self) -> None: ...
+
+    def run(self, workdir: Path, spec: RunSpec) -> SuiteRun: ...
+
+    def run_with_records(self, workdir: Path, spec: RunSpec) -> tuple[SuiteRun, list[Record]]:
+        """The run, and the in-run plugin's records it was made from (the baseline's modules)."""
+        ...
+
+    def open_session(self, workdir: Path, spec: RunSpec) -> bool:
+        """A hot session on `workdir`, unmutated (True), or none for this runner (False)."""
+        ...
+
+    def run_hot(self, workdir: Path, spec: RunSpec, changes: Mapping[str, str]) -> SuiteRun:
+        """A hot mutant's run: its `changes` (inside function bodies, already in `workdir`)
+        swapped into the open session, else a run like `run`'s."""
+        ...
+
+    def command(self, workdir: Path, spec: RunSpec) -> list[str]: ...
+
+
+# Preloaded by a fork worker, a pytest plugin's package (anyio's, say) is already imported when
+# pytest marks it for assertion rewriting; only that one warning is silenced, only in-process.
+_PRELOADED_WARNING = (
+    "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning"
+)
+
+
+def pytest_args(workdir: Path, spec: RunSpec, *, in_process: bool = False) -> list[str]:
+    """pytest's arguments for a run in `workdir`, the same for every backend.
+
+    `-p no:randomly`: tests run in file order so verdicts are deterministic; the order is
+    recorded anyway. `-p no:cacheprovider`: no .pytest_cache written into the workspace.
+    `--rootdir` is pinned so node ids never depend on where the workspace is. `--tb=native`:
+    pytest's long tracebacks re-read and re-parse the source of every frame (deep in FastAPI
+    and SQLAlchemy), several seconds per failing mutant; Python's own traceback says the same
+    (the config's pytest_args come after, and may choose another style).
+    """
+    return [
+        # A pytest of its own dies with breakit (breakit.engine.lifeline); a forked child is tied to
+        # its worker by breakit.engine.fork.child instead.
+        *(["-W", _PRELOADED_WARNING] if in_process else ["-p", PLUGIN, "-p", LIFELINE]),
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+        f"--rootdir={workdir}",
+        "-q",
+        "--tb=native",
+        *spec.extra_args,
+        *spec.test_args,
+    ]
