@@ -49,6 +49,7 @@ SHORT.update(CompileError="CE", RuntimeError="RE")
 # What plain pytest must do for each verdict to agree: fail (non-zero exit, or hang for Timeout),
 # or pass. NoCoverage claims no test runs the changed code, so the suite must pass.
 FAILS = {"Killed", "Timeout", "CompileError", "RuntimeError"}
+USAGE_ERROR = 4  # pytest.ExitCode.USAGE_ERROR
 TRACEBACK = "Traceback (most recent call last)"
 IGNORED = shutil.ignore_patterns(
     ".breakit", "__pycache__", "*.pyc", ".pytest_cache", ".git", "venv", ".venv", ".tox"
@@ -504,6 +505,10 @@ def independent(
 def plain_agrees(verdict: str, got: Run) -> bool:
     if got.rc is None:
         return verdict == "Timeout"
+    if got.rc == USAGE_ERROR:
+        # pytest stopped before any test (its configuration imports the mutated code): no test
+        # can have caught it, so Killed would name catchers that never ran.
+        return verdict in ("CompileError", "RuntimeError")
     return (got.rc != 0) == (verdict in FAILS)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,6 +57,7 @@ class CoverageRecorder:
             branch=False,
         )
         self._written = False
+        self.preimported: list[str] = []  # source files imported before coverage started
 
     @classmethod
     def from_json(cls, settings: str) -> CoverageRecorder:
@@ -65,6 +67,26 @@ class CoverageRecorder:
     def start(self) -> None:
         self.cov.start()
         self.cov.switch_context("")
+        self.preimported = self._source_files_imported()
+
+    def _source_files_imported(self) -> list[str]:
+        """Source files already imported when coverage starts, so whose import-time lines it
+        never saw: pytest imports a project's modules while it reads its configuration, before
+        any plugin's hook (a `filterwarnings` entry naming the project's warning class, a
+        `-p pkg.plugin` in addopts). Every line of them counts as import-time: their mutants
+        run the whole suite, fresh, as for any line that runs at import."""
+        found = []
+        for module in list(sys.modules.values()):
+            filename = getattr(module, "__file__", None)
+            if not filename or not filename.endswith(".py"):
+                continue
+            try:
+                rel = Path(filename).resolve().relative_to(self.root).as_posix()
+            except ValueError:
+                continue
+            if any(entry_matches(rel, entry) for entry in self.entries):
+                found.append(rel)
+        return sorted(found)
 
     def _phase(self, item: pytest.Item, phase: str) -> Iterator[None]:
         self.cov.switch_context(f"{item.nodeid}{_SEP}{phase}")
@@ -113,6 +135,9 @@ class CoverageRecorder:
                     found.setdefault(nodeid, set()).add((rel, line))
                     if phase != "call":
                         found[FIXTURES].add((rel, line))
+        for rel in self.preimported:
+            lines = (self.root / rel).read_text(encoding="utf-8", errors="replace").splitlines()
+            found[IMPORT_TIME].update((rel, line) for line in range(1, len(lines) + 1))
         tmp = self.out.with_suffix(".tmp")
         tmp.write_text(json.dumps({k: sorted(v) for k, v in found.items()}))
         os.replace(tmp, self.out)

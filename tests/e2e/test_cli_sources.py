@@ -4,6 +4,9 @@ never imported, and a project whose pytest configuration imports its own classes
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -335,3 +338,63 @@ def test_a_sanity_run_that_cannot_start_shows_why(tmp_path: Path) -> None:
     assert "mylib could not be set up for the tests" in stderr  # pytest's own words, kept
     assert "hint:" in stderr and "imports the source" in stderr
     assert "Traceback" not in done.stderr
+
+
+# The same library, where importing it calls a function the tests call too. pytest imports the
+# package while it reads `filterwarnings`, before breakit's plugin can start coverage, so the
+# per-test map never sees those import-time lines; they must still count as import-time.
+CALLED_AT_IMPORT = {
+    **OWN_WARNING,
+    "mylib/__init__.py": """
+        from mylib.core import scale
+        from mylib.warnings import OldWarning
+    """,
+    "mylib/core.py": """
+        def defaults():
+            return {"factor": 2}
+
+
+        FACTOR = defaults()["factor"]
+
+
+        def scale(n):
+            return n * defaults()["factor"]
+    """,
+    "tests/test_core.py": """
+        from mylib import scale
+
+
+        def test_scale():
+            assert scale(3) == 6
+    """,
+}
+
+
+def test_code_pytest_imports_before_any_plugin_counts_as_import_time(tmp_path: Path) -> None:
+    breakit = project(tmp_path, CALLED_AT_IMPORT)
+    listed = json.loads(breakit("list", "--generated", "--json").stdout)
+    (wanted,) = [
+        m["id"]
+        for m in listed["mutants"]
+        if '-    return {"factor": 2}\n+    return None' in m["diff"]
+    ]
+    done = breakit("check", "--generated", wanted, "--json", "--verify")
+    document = json.loads(done.stdout)
+    (mutant,) = document["mutants"]
+    # With `defaults` returning None the package no longer imports: plain pytest stops with a
+    # usage error while reading filterwarnings and runs no test. A hot swap of the function
+    # alone would let test_scale run and fail, and call it Killed.
+    assert mutant["verdict"] in ("RuntimeError", "CompileError"), done.stdout
+    assert mutant["tests"]["caught"] == []
+    copy = tmp_path / "plain"
+    write_project(copy, CALLED_AT_IMPORT)
+    diff = breakit("diff", wanted).stdout
+    subprocess.run(["git", "apply", "-"], cwd=copy, input=diff, text=True, check=True)
+    plain = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "tests"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(copy)},
+    )
+    assert plain.returncode == pytest.ExitCode.USAGE_ERROR, plain.stdout + plain.stderr
