@@ -98,7 +98,8 @@ PROJECTS: tuple[Project, ...] = (
     Project(
         name="fastapi-async",
         why="FastAPI's async-tests example: an `async def` test with httpx.AsyncClient over "
-        "ASGITransport under the anyio pytest plugin (@pytest.mark.anyio)",
+        "ASGITransport under the anyio pytest plugin (@pytest.mark.anyio); with it the first "
+        "testing example (app_a as app_c: a module-level TestClient, a folder `source`)",
         dist="fastapi",
         version="0.165.0",
         cut=(("docs_src/async_tests/app_a", "app_a"), ("docs_src/app_testing/app_a", "app_c")),
@@ -772,6 +773,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(table([row]), file=sys.stderr, flush=True)
         rows.append(row)
+        if args.json_out:  # after every row: a run cut short keeps the rows it finished
+            args.json_out.write_text(json.dumps([asdict(r) for r in rows], indent=2))
     print(report(rows))
     mutants = sum(r.mutants or 0 for r in rows)
     sampled = sum(r.sample for r in rows)
@@ -781,8 +784,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{time.perf_counter() - began:.0f}s in all (--seed {args.seed} --sample {args.sample} "
         f"--suspects {args.suspects} --jobs {args.jobs}, breakit {REPO} at {git_head()})"
     )
-    if args.json_out:
-        args.json_out.write_text(json.dumps([asdict(r) for r in rows], indent=2))
     bad = any(r.error or r.disagreements or r.tracebacks for r in rows)
     return 1 if bad else 0
 
