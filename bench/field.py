@@ -98,7 +98,8 @@ PROJECTS: tuple[Project, ...] = (
     Project(
         name="fastapi-async",
         why="FastAPI's async-tests example: an `async def` test with httpx.AsyncClient over "
-        "ASGITransport under the anyio pytest plugin (@pytest.mark.anyio)",
+        "ASGITransport under the anyio pytest plugin (@pytest.mark.anyio); with it the first "
+        "testing example (app_a as app_c: a module-level TestClient, a folder `source`)",
         dist="fastapi",
         version="0.165.0",
         cut=(("docs_src/async_tests/app_a", "app_a"), ("docs_src/app_testing/app_a", "app_c")),
@@ -458,9 +459,12 @@ def file_args(project: Project) -> list[str]:
     return [a for f in project.files for a in ("--file", f)]
 
 
-def plain_pytest(python: Path, root: Path, project: Project, timeout: float) -> Run:
+def plain_pytest(
+    python: Path, root: Path, project: Project, timeout: float, path: Sequence[str] = ()
+) -> Run:
     cmd = [str(python), "-m", "pytest", "-p", "no:cacheprovider", *project.tests]
-    return run(cmd + list(project.pytest_args), root, env=clean_env(), timeout=timeout)
+    env = clean_env({"PYTHONPATH": os.pathsep.join(path)} if path else None)
+    return run(cmd + list(project.pytest_args), root, env=env, timeout=timeout)
 
 
 def mismatches(err: str) -> dict[str, str]:
@@ -496,7 +500,11 @@ def independent(
         )
         if applied.returncode != 0:
             return f"git apply failed: {last_line(applied.stderr)}", None
-        return "", plain_pytest(python, scratch, project, timeout)
+        # As if this copy were the installed one: an editable install points at the tree, and
+        # a project whose tests do not put their code on sys.path themselves (src/ layout,
+        # --import-mode=importlib: attrs) would otherwise test the unmutated tree.
+        path = [str(p) for p in (scratch / "src", scratch) if p.is_dir()]
+        return "", plain_pytest(python, scratch, project, timeout, path)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -706,6 +714,11 @@ def report(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
+def load_row(data: dict) -> Row:
+    found = [Disagreement(**d) for d in data.pop("disagreements", [])]
+    return Row(**data, disagreements=found)
+
+
 def git_head() -> str:
     got = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
@@ -730,7 +743,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--json-out", type=Path, help="also write every row as JSON here")
     parser.add_argument("--list", action="store_true", help="print the corpus and exit")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        nargs="+",
+        metavar="JSON",
+        help="print the table of earlier --json-out files (in order) and exit",
+    )
     args = parser.parse_args(argv)
+
+    if args.report:
+        print(report([load_row(r) for path in args.report for r in json.loads(path.read_text())]))
+        return 0
 
     if args.list:
         for p in PROJECTS:
@@ -756,6 +780,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(table([row]), file=sys.stderr, flush=True)
         rows.append(row)
+        if args.json_out:  # after every row: a run cut short keeps the rows it finished
+            args.json_out.write_text(json.dumps([asdict(r) for r in rows], indent=2))
     print(report(rows))
     mutants = sum(r.mutants or 0 for r in rows)
     sampled = sum(r.sample for r in rows)
@@ -765,8 +791,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{time.perf_counter() - began:.0f}s in all (--seed {args.seed} --sample {args.sample} "
         f"--suspects {args.suspects} --jobs {args.jobs}, breakit {REPO} at {git_head()})"
     )
-    if args.json_out:
-        args.json_out.write_text(json.dumps([asdict(r) for r in rows], indent=2))
     bad = any(r.error or r.disagreements or r.tracebacks for r in rows)
     return 1 if bad else 0
 
