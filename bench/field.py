@@ -71,6 +71,7 @@ class Project:
     write: tuple[tuple[str, str], ...] = ()  # (path, text) written into the project root
     install: tuple[str, ...] = ()  # pip arguments; "." is the project root
     files: tuple[str, ...] = ()  # --file bounds for list/check
+    operators: tuple[str, ...] = ()  # --operator bounds for list/check (a large module)
     exclude: tuple[str, ...] = ()
     pytest_args: tuple[str, ...] = ()
     workaround: str = ""  # a configuration that dodges a known breakit defect, and why
@@ -99,7 +100,8 @@ PROJECTS: tuple[Project, ...] = (
     Project(
         name="fastapi-async",
         why="FastAPI's async-tests example: an `async def` test with httpx.AsyncClient over "
-        "ASGITransport under the anyio pytest plugin (@pytest.mark.anyio)",
+        "ASGITransport under the anyio pytest plugin (@pytest.mark.anyio); with it the first "
+        "testing example (app_a as app_c: a module-level TestClient, a folder `source`)",
         dist="fastapi",
         version="0.165.0",
         cut=(("docs_src/async_tests/app_a", "app_a"), ("docs_src/app_testing/app_a", "app_c")),
@@ -165,6 +167,9 @@ PROJECTS: tuple[Project, ...] = (
         install=("-e", ".", "pytest"),
         source=("more_itertools",),
         files=("more_itertools/recipes.py",),
+        # 706 mutants in recipes.py take over 30 min here: the operators where its subtests
+        # decide (polynomial_eval's `if n != 0:` flipped is a comparison), 159 mutants.
+        operators=("comparison", "return_none", "boolean"),
         tests=("tests/test_recipes.py",),
     ),
     Project(
@@ -456,12 +461,17 @@ class Breakit:
 
 
 def file_args(project: Project) -> list[str]:
-    return [a for f in project.files for a in ("--file", f)]
+    """The --file and --operator bounds of a project's list and check."""
+    bounds = [a for f in project.files for a in ("--file", f)]
+    return bounds + [a for o in project.operators for a in ("--operator", o)]
 
 
-def plain_pytest(python: Path, root: Path, project: Project, timeout: float) -> Run:
+def plain_pytest(
+    python: Path, root: Path, project: Project, timeout: float, path: Sequence[str] = ()
+) -> Run:
     cmd = [str(python), "-m", "pytest", "-p", "no:cacheprovider", *project.tests]
-    return run(cmd + list(project.pytest_args), root, env=clean_env(), timeout=timeout)
+    env = clean_env({"PYTHONPATH": os.pathsep.join(path)} if path else None)
+    return run(cmd + list(project.pytest_args), root, env=env, timeout=timeout)
 
 
 def mismatches(err: str) -> dict[str, str]:
@@ -497,7 +507,11 @@ def independent(
         )
         if applied.returncode != 0:
             return f"git apply failed: {last_line(applied.stderr)}", None
-        return "", plain_pytest(python, scratch, project, timeout)
+        # As if this copy were the installed one: an editable install points at the tree, and
+        # a project whose tests do not put their code on sys.path themselves (src/ layout,
+        # --import-mode=importlib: attrs) would otherwise test the unmutated tree.
+        path = [str(p) for p in (scratch / "src", scratch) if p.is_dir()]
+        return "", plain_pytest(python, scratch, project, timeout, path)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -711,6 +725,11 @@ def report(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
+def load_row(data: dict) -> Row:
+    found = [Disagreement(**d) for d in data.pop("disagreements", [])]
+    return Row(**data, disagreements=found)
+
+
 def git_head() -> str:
     got = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
@@ -735,7 +754,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--json-out", type=Path, help="also write every row as JSON here")
     parser.add_argument("--list", action="store_true", help="print the corpus and exit")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        nargs="+",
+        metavar="JSON",
+        help="print the table of earlier --json-out files (in order) and exit",
+    )
     args = parser.parse_args(argv)
+
+    if args.report:
+        print(report([load_row(r) for path in args.report for r in json.loads(path.read_text())]))
+        return 0
 
     if args.list:
         for p in PROJECTS:
@@ -761,6 +791,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(table([row]), file=sys.stderr, flush=True)
         rows.append(row)
+        if args.json_out:  # after every row: a run cut short keeps the rows it finished
+            args.json_out.write_text(json.dumps([asdict(r) for r in rows], indent=2))
     print(report(rows))
     mutants = sum(r.mutants or 0 for r in rows)
     sampled = sum(r.sample for r in rows)
@@ -770,8 +802,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{time.perf_counter() - began:.0f}s in all (--seed {args.seed} --sample {args.sample} "
         f"--suspects {args.suspects} --jobs {args.jobs}, breakit {REPO} at {git_head()})"
     )
-    if args.json_out:
-        args.json_out.write_text(json.dumps([asdict(r) for r in rows], indent=2))
     bad = any(r.error or r.disagreements or r.tracebacks for r in rows)
     return 1 if bad else 0
 
