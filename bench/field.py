@@ -443,8 +443,10 @@ class Breakit:
     def __call__(self, *args: str, timeout: float = 1800) -> Run:
         cmd = [str(self.python), "-m", "breakit", "--no-color", *args]
         got = run(cmd, self.root, env=clean_env(), timeout=timeout)
-        if TRACEBACK in got.err or TRACEBACK in got.out:
-            self.row.tracebacks += got.err.count(TRACEBACK) + got.out.count(TRACEBACK)
+        # stderr only: breakit's JSON on stdout may quote pytest's own traceback text (a
+        # RuntimeError's reason), which is a report, not a crash of breakit.
+        if TRACEBACK in got.err:
+            self.row.tracebacks += got.err.count(TRACEBACK)
             self.log.append(f"$ {' '.join(args)}\n{got.err[-4000:]}")
         if got.rc is None:
             raise StepError(f"`breakit {args[0]}` timed out after {timeout:.0f}s")

@@ -294,10 +294,12 @@ def _output_summary(output: str) -> str:
         block = [lines[first].removeprefix("ERROR: "), *lines[first + 1 :]]
         if any(line.startswith("Traceback (most recent call last)") for line in block):
             # A usage error with a traceback (a filterwarnings class that does not import):
-            # the line saying what failed is its last one, so keep the head and the tail.
+            # the line saying what failed is its last one. The first line, which reports show
+            # alone, says both; then the head and the tail of pytest's text.
+            headline = f"{block[0].rstrip(': ')}: {block[-1]}"
             if len(block) > _USAGE_LINES:
                 block = [*block[:4], "…", *block[-(_USAGE_LINES - 5) :]]
-            return "\n".join(block)
+            return "\n".join([headline, *block[1:]])
         return "\n".join(errors)
     internal = [line for line in lines if line.startswith("INTERNALERROR>")]
     if internal:

@@ -386,6 +386,8 @@ def test_code_pytest_imports_before_any_plugin_counts_as_import_time(tmp_path: P
     # alone would let test_scale run and fail, and call it Killed.
     assert mutant["verdict"] in ("RuntimeError", "CompileError"), done.stdout
     assert mutant["tests"]["caught"] == []
+    # Its one-line reason says what failed, not only that pytest could not read its settings.
+    assert "TypeError" in mutant["error"].splitlines()[0], mutant["error"]
     copy = tmp_path / "plain"
     write_project(copy, CALLED_AT_IMPORT)
     diff = breakit("diff", wanted).stdout
