@@ -60,16 +60,13 @@ class Lab:
     runner: Runner | None = None  # one runner for every run, one at a time (None: `backend`)
     use_cache: bool = True  # the cached baseline, and cached results if reuse_results
     reuse_results: bool = True  # False: run every mutant, but still cache what it finds
-    jobs: int | None = (
-        None  # parallel workers (None: auto, from the baseline: breakit.engine.workers)
-    )
+    jobs: int | None = None  # parallel workers (None: auto, from the baseline: engine.workers)
     backend: str = field(default_factory=default_backend)  # "fork" or "subprocess"
     select: bool = True  # run only the tests that cover a mutant's changed lines
     sanity_check: bool = True  # the forced-fail run before the first mutant
     verify: bool = False  # check every result against the oracle (fresh pytest, whole suite)
     hot: bool = True  # fork backend: body-only mutants in a collect-once session (fork.hot)
-    # fork backend: workers forked from the project's warm pool (breakit.engine.fork.warm_client):
-    # "off", "use" one that is running, or "start" one if none is
+    # fork backend: workers from the project's warm pool (fork.warm_client): "off", "use", "start"
     warm: str = "off"
     warm_idle_s: float = DEFAULT_IDLE_S
 
@@ -91,8 +88,7 @@ class Lab:
         self.warm_workers = 0  # workers forked from the warm pool (breakit.engine.fork.warm_client)
         self.sanity_runs = 0  # forced-fail runs (none when one passed under the same key)
         self.proof_runs = 0  # NoCoverage proof runs (none when one ran under the same key)
-        # What the NoCoverage proof found (JSON "coverage_check"); notes for the user (the CLI
-        # prints them on stderr): source entries never imported, lines the coverage map missed.
+        # What the NoCoverage proof found (JSON "coverage_check"); notes the CLI prints on stderr.
         self.coverage_check: dict[str, Any] = {"ran": False, "lines": 0, "hit": []}
         self.notes: list[str] = []
 
@@ -220,25 +216,28 @@ class Lab:
         chosen: tuple[str, ...] | None,
     ) -> MutantResult:
         started = time.perf_counter()
-        spec = self.spec(self.timeout_for(baseline, chosen), chosen)
-        # A hot session is collected once per worker, from the workspace before the change lands.
-        hot = self.is_hot(mutant, baseline) and runner.open_session(workspace.path, self.spec())
-        with workspace.mutated(mutant.changes) as workdir:
-            if hot:  # hot_eligible: no file deleted
-                changes = {path: text for path, text in mutant.changes.items() if text is not None}
-                run = runner.run_hot(workdir, spec, changes)
-            else:
-                run = runner.run(workdir, spec)
-        return mutant_result(mutant, run, baseline.tests, time.perf_counter() - started)
+        # A survivor on a subset counts once the whole suite passed (docs/field.md, disagreement 5).
+        for select in (chosen, None) if chosen is not None else (None,):
+            spec = self.spec(self.timeout_for(baseline, select), select)
+            # A hot session is collected once per worker, from the workspace before the change.
+            hot = self.is_hot(mutant, baseline) and runner.open_session(workspace.path, self.spec())
+            with workspace.mutated(mutant.changes) as workdir:
+                if hot:  # hot_eligible: no file deleted
+                    changes = {p: text for p, text in mutant.changes.items() if text is not None}
+                    run = runner.run_hot(workdir, spec, changes)
+                else:
+                    run = runner.run(workdir, spec)
+            result = mutant_result(mutant, run, baseline.tests, time.perf_counter() - started)
+            if result.verdict is not Verdict.SURVIVED:
+                break
+        return result
 
     def run(
         self, mutants: Sequence[Mutant], baseline: Baseline, on_result: OnResult | None = None
     ) -> KillMatrix:
-        """Every mutant, over `workers` in parallel; results streamed to `on_result`.
-
-        A mutant whose result is cached under the same key (docs/architecture.md, "Incremental
-        runs") is not run again, unless the lab was made with use_cache=False.
-        """
+        """Every mutant, over `workers` in parallel; results streamed to `on_result`. A mutant
+        whose result is cached under the same key (docs/architecture.md, "Incremental runs") is
+        not run again, unless the lab was made with use_cache=False."""
         plans = self.prove_no_coverage(mutants, [self.plan(m, baseline) for m in mutants], baseline)
         results: list[MutantResult | None] = [None] * len(mutants)
         keys = ResultKeys(self.config)
