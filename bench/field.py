@@ -44,6 +44,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 VERDICTS = ("Killed", "Survived", "Timeout", "NoCoverage", "CompileError", "RuntimeError")
+TIMEOUT_SUSPECTS = 3  # Timeout mutants added to a sample as suspects, at most
 SHORT = {"Killed": "K", "Survived": "S", "Timeout": "T", "NoCoverage": "NC"}
 SHORT.update(CompileError="CE", RuntimeError="RE")
 # What plain pytest must do for each verdict to agree: fail (non-zero exit, or hang for Timeout),
@@ -601,9 +602,16 @@ def _trial(
     picked = rng.sample(ids, min(sample, len(ids)))
     # The rare verdicts are where a wrong claim hides (NoCoverage that is not, a crash called
     # CompileError): up to `suspects` more of them, from the same seeded generator.
+    # A Timeout costs its whole timeout twice (in --verify's oracle and in the plain check), so
+    # at most TIMEOUT_SUSPECTS of them; the other rare verdicts first.
     rare = sorted(i for i in by_id if by_id[i]["verdict"] not in ("Killed", "Survived"))
     rare = [i for i in rare if i not in picked]
-    picked = sorted(picked + rng.sample(rare, min(suspects, len(rare))))
+    hangs = [i for i in rare if by_id[i]["verdict"] == "Timeout"]
+    others = [i for i in rare if by_id[i]["verdict"] != "Timeout"]
+    chosen = rng.sample(others, min(suspects, len(others)))
+    room = min(TIMEOUT_SUSPECTS, suspects - len(chosen))
+    chosen += rng.sample(hangs, min(max(0, room), len(hangs)))
+    picked = sorted(picked + chosen)
     row.sample = len(picked)
     row.picked = picked
     if not picked:

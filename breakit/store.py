@@ -15,6 +15,7 @@ SIGKILL therefore loses no finished mutant; a line cut short by SIGKILL is skipp
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -87,9 +88,23 @@ def project_files(root: Path) -> Iterable[Path]:
                 yield Path(folder) / name
 
 
+@functools.cache
+def breakit_key() -> str:
+    """A hash of breakit's own code: what a cached baseline or result means (which lines a test
+    covers, what counts as caught) changes with it, and an editable or git install changes it
+    without changing `__version__`."""
+    digest = hashlib.sha256(f"breakit {__version__}\0".encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def content_key(root: Path) -> str:
-    """A hash of the source and tests: a cached baseline is valid while this is unchanged."""
-    digest = hashlib.sha256()
+    """A hash of the source and tests, and of breakit's code: a cached baseline is valid while
+    this is unchanged."""
+    digest = hashlib.sha256(breakit_key().encode())
     for path in project_files(root):
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(b"\0")
@@ -259,7 +274,7 @@ class ResultKeys:
         self.root = config.root
         tested = [PurePosixPath(t.split("::")[0]) for t in config.tests]
         self.test_files: dict[str, bytes] = {}
-        common = hashlib.sha256(f"breakit {__version__}\0".encode())
+        common = hashlib.sha256(breakit_key().encode())
         for path in project_files(self.root):
             rel = path.relative_to(self.root).as_posix()
             content = path.read_bytes()

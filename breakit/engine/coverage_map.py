@@ -11,6 +11,13 @@ root) each key executed. Keys are test node ids plus two that are never node ids
   scope than the function runs in the first test that needs it but serves all that follow, so
   (like import-time lines) these lines select every test.
 
+Memoized results are forgotten before every test: a source function under `functools.lru_cache`
+or `functools.cache` that an earlier test filled would otherwise skip its body in every later test
+that needs the same value, and those tests would not be selected for its mutants although, with
+the mutant applied, they reach it (docs/field.md, disagreement 5: more-itertools' `_shift_to_odd`).
+Only the caches of source functions are cleared, and only in this recording run: a cache is
+transparent by contract, so clearing it changes which lines run, not what a test sees.
+
 Every thread is traced (coverage.py's default "thread" concurrency): FastAPI runs plain `def`
 handlers in a thread-pool worker, not in the test's thread, and a context switch flushes every
 thread's data into the context that was current.
@@ -18,11 +25,14 @@ thread's data into the context that was current.
 
 from __future__ import annotations
 
+import functools
+import gc
 import json
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,6 +42,7 @@ from breakit.config import entry_matches, glob_base, is_glob
 from breakit.records import FIXTURES, IMPORT_TIME
 
 _SEP = "\x1f"  # between a node id and its phase in a coverage context
+_LRU_WRAPPER = functools._lru_cache_wrapper  # the type of lru_cache's and cache's wrappers
 
 
 class CoverageRecorder:
@@ -58,6 +69,9 @@ class CoverageRecorder:
         )
         self._written = False
         self.preimported: list[str] = []  # source files imported before coverage started
+        self._caches: list[Any] = []  # the lru_cache wrappers of source functions
+        self._modules_seen = -1  # len(sys.modules) when _caches was last gathered
+        self._is_source: dict[str, bool] = {}  # by code filename
 
     @classmethod
     def from_json(cls, settings: str) -> CoverageRecorder:
@@ -88,6 +102,33 @@ class CoverageRecorder:
                 found.append(rel)
         return sorted(found)
 
+    def _source_file(self, filename: str) -> bool:
+        if not filename:
+            return False
+        known = self._is_source.get(filename)
+        if known is None:
+            try:
+                rel = Path(filename).resolve().relative_to(self.root).as_posix()
+            except (ValueError, OSError):
+                known = False
+            else:
+                known = any(entry_matches(rel, entry) for entry in self.entries)
+            self._is_source[filename] = known
+        return known
+
+    def _forget_memoized(self) -> None:
+        """Clear every lru_cache of a source function (gathered again when modules were imported
+        since the last look: a wrapper is made when its module is imported)."""
+        if len(sys.modules) != self._modules_seen:
+            self._modules_seen = len(sys.modules)
+            self._caches = [
+                obj
+                for obj in gc.get_objects()
+                if isinstance(obj, _LRU_WRAPPER) and self._source_file(_code_file(obj))
+            ]
+        for cache in self._caches:
+            cache.cache_clear()
+
     def _phase(self, item: pytest.Item, phase: str) -> Iterator[None]:
         self.cov.switch_context(f"{item.nodeid}{_SEP}{phase}")
         try:
@@ -97,6 +138,7 @@ class CoverageRecorder:
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Iterator[None]:
+        self._forget_memoized()
         return (yield from self._phase(item, "setup"))
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -141,6 +183,12 @@ class CoverageRecorder:
         tmp = self.out.with_suffix(".tmp")
         tmp.write_text(json.dumps({k: sorted(v) for k, v in found.items()}))
         os.replace(tmp, self.out)
+
+
+def _code_file(wrapper: Any) -> str:
+    """The file of the function an lru_cache wrapper wraps ("" for a builtin or a callable)."""
+    code = getattr(getattr(wrapper, "__wrapped__", None), "__code__", None)
+    return code.co_filename if code is not None else ""
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -1,5 +1,7 @@
 """A memoized result hides a test from per-test coverage (docs/field.md, disagreement 5): the
-survivor's claim is checked on the whole suite before it is made."""
+baseline's coverage run forgets source functions' lru_caches before every test, so each test is
+seen running what it needs; and a survivor's claim is checked on the whole suite before it is
+made."""
 
 from __future__ import annotations
 
@@ -63,3 +65,27 @@ def test_a_test_fed_a_memoized_result_still_catches(tmp_path: Path) -> None:
     (mutant,) = document["mutants"]
     assert mutant["verdict"] == "Killed"
     assert outcomes(document, mutant)["tests/test_memo.py::test_second"]["outcome"] == "caught"
+
+
+def test_a_test_served_from_a_cache_is_in_the_matrix(tmp_path: Path) -> None:
+    # build() returning None: table() caches None and both tests fail. Without the cache
+    # forgotten per test, the baseline sees build() run only in test_first, the mutant runs only
+    # test_first, and the matrix misses test_second (--verify: "not run, fails in the oracle").
+    root, scratch = tmp_path / "memo", tmp_path / "tmp"
+    write_project(root, MEMOIZED)
+    scratch.mkdir()
+    breakit = Breakit(root, scratch)
+    listed = json.loads(breakit("list", "--generated", "--json").stdout)
+    (wanted,) = [
+        m["id"]
+        for m in listed["mutants"]
+        if ":return_none:" in m["id"] and '-    return {"a": 1, "b": 2}' in m["diff"]
+    ]
+    done = breakit("check", "--generated", wanted, "--json", "--verify")
+    assert done.returncode == 0, done.stdout + done.stderr  # the oracle agrees test for test
+    document = json.loads(done.stdout)
+    (mutant,) = document["mutants"]
+    assert mutant["verdict"] == "Killed"
+    seen = outcomes(document, mutant)
+    assert seen["tests/test_memo.py::test_first"]["outcome"] == "caught"
+    assert seen["tests/test_memo.py::test_second"]["outcome"] == "caught"
