@@ -1,7 +1,7 @@
-"""Per-test coverage of the source under test, recorded during the baseline run (coverage.py).
+"""Per-test coverage of the source under test, recorded during the baseline run.
 
-`CoverageRecorder` is a pytest plugin: it starts coverage.py before the project's conftest files
-are imported, switches coverage's dynamic context at every test phase, and at the end writes a
+`CoverageRecorder` is a pytest plugin: it starts recording lines before the project's conftest
+files are imported, switches the recording's context at every test phase, and at the end writes a
 JSON map `{key: [[path, line], …]}` of the lines of the source (paths relative to the project
 root) each key executed. Keys are test node ids plus two that are never node ids:
 
@@ -18,9 +18,12 @@ the mutant applied, they reach it (docs/field.md, disagreement 5: more-itertools
 Only the caches of source functions are cleared, and only in this recording run: a cache is
 transparent by contract, so clearing it changes which lines run, not what a test sees.
 
-Every thread is traced (coverage.py's default "thread" concurrency): FastAPI runs plain `def`
-handlers in a thread-pool worker, not in the test's thread, and a context switch flushes every
-thread's data into the context that was current.
+Two cores record the lines: on Python 3.12+ breakit.engine.line_events (`sys.monitoring`, one
+callback per line per test phase: a baseline at about the cost of a plain run), elsewhere
+coverage.py's tracer with dynamic contexts (`CoveragePyCore`; BREAKIT_COVERAGE_CORE=coverage
+chooses it on 3.12+ too). Both see every thread (coverage.py's default "thread" concurrency):
+FastAPI runs plain `def` handlers in a thread-pool worker, not in the test's thread, and a line
+counts for the context current when it runs.
 """
 
 from __future__ import annotations
@@ -37,10 +40,13 @@ from typing import Any
 import pytest
 
 from breakit.config import entry_matches, glob_base, is_glob
+from breakit.engine import line_events
+from breakit.engine.line_events import LineEvents
 
 # The map's keys, its settings and its reader live in breakit.records, which needs no pytest.
 from breakit.records import FIXTURES, IMPORT_TIME
 
+CORE_ENV = "BREAKIT_COVERAGE_CORE"  # "coverage": use coverage.py even where line_events can run
 _SEP = "\x1f"  # between a node id and its phase in a coverage context
 _LRU_WRAPPER = functools._lru_cache_wrapper  # the type of lru_cache's and cache's wrappers
 
@@ -49,29 +55,20 @@ class CoverageRecorder:
     """Records which source lines each test runs; `out` receives the JSON map at session end."""
 
     def __init__(self, out: Path, root: Path, source: list[Path]) -> None:
-        import coverage
-
         self.out = out
         self.root = root.resolve()
-        # The source entries (files, folders, globs), relative to the root. coverage.py reads
-        # a `source` entry that is not a folder as a package name, and ignores `include` when
-        # `source` is given: so measure the folders that hold the entries, and keep only the
-        # files the entries name when writing the map.
+        # The source entries (files, folders, globs), relative to the root.
         self.entries = [_relative(p, self.root) for p in source]
-        folders = {self.root / _folder_of(self.root, entry) for entry in self.entries}
-        # config_file=False: the project's own [tool.coverage] settings must not change what
-        # we measure; data_file=None: in memory only, nothing is written into the workspace.
-        self.cov = coverage.Coverage(
-            data_file=None,
-            config_file=False,
-            source=sorted(str(folder) for folder in folders),
-            branch=False,
-        )
+        self._is_source: dict[str, bool] = {}  # by code filename
+        self.core: LineEvents | CoveragePyCore
+        if os.environ.get(CORE_ENV, "") != "coverage" and line_events.available():
+            self.core = LineEvents(self._source_file)
+        else:
+            self.core = CoveragePyCore(self.root, self.entries)
         self._written = False
         self.preimported: list[str] = []  # source files imported before coverage started
         self._caches: list[Any] = []  # the lru_cache wrappers of source functions
         self._modules_seen = -1  # len(sys.modules) when _caches was last gathered
-        self._is_source: dict[str, bool] = {}  # by code filename
 
     @classmethod
     def from_json(cls, settings: str) -> CoverageRecorder:
@@ -79,8 +76,8 @@ class CoverageRecorder:
         return cls(Path(data["out"]), Path(data["root"]), [Path(p) for p in data["source"]])
 
     def start(self) -> None:
-        self.cov.start()
-        self.cov.switch_context("")
+        self.core.start()
+        self.core.switch("")
         self.preimported = self._source_files_imported()
 
     def _source_files_imported(self) -> list[str]:
@@ -102,18 +99,20 @@ class CoverageRecorder:
                 found.append(rel)
         return sorted(found)
 
-    def _source_file(self, filename: str) -> bool:
+    def _rel_source(self, filename: str) -> str | None:
+        """`filename` relative to the root if it is a source file the entries name, else None."""
         if not filename:
-            return False
+            return None
+        try:
+            rel = Path(filename).resolve().relative_to(self.root).as_posix()
+        except (ValueError, OSError):
+            return None
+        return rel if any(entry_matches(rel, entry) for entry in self.entries) else None
+
+    def _source_file(self, filename: str) -> bool:
         known = self._is_source.get(filename)
         if known is None:
-            try:
-                rel = Path(filename).resolve().relative_to(self.root).as_posix()
-            except (ValueError, OSError):
-                known = False
-            else:
-                known = any(entry_matches(rel, entry) for entry in self.entries)
-            self._is_source[filename] = known
+            known = self._is_source[filename] = self._rel_source(filename) is not None
         return known
 
     def _forget_memoized(self) -> None:
@@ -130,11 +129,11 @@ class CoverageRecorder:
             cache.cache_clear()
 
     def _phase(self, item: pytest.Item, phase: str) -> Iterator[None]:
-        self.cov.switch_context(f"{item.nodeid}{_SEP}{phase}")
+        self.core.switch(f"{item.nodeid}{_SEP}{phase}")
         try:
             return (yield)
         finally:
-            self.cov.switch_context("")
+            self.core.switch("")
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Iterator[None]:
@@ -157,32 +156,62 @@ class CoverageRecorder:
         if self._written:
             return
         self._written = True
-        self.cov.stop()
-        data = self.cov.get_data()
         found: dict[str, set[tuple[str, int]]] = {IMPORT_TIME: set(), FIXTURES: set()}
-        for filename in data.measured_files():
-            path = Path(filename)
-            try:
-                rel = path.resolve().relative_to(self.root).as_posix()
-            except ValueError:
+        relative: dict[str, str | None] = {}
+        for filename, line, context in self.core.stop():
+            if filename not in relative:
+                relative[filename] = self._rel_source(filename)
+            rel = relative[filename]
+            if rel is None:
                 continue
-            if not any(entry_matches(rel, entry) for entry in self.entries):
+            nodeid, _, phase = context.partition(_SEP)
+            if not nodeid:
+                found[IMPORT_TIME].add((rel, line))
                 continue
-            for line, contexts in data.contexts_by_lineno(filename).items():
-                for context in contexts:
-                    nodeid, _, phase = context.partition(_SEP)
-                    if not nodeid:
-                        found[IMPORT_TIME].add((rel, line))
-                        continue
-                    found.setdefault(nodeid, set()).add((rel, line))
-                    if phase != "call":
-                        found[FIXTURES].add((rel, line))
+            found.setdefault(nodeid, set()).add((rel, line))
+            if phase != "call":
+                found[FIXTURES].add((rel, line))
         for rel in self.preimported:
             lines = (self.root / rel).read_text(encoding="utf-8", errors="replace").splitlines()
             found[IMPORT_TIME].update((rel, line) for line in range(1, len(lines) + 1))
         tmp = self.out.with_suffix(".tmp")
         tmp.write_text(json.dumps({k: sorted(v) for k, v in found.items()}))
         os.replace(tmp, self.out)
+
+
+class CoveragePyCore:
+    """Per-test lines from coverage.py's tracer with dynamic contexts (Python 3.11, or where
+    breakit.engine.line_events cannot run)."""
+
+    def __init__(self, root: Path, entries: list[str]) -> None:
+        import coverage
+
+        # coverage.py reads a `source` entry that is not a folder as a package name, and ignores
+        # `include` when `source` is given: so measure the folders that hold the entries (the
+        # recorder keeps only the files the entries name). config_file=False: the project's own
+        # [tool.coverage] settings must not change what we measure; data_file=None: in memory
+        # only, nothing is written into the workspace.
+        folders = {root / _folder_of(root, entry) for entry in entries}
+        self.cov = coverage.Coverage(
+            data_file=None,
+            config_file=False,
+            source=sorted(str(folder) for folder in folders),
+            branch=False,
+        )
+
+    def start(self) -> None:
+        self.cov.start()
+
+    def switch(self, context: str) -> None:
+        self.cov.switch_context(context)
+
+    def stop(self) -> Iterator[tuple[str, int, str]]:
+        self.cov.stop()
+        data = self.cov.get_data()
+        for filename in data.measured_files():
+            for line, contexts in data.contexts_by_lineno(filename).items():
+                for context in contexts:
+                    yield filename, line, context
 
 
 def _code_file(wrapper: Any) -> str:

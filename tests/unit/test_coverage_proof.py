@@ -12,6 +12,7 @@ import pytest
 from test_runner import write_project
 
 from breakit.config import Config
+from breakit.engine.coverage_map import CORE_ENV
 from breakit.engine.coverage_proof import marked_sources, read_hits
 from breakit.engine.lab import Lab
 from breakit.engine.oracle import compare, oracle_matrix
@@ -165,7 +166,11 @@ def config(root: Path) -> Config:
 
 
 @pytest.mark.parametrize("backend", ["fork", "subprocess"])
-def test_lines_the_map_missed_run_the_whole_suite(tmp_path: Path, backend: str) -> None:
+def test_lines_the_map_missed_run_the_whole_suite(
+    tmp_path: Path, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # coverage.py's tracer, whatever the Python: sys.monitoring (3.12+) sees the _thread thread.
+    monkeypatch.setenv(CORE_ENV, "coverage")
     root = write_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TESTS})
     mutants = generate_mutants(config(root))
 
