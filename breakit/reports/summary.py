@@ -9,9 +9,10 @@ is left out is counted, and breakit.json holds it all.
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from rich.markup import escape
 
@@ -39,14 +40,15 @@ def code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def reason_text(reasons: Iterable[str]) -> str:
-    """`changed line, changed test tests/x.py::test_y` from a mutant's reasons."""
+def reason_text(reasons: Iterable[str], name: Callable[[str], str] = str) -> str:
+    """`changed line, changed test tests/x.py::test_y` from a mutant's reasons (each test's
+    node id as `name` spells it)."""
     parts = []
     for reason in reasons:
         if reason == CHANGED_LINE:
             parts.append("changed line")
         elif reason.startswith(CHANGED_TEST):
-            parts.append(f"changed test {reason[len(CHANGED_TEST) :]}")
+            parts.append(f"changed test {name(reason[len(CHANGED_TEST) :])}")
     return ", ".join(parts)
 
 
@@ -90,10 +92,11 @@ def summary_markdown(matrix: KillMatrix, since: Since | None = None) -> str:
     shown = diffs = 0
     for result in survivors[:MAX_LISTED]:
         entry = [_survivor_line(result, since)]
+        escaped_id = html.escape(result.mutant.id)  # an HTML block: Markdown escapes do not apply
         if diffs < MAX_DIFFS:
             entry += [
                 "",
-                f"  <details><summary>diff of {md_text(result.mutant.id)}</summary>",
+                f"  <details><summary>diff of <code>{escaped_id}</code></summary>",
                 "",
                 *(
                     "  " + line if line else ""
@@ -118,13 +121,15 @@ def summary_markdown(matrix: KillMatrix, since: Since | None = None) -> str:
 def _survivor_line(result: MutantResult, since: Since | None) -> str:
     mutant = result.mutant
     ran = sum(o.outcome is Outcome.MISSED for o in result.tests.values())
-    tests = "no test runs it" if not ran else f"{ran} test{'s' if ran != 1 else ''} ran it, passed"
+    tests = (
+        "no test runs it" if not ran else f"{ran} test{'s' if ran != 1 else ''} ran it and passed"
+    )
     line = (
         f"- **{result.verdict.value}** {code(mutant.id)} {md_text(mutant.title)} "
         f"at {code(_where(result))}: {tests}"
     )
     if since is not None:
-        line += f" (brought in by {md_text(reason_text(since.reasons.get(mutant.id, ())))})"
+        line += f" (brought in by {reason_text(since.reasons.get(mutant.id, ()), code)})"
     return line
 
 
