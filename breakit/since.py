@@ -18,7 +18,7 @@ through its own changed lines.
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,12 @@ class Since:
     def on_changed_lines(self, mutant_id: str) -> bool:
         return CHANGED_LINE in self.reasons.get(mutant_id, ())
 
+    def describe(self, mutant_id: str) -> str:
+        """`brought in by --since REF: changed line, changed test …`, for the report files."""
+        return f"brought in by --since {self.changes.ref}: " + reason_text(
+            self.reasons.get(mutant_id, ())
+        )
+
     def to_json(self) -> dict[str, Any]:
         """The JSON document's `since` object (docs/json.md)."""
         return {
@@ -54,6 +60,18 @@ class Since:
             "changed_tests": list(self.tests),
             "reasons": {mutant_id: list(why) for mutant_id, why in self.reasons.items()},
         }
+
+
+def reason_text(reasons: Iterable[str], name: Callable[[str], str] = str) -> str:
+    """`changed line, changed test tests/x.py::test_y` from a mutant's reasons (each test's
+    node id as `name` spells it)."""
+    parts = []
+    for reason in reasons:
+        if reason == CHANGED_LINE:
+            parts.append("changed line")
+        elif reason.startswith(CHANGED_TEST):
+            parts.append(f"changed test {name(reason[len(CHANGED_TEST) :])}")
+    return ", ".join(parts)
 
 
 def mutant_lines(mutant: Mutant) -> dict[str, set[int]]:

@@ -65,12 +65,13 @@ def write_reports(
     for fmt, path in files.paths().items():
         if fmt == "report_json":
             text = json.dumps(
-                mutation_testing_report(matrix, baseline, root, version=__version__), indent=2
+                mutation_testing_report(matrix, baseline, root, version=__version__, since=since),
+                indent=2,
             )
         elif fmt == "html":
             text = render_html(matrix, baseline, root)
         elif fmt == "junit":
-            text = render_junit(matrix)
+            text = render_junit(matrix, since)
         elif fmt == "summary":
             text = summary_markdown(matrix, since)
         else:

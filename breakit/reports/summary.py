@@ -12,12 +12,11 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
 
 from rich.markup import escape
 
 from breakit.model import KillMatrix, MutantResult, Outcome, Verdict
-from breakit.since import CHANGED_LINE, CHANGED_TEST, Since
+from breakit.since import CHANGED_LINE, CHANGED_TEST, Since, reason_text
 
 MAX_LISTED = 100
 MAX_DIFFS = 25
@@ -38,18 +37,6 @@ def code(text: str) -> str:
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def reason_text(reasons: Iterable[str], name: Callable[[str], str] = str) -> str:
-    """`changed line, changed test tests/x.py::test_y` from a mutant's reasons (each test's
-    node id as `name` spells it)."""
-    parts = []
-    for reason in reasons:
-        if reason == CHANGED_LINE:
-            parts.append("changed line")
-        elif reason.startswith(CHANGED_TEST):
-            parts.append(f"changed test {name(reason[len(CHANGED_TEST) :])}")
-    return ", ".join(parts)
 
 
 def _where(result: MutantResult) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from cli_harness import outcomes
@@ -127,6 +128,14 @@ def test_a_changed_test_brings_in_what_it_covers_summary_and_annotations(small, 
     warnings = [line for line in result.stdout.splitlines() if line.startswith("::warning")]
     assert len(warnings) == 1
     assert warnings[0].startswith(f"::warning file=tests/test_calc.py,line={changed_line},")
+
+    # The other reports say it too: report.json's descriptions, junit.xml's properties.
+    why = "brought in by --since HEAD: changed test tests/test_calc.py::test_add"
+    report = json.loads((out / "report.json").read_text())
+    described = [m["description"] for m in report["files"]["calc/__init__.py"]["mutants"]]
+    assert len(described) == len(reasons) and all(d.endswith(f"({why})") for d in described)
+    junit = ET.parse(out / "junit.xml").getroot()
+    assert [p.get("value") for p in junit.iter("property")] == [why] * len(reasons)
 
     summary = (out / "summary.md").read_text()
     assert step_summary.read_text() == "earlier step\n" + summary  # appended, as GitHub asks
