@@ -195,3 +195,47 @@ def test_a_test_is_changed_when_a_line_of_its_own_definition_is(tmp_path: Path):
     assert NODE + "TestGroup::test_a" in in_a and NODE + "TestGroup::test_b" not in in_a
     # The import line is no test's definition.
     assert changed(tmp_path, {1}) == {NODE + "test_inherited_from_elsewhere"}
+
+
+def test_bring_in_keeps_the_mutants_on_changed_lines_and_those_changed_tests_cover(tmp_path: Path):
+    from breakit.model import Mutant
+    from breakit.since import bring_in
+
+    source = "def add(a, b):\n    return a + b\n\n\ndef neg(n):\n    return -n\n"
+
+    def mutant(mutant_id: str, old: str, new: str) -> Mutant:
+        return Mutant(
+            id=mutant_id,
+            origin="op",
+            title=mutant_id,
+            changes={"app/calc.py": source.replace(old, new)},
+            originals={"app/calc.py": source},
+        )
+
+    add, neg = mutant("add", "a + b", "a - b"), mutant("neg", "-n", "n")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_calc.py").write_text(
+        "def test_add():\n    assert True\n\n\ndef test_neg():\n    assert True\n"
+    )
+    tests = ["tests/test_calc.py::test_add", "tests/test_calc.py::test_neg"]
+    coverage = {
+        tests[0]: frozenset({("app/calc.py", 2)}),
+        tests[1]: frozenset({("app/calc.py", 6)}),
+    }
+    # test_neg's body changed; add's line too.
+    changes = Changes(
+        "HEAD", "0" * 40, {"app/calc.py": frozenset({2}), "tests/test_calc.py": frozenset({6})}
+    )
+    chosen, since = bring_in([add, neg], changes, tests, coverage, tmp_path)
+    assert [m.id for m in chosen] == ["add", "neg"]
+    assert since.reasons == {"add": ("changed-line",), "neg": (f"changed-test:{tests[1]}",)}
+    assert since.tests == {tests[1]: ("tests/test_calc.py", 6)}
+    # Nothing changed in a test, and neg's line did not change: only add.
+    only_source = Changes("HEAD", "0" * 40, {"app/calc.py": frozenset({2})})
+    assert [m.id for m in bring_in([add, neg], only_source, tests, coverage, tmp_path)[0]] == [
+        "add"
+    ]
+    # Without per-test coverage, a changed test brings in every mutant (nothing is assumed).
+    chosen, since = bring_in([add, neg], changes, tests, None, tmp_path)
+    assert since.reasons["neg"] == (f"changed-test:{tests[1]}",)
+    assert since.reasons["add"] == ("changed-line", f"changed-test:{tests[1]}")
