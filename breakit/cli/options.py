@@ -139,7 +139,8 @@ def report_options(command: Command) -> Command:
             "--output",
             "output_dir",
             type=click.Path(path_type=Path, file_okay=False),
-            help="Write every report into DIR: report.json, report.html, junit.xml, breakit.json.",
+            help="Write every report into DIR: report.json, report.html, junit.xml, breakit.json, "
+            "summary.md.",
         ),
         click.option("--report-json", type=path, help="Write mutation-testing-report-schema JSON."),
         click.option("--html", "html_path", type=path, help="Write the HTML kill-matrix report."),

@@ -13,6 +13,8 @@ from typing import Any, NoReturn
 import click
 from rich.markup import escape
 
+from breakit import since as pull_request
+from breakit.changes import Changes, changed_since
 from breakit.cli import learning_loop
 from breakit.cli.env import Env, MutationId, pass_env
 from breakit.cli.options import (
@@ -23,7 +25,7 @@ from breakit.cli.options import (
     report_options,
 )
 from breakit.engine.lab import Lab
-from breakit.errors import ExitCode
+from breakit.errors import ExitCode, UsageError
 from breakit.gate import answer_key_mismatches, exit_code, merge_in_order, split_equivalent
 from breakit.learner import loop
 from breakit.merge import merge_documents, read_document
@@ -32,7 +34,8 @@ from breakit.mutant_ids import Filters
 from breakit.reports import terminal
 from breakit.reports.breakit_json import matrix_document
 from breakit.reports.github import github_annotations
-from breakit.reports.output import ReportFiles, write_reports
+from breakit.reports.output import ReportFiles, write_reports, write_step_summary
+from breakit.reports.summary import since_lines
 from breakit.shard import Shard
 
 
@@ -125,6 +128,12 @@ def apply(
     help="Fail (exit 7) if the mutation score is under SCORE percent; survivors alone do not.",
 )
 @click.option("--shard", metavar="K/N", help="Run only the k-th of n deterministic parts.")
+@click.option(
+    "--since",
+    metavar="REF",
+    help="Only the mutants on lines changed since the git revision REF (uncommitted changes "
+    "too), and those that tests added or changed since REF cover (docs/ci.md).",
+)
 @report_options
 @click.option(
     "-v",
@@ -146,6 +155,7 @@ def check(
     match: tuple[str, ...],
     fail_under: float | None,
     shard: str | None,
+    since: str | None,
     as_json: bool,
     output_dir: Path | None,
     report_json: Path | None,
@@ -164,6 +174,7 @@ def check(
     not by the tests its answer key declares, 7 the score is under --fail-under.
     """
     filters = Filters(files, operators, match)
+    changes = since_changes(env, since, mutation_ids)  # a git error stops here, before any run
     # Every curated mutation is applied before anything runs: one that no longer matches its
     # code fails loudly here, not halfway through the run.
     mutants = env.mutant_ids.select(
@@ -174,15 +185,32 @@ def check(
     )
     if shard is not None:
         mutants = Shard.parse(shard).select(mutants)
+    if changes is not None and not pull_request.may_bring_in(mutants, changes, env.config.source):
+        env.err.print(
+            f"Nothing to check: no mutant is on a line changed since {escape(changes.ref)}, "
+            "and no test changed."
+        )
+        raise SystemExit(ExitCode.OK)
     if not mutants:
         env.err.print("Nothing to check: no mutants were selected.")
         raise SystemExit(ExitCode.OK)
-    to_run, ignored = split_equivalent(mutants, env.config.equivalent)
     lab = make_lab(env, engine)
+    chosen: pull_request.Since | None = None
     with lab.session():
         baseline_text = "baseline: running the suite on the unmutated code"
         with terminal.spinner(env.err, baseline_text, pipe_line=not quiet):
             baseline = lab.baseline()
+        if changes is not None:  # tests changed since REF bring in what their coverage reaches
+            mutants, chosen = pull_request.bring_in(
+                mutants, changes, baseline.tests, baseline.run.coverage, env.config.root
+            )
+            if not mutants:
+                env.err.print(
+                    f"Nothing to check: nothing changed since {escape(since or '')} "
+                    "brings in a mutant."
+                )
+                raise SystemExit(ExitCode.OK)
+        to_run, ignored = split_equivalent(mutants, env.config.equivalent)
         with progress(env, len(to_run), quiet=quiet, verbose=verbose) as advance:
             matrix = lab.run(to_run, baseline, on_result=advance)
     lab_notes(env, lab)
@@ -201,7 +229,20 @@ def check(
         fail_under=fail_under,
         annotate=True,
         coverage_check=lab.coverage_check,
+        since=chosen,
     )
+
+
+def since_changes(env: Env, ref: str | None, mutation_ids: Sequence[str]) -> Changes | None:
+    """`check --since REF`: what changed since REF (breakit.changes), or None without it."""
+    if ref is None:
+        return None
+    if mutation_ids:
+        raise UsageError(
+            "give mutant ids, or --since, not both",
+            hint="--since REF chooses the mutants itself; --file, --operator, --match narrow it",
+        )
+    return changed_since(env.config.root, ref)
 
 
 @click.command()
@@ -249,16 +290,22 @@ def report_and_gate(
     verbose: bool = False,
     annotate: bool = False,
     coverage_check: Mapping[str, Any] | None = None,
+    since: pull_request.Since | None = None,
 ) -> NoReturn:
     """The end of `check` and `merge`: report files, the terminal (or JSON), the exit code."""
     mismatches = answer_key_mismatches(matrix)
-    written = write_reports(report_files, matrix, baseline, env.config.root, coverage_check)
+    root = env.config.root
+    written = write_reports(report_files, matrix, baseline, root, coverage_check, since)
+    write_step_summary(matrix, since)
     if as_json:
-        click.echo(json.dumps(matrix_document(matrix, baseline, coverage_check), indent=2))
+        click.echo(json.dumps(matrix_document(matrix, baseline, coverage_check, since), indent=2))
     else:
         if annotate and os.environ.get("GITHUB_ACTIONS") == "true":
-            for line in github_annotations(matrix):
+            for line in github_annotations(matrix, since):
                 click.echo(line)
+        if since is not None and not quiet:
+            for line in since_lines(matrix, since):
+                env.out.print(line, highlight=False, soft_wrap=True)
         if quiet:
             env.out.print(terminal.summary_line(matrix))
         else:

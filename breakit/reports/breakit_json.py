@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from breakit.model import (
     Baseline,
@@ -15,6 +15,9 @@ from breakit.model import (
     TestOutcome,
     Verdict,
 )
+
+if TYPE_CHECKING:
+    from breakit.since import Since
 
 VERSION = 2
 
@@ -128,9 +131,13 @@ def result_json(result: MutantResult, index: Mapping[str, int]) -> dict[str, Any
 
 
 def matrix_document(
-    matrix: KillMatrix, baseline: Baseline, coverage_check: Mapping[str, Any] | None = None
+    matrix: KillMatrix,
+    baseline: Baseline,
+    coverage_check: Mapping[str, Any] | None = None,
+    since: Since | None = None,
 ) -> dict[str, Any]:
-    """`coverage_check`: what the NoCoverage proof run found (Lab.coverage_check), if known."""
+    """`coverage_check`: what the NoCoverage proof run found (Lab.coverage_check), if known;
+    `since`: why `check --since` brought each mutant in."""
     index = {nodeid: i for i, nodeid in enumerate(baseline.tests)}
     document = {
         "version": VERSION,
@@ -140,6 +147,8 @@ def matrix_document(
     }
     if coverage_check is not None:
         document["coverage_check"] = dict(coverage_check)
+    if since is not None:
+        document["since"] = since.to_json()
     return document
 
 

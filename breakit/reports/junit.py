@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
 
 from breakit.model import KillMatrix, MutantResult, Verdict
 from breakit.reports.schema_json import ran, status_reason
+
+if TYPE_CHECKING:
+    from breakit.since import Since
 
 # Characters XML 1.0 cannot carry at all, not even escaped: ElementTree would write them raw.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -19,8 +23,9 @@ def _clean(text: str) -> str:
     return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-def render_junit(matrix: KillMatrix) -> str:
-    """A `<testsuites>` holding one `<testsuite name="breakit">`, as pytest's own --junitxml."""
+def render_junit(matrix: KillMatrix, since: Since | None = None) -> str:
+    """A `<testsuites>` holding one `<testsuite name="breakit">`, as pytest's own --junitxml.
+    With `since`, each testcase has a `breakit.since` property: why --since brought it in."""
     failures = sum(r.verdict in _FAILURES for r in matrix.results)
     errors = sum(r.verdict in _ERRORS for r in matrix.results)
     skipped = sum(r.verdict is Verdict.IGNORED for r in matrix.results)
@@ -35,7 +40,13 @@ def render_junit(matrix: KillMatrix) -> str:
     suites = ET.Element("testsuites", {"name": "breakit", **counts})
     suite = ET.SubElement(suites, "testsuite", {"name": "breakit", **counts})
     for result in matrix.results:
-        suite.append(_testcase(result))
+        case = _testcase(result)
+        if since is not None:
+            properties = ET.Element("properties")
+            value = _clean(since.describe(result.mutant.id))
+            ET.SubElement(properties, "property", {"name": "breakit.since", "value": value})
+            case.insert(0, properties)
+        suite.append(case)
     ET.indent(suites)
     body = ET.tostring(suites, encoding="unicode")
     return '<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n"

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from breakit import __version__
 from breakit.model import Baseline, KillMatrix
 from breakit.reports.breakit_json import matrix_document
+
+if TYPE_CHECKING:
+    from breakit.since import Since
 
 # The output folder's layout (docs/reports.md); other tools may rely on these names.
 OUTPUT_FILES = {
@@ -18,6 +22,7 @@ OUTPUT_FILES = {
     "html": "report.html",
     "junit": "junit.xml",
     "breakit_json": "breakit.json",  # breakit's own document, as `--json` prints it
+    "summary": "summary.md",  # the Markdown summary (GitHub's job summary, a PR comment)
 }
 
 
@@ -48,24 +53,29 @@ def write_reports(
     baseline: Baseline,
     root: Path,
     coverage_check: Mapping[str, Any] | None = None,
+    since: Since | None = None,
 ) -> list[Path]:
     """Write every requested report; returns the files written."""
     from breakit.reports.html import render_html
     from breakit.reports.junit import render_junit
     from breakit.reports.schema_json import mutation_testing_report
+    from breakit.reports.summary import summary_markdown
 
     written = []
     for fmt, path in files.paths().items():
         if fmt == "report_json":
             text = json.dumps(
-                mutation_testing_report(matrix, baseline, root, version=__version__), indent=2
+                mutation_testing_report(matrix, baseline, root, version=__version__, since=since),
+                indent=2,
             )
         elif fmt == "html":
             text = render_html(matrix, baseline, root)
         elif fmt == "junit":
-            text = render_junit(matrix)
+            text = render_junit(matrix, since)
+        elif fmt == "summary":
+            text = summary_markdown(matrix, since)
         else:
-            text = json.dumps(matrix_document(matrix, baseline, coverage_check), indent=2)
+            text = json.dumps(matrix_document(matrix, baseline, coverage_check, since), indent=2)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         written.append(path)
@@ -73,3 +83,17 @@ def write_reports(
         # The folder is breakit's output, never something to commit.
         (files.output_dir / ".gitignore").write_text("*\n")
     return written
+
+
+def write_step_summary(matrix: KillMatrix, since: Since | None = None) -> Path | None:
+    """On GitHub Actions (`GITHUB_ACTIONS=true`), append the Markdown summary to the job's
+    summary file, `$GITHUB_STEP_SUMMARY`; returns it, or None elsewhere."""
+    from breakit.reports.summary import summary_markdown
+
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if os.environ.get("GITHUB_ACTIONS") != "true" or not target:
+        return None
+    path = Path(target)
+    with path.open("a", encoding="utf-8") as summary:  # other steps write to it too
+        summary.write(summary_markdown(matrix, since))
+    return path

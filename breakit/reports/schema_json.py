@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from breakit.model import Baseline, KillMatrix, Location, Mutant, MutantResult, Outcome, Verdict
+
+if TYPE_CHECKING:
+    from breakit.since import Since
 
 SCHEMA_VERSION = "2"
 
@@ -72,8 +76,10 @@ def mutation_testing_report(
     *,
     thresholds: tuple[int, int] = (80, 60),
     version: str,
+    since: Since | None = None,
 ) -> dict:
-    """Build the report; `root` is the project root, from which file sources are read."""
+    """Build the report; `root` is the project root, from which file sources are read. With
+    `since`, each mutant's description says why `--since` brought it in."""
     high, low = thresholds
     sources: dict[str, str] = {}
     mutants: dict[str, list[dict[str, object]]] = {}
@@ -81,7 +87,10 @@ def mutation_testing_report(
         path = primary_path(result.mutant)
         if path not in sources:
             sources[path] = _source(root, path, result.mutant)
-        mutants.setdefault(path, []).append(_mutant(result, sources[path]))
+        entry = _mutant(result, sources[path])
+        if since is not None:
+            entry["description"] = f"{entry['description']} ({since.describe(result.mutant.id)})"
+        mutants.setdefault(path, []).append(entry)
     files = {
         path: {"language": "python", "source": sources[path], "mutants": mutants[path]}
         for path in sources

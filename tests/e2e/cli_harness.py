@@ -48,7 +48,12 @@ class Breakit:
         self.tmp = tmp  # TMPDIR for breakit: its workspaces must be gone afterwards
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "BREAKIT_"))}
+        # GITHUB_*: this suite run on GitHub Actions must not annotate or write its job summary.
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("PYTEST_", "BREAKIT_", "GITHUB_"))
+        }
         env.update(TMPDIR=str(self.tmp), NO_COLOR="1", COLUMNS="120", PYTHONDONTWRITEBYTECODE="1")
         return env
 

@@ -23,6 +23,7 @@ def test_output_folder_has_every_report_with_the_survivor(small, tmp_path):
         "junit.xml",
         "report.html",
         "report.json",
+        "summary.md",
     ]
 
     report = json.loads((out / "report.json").read_text())
