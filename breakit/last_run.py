@@ -61,7 +61,8 @@ def load_last_run(root: Path) -> tuple[KillMatrix, dict[str, float]]:
         if not isinstance(data, dict) or data.get("version") != VERSION:
             raise ValueError("no last run")
         tests = tuple(str(t) for t in data["tests"])
-        times = {t: float(d) for t, d in zip(tests, data["durations"], strict=True) if d is not None}
+        pairs = zip(tests, data["durations"], strict=True)
+        times = {t: float(d) for t, d in pairs if d is not None}
         results = tuple(_result(entry, tests) for entry in data["mutants"])
     except (KeyError, TypeError, ValueError, IndexError):
         raise UsageError(
