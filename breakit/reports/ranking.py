@@ -113,14 +113,18 @@ def answers(ranking: Ranking, noun: str, *, verbose: bool = False) -> list[str]:
         if chosen is not None and whole is not None
         else ""
     )
+    size = len(ranking.minimal_suite)
     lines.append(
-        f"[bold]Minimal suite:[/] {len(ranking.minimal_suite)} tests catch all {credited} "
-        f"{noun} the suite catches{time_text} (`breakit tests --minimal` lists them)"
+        f"[bold]Minimal suite:[/] {size} test{'s' * (size != 1)} catch{'es' * (size == 1)} all "
+        f"{credited} {noun} the suite catches{time_text} (`breakit tests --minimal` lists them)"
     )
-    lines.append(
-        f"[bold]Subsuming {noun}:[/] {len(ranking.subsuming)} of {credited} (review these: a suite "
-        f"that catches them catches the other {credited - len(ranking.subsuming)})"
+    others = credited - len(ranking.subsuming)
+    why = (
+        f"review these: a suite that catches them catches the other {others}"
+        if others
+        else "no one is caught by every test that catches another"
     )
+    lines.append(f"[bold]Subsuming {noun}:[/] {len(ranking.subsuming)} of {credited} ({why})")
     if ranking.uncredited:
         named = ", ".join(escape(m) for m in ranking.uncredited[: None if verbose else NAMED])
         more = len(ranking.uncredited) - (len(ranking.uncredited) if verbose else NAMED)
