@@ -3,10 +3,14 @@ suite and the subsuming mutants, as docs/json.md defines them."""
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import pytest
+import report_fixtures as fx
 
 from breakit.model import KillMatrix, Mutant, MutantResult, Outcome, TestOutcome, Verdict
-from breakit.ranking import minimal_suite, rank_tests, subsuming_mutants
+from breakit.ranking import durations, minimal_suite, rank_tests, subsuming_mutants
+from breakit.reports import render_html
 
 C, E, M, N = Outcome.CAUGHT, Outcome.ERRORED, Outcome.MISSED, Outcome.NOT_RUN
 
@@ -140,3 +144,60 @@ def test_an_empty_matrix() -> None:
     ranking = rank_tests(KillMatrix(tests=("a",)))
     assert ranking.minimal_suite == () and ranking.subsuming == ()
     assert ranking.redundant == ("a",) and ranking.catches_none == ("a",)
+
+
+# --- the HTML report's view -------------------------------------------------------------------
+
+
+class RankTable(HTMLParser):
+    """The rows of the report's `table.rank`, each a list of its cells' text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside = False
+        self.rows: list[list[str]] = []
+        self.heads: list[str] = []
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table" and ("class", "rank") in attrs:
+            self.inside = True
+        elif self.inside and tag == "tr":
+            self.rows.append([])
+        elif self.inside and tag in ("td", "th"):
+            self.cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self.inside = False
+        elif self.inside and tag in ("td", "th") and self.cell is not None:
+            self.rows[-1].append("".join(self.cell))
+            self.cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def test_the_html_report_has_the_ranked_table(tmp_path) -> None:
+    project = fx.write_project(tmp_path / "project")
+    matrix = fx.build_matrix()
+    baseline = fx.build_baseline()
+    page = render_html(matrix, baseline, project)
+    # Next to the heatmap: after the kill matrix, before each mutant's story.
+    assert page.index('id="matrix"') < page.index('id="tests-ranked"') < page.index('id="mutants"')
+    parser = RankTable()
+    parser.feed(page)
+    head, *rows = parser.rows
+    assert head == ["#", "test", "caught", "only it", "time (s)", "redundant", "minimal suite"]
+    ranking = rank_tests(matrix, durations(baseline))
+    assert [row[1] for row in rows] == [r.id for r in ranking.tests]  # unescaped by the parser
+    for row, rank in zip(rows, ranking.tests, strict=True):
+        assert row[2:4] == [str(len(rank.caught)), str(len(rank.only))]
+        assert row[5] == ("yes" if rank.id in ranking.redundant else "no")
+        assert row[6] == ("yes" if rank.id in ranking.minimal_suite else "")
+    assert any(fx.XSS in row[1] for row in rows)  # a test id holding <script> is text
+    assert "<script>alert" not in page
+    # Every column sorts: one header per column, each typed for the sorting script.
+    assert page.count('<th data-type="') + page.count('<th class="tid" data-type="') == 7
+    assert "Minimal suite:</b> " in page and "Subsuming mutants" in page
