@@ -1,5 +1,5 @@
-"""The last `breakit check`'s kill matrix, kept small in `.breakit/last_run.json`, so that
-`breakit tests` ranks the tests without running any.
+"""The last `breakit check`'s kill matrix, kept small in `.breakit/last_run.json` (written by
+breakit.store), so that `breakit tests` ranks the tests without running any.
 
 The file is breakit's JSON document (docs/json.md, version 2) without what ranking never reads
 (failure lines, the run order, diffs): per mutant its id, origin, title, verdict and the
@@ -8,16 +8,14 @@ tests that ran, caught and errored, by index; and the baseline's per-test durati
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from breakit.errors import UsageError
 from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, TestOutcome, Verdict
 from breakit.reports.breakit_json import entry_outcomes, tests_json
-from breakit.store import STATE_DIR, read_json, state_dir
+from breakit.store import Store
 
-LAST_RUN = "last_run.json"
 VERSION = 1
 
 
@@ -47,16 +45,12 @@ def save_last_run(root: Path, matrix: KillMatrix, baseline: Baseline) -> None:
         "duration_s": round(baseline.duration_s, 4),
         "mutants": mutants,
     }
-    path = state_dir(root) / LAST_RUN
-    tmp = path.with_name(f".{LAST_RUN}.tmp")
-    # Compact: on a 500-test suite this stays a few hundred KB.
-    tmp.write_text(json.dumps(document, separators=(",", ":")), encoding="utf-8")
-    tmp.replace(path)
+    Store(root).save_last_run(document)
 
 
 def load_last_run(root: Path) -> tuple[KillMatrix, dict[str, float]]:
     """The last check's matrix and each test's baseline time; a UsageError when there is none."""
-    data = read_json(Path(root) / STATE_DIR / LAST_RUN)
+    data = Store(root).load_last_run()
     try:
         if not isinstance(data, dict) or data.get("version") != VERSION:
             raise ValueError("no last run")

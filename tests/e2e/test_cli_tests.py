@@ -27,6 +27,11 @@ def test_tests_needs_a_previous_check(small):
     assert result.returncode == 2
     assert "no previous run" in result.stderr and "run breakit check first" in result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
+    # A file cut short, or from another version, is no previous run either.
+    (small.root / ".breakit").mkdir()
+    (small.root / ".breakit/last_run.json").write_text('{"version": 1, "tests": [')
+    garbled = small("tests", "--json")
+    assert garbled.returncode == 2 and "run breakit check first" in garbled.stderr
 
 
 def test_tests_json_on_a_small_project(small):
