@@ -1,5 +1,6 @@
 """The .breakit/ folder, the one module that reads and writes it: the cached Baseline, the
-result cache and its keys (`ResultKeys`, `sanity_key`), the last known result of every mutant,
+result cache and its keys (`ResultKeys`, `sanity_key`), the last known result of every mutant
+and the last check's matrix (breakit.last_run),
 curated mutants (breakit.mutant_cache) and the learner's files (`read_json`/`write_json` in
 `state_dir`).
 
@@ -41,6 +42,7 @@ from breakit.model import (
 
 STATE_DIR = ".breakit"
 JOURNAL = "journal.jsonl"
+LAST_RUN = "last_run.json"  # the last check's kill matrix, for `breakit tests`
 _IGNORE = "# breakit's cache and progress: never committed\n*\n"
 
 
@@ -200,6 +202,17 @@ class Store:
                 "tests": len(matrix.tests),
             }
         self._write("results.json", results)
+
+    def save_last_run(self, document: dict[str, Any]) -> None:
+        """The last check's matrix, as breakit.last_run makes it (for `breakit tests`). Compact:
+        it holds every test and every mutant."""
+        path = state_dir(self.root) / LAST_RUN
+        tmp = path.with_name(f".{LAST_RUN}.tmp")
+        tmp.write_text(json.dumps(document, separators=(",", ":")), encoding="utf-8")
+        tmp.replace(path)
+
+    def load_last_run(self) -> Any:
+        return self._read(LAST_RUN)
 
     # --- incremental runs: results keyed by everything they depend on -----------------------
 

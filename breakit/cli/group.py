@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from breakit import __version__
-from breakit.cli import learner, learning_loop, listing, running, warm
+from breakit.cli import learner, learning_loop, listing, ranking, running, warm
 from breakit.cli.env import Env
 from breakit.errors import ExitCode
 
@@ -37,6 +37,7 @@ def cli(ctx: click.Context, project: Path | None, color: bool | None) -> None:
     breakit show ID         what a breakage asks, and its diff
     breakit apply ID        run the suite against one breakage
     breakit check           every breakage must be caught (the CI gate)
+    breakit tests           the tests, ranked by what they caught in the last check
     """
     ctx.obj = Env(project=project, color=color)
     if ctx.invoked_subcommand is None:
@@ -44,6 +45,6 @@ def cli(ctx: click.Context, project: Path | None, color: bool | None) -> None:
 
 
 # The order of `breakit --help` is click's (alphabetical), not this one.
-for module in (listing, running, warm, learner):
+for module in (listing, running, warm, learner, ranking):
     for command in module.COMMANDS:
         cli.add_command(command)

@@ -95,13 +95,23 @@ def after_apply(
 
 # --- list -----------------------------------------------------------------------------------
 
+HIDDEN = ("try it to see", "dim")  # the last result of a breakage the learner has not tried
+
 
 def render_list(
     env: Env, mutations: Sequence[Mutation], last: Mapping[str, Mapping[str, Any]]
 ) -> None:
-    """`breakit list`: each exercise's state, its last result, and the progress line."""
-    last_text = {m.id: last_result_text(last.get(m.id)) for m in mutations}
+    """`breakit list`: each exercise's state, its last result, and the progress line.
+
+    A result shows only once the learner has tried that breakage: a `check` (a CI run, a
+    classmate's) must not answer the question before the learner has predicted anything."""
     states = loop.exercise_states(env.config.root, mutations)
+    last_text = {
+        m.id: last_result_text(last.get(m.id))
+        if states[m.id] is not ExerciseState.NOT_TRIED or m.id not in last
+        else HIDDEN
+        for m in mutations
+    }
     views.render_exercises(env.out, mutations, states, last_text)
 
 

@@ -27,6 +27,7 @@ from breakit.cli.options import (
 from breakit.engine.lab import Lab
 from breakit.errors import ExitCode, UsageError
 from breakit.gate import answer_key_mismatches, exit_code, merge_in_order, split_equivalent
+from breakit.last_run import save_last_run
 from breakit.learner import loop
 from breakit.merge import merge_documents, read_document
 from breakit.model import Baseline, KillMatrix, MutantResult
@@ -217,6 +218,7 @@ def check(
     if not quiet and not as_json:
         warm_note(env, lab)
     matrix = merge_in_order(mutants, matrix, ignored)
+    save_last_run(env.config.root, matrix, baseline)  # what `breakit tests` ranks
     report_files = ReportFiles(output_dir, report_json, html_path, junit_path)
     report_and_gate(
         env,

@@ -8,6 +8,7 @@ from html import escape
 from pathlib import Path
 
 from breakit.model import Baseline, KillMatrix, MutantResult, Outcome, Verdict
+from breakit.reports import html_tests
 from breakit.reports.schema_json import all_tests, primary_path, ran, status_reason
 
 _CELL_CLASS = {
@@ -127,20 +128,22 @@ _JS = """
 def render_html(matrix: KillMatrix, baseline: Baseline | None, root: Path) -> str:
     """One HTML file with inline CSS and JS: it opens offline, from disk, in any browser."""
     tests = all_tests(matrix, baseline)
+    anchors = {result.mutant.id: index for index, result in enumerate(matrix.results)}
     parts = [
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>breakit report — {escape(root.resolve().name)}</title>",
-        f"<style>{_CSS}</style></head><body>",
+        f"<style>{_CSS}{html_tests.CSS}</style></head><body>",
         '<h1>breakit report</h1><p class="sub">project '
         f"<code>{escape(str(root.resolve()))}</code></p>",
         _summary(matrix, baseline, tests),
         _heatmap(matrix, tests),
+        html_tests.tests_section(matrix, baseline, anchors),
         _mutants(matrix),
         '<div id="cell-info" role="status">Click a cell of the kill matrix to see the test and '
         "its failure line.</div>",
-        f"<script>{_JS.replace('%s', _words_json())}</script>",
+        f"<script>{_JS.replace('%s', _words_json())}{html_tests.JS}</script>",
         "</body></html>",
     ]
     return "\n".join(parts) + "\n"
