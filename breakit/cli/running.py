@@ -24,7 +24,13 @@ from breakit.cli.options import (
 )
 from breakit.engine.lab import Lab
 from breakit.errors import ExitCode
-from breakit.gate import answer_key_mismatches, exit_code, merge_in_order, split_equivalent
+from breakit.gate import (
+    answer_key_mismatches,
+    exit_code,
+    merge_in_order,
+    skipped_answer_keys,
+    split_equivalent,
+)
 from breakit.learner import loop
 from breakit.merge import merge_documents, read_document
 from breakit.model import Baseline, KillMatrix, MutantResult
@@ -125,6 +131,12 @@ def apply(
     help="Fail (exit 7) if the mutation score is under SCORE percent; survivors alone do not.",
 )
 @click.option("--shard", metavar="K/N", help="Run only the k-th of n deterministic parts.")
+@click.option(
+    "--first-catch",
+    is_flag=True,
+    help="Stop each mutant at its first catching test, killer-first (a CI gate): same verdicts, "
+    'a partial kill matrix (README, "Which mode where").',
+)
 @report_options
 @click.option(
     "-v",
@@ -146,6 +158,7 @@ def check(
     match: tuple[str, ...],
     fail_under: float | None,
     shard: str | None,
+    first_catch: bool,
     as_json: bool,
     output_dir: Path | None,
     report_json: Path | None,
@@ -179,6 +192,7 @@ def check(
         raise SystemExit(ExitCode.OK)
     to_run, ignored = split_equivalent(mutants, env.config.equivalent)
     lab = make_lab(env, engine)
+    lab.first_catch = first_catch
     with lab.session():
         baseline_text = "baseline: running the suite on the unmutated code"
         with terminal.spinner(env.err, baseline_text, pipe_line=not quiet):
@@ -252,6 +266,9 @@ def report_and_gate(
 ) -> NoReturn:
     """The end of `check` and `merge`: report files, the terminal (or JSON), the exit code."""
     mismatches = answer_key_mismatches(matrix)
+    skipped = skipped_answer_keys(matrix)  # a first-catch run checks no answer key
+    if skipped:
+        env.err.print(skipped, markup=False, highlight=False, soft_wrap=True)
     written = write_reports(report_files, matrix, baseline, env.config.root, coverage_check)
     if as_json:
         click.echo(json.dumps(matrix_document(matrix, baseline, coverage_check), indent=2))
@@ -275,36 +292,26 @@ def progress(
     env: Env, total: int, *, quiet: bool = False, verbose: bool = False
 ) -> Iterator[Callable[[MutantResult], None]]:
     """A progress bar on a terminal; elsewhere (a pipe, CI logs, `--json | jq`) plain lines on
-    stderr every ~5 % or 10 s (one per mutant with -v), none with -q."""
-    if quiet and not env.err.is_terminal:
+    stderr every ~5 % or 10 s (one per mutant with -v); both with mutants/s and the time left
+    (breakit.reports.progress). Nothing with -q."""
+    from breakit.reports.progress import ProgressLines, progress_bar
+
+    if quiet:
         yield lambda result: None
         return
     if env.err.is_terminal:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=env.err,
-            transient=True,
-        )
-        with bar:
-            task = bar.add_task("mutants", total=total)
+        with progress_bar(env.err) as bar:
+            task = bar.add_task("mutants", total=total, ran=0)
+            ran = 0
 
             def advance(result: MutantResult) -> None:
-                bar.update(task, advance=1, description=escape(result.mutant.id))
+                nonlocal ran
+                ran += not result.cached
+                bar.update(task, advance=1, description=escape(result.mutant.id), ran=ran)
 
             yield advance
         return
-    yield terminal.ProgressLines(env.err, total, each=verbose)
+    yield ProgressLines(env.err, total, each=verbose)
 
 
 COMMANDS = (apply, check, merge)

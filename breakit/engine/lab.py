@@ -252,9 +252,10 @@ class Lab:
         self._order = KillerFirst(baseline, self.state.last_results()) if self.first_catch else None
         on_result = self._order.learning(on_result) if self._order else on_result
         cache = self.state.cached_results() if self.use_cache and self.reuse_results else {}
-        for index, key in enumerate(mutant_keys):
-            # A full result serves a first-catch run (same verdict, more catchers), not the reverse.
-            found = cache.get(key or "") or (self.first_catch and cache.get(full_keys[index] or ""))
+        for index, key in enumerate(full_keys):
+            # A full result serves a first-catch run (same verdict, more catchers), first; never
+            # the reverse.
+            found = cache.get(key or "") or (self.first_catch and cache.get(fc_keys[index] or ""))
             reused = result_from_json(mutants[index], found) if found else None
             if reused is not None:
                 results[index] = reused
