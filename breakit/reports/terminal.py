@@ -368,7 +368,9 @@ def summary_line(matrix: KillMatrix) -> str:
     cached = sum(1 for result in matrix.results if result.cached)
     reused = f" [dim]({cached} reused from .breakit/)[/]"
     line = f"[{colour}]{len(matrix.results)} mutants: {', '.join(parts)}{score_text}[/]"
-    return line + (reused if cached else "")
+    # A partial matrix: the catching tests shown are the first of each (docs/json.md, "matrix").
+    partial = " [dim](first-catch: each stopped at its first catching test)[/]"
+    return line + (reused if cached else "") + (partial if matrix.first_catch else "")
 
 
 def took_text(result: MutantResult) -> str:

@@ -201,3 +201,6 @@ def test_first_catch_on_curated_mutations_skips_the_answer_key_check(small):
         "check them"
     ]
     assert "answer keys" not in full.stderr
+    # The summary says the matrix is partial.
+    partial = "(first-catch: each stopped at its first catching test)"
+    assert partial in first.stdout and partial not in full.stdout
