@@ -148,7 +148,18 @@ def test_killer_first_runs_last_times_catching_test_first(tmp_path):
     assert detected(first, entry) == {SLOW}
     assert SLOWER not in order
     # The next run (results not reused) starts with the test that caught it last time: only it.
-    second = check_json(breakit, "--generated", "--match", mutant, "--first-catch", "--no-cache")
+    # The first ran in a hot session (a change inside a function body); this one in a fresh
+    # `python -m pytest`, which gets its order and its stop through the environment.
+    second = check_json(
+        breakit,
+        "--generated",
+        "--match",
+        mutant,
+        "--first-catch",
+        "--no-cache",
+        "--backend",
+        "subprocess",
+    )
     entry = by_id(second)[mutant]
     assert entry["verdict"] == "Killed" and not entry["cached"]
     assert ran(second, entry) == [SLOW]
