@@ -215,3 +215,82 @@ def test_first_catch_on_curated_mutations_skips_the_answer_key_check(small):
     # The summary says the matrix is partial.
     partial = "(first-catch: each stopped at its first catching test)"
     assert partial in first.stdout and partial not in full.stdout
+
+
+# A breakage that makes one test fail at once and another hang: the one place where first-catch's
+# verdict may differ from the full run's, by rule (README, "Which mode where").
+FAIL_AND_HANG = {
+    "pyproject.toml": """
+        [project]
+        name = "fh"
+        version = "0"
+
+        [tool.breakit]
+        source = ["fh"]
+        tests = ["tests"]
+        mutations = ["breakages"]
+        timeout_factor = 1.0
+        timeout_min_s = 3.0
+    """,
+    "fh/__init__.py": """
+        def half(n):
+            return n // 2
+    """,
+    "tests/test_fh.py": """
+        import time
+
+        from fh import half
+
+
+        def test_two_hangs_under_the_breakage():
+            time.sleep(0.3)  # slower: first-catch, knowing nothing, runs the fast test first
+            assert half(2) == 1
+
+
+        def test_zero_fails_under_the_breakage():
+            assert half(0) == 0
+    """,
+    "breakages/fail_and_hang.py": """
+        import libcst as cst
+        import libcst.matchers as m
+
+        from breakit.model import FileEdit, Mutation
+
+        BODY = "if n == 0:\\n    return -1\\nwhile True:\\n    pass\\n"
+
+
+        class FailOrHang(m.MatcherDecoratableTransformer):
+            @m.leave(m.FunctionDef(name=m.Name("half")))
+            def fail_or_hang(self, original, updated):
+                body = list(cst.parse_module(BODY).body)
+                return updated.with_changes(body=updated.body.with_changes(body=body))
+
+
+        MUTATION = Mutation(
+            id="fail-and-hang",
+            title="half(0) is -1, half(2) never returns",
+            question="Which test notices first?",
+            hints=("Look at half.",),
+            edits=(FileEdit("fh/__init__.py", FailOrHang, looks_for="def half"),),
+        )
+    """,
+}
+
+
+def test_a_catch_before_a_hang_is_killed_in_first_catch_and_timeout_in_the_full_run(tmp_path):
+    root = tmp_path / "fh-project"
+    write_project(root, FAIL_AND_HANG)
+    (tmp_path / "tmp").mkdir()
+    breakit = Breakit(root, tmp_path / "tmp")
+    full = breakit("check", "--json")
+    first = breakit("check", "--json", "--first-catch")
+    full_entry = json.loads(full.stdout)["mutants"][0]
+    first_entry = json.loads(first.stdout)["mutants"][0]
+    # The full run runs the hanging test first (file order) and times out; first-catch runs the
+    # failing one first and stops there. Both count as caught: the same exit code and score.
+    assert (full_entry["verdict"], first_entry["verdict"]) == ("Timeout", "Killed")
+    assert full.returncode == first.returncode == 0
+    assert json.loads(full.stdout)["score"] == json.loads(first.stdout)["score"] == 100.0
+    tests = json.loads(first.stdout)["baseline"]["tests"]
+    caught = [tests[c["test"]] for c in first_entry["tests"]["caught"]]
+    assert caught == ["tests/test_fh.py::test_zero_fails_under_the_breakage"]
