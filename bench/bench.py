@@ -15,8 +15,12 @@ Works on a temporary copy of the project (the bundled target by default), so the
   `--tb=native`), one at a time, and whether its kill matrix matches breakit's;
 - the physical limit: the sum over mutants of the (uninstrumented) baseline time of the tests
   each one runs, divided by the workers — what the engine would take with zero overhead;
+- breakit --first-catch (`check --first-catch`: each mutant stops at its first catching test,
+  killer-first), with nothing known before and with the killers of the run before, and whether
+  its verdicts are the full run's;
 - with --generated, `mutmut run` on a copy of the same project, and breakit on the hot mutants
-  alone (changes inside function bodies: the kind mutmut makes) for a like-for-like rate.
+  alone (changes inside function bodies: the kind mutmut makes), full and first-catch, for a
+  like-for-like rate.
 
 Then `breakit apply <id>` wall time with a warm baseline cache (a fresh process, as a learner
 runs it), without and with warm workers, and for each curated mutation a second time (its
@@ -137,11 +141,20 @@ def physical_limit(
 
 
 def engine(
-    config: Config, mutants: Sequence[Mutant], jobs: int | None, warm: str = "off"
+    config: Config,
+    mutants: Sequence[Mutant],
+    jobs: int | None,
+    warm: str = "off",
+    first_catch: bool = False,
+    known_killers: bool = True,
 ) -> tuple[float, Lab, KillMatrix]:
-    # A warm baseline, but no cached results: every mutant runs.
+    """`Lab.run` of `mutants` on a warm baseline, no result reused. `first_catch`: `check
+    --first-catch`, its killer-first order from the last run's results.json if `known_killers`
+    (as in a CI job that keeps .breakit/), else from nothing (fastest first, then this run's)."""
     (config.root / ".breakit" / "cache.json").unlink(missing_ok=True)
-    lab = Lab(config, jobs=jobs, warm=warm)
+    if not known_killers:
+        (config.root / ".breakit" / "results.json").unlink(missing_ok=True)
+    lab = Lab(config, jobs=jobs, warm=warm, first_catch=first_catch)
     with lab.session():
         baseline = lab.baseline()  # warm: from the cache
         if warm != "off":
@@ -265,13 +278,14 @@ def section(
             f"{warm_lab.warm_workers} workers from the warm pool",
         )
     )
+    rows.extend(first_catch_rows(config, mutants, matrix, many_s, workers))
     rows.append(Row(f"physical limit, {workers} workers", len(mutants), limit_n))
     if with_mutmut:
         # Like for like with mutmut, which only mutates function bodies: the hot mutants alone.
         with lab.session():
             hot = [m for m in mutants if lab.is_hot(m, baseline)]
         if hot:
-            hot_s, _, _ = engine(config, hot, None)
+            hot_s, _, hot_matrix = engine(config, hot, None)
             rows.append(
                 Row(
                     f"breakit, function-body (hot) mutants only, {workers} workers",
@@ -281,8 +295,45 @@ def section(
                     f"{physical_limit(lab, hot, baseline, durations, workers):.1f} s",
                 )
             )
+            fc_s, _, fc_matrix = engine(config, hot, None, first_catch=True, known_killers=False)
+            rows.append(
+                Row(
+                    f"breakit --first-catch, function-body (hot) mutants only, {workers} workers",
+                    len(hot),
+                    fc_s,
+                    "first catching test, nothing known before; "
+                    + verdicts_note(hot_matrix, fc_matrix),
+                )
+            )
         rows.extend(mutmut_rows(config, workers))
     return table(title, rows)
+
+
+def verdicts_note(full: KillMatrix, first: KillMatrix) -> str:
+    """Whether a first-catch run's verdicts are the full run's (they must be)."""
+    verdicts = {r.mutant.id: r.verdict for r in full.results}
+    differ = [r.mutant.id for r in first.results if verdicts.get(r.mutant.id) is not r.verdict]
+    return "same verdicts" if not differ else f"{len(differ)} verdicts differ: {differ[:3]}"
+
+
+def first_catch_rows(
+    config: Config, mutants: Sequence[Mutant], full: KillMatrix, full_s: float, workers: int
+) -> list[Row]:
+    """`check --first-catch` next to the full run: with nothing known before (a CI job without
+    .breakit/), then with the killers of the run before (results.json kept)."""
+    rows = []
+    for known, how in ((False, "nothing known before"), (True, "last run's killers first")):
+        wall, _, matrix = engine(config, mutants, None, first_catch=True, known_killers=known)
+        speedup = full_s / wall if wall else float("inf")
+        rows.append(
+            Row(
+                f"breakit --first-catch ({workers} workers, {how})",
+                len(mutants),
+                wall,
+                f"{speedup:.1f}x the full run; {verdicts_note(full, matrix)}",
+            )
+        )
+    return rows
 
 
 MUTMUT_STATUS = {1: "killed", 3: "killed", 0: "survived", 33: "no tests", 5: "no tests"}

@@ -12,7 +12,11 @@ KeyMismatches = dict[str, tuple[set[str], set[str]]]
 
 
 def answer_key_mismatches(matrix: KillMatrix) -> KeyMismatches:
-    mismatches = {}
+    """Per curated mutation whose answer key differs from what caught it. Only a full matrix is
+    checked: a first-catch run stops at the first catching test (see `skipped_answer_keys`)."""
+    mismatches: KeyMismatches = {}
+    if matrix.first_catch:
+        return mismatches
     for result in matrix.results:
         mutation = result.mutant.mutation
         if mutation is None or mutation.caught_by is None or not result.detected:
@@ -22,6 +26,18 @@ def answer_key_mismatches(matrix: KillMatrix) -> KeyMismatches:
         if expected != actual:
             mismatches[result.mutant.id] = (expected - actual, actual - expected)
     return mismatches
+
+
+def skipped_answer_keys(matrix: KillMatrix) -> str | None:
+    """The line a first-catch run on curated mutations with answer keys prints (None: none)."""
+    keyed = [r for r in matrix.results if r.mutant.mutation and r.mutant.mutation.caught_by]
+    if not matrix.first_catch or not keyed:
+        return None
+    return (
+        f"first-catch: the answer keys of {len(keyed)} curated mutation"
+        f"{'s' if len(keyed) != 1 else ''} are not checked (each mutant stopped at its first "
+        "catching test); run `breakit check` without --first-catch to check them"
+    )
 
 
 def split_equivalent(
@@ -42,7 +58,8 @@ def merge_in_order(
 ) -> KillMatrix:
     """One matrix with `extra` results added, every result in the order of `mutants`."""
     by_id = {r.mutant.id: r for r in (*matrix.results, *extra)}
-    return KillMatrix(tests=matrix.tests, results=tuple(by_id[m.id] for m in mutants))
+    results = tuple(by_id[m.id] for m in mutants)
+    return KillMatrix(tests=matrix.tests, results=results, first_catch=matrix.first_catch)
 
 
 def exit_code(

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from breakit.errors import UsageError
-from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, TestOutcome, Verdict
+from breakit.model import FULL, Baseline, KillMatrix, Mutant, MutantResult, TestOutcome, Verdict
 from breakit.reports.breakit_json import entry_outcomes, tests_json
 from breakit.store import Store
 
@@ -43,6 +43,7 @@ def save_last_run(root: Path, matrix: KillMatrix, baseline: Baseline) -> None:
         "tests": list(baseline.tests),
         "durations": [round(outcomes[t].duration_s, 4) if t in outcomes else None for t in index],
         "duration_s": round(baseline.duration_s, 4),
+        "matrix": matrix.mode,
         "mutants": mutants,
     }
     Store(root).save_last_run(document)
@@ -62,6 +63,14 @@ def load_last_run(root: Path) -> tuple[KillMatrix, dict[str, float]]:
         raise UsageError(
             "no previous run to rank the tests by", hint="run breakit check first"
         ) from None
+    if data.get("matrix", FULL) != FULL:
+        # Only each mutant's first catching test is known: "only it catches", the redundant
+        # tests and the minimal suite would all be wrong.
+        raise UsageError(
+            "the last check was a --first-catch run: it knows one catching test per mutant, "
+            "too few to rank the tests by",
+            hint="run breakit check without --first-catch first",
+        )
     return KillMatrix(tests=tests, results=results), times
 
 

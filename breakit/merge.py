@@ -9,6 +9,7 @@ from typing import Any
 
 from breakit.errors import UsageError
 from breakit.model import (
+    FIRST_CATCH,
     Baseline,
     KillMatrix,
     MutantResult,
@@ -86,4 +87,6 @@ def merge_documents(
     )
     baseline = Baseline(tests=tuple(tests), run=run, key="merged")
     ordered = sorted(results.values(), key=lambda r: r.mutant.id)
-    return KillMatrix(tests=tuple(tests), results=tuple(ordered)), baseline
+    # One first-catch shard makes the whole matrix partial.
+    partial = any(d.get("matrix") == FIRST_CATCH for d in documents)
+    return KillMatrix(tuple(tests), tuple(ordered), first_catch=partial), baseline

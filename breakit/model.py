@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     import libcst as cst
 
 
+FULL, FIRST_CATCH = "full", "first-catch"  # what a KillMatrix holds: its `mode`
+
+
 class Outcome(StrEnum):
     """What one test did under one mutant."""
 
@@ -236,6 +239,15 @@ class KillMatrix:
 
     tests: tuple[str, ...]
     results: tuple[MutantResult, ...] = field(default_factory=tuple)
+    # First-catch mode (`check --first-catch`): each mutant stopped at its first catching test, so
+    # a Killed mutant's catchers are those seen before the stop, its later tests NOT_RUN; the
+    # verdicts are the full matrix's (docs/json.md, "matrix").
+    first_catch: bool = False
+
+    @property
+    def mode(self) -> str:
+        """`full` or `first-catch`: JSON's `matrix`, results.json's."""
+        return FIRST_CATCH if self.first_catch else FULL
 
     def outcome(self, mutant_id: str, nodeid: str) -> Outcome:
         result = self.result(mutant_id)

@@ -25,6 +25,10 @@ Records, by their "event" key:
 `select` (or the file of node ids named by BREAKIT_SELECT) deselects every other test, as
 `--deselect` would: they are reported neither as run nor as collected. BREAKIT_COVERAGE turns on
 per-test coverage (breakit.engine.coverage_map) before the project's conftest files are imported.
+First-catch mode (breakit.engine.order): `order` (BREAKIT_ORDER) runs the tests it names first, in
+its order, the others after them in collection order; `first_catch` (BREAKIT_FIRST_CATCH=1) stops
+the session, as `pytest -x` does, after the first test judge_phases finds caught or errored (a
+failing subtest, a setup error, a failing teardown too): pytest exits with status 1.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -49,7 +53,9 @@ except ImportError:  # Windows: no child-process accounting
 # What the process that starts the run reads lives in breakit.records, which needs no pytest.
 from breakit.records import (
     COVERAGE_ENV,
+    FIRST_CATCH_ENV,
     MODULES_ENV,
+    ORDER_ENV,
     RESULTS_ENV,
     SELECT_ENV,
     Record,
@@ -67,17 +73,27 @@ class RecorderPlugin:
     """Records every test of one pytest session and hands the records to `sink`."""
 
     def __init__(
-        self, sink: Sink, *, select: Collection[str] | None = None, record_modules: bool = False
+        self,
+        sink: Sink,
+        *,
+        select: Collection[str] | None = None,
+        record_modules: bool = False,
+        order: Sequence[str] | None = None,
+        first_catch: bool = False,
     ) -> None:
         self.sink = sink
         self.select = None if select is None else frozenset(select)
         self.record_modules = record_modules
+        self.order = None if order is None else tuple(order)
+        self.first_catch = first_catch  # set again per hot run (breakit.engine.fork.hot)
+        self.session: pytest.Session | None = None
         self.rootpath: Path | None = None
         self._phases: dict[str, list[pytest.TestReport]] = {}
         self._clocks: dict[str, tuple[float, float]] = {}  # nodeid -> (CPU, queued) at start
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.session = session
         self.rootpath = session.config.rootpath
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -97,13 +113,14 @@ class RecorderPlugin:
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        if self.select is None:
-            return
-        kept = [item for item in items if item.nodeid in self.select]
-        dropped = [item for item in items if item.nodeid not in self.select]
-        if dropped:
-            config.hook.pytest_deselected(items=dropped)
-            items[:] = kept
+        if self.select is not None:
+            kept = [item for item in items if item.nodeid in self.select]
+            dropped = [item for item in items if item.nodeid not in self.select]
+            if dropped:
+                config.hook.pytest_deselected(items=dropped)
+                items[:] = kept
+        if self.order is not None:
+            items[:] = [items[i] for i in ordered([item.nodeid for item in items], self.order)]
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.sink({"event": "collected", "nodeids": [item.nodeid for item in session.items]})
@@ -125,6 +142,13 @@ class RecorderPlugin:
                 record["cpu_s"] = round(max(0.0, cpu_time() - started[0]), 6)
                 record["queued_s"] = round(max(0.0, queued_time() - started[1]), 6)
             self.sink({"event": "test", **record})
+            if self.first_catch and record["outcome"] in (CAUGHT, ERRORED):
+                self.stop(report.nodeid)
+
+    def stop(self, nodeid: str) -> None:
+        """End the session after this test, as `pytest -x` does: pytest exits with status 1."""
+        if self.session is not None:
+            self.session.shouldfail = f"breakit first-catch: {nodeid} caught the mutant"
 
     def pytest_sessionfinish(self, exitstatus: int) -> None:
         if self.record_modules:
@@ -136,6 +160,13 @@ class RecorderPlugin:
                 "peak_rss_kb": _peak_kb(),
             }
         )
+
+
+def ordered(nodeids: Sequence[str], order: Sequence[str]) -> list[int]:
+    """The positions of `nodeids` with the tests `order` names first, in its order, and the
+    others after them, as they were."""
+    rank = {nodeid: i for i, nodeid in enumerate(order)}
+    return sorted(range(len(nodeids)), key=lambda i: (rank.get(nodeids[i], len(rank)), i))
 
 
 def _peak_kb() -> float | None:
@@ -314,7 +345,16 @@ def pytest_configure(config: pytest.Config) -> None:
         select = Path(os.environ[SELECT_ENV]).read_text(encoding="utf-8").splitlines()
     sink = JsonLinesSink(path)
     config.stash[_sink_key] = sink
-    plugin = RecorderPlugin(sink, select=select, record_modules=os.environ.get(MODULES_ENV) == "1")
+    order = None
+    if os.environ.get(ORDER_ENV):
+        order = Path(os.environ[ORDER_ENV]).read_text(encoding="utf-8").splitlines()
+    plugin = RecorderPlugin(
+        sink,
+        select=select,
+        record_modules=os.environ.get(MODULES_ENV) == "1",
+        order=order,
+        first_catch=os.environ.get(FIRST_CATCH_ENV) == "1",
+    )
     config.pluginmanager.register(plugin, _PLUGIN_NAME)
 
 

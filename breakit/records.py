@@ -23,6 +23,8 @@ RESULTS_ENV = "BREAKIT_RESULTS"
 SELECT_ENV = "BREAKIT_SELECT"  # a file of node ids, one a line: run only these
 MODULES_ENV = "BREAKIT_MODULES"  # "1": record the imported modules at the end of the run
 COVERAGE_ENV = "BREAKIT_COVERAGE"  # JSON {out, root, source}: record per-test coverage
+ORDER_ENV = "BREAKIT_ORDER"  # a file of node ids, one a line: run these first, in this order
+FIRST_CATCH_ENV = "BREAKIT_FIRST_CATCH"  # "1": stop after the first test that catches or errors
 
 OUTPUT_TAIL_BYTES = 64 * 1024  # of a test process's output, what breakit keeps
 

@@ -193,14 +193,21 @@ class Store:
         return self._read("results.json") or {}
 
     def record(self, matrix: KillMatrix) -> None:
+        """Each mutant's last result: its verdict, what caught it (all of them, or with `matrix`
+        first-catch only those seen before the stop), and where it is (engine.order reads it)."""
         results = self.last_results()
         for result in matrix.results:
-            results[result.mutant.id] = {
+            entry: dict[str, Any] = {
                 "verdict": result.verdict.value,
                 "caught_by": list(result.catchers),
                 "errored_in": list(result.errored_in),
                 "tests": len(matrix.tests),
+                "matrix": matrix.mode,
             }
+            if result.mutant.location is not None:
+                where = result.mutant.location
+                entry["location"] = {"path": where.path, "line": where.start_line}
+            results[result.mutant.id] = entry
         self._write("results.json", results)
 
     def save_last_run(self, document: dict[str, Any]) -> None:
@@ -280,7 +287,10 @@ class ResultKeys:
     conftest.py files, pyproject.toml and pytest's other configuration), the ids of the tests it
     runs and the content of the test modules holding them. A changed test module therefore
     invalidates only the mutants that run one of its tests; a new test that covers a mutant
-    changes the tests it runs (the baseline's coverage says so), and with them its key.
+    changes the tests it runs (the baseline's coverage says so), and with them its key. A
+    first-catch result (only its first catching tests run) has a key of its own: a full run
+    never reuses it, while a first-catch run may reuse a full result (the same verdict, more
+    catching tests).
     """
 
     def __init__(self, config: Config) -> None:
@@ -300,8 +310,12 @@ class ResultKeys:
                 common.update(rel.encode() + b"\0" + content + b"\0")
         self.common = common.hexdigest()
 
-    def key(self, mutant: Mutant, chosen: tuple[str, ...] | None) -> str:
+    def key(
+        self, mutant: Mutant, chosen: tuple[str, ...] | None, *, first_catch: bool = False
+    ) -> str:
         digest = hashlib.sha256(self.common.encode())
+        if first_catch:
+            digest.update(b"\0first-catch")
         for path, content in sorted(mutant.changes.items()):
             digest.update(f"\0change {path}\0".encode())
             digest.update(b"<deleted>" if content is None else content.encode())
@@ -315,6 +329,18 @@ class ResultKeys:
             digest.update(f"\0file {rel}\0".encode())
             digest.update(self.test_files.get(rel, b"<not a test module>"))
         return digest.hexdigest()[:24]
+
+    def both(
+        self, mutants: Sequence[Mutant], plans: Sequence[tuple[str, ...] | None]
+    ) -> tuple[list[str | None], list[str | None]]:
+        """Per mutant, the key of its full result and of its first-catch result; None for a
+        mutant that runs no test (NoCoverage: never cached)."""
+        full: list[str | None] = []
+        first: list[str | None] = []
+        for mutant, chosen in zip(mutants, plans, strict=True):
+            full.append(None if chosen == () else self.key(mutant, chosen))
+            first.append(None if chosen == () else self.key(mutant, chosen, first_catch=True))
+        return full, first
 
 
 def sanity_key(

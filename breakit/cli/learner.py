@@ -20,7 +20,7 @@ from breakit.learner.explain import EXERCISE_DOC, answer_for
 from breakit.learner.progress import Progress
 from breakit.learner.suite import compare, failing, run_suite
 from breakit.learner.tree import Tree
-from breakit.model import Mutation
+from breakit.model import FIRST_CATCH, Mutation
 from breakit.reports.terminal import render_diff, short_nodeid, spinner
 from breakit.store import Store
 
@@ -223,7 +223,9 @@ def catch_breakage(env: Env, mutation_id: str) -> ExitCode:
         )
         return ExitCode.BASELINE_FAILED
     catchers = comparison.catchers
-    before = set(Store(env.config.root).last_results().get(mutation_id, {}).get("caught_by", ()))
+    known = Store(env.config.root).last_results().get(mutation_id, {})
+    # A first-catch run recorded only the first catching test: nothing to tell a new one from.
+    before = set(known.get("caught_by", ())) if known.get("matrix") != FIRST_CATCH else set()
     if catchers:
         out.print(
             f"[bold green]✔ {escape(mutation_id)} is caught by {len(catchers)} test"

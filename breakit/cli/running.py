@@ -26,7 +26,13 @@ from breakit.cli.options import (
 )
 from breakit.engine.lab import Lab
 from breakit.errors import ExitCode, UsageError
-from breakit.gate import answer_key_mismatches, exit_code, merge_in_order, split_equivalent
+from breakit.gate import (
+    answer_key_mismatches,
+    exit_code,
+    merge_in_order,
+    skipped_answer_keys,
+    split_equivalent,
+)
 from breakit.last_run import save_last_run
 from breakit.learner import loop
 from breakit.merge import merge_documents, read_document
@@ -135,6 +141,12 @@ def apply(
     help="Only the mutants on lines changed since the git revision REF (uncommitted changes "
     "too), and those that tests added or changed since REF cover (docs/ci.md).",
 )
+@click.option(
+    "--first-catch",
+    is_flag=True,
+    help="Stop each mutant at its first catching test, killer-first (a CI gate): same verdicts, "
+    'a partial kill matrix (README, "Which mode where").',
+)
 @report_options
 @click.option(
     "-v",
@@ -157,6 +169,7 @@ def check(
     fail_under: float | None,
     shard: str | None,
     since: str | None,
+    first_catch: bool,
     as_json: bool,
     output_dir: Path | None,
     report_json: Path | None,
@@ -196,6 +209,7 @@ def check(
         env.err.print("Nothing to check: no mutants were selected.")
         raise SystemExit(ExitCode.OK)
     lab = make_lab(env, engine)
+    lab.first_catch = first_catch
     chosen: pull_request.Since | None = None
     with lab.session():
         baseline_text = "baseline: running the suite on the unmutated code"
@@ -296,6 +310,9 @@ def report_and_gate(
 ) -> NoReturn:
     """The end of `check` and `merge`: report files, the terminal (or JSON), the exit code."""
     mismatches = answer_key_mismatches(matrix)
+    skipped = skipped_answer_keys(matrix)  # a first-catch run checks no answer key
+    if skipped:
+        env.err.print(skipped, markup=False, highlight=False, soft_wrap=True)
     root = env.config.root
     written = write_reports(report_files, matrix, baseline, root, coverage_check, since)
     write_step_summary(matrix, since)
@@ -324,36 +341,26 @@ def progress(
     env: Env, total: int, *, quiet: bool = False, verbose: bool = False
 ) -> Iterator[Callable[[MutantResult], None]]:
     """A progress bar on a terminal; elsewhere (a pipe, CI logs, `--json | jq`) plain lines on
-    stderr every ~5 % or 10 s (one per mutant with -v), none with -q."""
-    if quiet and not env.err.is_terminal:
+    stderr every ~5 % or 10 s (one per mutant with -v); both with mutants/s and the time left
+    (breakit.reports.progress). Nothing with -q."""
+    from breakit.reports.progress import ProgressLines, progress_bar
+
+    if quiet:
         yield lambda result: None
         return
     if env.err.is_terminal:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=env.err,
-            transient=True,
-        )
-        with bar:
-            task = bar.add_task("mutants", total=total)
+        with progress_bar(env.err) as bar:
+            task = bar.add_task("mutants", total=total, ran=0)
+            ran = 0
 
             def advance(result: MutantResult) -> None:
-                bar.update(task, advance=1, description=escape(result.mutant.id))
+                nonlocal ran
+                ran += not result.cached
+                bar.update(task, advance=1, description=escape(result.mutant.id), ran=ran)
 
             yield advance
         return
-    yield terminal.ProgressLines(env.err, total, each=verbose)
+    yield ProgressLines(env.err, total, each=verbose)
 
 
 COMMANDS = (apply, check, merge)

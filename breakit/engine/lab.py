@@ -27,6 +27,7 @@ from breakit.engine.fork.client import ForkRunner
 from breakit.engine.fork.warm_client import DEFAULT_IDLE_S, WarmPool
 from breakit.engine.memlimit import default_limit_mb
 from breakit.engine.oracle import OracleSettings
+from breakit.engine.order import KillerFirst
 from breakit.engine.runner import Runner, RunSpec
 from breakit.engine.selection import ALL, hot_eligible, select_tests
 from breakit.engine.subprocess_runner import SubprocessRunner
@@ -69,6 +70,7 @@ class Lab:
     # fork backend: workers from the project's warm pool (fork.warm_client): "off", "use", "start"
     warm: str = "off"
     warm_idle_s: float = DEFAULT_IDLE_S
+    first_catch: bool = False  # each mutant stops at its first catching test (engine.order)
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -91,6 +93,7 @@ class Lab:
         # What the NoCoverage proof found (JSON "coverage_check"); notes the CLI prints on stderr.
         self.coverage_check: dict[str, Any] = {"ran": False, "lines": 0, "hit": []}
         self.notes: list[str] = []
+        self._order: KillerFirst | None = None  # first_catch: each mutant's tests killer-first
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Lab]:
@@ -219,6 +222,9 @@ class Lab:
         # A survivor on a subset counts once the whole suite passed (docs/field.md, disagreement 5).
         for select in (chosen, None) if chosen is not None else (None,):
             spec = self.spec(self.timeout_for(baseline, select), select)
+            if self._order is not None:
+                tests = self._order.order(mutant, baseline.tests if select is None else select)
+                spec = replace(spec, order=tests, first_catch=True)
             # A hot session is collected once per worker, from the workspace before the change.
             hot = self.is_hot(mutant, baseline) and runner.open_session(workspace.path, self.spec())
             with workspace.mutated(mutant.changes) as workdir:
@@ -240,14 +246,17 @@ class Lab:
         not run again, unless the lab was made with use_cache=False."""
         plans = self.prove_no_coverage(mutants, [self.plan(m, baseline) for m in mutants], baseline)
         results: list[MutantResult | None] = [None] * len(mutants)
-        keys = ResultKeys(self.config)
-        mutant_keys = [
-            None if chosen == () else keys.key(mutant, chosen)
-            for mutant, chosen in zip(mutants, plans, strict=True)
-        ]
+        full_keys, fc_keys = ResultKeys(self.config).both(mutants, plans)
+        mutant_keys = fc_keys if self.first_catch else full_keys
+        # First-catch: each mutant's tests killer-first, learning from each result as it comes.
+        self._order = KillerFirst(baseline, self.state.last_results()) if self.first_catch else None
+        on_result = self._order.learning(on_result) if self._order else on_result
         cache = self.state.cached_results() if self.use_cache and self.reuse_results else {}
-        for index, key in enumerate(mutant_keys):
-            reused = result_from_json(mutants[index], cache[key]) if key in cache else None
+        for index, key in enumerate(full_keys):
+            # A full result serves a first-catch run (same verdict, more catchers), first; never
+            # the reverse.
+            found = cache.get(key or "") or (self.first_catch and cache.get(fc_keys[index] or ""))
+            reused = result_from_json(mutants[index], found) if found else None
             if reused is not None:
                 results[index] = reused
                 if on_result is not None:
@@ -283,7 +292,7 @@ class Lab:
                     if on_result is not None:
                         on_result(result)
         hand_out_unrun()
-        matrix = KillMatrix(tests=baseline.tests, results=tuple(r for r in results if r))
+        matrix = KillMatrix(baseline.tests, tuple(r for r in results if r), self.first_catch)
         if self.verify:
             from breakit.engine.oracle import check_against_oracle
 
@@ -300,7 +309,7 @@ class Lab:
             and (finished := results[i]) is not None
             and finished.verdict in CACHEABLE
         }
-        self.state.store_results(fresh, keep=(k for k in mutant_keys if k is not None))
+        self.state.store_results(fresh, keep=(k for k in (*full_keys, *fc_keys) if k))
         return matrix
 
     def prove_no_coverage(
@@ -377,17 +386,6 @@ class Lab:
             modules = self._engine.get("modules", [])
             return ForkRunner(modules, project=sorted(self.project_names()), pool=self.warm_pool())
         return SubprocessRunner()
-
-    def many_runs_runner(self) -> Runner:
-        """A runner for many short runs of the tree as it is, before any baseline (the learner's
-        tests alone): a fork worker preloading what the cached baseline says the suite imports,
-        from the project's warm pool if one runs (never started from here); else `new_runner`."""
-        if not hasattr(os, "fork"):
-            return self.new_runner()
-        modules = self.state.load_engine(content_key(self.config.root)).get("modules", [])
-        names = sorted(self.project_names())
-        pool = WarmPool(self.config.root, modules, names, start=False)
-        return ForkRunner(modules, project=names, pool=pool)
 
     def warm_pool(self) -> WarmPool | None:
         """The project's warm pool for this baseline (after `baseline()`), unless warm is off."""

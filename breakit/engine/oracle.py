@@ -8,7 +8,9 @@ difference is an `EngineMismatchError`: a wrong verdict is worse than a slow one
 When a test process dies during a test, the engine runs the tests after it in a fresh process;
 the oracle, a plain pytest, stops there (the test is caught with how the process died, the
 later tests are not run), so those later tests are not compared: plain pytest has nothing to
-say about them.
+say about them. A first-catch matrix (`KillMatrix.first_catch`) stops each Killed mutant at its
+first catch: its tests not run are not compared either, and a Killed there may be the oracle's
+Timeout (a test caught it before another hung: README, "Which mode where").
 """
 
 from __future__ import annotations
@@ -67,11 +69,15 @@ def oracle_matrix(
     return KillMatrix(tests=baseline.tests, results=tuple(results))
 
 
-def differences(fast: MutantResult, oracle: MutantResult) -> list[str]:
-    """How the engine's result for one mutant differs from the oracle's (empty: they agree)."""
+def differences(fast: MutantResult, oracle: MutantResult, *, partial: bool = False) -> list[str]:
+    """How the engine's result for one mutant differs from the oracle's (empty: they agree).
+    `partial`: `fast` comes from a first-catch run (see the module docstring)."""
     found = []
-    same_verdict = fast.verdict is oracle.verdict or (
-        fast.verdict is Verdict.NO_COVERAGE and oracle.verdict is Verdict.SURVIVED
+    stopped = partial and fast.verdict is Verdict.KILLED
+    same_verdict = (
+        fast.verdict is oracle.verdict
+        or (fast.verdict is Verdict.NO_COVERAGE and oracle.verdict is Verdict.SURVIVED)
+        or (stopped and oracle.verdict is Verdict.TIMEOUT)
     )
     if not same_verdict:
         found.append(f"verdict {fast.verdict.value}, the oracle says {oracle.verdict.value}")
@@ -83,6 +89,8 @@ def differences(fast: MutantResult, oracle: MutantResult) -> list[str]:
         got = fast.tests.get(nodeid)
         outcome = got.outcome if got else Outcome.NOT_RUN
         if outcome is Outcome.NOT_RUN:
+            if stopped:
+                continue  # first-catch: not run after the stop, whatever it would have done
             if expected.outcome not in (Outcome.MISSED, Outcome.NOT_RUN):
                 found.append(f"{nodeid}: not run, but {expected.outcome.value} in the oracle")
         elif outcome is not expected.outcome:
@@ -95,7 +103,7 @@ def compare(fast: KillMatrix, oracle: KillMatrix) -> dict[str, list[str]]:
     by_id = {r.mutant.id: r for r in oracle.results}
     mismatches = {}
     for result in fast.results:
-        found = differences(result, by_id[result.mutant.id])
+        found = differences(result, by_id[result.mutant.id], partial=fast.first_catch)
         if found:
             mismatches[result.mutant.id] = found
     return mismatches

@@ -82,10 +82,12 @@ def run_in_pieces(run_piece: PieceRun, spec: RunSpec) -> list[Piece]:
     No new piece starts once the pieces so far have used the mutant's whole time
     (`spec.timeout_s`): a mutant that kills every test is Killed by the first death already,
     and one fresh process per test of a large suite would cost more than the rest can tell.
-    The tests left are NOT_RUN (NOT_RUN_AFTER_DEATH), as they are in a plain pytest.
+    The tests left are NOT_RUN (NOT_RUN_AFTER_DEATH), as they are in a plain pytest. In
+    first-catch mode (`spec.first_catch`) that death is the first catch: no piece follows it.
     """
     pieces = [run_piece(spec.select)]
-    while rest := tests_after_death(pieces[-1]):
+    # First-catch mode stops at the first catch, and a test during which the process died is one.
+    while not spec.first_catch and (rest := tests_after_death(pieces[-1])):
         spent = sum(piece.duration_s for piece in pieces)
         if spec.timeout_s is not None and spent >= spec.timeout_s:
             break

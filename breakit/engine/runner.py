@@ -34,6 +34,10 @@ class RunSpec:
     record_modules: bool = False
     # The test process's memory ceiling in MB (breakit.engine.memlimit); None: none.
     memory_limit_mb: int | None = None
+    # First-catch mode (breakit.engine.order): these tests first, in this order, the others after
+    # them in collection order; and the run stops after the first test that catches or errors.
+    order: tuple[str, ...] | None = None
+    first_catch: bool = False
 
 
 @dataclass

@@ -28,7 +28,9 @@ from breakit.engine.workspace import Scratch
 from breakit.model import SuiteRun
 from breakit.records import (
     COVERAGE_ENV,
+    FIRST_CATCH_ENV,
     MODULES_ENV,
+    ORDER_ENV,
     RESULTS_ENV,
     SELECT_ENV,
     Record,
@@ -71,7 +73,7 @@ class SubprocessRunner:
         check catches any shadowing this misses.
         """
         env = dict(os.environ if self.env is None else self.env)
-        for name in (SELECT_ENV, MODULES_ENV, COVERAGE_ENV):
+        for name in (SELECT_ENV, MODULES_ENV, COVERAGE_ENV, ORDER_ENV, FIRST_CATCH_ENV):
             env.pop(name, None)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         env[RESULTS_ENV] = str(results)
@@ -151,6 +153,11 @@ class SubprocessRunner:
             if spec.select is not None:
                 (scratch / "select.txt").write_text("\n".join(spec.select), encoding="utf-8")
                 env[SELECT_ENV] = str(scratch / "select.txt")
+            if spec.order is not None:
+                (scratch / "order.txt").write_text("\n".join(spec.order), encoding="utf-8")
+                env[ORDER_ENV] = str(scratch / "order.txt")
+            if spec.first_catch:
+                env[FIRST_CATCH_ENV] = "1"
             if spec.record_modules:
                 env[MODULES_ENV] = "1"
             if spec.coverage_source is not None:

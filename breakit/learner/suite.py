@@ -4,14 +4,19 @@ and one test alone. Each goes through the lab's workspace and runner, never in t
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from breakit.config import Config
+from breakit.engine.fork.client import ForkRunner
+from breakit.engine.fork.warm_client import WarmPool
 from breakit.engine.lab import Lab
+from breakit.engine.runner import Runner
 from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.learner.why import shown_command
 from breakit.model import Outcome, SuiteRun
+from breakit.store import content_key
 
 Changes = Mapping[str, str | None]
 
@@ -82,7 +87,7 @@ def alone(
     found: dict[str, Outcome] = {}
     # A fork worker preloading what the cached baseline says the suite imports, from the
     # project's warm pool if one is running (never started from here); else pytest.
-    runner = lab.many_runs_runner()
+    runner = many_runs_runner(lab)
     try:
         with lab.session(), lab.workspace.mutated(dict(changes)) as workdir:
             for nodeid in nodeids:
@@ -93,6 +98,18 @@ def alone(
     finally:
         runner.close()
     return found
+
+
+def many_runs_runner(lab: Lab) -> Runner:
+    """A runner for many short runs of the tree as it is, before any baseline (the learner's
+    tests alone): a fork worker preloading what the cached baseline says the suite imports,
+    from the project's warm pool if one runs (never started from here); else the lab's."""
+    if not hasattr(os, "fork"):
+        return lab.new_runner()
+    modules = lab.state.load_engine(content_key(lab.config.root)).get("modules", [])
+    names = sorted(lab.project_names())
+    pool = WarmPool(lab.config.root, modules, names, start=False)
+    return ForkRunner(modules, project=names, pool=pool)
 
 
 def pytest_command(config: Config) -> str:

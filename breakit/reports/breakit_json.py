@@ -141,6 +141,8 @@ def matrix_document(
     index = {nodeid: i for i, nodeid in enumerate(baseline.tests)}
     document = {
         "version": VERSION,
+        # "first-catch": each mutant stopped at its first catching test (docs/json.md, "matrix")
+        "matrix": matrix.mode,
         "baseline": {"tests": list(baseline.tests), "duration_s": round(baseline.duration_s, 4)},
         "mutants": [result_json(result, index) for result in matrix.results],
         "score": matrix.score(),

@@ -175,6 +175,13 @@ def _summary(matrix: KillMatrix, baseline: Baseline | None, tests: tuple[str, ..
             f"<b>{counts.get(verdict, 0)}</b></div>"
         )
     out = ['<section id="summary"><h2>Summary</h2><div class="cards">', *cards, "</div>"]
+    if matrix.first_catch:
+        out.append(
+            '<p class="sub">First-catch run: each mutant stopped at its first catching test, so '
+            "the matrix is partial (a Killed mutant shows that one test; the tests after it did "
+            "not run). Run <code>breakit check</code> without --first-catch for every catching "
+            "test.</p>"
+        )
     if baseline is not None:
         failing = baseline.failing
         out.append(

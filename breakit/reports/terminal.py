@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -369,7 +368,9 @@ def summary_line(matrix: KillMatrix) -> str:
     cached = sum(1 for result in matrix.results if result.cached)
     reused = f" [dim]({cached} reused from .breakit/)[/]"
     line = f"[{colour}]{len(matrix.results)} mutants: {', '.join(parts)}{score_text}[/]"
-    return line + (reused if cached else "")
+    # A partial matrix: the catching tests shown are the first of each (docs/json.md, "matrix").
+    partial = " [dim](first-catch: each stopped at its first catching test)[/]"
+    return line + (reused if cached else "") + (partial if matrix.first_catch else "")
 
 
 def took_text(result: MutantResult) -> str:
@@ -402,74 +403,6 @@ def spinner(console: Console, text: str, *, pipe_line: bool = False) -> Iterator
         if pipe_line:
             console.print(f"breakit: {escape(text)}", highlight=False)
         yield
-
-
-class ProgressLines:
-    """Progress where no bar can be drawn (a pipe, a CI log): a plain line every ~5 % of the
-    mutants or every `every_s` seconds, whichever comes first, and one at the end:
-
-        breakit: 120/690 mutants (3 survived), 2.1/s, ~4 min 10 s left
-
-    With `each`, one line per mutant instead (its id, verdict and time).
-    """
-
-    STEPS = 20  # a line every 1/STEPS of the run
-
-    def __init__(
-        self,
-        console: Console,
-        total: int,
-        *,
-        each: bool = False,
-        every_s: float = 10.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.console = console
-        self.total = total
-        self.each = each
-        self.every_s = every_s
-        self.clock = clock
-        self.started = self.last_at = clock()
-        self.done = self.survived = self.last_step = 0
-
-    def __call__(self, result: MutantResult) -> None:
-        self.done += 1
-        self.survived += result.verdict in (Verdict.SURVIVED, Verdict.NO_COVERAGE)
-        now = self.clock()
-        if self.each:
-            self.console.print(
-                f"breakit: {self.done}/{self.total} {escape(result.mutant.id)}: "
-                f"{result.verdict.value} ({took_text(result)})",
-                highlight=False,
-            )
-            return
-        step = self.done * self.STEPS // max(self.total, 1)
-        if self.done >= self.total or step > self.last_step or now - self.last_at >= self.every_s:
-            self.last_step, self.last_at = step, now
-            self.console.print(self.line(now), highlight=False)
-
-    def line(self, now: float) -> str:
-        elapsed = max(now - self.started, 1e-9)
-        survived = f" ({self.survived} survived)" if self.survived else ""
-        head = f"breakit: {self.done}/{self.total} mutants{survived}"
-        if self.done >= self.total:
-            return f"{head}, done in {_duration(elapsed)}"
-        rate = self.done / elapsed
-        left = (self.total - self.done) / rate if rate else 0.0
-        return f"{head}, {rate:.1f}/s, ~{_duration(left)} left"
-
-
-def _duration(seconds: float) -> str:
-    """`12 s`, `4 min 05 s`, `25 min`, `1 h 05 min`: as precise as a person reading a log needs."""
-    if seconds < 60:
-        return f"{seconds:.0f} s"
-    if seconds < 600:
-        minutes, rest = divmod(round(seconds), 60)
-        return f"{minutes} min {rest:02d} s"
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    hours, rest = divmod(round(seconds / 60), 60)
-    return f"{hours} h {rest:02d} min"
 
 
 def warm_pool_line(info: PoolInfo) -> str:

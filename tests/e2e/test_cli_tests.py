@@ -69,6 +69,13 @@ def test_tests_json_on_a_small_project(small):
     assert "Minimal suite:" in shown.stdout and "Redundant:" in shown.stdout
     assert "test_calc.py::test_add" in shown.stdout
 
+    # A first-catch run knows one catcher per mutant: too few to rank by, and `tests` says so.
+    partial = small("check", "--generated", "--first-catch", "--no-cache", "-q")
+    assert partial.returncode == 0, partial.stderr
+    refused = small("tests")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "--first-catch" in refused.stderr and "without --first-catch" in refused.stderr
+
 
 def test_the_learner_sees_which_test_catches_most_and_results_only_after_trying(small):
     # A check (CI's, a classmate's) before the learner has tried anything.

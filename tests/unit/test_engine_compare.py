@@ -41,3 +41,22 @@ def test_compare_names_only_the_mutants_that_differ() -> None:
     assert compare(fast, fast) == {}
     oracle = KillMatrix(("t1",), (result(Verdict.KILLED, t1=Outcome.CAUGHT),))
     assert list(compare(fast, oracle)) == ["m"]
+
+
+def test_a_first_catch_result_is_compared_up_to_its_stop() -> None:
+    # Killed at t1, t2 not run after the stop: t2 may do anything in the oracle's whole run.
+    stopped = result(Verdict.KILLED, t1=Outcome.CAUGHT, t2=Outcome.NOT_RUN)
+    oracle = result(Verdict.KILLED, t1=Outcome.CAUGHT, t2=Outcome.CAUGHT)
+    assert differences(stopped, oracle, partial=True) == []
+    # The one verdict rule of first-catch: a catch before a hang is Killed, the oracle's Timeout.
+    timeout = result(Verdict.TIMEOUT, t1=Outcome.CAUGHT, t2=Outcome.NOT_RUN)
+    assert differences(stopped, timeout, partial=True) == []
+    assert differences(stopped, timeout) == ["verdict Killed, the oracle says Timeout"]
+    # What ran must still agree, and a survivor ran everything: nothing else is let through.
+    wrong = result(Verdict.KILLED, t1=Outcome.MISSED, t2=Outcome.CAUGHT)
+    assert differences(stopped, wrong, partial=True) == ["t1: caught, missed in the oracle"]
+    survived = result(Verdict.SURVIVED, t1=Outcome.MISSED, t2=Outcome.NOT_RUN)
+    found = differences(survived, oracle, partial=True)
+    assert found[0] == "verdict Survived, the oracle says Killed"
+    partial = KillMatrix(("t1", "t2"), (stopped,), first_catch=True)
+    assert compare(partial, KillMatrix(("t1", "t2"), (oracle,))) == {}

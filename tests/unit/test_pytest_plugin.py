@@ -221,3 +221,90 @@ def test_json_lines_sink_flushes_every_record(tmp_path: Path) -> None:
         file.write('{"event": "test", "nodeid": "t::b", "outc')  # a line cut short by a kill
     assert [r["event"] for r in read_records(path)] == ["start", "finish"]
     assert read_records(tmp_path / "missing.jsonl") == []
+
+
+# --- first-catch mode (breakit.engine.order): stop at the first catch, killer-first order ------
+
+FIRST_CATCH = """
+import unittest
+
+import pytest
+
+
+def test_passes_first():
+    pass
+
+
+class Buckets(unittest.TestCase):
+    def test_one_subtest_fails(self):
+        for x in (0, 1, 2):
+            with self.subTest(x=x):
+                self.assertNotEqual(x, 1)
+
+
+def test_passes_after():
+    pass
+
+
+def test_missing_fixture(client):
+    pass
+
+
+def test_fails_last():
+    assert False
+"""
+
+
+def first_catch_run(
+    root: Path, *, order: list[str] | None = None
+) -> tuple[int, list[dict[str, Any]]]:
+    records: list[dict[str, Any]] = []
+    modules = set(sys.modules)
+    try:
+        status = pytest.main(
+            [
+                f"--rootdir={root}",
+                *("-p", "no:cacheprovider", "-p", "no:randomly", "-q"),
+                *("--import-mode=importlib", str(root / "tests")),
+            ],
+            plugins=[RecorderPlugin(records.append, order=order, first_catch=True)],
+        )
+    finally:
+        for name in set(sys.modules) - modules:
+            del sys.modules[name]
+    return int(status), records
+
+
+def started(records: list[dict[str, Any]]) -> list[str]:
+    return [r["nodeid"].rpartition("::")[2] for r in records if r["event"] == "start"]
+
+
+def test_first_catch_stops_after_a_failing_subtest(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"tests/test_fc.py": FIRST_CATCH})
+    status, records = first_catch_run(root)
+    # A failing subtest is a catch (judge_phases): the session stops after its test, exit 1.
+    assert started(records) == ["test_passes_first", "test_one_subtest_fails"]
+    assert records_by_name(records)["test_one_subtest_fails"]["outcome"] == "caught"
+    assert status == 1
+    finish = next(r for r in records if r["event"] == "finish")
+    assert finish["exitstatus"] == 1
+
+
+def test_first_catch_runs_the_ordered_tests_first_and_stops_at_a_setup_error(
+    tmp_path: Path,
+) -> None:
+    root = write_project(tmp_path, {"tests/test_fc.py": FIRST_CATCH})
+    ids = [f"tests/test_fc.py::{name}" for name in ("test_passes_after", "test_missing_fixture")]
+    status, records = first_catch_run(root, order=ids)
+    # The named tests first, in that order; the missing fixture (errored) stops the run.
+    assert started(records) == ["test_passes_after", "test_missing_fixture"]
+    assert records_by_name(records)["test_missing_fixture"]["outcome"] == "errored"
+    collected = next(r for r in records if r["event"] == "collected")["nodeids"]
+    assert [n.rpartition("::")[2] for n in collected] == [
+        "test_passes_after",
+        "test_missing_fixture",
+        "test_passes_first",
+        "test_one_subtest_fails",
+        "test_fails_last",
+    ]
+    assert status == 1

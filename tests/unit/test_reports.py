@@ -33,7 +33,8 @@ from breakit.reports.breakit_json import (
     parse_ranges,
 )
 from breakit.reports.github import escape_data, escape_property
-from breakit.reports.terminal import ProgressLines, grouped_names
+from breakit.reports.progress import ProgressLines, RateColumn, progress_bar
+from breakit.reports.terminal import grouped_names
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = "mutation-testing-report-schema/dist/src/mutation-testing-report-schema.json"
@@ -473,3 +474,32 @@ def test_progress_lines_on_a_pipe_every_5_percent_or_10_seconds(matrix):
     # 20 lines at the 5 % steps, and one for each slow mutant after 150 (10 s apart or more).
     assert len(text) == 20 + len(range(151, 200)) - len(range(160, 200, 10))
     assert all(line.startswith("breakit: ") and "\\r" not in line for line in text)
+
+
+def test_progress_rate_and_time_left_count_only_the_mutants_that_ran(matrix):
+    # 50 results reused from .breakit/ arrive at once; then one mutant a second.
+    out = io.StringIO()
+    console = Console(file=out, width=100_000, no_color=True)
+    now = [0.0]
+    lines = ProgressLines(console, 100, clock=lambda: now[0])
+    reused = replace(matrix.results[0], cached=True)
+    for _ in range(50):
+        lines(reused)
+    for n in range(1, 11):
+        now[0] = float(n)
+        lines(matrix.results[0])
+    assert out.getvalue().splitlines()[-1] == "breakit: 60/100 mutants, 1.0/s, ~40 s left"
+
+
+def test_progress_bar_shows_mutants_per_second_and_time_left():
+    out = io.StringIO()
+    console = Console(file=out, width=200, no_color=True, force_terminal=True)
+    now = [0.0]
+    bar = progress_bar(console)
+    bar.get_time = lambda: now[0]  # type: ignore[method-assign]
+    task = bar.add_task("mutants", total=100, ran=0)
+    bar.start_task(task)
+    now[0] = 20.0
+    bar.update(task, advance=30, ran=10)  # 20 reused at once, then 10 that ran in 20 s
+    text = str(RateColumn().render(bar.tasks[0]))
+    assert text == "0.5/s  ~2 min 20 s left"

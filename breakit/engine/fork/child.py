@@ -196,7 +196,12 @@ def fresh_child(
         sink_file.flush()
 
     sys.argv = ["pytest"]
-    plugin = RecorderPlugin(sink, select=request.get("select"))
+    plugin = RecorderPlugin(
+        sink,
+        select=request.get("select"),
+        order=request.get("order"),
+        first_catch=bool(request.get("first_catch")),
+    )
     try:
         status = int(pytest.main(request["args"], plugins=[plugin]))
     finally:

@@ -218,7 +218,8 @@ class ForkRunner:
                 pieces += self._run_fresh(workdir, replace(spec, select=select))
                 break
             pieces.append(_piece(reply))
-            select = tests_after_death(pieces[-1])
+            # First-catch: a death is a catch, and the run stops there (pieces.run_in_pieces).
+            select = () if spec.first_catch else tests_after_death(pieces[-1])
             if not select:
                 break
         self.stats.hot_runs += 1
@@ -295,6 +296,8 @@ def _request(op: str, spec: RunSpec, **fields: Any) -> dict[str, Any]:
         "timeout_s": spec.timeout_s,
         "select": None if spec.select is None else list(spec.select),
         "memory_limit_mb": spec.memory_limit_mb,
+        "order": None if spec.order is None else list(spec.order),
+        "first_catch": spec.first_catch,
         **fields,
     }
 

@@ -28,7 +28,7 @@ import pytest
 from breakit.engine.codeswap import LiveFunctions, NotHot, Swap, compile_module, plan_for_changes
 from breakit.engine.fork.channel import Channel
 from breakit.engine.fork.child import Forker, child_setup, enter_workspace
-from breakit.pytest_plugin import Record, RecorderPlugin
+from breakit.pytest_plugin import Record, RecorderPlugin, ordered
 
 
 def hot_session(
@@ -98,6 +98,8 @@ class HotSession:
                 continue
             wanted = request.get("select")
             chosen = order if wanted is None else [n for n in order if n in set(wanted)]
+            if request.get("order") is not None:  # first-catch mode (breakit.engine.order)
+                chosen = [chosen[i] for i in ordered(chosen, request["order"])]
             child = functools.partial(self._child, session, swaps, [items[n] for n in chosen])
             self.channel.reply(self.forker.fork(request, child))
         return True
@@ -136,6 +138,7 @@ class HotSession:
     ) -> int:
         # Output stays with pytest's capturing, as in the worker: a hot run reports no output.
         child_setup(request, None, self.forker.worker_pid)
+        self.recorder.first_catch = bool(request.get("first_catch"))
         for swap in swaps:
             swap.apply()
         linecache.clearcache()  # tracebacks read the mutated file, which is on disk now
