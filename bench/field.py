@@ -216,7 +216,7 @@ PROJECTS: tuple[Project, ...] = (
 class Disagreement:
     project: str
     mutant: str
-    kind: str  # "verify" (breakit's own oracle) or "plain" (the independent check)
+    kind: str  # "verify" (breakit's oracle), "plain" (the independent check), "first-catch"
     verdict: str
     tests: list[str]
     plain: str
@@ -234,6 +234,9 @@ class Row:
     picked: list[str] = field(default_factory=list)
     verify_agree: int | None = None
     plain_agree: int | None = None
+    first_catch_s: float | None = None  # the `check --first-catch` wall time
+    first_catch_agree: int | None = None  # mutants whose first-catch verdict is the full one's
+    first_catch_total: int = 0
     tracebacks: int = 0
     total_s: float | None = None  # the whole row: fetch, venv, plain suite, check, both checks
     error: str = ""
@@ -597,6 +600,7 @@ def _trial(
     row.counts = dict(Counter(m["verdict"] for m in checked["mutants"]))
     if set(by_id) != set(ids):
         row.notes.append(f"check ran {len(by_id)} mutants, list showed {len(ids)}")
+    first_catch(bk, project, jobs, row, by_id)
 
     rng = random.Random(seed)
     picked = rng.sample(ids, min(sample, len(ids)))
@@ -687,6 +691,44 @@ def failed_tests(out: str) -> str:
 # --- the table -------------------------------------------------------------------------------
 
 
+def first_catch(bk: Breakit, project: Project, jobs: int, row: Row, full: dict) -> None:
+    """`check --first-catch` on every mutant the full check ran (--no-cache: a first-catch run
+    would reuse the full results), each verdict against the full run's. Timeout in full and
+    Killed in first-catch agree by rule (a catch before the hang: README, "Which mode where")."""
+    t0 = time.perf_counter()
+    fast = bk.json(
+        "check",
+        "--generated",
+        "--json",
+        "--no-warm",
+        "--no-cache",
+        "--first-catch",
+        "-j",
+        str(jobs),
+        *file_args(project),
+    )
+    row.first_catch_s = time.perf_counter() - t0
+    agree = 0
+    for m in fast["mutants"]:
+        was = full.get(m["id"], {}).get("verdict")
+        if m["verdict"] == was or (was, m["verdict"]) == ("Timeout", "Killed"):
+            agree += 1
+        else:
+            row.disagreements.append(
+                Disagreement(
+                    project.name,
+                    m["id"],
+                    "first-catch",
+                    was or "-",
+                    [],
+                    f"first-catch says {m['verdict']}",
+                    detail="the first-catch verdict differs from the full run's",
+                )
+            )
+    row.first_catch_agree = agree
+    row.first_catch_total = len(full)
+
+
 def cells(row: Row) -> list[str]:
     def n(v: int | None) -> str:
         return "-" if v is None else str(v)
@@ -699,6 +741,10 @@ def cells(row: Row) -> list[str]:
         n(row.mutants),
         *(str(row.counts.get(v, 0)) if row.counts else "-" for v in VERDICTS),
         "-" if row.wall_s is None else f"{row.wall_s:.0f}",
+        "-" if row.first_catch_s is None else f"{row.first_catch_s:.0f}",
+        "-"
+        if row.first_catch_agree is None
+        else f"{row.first_catch_agree}/{row.first_catch_total}",
         "-" if row.total_s is None else f"{row.total_s:.0f}",
         verify,
         plain,
@@ -707,7 +753,8 @@ def cells(row: Row) -> list[str]:
     ]
 
 
-HEADER = ["project", "tests", "mutants", "K", "S", "T", "NC", "CE", "RE", "check s", "row s"]
+HEADER = ["project", "tests", "mutants", "K", "S", "T", "NC", "CE", "RE", "check s"]
+HEADER += ["first-catch s", "first-catch = full", "row s"]
 HEADER += ["verify", "plain", "tracebacks", "error / note"]
 
 

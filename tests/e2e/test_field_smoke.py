@@ -88,6 +88,9 @@ def test_the_trial_agrees_with_plain_pytest_on_a_small_project(tmp_path: Path) -
     assert row.sample == 4
     assert row.verify_agree == 4 and row.plain_agree == 4, row.disagreements
     assert row.tracebacks == 0
+    # Every mutant again with --first-catch: the same verdicts.
+    assert row.first_catch_total == row.mutants
+    assert row.first_catch_agree == row.mutants, row.disagreements
     # The config was written into the laid-out copy, never into the source folder.
     laid_out = (tmp_path / "work" / "shop" / "tree" / "pyproject.toml").read_text()
     assert "[tool.breakit]" in laid_out
