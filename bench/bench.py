@@ -45,6 +45,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from memory import PeakMemory  # bench/memory.py, next to this file
+
 from breakit.catalog import load_catalog
 from breakit.codemod import apply_mutation
 from breakit.config import Config, load_config
@@ -65,23 +67,26 @@ class Row:
     mutants: int
     wall_s: float | None
     note: str = ""
+    peak_mb: float | None = None  # the tree's peak PSS during the run (bench/memory.py)
 
     def cells(self) -> list[str]:
+        peak = "-" if self.peak_mb is None else f"{self.peak_mb:.0f}"
         if self.wall_s is None:
-            return [self.name, str(self.mutants), "-", "-", self.note]
+            return [self.name, str(self.mutants), "-", "-", peak, self.note]
         rate = self.mutants / self.wall_s if self.wall_s else float("inf")
-        return [self.name, str(self.mutants), f"{self.wall_s:.1f}", f"{rate:.2f}", self.note]
+        wall = f"{self.wall_s:.1f}"
+        return [self.name, str(self.mutants), wall, f"{rate:.2f}", peak, self.note]
 
 
 def table(title: str, rows: Sequence[Row]) -> str:
-    header = ["", "mutants", "wall s", "mutants/s", ""]
+    header = ["", "mutants", "wall s", "mutants/s", "peak MB", ""]
     body = [header, *(row.cells() for row in rows)]
     widths = [max(len(r[i]) for r in body) for i in range(len(header))]
     lines = [title, "-" * len(title)]
     for r in body:
         lines.append(
             "  ".join(
-                c.ljust(w) if i in (0, 4) else c.rjust(w)
+                c.ljust(w) if i in (0, 5) else c.rjust(w)
                 for i, (c, w) in enumerate(zip(r, widths, strict=True))
             ).rstrip()
         )
@@ -147,8 +152,10 @@ def engine(
     warm: str = "off",
     first_catch: bool = False,
     known_killers: bool = True,
-) -> tuple[float, Lab, KillMatrix]:
-    """`Lab.run` of `mutants` on a warm baseline, no result reused. `first_catch`: `check
+) -> tuple[float, Lab, KillMatrix, float | None]:
+    """`Lab.run` of `mutants` on a warm baseline, no result reused; its wall time, the lab, the
+    matrix and the peak PSS of this process and its workers (with warm workers: this process
+    alone, the pool lives outside its tree). `first_catch`: `check
     --first-catch`, its killer-first order from the last run's results.json if `known_killers`
     (as in a CI job that keeps .breakit/), else from nothing (fastest first, then this run's)."""
     (config.root / ".breakit" / "cache.json").unlink(missing_ok=True)
@@ -161,9 +168,11 @@ def engine(
             pool = lab.warm_pool()
             assert pool is not None
             pool.ensure()  # started by an earlier command: not part of this one's time
-        started = time.perf_counter()
-        matrix = lab.run(mutants, baseline)
-        return time.perf_counter() - started, lab, matrix
+        with PeakMemory() as peak:
+            started = time.perf_counter()
+            matrix = lab.run(mutants, baseline)
+            wall = time.perf_counter() - started
+        return wall, lab, matrix, peak.mb
 
 
 def apply_wall(root: Path, mutation_id: str, warm: str) -> float:
@@ -232,8 +241,8 @@ def section(
     else:
         naive_s = naive(config, mutants)
         rows.append(Row("naive (fresh pytest each)", len(mutants), naive_s))
-    one_s, lab, _ = engine(config, mutants, 1)
-    many_s, many_lab, matrix = engine(config, mutants, None)
+    one_s, lab, _, one_mb = engine(config, mutants, 1)
+    many_s, many_lab, matrix, many_mb = engine(config, mutants, None)
     with lab.session():
         baseline = lab.baseline()
         limit_1 = physical_limit(lab, mutants, baseline, durations, 1)
@@ -257,6 +266,7 @@ def section(
             len(mutants),
             one_s,
             f"{naive_s / one_s:.1f}x naive; {one_s / limit_1:.2f}x the limit",
+            one_mb,
         )
     )
     rows.append(
@@ -266,9 +276,10 @@ def section(
             many_s,
             f"{naive_s / many_s:.1f}x naive; {many_s / limit_n:.2f}x the limit; "
             f"{many_lab.hot_runs} ran hot",
+            many_mb,
         )
     )
-    warm_s, warm_lab, _ = engine(config, mutants, None, warm="start")
+    warm_s, warm_lab, _, _ = engine(config, mutants, None, warm="start")
     rows.append(
         Row(
             f"breakit (default, {workers} workers), warm workers",
@@ -285,7 +296,7 @@ def section(
         with lab.session():
             hot = [m for m in mutants if lab.is_hot(m, baseline)]
         if hot:
-            hot_s, _, hot_matrix = engine(config, hot, None)
+            hot_s, _, hot_matrix, hot_mb = engine(config, hot, None)
             rows.append(
                 Row(
                     f"breakit, function-body (hot) mutants only, {workers} workers",
@@ -293,9 +304,12 @@ def section(
                     hot_s,
                     "every catching test; limit "
                     f"{physical_limit(lab, hot, baseline, durations, workers):.1f} s",
+                    hot_mb,
                 )
             )
-            fc_s, _, fc_matrix = engine(config, hot, None, first_catch=True, known_killers=False)
+            fc_s, _, fc_matrix, fc_mb = engine(
+                config, hot, None, first_catch=True, known_killers=False
+            )
             rows.append(
                 Row(
                     f"breakit --first-catch, function-body (hot) mutants only, {workers} workers",
@@ -303,6 +317,7 @@ def section(
                     fc_s,
                     "first catching test, nothing known before; "
                     + verdicts_note(hot_matrix, fc_matrix),
+                    fc_mb,
                 )
             )
         rows.extend(mutmut_rows(config, workers))
@@ -323,7 +338,9 @@ def first_catch_rows(
     .breakit/), then with the killers of the run before (results.json kept)."""
     rows = []
     for known, how in ((False, "nothing known before"), (True, "last run's killers first")):
-        wall, _, matrix = engine(config, mutants, None, first_catch=True, known_killers=known)
+        wall, _, matrix, peak_mb = engine(
+            config, mutants, None, first_catch=True, known_killers=known
+        )
         speedup = full_s / wall if wall else float("inf")
         rows.append(
             Row(
@@ -331,6 +348,7 @@ def first_catch_rows(
                 len(mutants),
                 wall,
                 f"{speedup:.1f}x the full run; {verdicts_note(full, matrix)}",
+                peak_mb,
             )
         )
     return rows
@@ -363,15 +381,18 @@ def mutmut_rows(config: Config, workers: int) -> list[Row]:
                 'pytest_add_cli_args = ["-p", "no:randomly", "-p", "no:cacheprovider"]\n'
             )
         started = time.perf_counter()
-        done = subprocess.run(
+        proc = subprocess.Popen(
             [str(mutmut), "run", "--max-children", str(workers)],
             cwd=root,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            check=False,
             env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
         )
+        with PeakMemory(proc.pid) as peak:
+            out, err = proc.communicate()
         wall = time.perf_counter() - started
+        done = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
         statuses: dict[str, int] = {}
         for meta in (root / "mutants").rglob("*.meta"):
             data = json.loads(meta.read_text())
@@ -385,7 +406,7 @@ def mutmut_rows(config: Config, workers: int) -> list[Row]:
     found = re.search(r"([0-9.]+) mutations/second", done.stdout)
     rate = float(found.group(1)) if found else None
     summary = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
-    rows = [Row(f"{version}, whole run", count, wall, summary)]
+    rows = [Row(f"{version}, whole run", count, wall, summary, peak.mb)]
     if rate:
         rows.append(
             Row(
