@@ -6,10 +6,14 @@ import json
 from collections import Counter
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from breakit.model import Baseline, KillMatrix, MutantResult, Outcome, Verdict
 from breakit.reports import html_tests
 from breakit.reports.schema_json import all_tests, primary_path, ran, status_reason
+
+if TYPE_CHECKING:
+    from breakit.since import Since
 
 _CELL_CLASS = {
     Outcome.CAUGHT: "c",
@@ -125,8 +129,11 @@ _JS = """
 """
 
 
-def render_html(matrix: KillMatrix, baseline: Baseline | None, root: Path) -> str:
-    """One HTML file with inline CSS and JS: it opens offline, from disk, in any browser."""
+def render_html(
+    matrix: KillMatrix, baseline: Baseline | None, root: Path, since: Since | None = None
+) -> str:
+    """One HTML file with inline CSS and JS: it opens offline, from disk, in any browser. With
+    `since` (`check --since REF`), each mutant says what brought it in."""
     tests = all_tests(matrix, baseline)
     anchors = {result.mutant.id: index for index, result in enumerate(matrix.results)}
     parts = [
@@ -140,7 +147,7 @@ def render_html(matrix: KillMatrix, baseline: Baseline | None, root: Path) -> st
         _summary(matrix, baseline, tests),
         _heatmap(matrix, tests),
         html_tests.tests_section(matrix, baseline, anchors),
-        _mutants(matrix),
+        _mutants(matrix, since),
         '<div id="cell-info" role="status">Click a cell of the kill matrix to see the test and '
         "its failure line.</div>",
         f"<script>{_JS.replace('%s', _words_json())}{html_tests.JS}</script>",
@@ -257,15 +264,21 @@ def _heatmap(matrix: KillMatrix, tests: tuple[str, ...]) -> str:
     )
 
 
-def _mutants(matrix: KillMatrix) -> str:
+def _mutants(matrix: KillMatrix, since: Since | None = None) -> str:
     out = ['<section id="mutants"><h2>Mutants</h2>']
+    if since is not None:
+        out.append(
+            f'<p class="sub">Since <code>{escape(since.changes.ref)}</code>: the mutants on '
+            "lines changed since then, and those covered by tests added or changed.</p>"
+        )
     for index, result in enumerate(matrix.results):
-        out.append(_mutant(index, result))
+        why = None if since is None else since.describe(result.mutant.id)
+        out.append(_mutant(index, result, why))
     out.append("</section>")
     return "\n".join(out)
 
 
-def _mutant(index: int, result: MutantResult) -> str:
+def _mutant(index: int, result: MutantResult, brought_in: str | None = None) -> str:
     mutant = result.mutant
     verdict = result.verdict
     loc = mutant.location
@@ -277,6 +290,8 @@ def _mutant(index: int, result: MutantResult) -> str:
         f"<code>{escape(mutant.id)}</code> {escape(mutant.title)} "
         f'<span class="where">— {escape(mutant.origin)}, {escape(where)}</span></summary>'
     ]
+    if brought_in:
+        out.append(f'<p class="sub">{escape(brought_in)}</p>')
     if mutant.mutation is not None and mutant.mutation.question:
         out.append(f"<p><b>Question:</b> {escape(mutant.mutation.question)}</p>")
     out.append(_why(result))

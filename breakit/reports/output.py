@@ -69,7 +69,7 @@ def write_reports(
                 indent=2,
             )
         elif fmt == "html":
-            text = render_html(matrix, baseline, root)
+            text = render_html(matrix, baseline, root, since)
         elif fmt == "junit":
             text = render_junit(matrix, since)
         elif fmt == "summary":

@@ -136,6 +136,8 @@ def test_a_changed_test_brings_in_what_it_covers_summary_and_annotations(small, 
     assert len(described) == len(reasons) and all(d.endswith(f"({why})") for d in described)
     junit = ET.parse(out / "junit.xml").getroot()
     assert [p.get("value") for p in junit.iter("property")] == [why] * len(reasons)
+    page = (out / "report.html").read_text()
+    assert page.count(f'<p class="sub">{why}</p>') == len(reasons)
 
     summary = (out / "summary.md").read_text()
     assert step_summary.read_text() == "earlier step\n" + summary  # appended, as GitHub asks
