@@ -10,6 +10,8 @@ from pathlib import Path
 
 from cli_harness import outcomes
 
+from tests.git_helper import git
+
 NEW_FUNCTION = '''
 
 def ids_between(first: int, last: int) -> list[int]:
@@ -28,17 +30,6 @@ def test_ids_between_includes_both_ends():
     assert ids_between(2, 4) == [2, 3, 4]
     assert ids_between(3, 2) == []
 """
-
-
-def git(root: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout
 
 
 def commit_all(root: Path, message: str) -> None:

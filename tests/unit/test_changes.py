@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import textwrap
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from breakit.changes import Changes, GitError, changed_since, parse_diff, unquote_path
 from breakit.errors import ExitCode
 from breakit.since import changed_tests
+from tests.git_helper import git
 
 DIFF = textwrap.dedent(
     """\
@@ -70,17 +70,6 @@ def test_quoted_paths_are_unquoted_as_git_quotes_them():
     assert unquote_path("b/plain.py") == "b/plain.py"
     assert unquote_path('"b/tab\\there.py"') == "b/tab\there.py"
     assert unquote_path('"b/caf\\303\\251.py"') == "b/café.py"
-
-
-def git(root: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout
 
 
 @pytest.fixture
