@@ -91,11 +91,8 @@ class CoverageRecorder:
             filename = getattr(module, "__file__", None)
             if not filename or not filename.endswith(".py"):
                 continue
-            try:
-                rel = Path(filename).resolve().relative_to(self.root).as_posix()
-            except ValueError:
-                continue
-            if any(entry_matches(rel, entry) for entry in self.entries):
+            rel = self._rel_source(filename)
+            if rel is not None:
                 found.append(rel)
         return sorted(found)
 
