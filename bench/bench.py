@@ -1,31 +1,37 @@
-"""Benchmark: breakit's engine against the naive way (a fresh pytest per mutant), in one run.
+"""Benchmark: breakit's engine against the naive way (a fresh pytest per mutant) and its peers, in
+one run.
 
     python bench/bench.py [--project PATH] [--generated [--naive-sample N]] [--oracle] [--apply ID]
-                          [--apply-only]
+                          [--skip ROW ...] [--apply-only | --baseline-only]
 
-Works on a temporary copy of the project (the bundled target by default), so the project's own
-.breakit/ cache is never touched. It prints, side by side, for the curated catalog (and, with
---generated, for the operators' mutants):
+Works on a temporary copy of the project (the bundled target by default; any project with a
+`[tool.breakit]` table: bench/public.py fetches and sets up pyjwt for it), so the project's own
+.breakit/ cache is never touched. It prints the baseline with per-test coverage against one plain
+pytest run, then, side by side, for the curated catalog (if the project has one) and, with
+--generated, for the operators' mutants:
 
 - naive: for each mutant, a fresh copy of the project with the mutant written in, and a plain
   `python -m pytest` of the whole suite (pytest's defaults), one after the other;
-- breakit -j 1 and breakit with its default workers: `Lab.run` on a warm baseline cache, from
-  worker start-up and the forced-fail sanity run to the last result;
+- breakit -j 1, breakit -j auto (the default) and, with --generated, breakit with one worker per
+  core: `breakit check --json ID...` in a fresh process, as a user runs it, on a warm baseline
+  cache and no result reused, with the peak memory (PSS) of its whole process tree;
 - with --oracle, the oracle: the naive way with breakit's pytest arguments and plugin (so
-  `--tb=native`), one at a time, and whether its kill matrix matches breakit's;
+  `--tb=native`), one at a time, and whether its verdicts match breakit's;
 - the physical limit: the sum over mutants of the (uninstrumented) baseline time of the tests
-  each one runs, divided by the workers — what the engine would take with zero overhead;
+  each one runs, divided by the cores — what the engine would take with zero overhead;
 - breakit --first-catch (`check --first-catch`: each mutant stops at its first catching test,
   killer-first), with nothing known before and with the killers of the run before, and whether
   its verdicts are the full run's;
-- with --generated, `mutmut run` on a copy of the same project, and breakit on the hot mutants
-  alone (changes inside function bodies: the kind mutmut makes), full and first-catch, for a
-  like-for-like rate.
+- with --generated, breakit on the hot mutants alone (changes inside function bodies: the kind
+  mutmut makes), full and first-catch, then `mutmut run` and fermut (`fermut coverage`, then
+  `fermut run` with `--record-kill-sets`, every catching test, and without, the first one) on
+  copies of the same project, files and suite, from the `bench` extra.
 
 Then `breakit apply <id>` wall time with a warm baseline cache (a fresh process, as a learner
 runs it), without and with warm workers, and for each curated mutation a second time (its
-mutant cached, as from a learner's second apply). Figures are printed, never asserted: the
-machine's load changes them.
+mutant cached, as from a learner's second apply). --skip leaves rows out (j1, jcores, warm, hot,
+first-catch, mutmut, fermut, apply). Figures are printed, never asserted: the machine's load
+changes them.
 """
 
 from __future__ import annotations
@@ -50,13 +56,15 @@ from memory import PeakMemory  # bench/memory.py, next to this file
 from breakit.catalog import load_catalog
 from breakit.codemod import apply_mutation
 from breakit.config import Config, load_config
+from breakit.engine import line_events
+from breakit.engine.coverage_map import CORE_ENV
 from breakit.engine.fork.warm_client import stop_pools
 from breakit.engine.lab import Lab
-from breakit.engine.oracle import compare, oracle_matrix
+from breakit.engine.oracle import oracle_matrix
 from breakit.engine.runner import RunSpec
 from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.engine.workspace import Workspace
-from breakit.model import Baseline, KillMatrix, Mutant
+from breakit.model import Baseline, Mutant
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -145,6 +153,20 @@ def physical_limit(
     return total / workers
 
 
+def breakit_command() -> list[str]:
+    """The installed `breakit` command, as a user types it (`python -m breakit` in the copy
+    would import the copy's own breakit/ package, never byte-compiled)."""
+    script = Path(sys.executable).parent / "breakit"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "breakit"]
+
+
+@dataclass
+class EngineRun:
+    wall_s: float
+    verdicts: dict[str, str]  # mutant id → verdict, from `check --json`
+    peak_mb: float | None  # the command's process tree (its workers and their children)
+
+
 def engine(
     config: Config,
     mutants: Sequence[Mutant],
@@ -152,34 +174,56 @@ def engine(
     warm: str = "off",
     first_catch: bool = False,
     known_killers: bool = True,
-) -> tuple[float, Lab, KillMatrix, float | None]:
-    """`Lab.run` of `mutants` on a warm baseline, no result reused; its wall time, the lab, the
-    matrix and the peak PSS of this process and its workers (with warm workers: this process
-    alone, the pool lives outside its tree). `first_catch`: `check
-    --first-catch`, its killer-first order from the last run's results.json if `known_killers`
-    (as in a CI job that keeps .breakit/), else from nothing (fastest first, then this run's)."""
-    (config.root / ".breakit" / "cache.json").unlink(missing_ok=True)
-    if not known_killers:
-        (config.root / ".breakit" / "results.json").unlink(missing_ok=True)
-    lab = Lab(config, jobs=jobs, warm=warm, first_catch=first_catch)
-    with lab.session():
-        baseline = lab.baseline()  # warm: from the cache
-        if warm != "off":
-            pool = lab.warm_pool()
-            assert pool is not None
-            pool.ensure()  # started by an earlier command: not part of this one's time
-        with PeakMemory() as peak:
-            started = time.perf_counter()
-            matrix = lab.run(mutants, baseline)
-            wall = time.perf_counter() - started
-        return wall, lab, matrix, peak.mb
+) -> EngineRun:
+    """`breakit check --json ID...` of `mutants` in a fresh process, as a user runs it, on a
+    warm baseline cache, no result reused: its wall time (interpreter start-up and mutant
+    generation included), its verdicts and the peak PSS of its whole process tree (with warm
+    workers, the pool lives outside that tree, so no peak is given). `first_catch`: `check
+    --first-catch`, its killer-first order from the last run's results.json if
+    `known_killers` (as in a CI job that keeps .breakit/), else from nothing (fastest first,
+    then this run's)."""
+    state = config.root / ".breakit"
+    for name in ("cache.json", "journal.jsonl", *(() if known_killers else ("results.json",))):
+        (state / name).unlink(missing_ok=True)
+    command = [*breakit_command(), "check", "--json", "-q", "-j", str(jobs or "auto")]
+    if first_catch:
+        command.append("--first-catch")
+    env = {**os.environ, "BREAKIT_WARM": warm}
+    if warm != "off":  # started by an earlier command: not part of this one's time
+        subprocess.run(
+            [*breakit_command(), "warm", "start"],
+            cwd=config.root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+    with tempfile.TemporaryFile("w+") as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [*command, *(m.id for m in mutants)],
+            cwd=config.root,
+            env=env,
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        with PeakMemory(proc.pid) as peak:
+            _, err = proc.communicate()
+        wall = time.perf_counter() - started
+        out.seek(0)
+        text = out.read()
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:
+        tail = err.strip()[-300:]
+        raise SystemExit(f"breakit check failed (exit {proc.returncode}): {tail}") from None
+    verdicts = {m["id"]: m["verdict"] for m in document["mutants"]}
+    return EngineRun(wall, verdicts, None if warm != "off" else peak.mb)
 
 
 def apply_wall(root: Path, mutation_id: str, warm: str) -> float:
-    # The installed `breakit` command, as a learner types it (`python -m breakit` in the copy
-    # would import the copy's own breakit/ package, never byte-compiled).
-    script = Path(sys.executable).parent / "breakit"
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "breakit"]
+    command = breakit_command()
     started = time.perf_counter()
     subprocess.run(
         [*command, "apply", mutation_id],
@@ -215,6 +259,9 @@ def apply_lines(root: Path, apply_id: str, ids: Sequence[str]) -> list[str]:
     ]
 
 
+SKIPPABLE = ("j1", "jcores", "warm", "hot", "first-catch", "mutmut", "fermut", "apply")
+
+
 def section(
     title: str,
     config: Config,
@@ -222,7 +269,8 @@ def section(
     durations: dict[str, float],
     naive_sample: int | None,
     with_oracle: bool = False,
-    with_mutmut: bool = False,
+    with_peers: bool = False,
+    skip: frozenset[str] = frozenset(),
 ) -> str:
     workers = os.cpu_count() or 1
     rows = []
@@ -241,114 +289,136 @@ def section(
     else:
         naive_s = naive(config, mutants)
         rows.append(Row("naive (fresh pytest each)", len(mutants), naive_s))
-    one_s, lab, _, one_mb = engine(config, mutants, 1)
-    many_s, many_lab, matrix, many_mb = engine(config, mutants, None)
+    lab = Lab(config)
     with lab.session():
         baseline = lab.baseline()
         limit_1 = physical_limit(lab, mutants, baseline, durations, 1)
         limit_n = physical_limit(lab, mutants, baseline, durations, workers)
-        if with_oracle:
+        hot = [m for m in mutants if lab.is_hot(m, baseline)]
+        limit_hot = physical_limit(lab, hot, baseline, durations, workers)
+    if "j1" not in skip:
+        one = engine(config, mutants, 1)
+        rows.append(
+            Row(
+                "breakit -j 1",
+                len(mutants),
+                one.wall_s,
+                f"{naive_s / one.wall_s:.1f}x naive; {one.wall_s / limit_1:.2f}x the limit",
+                one.peak_mb,
+            )
+        )
+    many = engine(config, mutants, None)
+    rows.append(
+        Row(
+            "breakit (default: -j auto)",
+            len(mutants),
+            many.wall_s,
+            f"{naive_s / many.wall_s:.1f}x naive; {many.wall_s / limit_n:.2f}x the limit",
+            many.peak_mb,
+        )
+    )
+    if with_peers and "jcores" not in skip:
+        # -j auto runs more workers than cores where the tests to run sleep (pyjwt's JWKS
+        # tests): faster, and more memory. One per core is mutmut's --max-children here.
+        cores = engine(config, mutants, workers)
+        rows.append(
+            Row(
+                f"breakit -j {workers} (one worker per core)",
+                len(mutants),
+                cores.wall_s,
+                f"{naive_s / cores.wall_s:.1f}x naive; {cores.wall_s / limit_n:.2f}x the limit",
+                cores.peak_mb,
+            )
+        )
+    if with_oracle:
+        with lab.session():
             started = time.perf_counter()
             oracle = oracle_matrix(lab.oracle_settings(baseline), mutants, baseline, jobs=1)
             oracle_s = time.perf_counter() - started
-            mismatches = compare(matrix, oracle)
-            rows.append(
-                Row(
-                    "oracle (fresh pytest each, breakit's args)",
-                    len(mutants),
-                    oracle_s,
-                    f"{len(mismatches)} mismatches with breakit's matrix",
-                )
+        differ = [
+            r.mutant.id for r in oracle.results if many.verdicts.get(r.mutant.id) != r.verdict.value
+        ]
+        rows.append(
+            Row(
+                "oracle (fresh pytest each, breakit's args)",
+                len(mutants),
+                oracle_s,
+                f"{len(differ)} verdicts differ from breakit's"
+                + (f": {differ[:3]}" if differ else ""),
             )
-    rows.append(
-        Row(
-            "breakit -j 1",
-            len(mutants),
-            one_s,
-            f"{naive_s / one_s:.1f}x naive; {one_s / limit_1:.2f}x the limit",
-            one_mb,
         )
-    )
-    rows.append(
-        Row(
-            f"breakit (default, {workers} workers)",
-            len(mutants),
-            many_s,
-            f"{naive_s / many_s:.1f}x naive; {many_s / limit_n:.2f}x the limit; "
-            f"{many_lab.hot_runs} ran hot",
-            many_mb,
+    if "warm" not in skip:
+        warm = engine(config, mutants, None, warm="on")
+        rows.append(
+            Row(
+                "breakit (default: -j auto), warm workers",
+                len(mutants),
+                warm.wall_s,
+                f"{naive_s / warm.wall_s:.1f}x naive; {warm.wall_s / limit_n:.2f}x the limit",
+            )
         )
-    )
-    warm_s, warm_lab, _, _ = engine(config, mutants, None, warm="start")
-    rows.append(
-        Row(
-            f"breakit (default, {workers} workers), warm workers",
-            len(mutants),
-            warm_s,
-            f"{naive_s / warm_s:.1f}x naive; {warm_s / limit_n:.2f}x the limit; "
-            f"{warm_lab.warm_workers} workers from the warm pool",
-        )
-    )
-    rows.extend(first_catch_rows(config, mutants, matrix, many_s, workers))
+    if "first-catch" not in skip:
+        rows.extend(first_catch_rows(config, mutants, many))
     rows.append(Row(f"physical limit, {workers} workers", len(mutants), limit_n))
-    if with_mutmut:
+    if with_peers:
         # Like for like with mutmut, which only mutates function bodies: the hot mutants alone.
-        with lab.session():
-            hot = [m for m in mutants if lab.is_hot(m, baseline)]
-        if hot:
-            hot_s, _, hot_matrix, hot_mb = engine(config, hot, None)
+        if hot and "hot" not in skip and len(hot) < len(mutants):
+            hot_full = engine(config, hot, None)
             rows.append(
                 Row(
-                    f"breakit, function-body (hot) mutants only, {workers} workers",
+                    "breakit, function-body (hot) mutants only",
                     len(hot),
-                    hot_s,
-                    "every catching test; limit "
-                    f"{physical_limit(lab, hot, baseline, durations, workers):.1f} s",
-                    hot_mb,
+                    hot_full.wall_s,
+                    f"every catching test; limit {limit_hot:.1f} s",
+                    hot_full.peak_mb,
                 )
             )
-            fc_s, _, fc_matrix, fc_mb = engine(
-                config, hot, None, first_catch=True, known_killers=False
-            )
+            hot_first = engine(config, hot, None, first_catch=True, known_killers=False)
             rows.append(
                 Row(
-                    f"breakit --first-catch, function-body (hot) mutants only, {workers} workers",
+                    "breakit --first-catch, function-body (hot) mutants only",
                     len(hot),
-                    fc_s,
+                    hot_first.wall_s,
                     "first catching test, nothing known before; "
-                    + verdicts_note(hot_matrix, fc_matrix),
-                    fc_mb,
+                    + verdicts_note(hot_full, hot_first),
+                    hot_first.peak_mb,
                 )
             )
-        rows.extend(mutmut_rows(config, workers))
+        if "mutmut" not in skip:
+            rows.extend(mutmut_rows(config, workers))
+        if "fermut" not in skip:
+            rows.extend(fermut_rows(config, workers))
     return table(title, rows)
 
 
-def verdicts_note(full: KillMatrix, first: KillMatrix) -> str:
+# A full Timeout that first-catch calls Killed agrees (README, "Which mode where").
+_AGREE = {("Timeout", "Killed")}
+
+
+def verdicts_note(full: EngineRun, first: EngineRun) -> str:
     """Whether a first-catch run's verdicts are the full run's (they must be)."""
-    verdicts = {r.mutant.id: r.verdict for r in full.results}
-    differ = [r.mutant.id for r in first.results if verdicts.get(r.mutant.id) is not r.verdict]
+    differ = [
+        mid
+        for mid, verdict in first.verdicts.items()
+        if full.verdicts.get(mid) != verdict and (full.verdicts.get(mid), verdict) not in _AGREE
+    ]
     return "same verdicts" if not differ else f"{len(differ)} verdicts differ: {differ[:3]}"
 
 
-def first_catch_rows(
-    config: Config, mutants: Sequence[Mutant], full: KillMatrix, full_s: float, workers: int
-) -> list[Row]:
+def first_catch_rows(config: Config, mutants: Sequence[Mutant], full: EngineRun) -> list[Row]:
     """`check --first-catch` next to the full run: with nothing known before (a CI job without
     .breakit/), then with the killers of the run before (results.json kept)."""
     rows = []
     for known, how in ((False, "nothing known before"), (True, "last run's killers first")):
-        wall, _, matrix, peak_mb = engine(
-            config, mutants, None, first_catch=True, known_killers=known
-        )
-        speedup = full_s / wall if wall else float("inf")
+        run = engine(config, mutants, None, first_catch=True, known_killers=known)
+        speedup = full.wall_s / run.wall_s if run.wall_s else float("inf")
         rows.append(
             Row(
-                f"breakit --first-catch ({workers} workers, {how})",
+                f"breakit --first-catch ({how})",
                 len(mutants),
-                wall,
-                f"{speedup:.1f}x the full run; {verdicts_note(full, matrix)}",
-                peak_mb,
+                run.wall_s,
+                f"{speedup:.1f}x the full run; {verdicts_note(full, run)}",
+                run.peak_mb,
             )
         )
     return rows
@@ -419,6 +489,99 @@ def mutmut_rows(config: Config, workers: int) -> list[Row]:
     return rows
 
 
+def fermut_rows(config: Config, workers: int) -> list[Row]:
+    """fermut (from the `bench` extra) on a fresh copy of the same project, files and suite:
+    its coverage database (`fermut coverage`, part of each row's time: fermut needs it for its
+    per-test selection), then `fermut run` twice: with `--record-kill-sets` (every covering
+    test of each mutant runs: its full kill matrix, breakit's contract) and without (pytest
+    `-x`: the first catching test, the first-catch contract). No cache, no history."""
+    fermut = Path(sys.executable).with_name("fermut")
+    if not fermut.exists():
+        return [Row("fermut", 0, None, "not installed: pip install -e '.[bench]'")]
+    version = f"fermut {importlib.metadata.version('fermut')}"
+    if len(config.source) != 1:
+        return [Row(version, 0, None, "fermut takes one source root; this project has several")]
+    source = config.source[0]
+    # fermut's --exclude globs are relative to its source root.
+    excludes = [e.removeprefix(source.rstrip("/") + "/") for e in config.exclude]
+    rows = []
+    contracts = (("every catching test (kill sets)", True), ("first catching test", False))
+    for contract, extra in contracts:
+        with tempfile.TemporaryDirectory(prefix="breakit-bench-fermut-") as scratch:
+            root = Path(scratch) / "project"
+            with Workspace(config.root) as copy:
+                shutil.copytree(copy.path, root, symlinks=True)
+            shutil.rmtree(root / ".breakit", ignore_errors=True)
+            tests = [t for t in config.tests]
+            report = root / "fermut-report.json"
+            commands = [
+                [
+                    str(fermut),
+                    "coverage",
+                    "--source",
+                    source,
+                    "--tests",
+                    tests[0],
+                    "--python",
+                    sys.executable,
+                ],
+                [
+                    str(fermut),
+                    "run",
+                    source,
+                    "--tests",
+                    tests[0],
+                    "--jobs",
+                    str(workers),
+                    "--python",
+                    sys.executable,
+                    "--no-cache",
+                    "--no-history",
+                    "--no-fail",
+                    "--no-cache-audit",
+                    "--json",
+                    str(report),
+                    *(a for e in excludes for a in ("--exclude", e)),
+                    *(a for arg in config.pytest_args for a in ("--pytest-arg", arg)),
+                    *(("--record-kill-sets", str(root / "kill-sets.jsonl")) if extra else ()),
+                ],
+            ]
+            started = time.perf_counter()
+            peak_mb: float | None = None
+            failed = ""
+            for command in commands:
+                proc = subprocess.Popen(
+                    command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+                )
+                with PeakMemory(proc.pid) as peak:
+                    out, err = proc.communicate()
+                if peak.mb is not None:
+                    peak_mb = max(peak_mb or 0.0, peak.mb)
+                if proc.returncode != 0:
+                    tail = (out + err).strip().splitlines()[-1:] or ["no output"]
+                    failed = f"{command[1]} failed (exit {proc.returncode}): {tail[0][:100]}"
+                    break
+            wall = time.perf_counter() - started
+            if failed or not report.exists():
+                rows.append(Row(f"{version}, {contract}", 0, None, failed or "no report"))
+                continue
+            statuses = fermut_statuses(json.loads(report.read_text()))
+        ran = sum(n for s, n in statuses.items() if s != "skipped")
+        summary = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+        rows.append(Row(f"{version}, {contract}", ran, wall, summary, peak_mb))
+    return rows
+
+
+def fermut_statuses(report: dict) -> dict[str, int]:
+    """Status → count of a fermut JSON report's outcomes (killed, survived, timed_out, skipped:
+    filtered out before any test ran, …)."""
+    counts: dict[str, int] = {}
+    for outcome in report.get("outcomes", []):
+        status = str(outcome.get("status", "other"))
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--project", type=Path, default=REPO)
@@ -430,7 +593,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="for generated mutants: run the naive way on this many, extrapolate",
     )
     parser.add_argument(
-        "--no-mutmut", action="store_true", help="skip mutmut on the generated mutants"
+        "--no-mutmut", action="store_true", help="skip mutmut and fermut (same as --skip both)"
+    )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=SKIPPABLE,
+        help="leave these rows out (repeatable): breakit -j 1, breakit -j CORES, warm workers, "
+        "the function-body pair, the first-catch pair, mutmut, fermut, the apply timings",
     )
     parser.add_argument("--apply", metavar="ID", help="the mutation for the apply timing")
     parser.add_argument(
@@ -438,6 +609,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument(
         "--apply-only", action="store_true", help="only the `breakit apply` timings"
+    )
+    parser.add_argument(
+        "--baseline-only",
+        action="store_true",
+        help="only the baseline against a plain pytest run (e.g. under each Python)",
     )
     args = parser.parse_args(argv)
     with contextlib.ExitStack() as stack:
@@ -456,13 +632,25 @@ def main(argv: Sequence[str] | None = None) -> None:
         started = time.perf_counter()
         durations = plain_durations(config)
         plain = time.perf_counter() - started
+        traced = os.environ.get(CORE_ENV) == "coverage" or not line_events.available()
+        core = (
+            "coverage.py's tracer, and a plain timing run where it pays"
+            if traced
+            else "sys.monitoring"
+        )
         print(f"project: {args.project}  ({len(baseline.tests)} tests, {os.cpu_count()} cores)")
         print(
-            f"baseline with per-test coverage: {cold:.1f} s; plain pytest run: {plain:.1f} s; "
-            f"the tests alone: {sum(durations.values()):.2f} s\n"
+            f"Python {sys.version_info.major}.{sys.version_info.minor}; baseline with per-test "
+            f"coverage ({core}): {cold:.1f} s, {cold / plain:.2f}x a plain pytest run: "
+            f"{plain:.1f} s; the tests alone: {sum(durations.values()):.2f} s\n"
         )
-        if not args.apply_only:
-            print(section("curated catalog", config, curated, durations, None, args.oracle))
+        if args.baseline_only:
+            return
+        skip = frozenset(args.skip) | (frozenset({"mutmut", "fermut"}) if args.no_mutmut else set())
+        if curated and not args.apply_only:
+            print(
+                section("curated catalog", config, curated, durations, None, args.oracle, skip=skip)
+            )
         if args.generated and not args.apply_only:
             from breakit.operators import generate_mutants
 
@@ -475,9 +663,12 @@ def main(argv: Sequence[str] | None = None) -> None:
                     generated,
                     durations,
                     args.naive_sample,
-                    with_mutmut=not args.no_mutmut,
+                    with_peers=True,
+                    skip=skip,
                 )
             )
+        if "apply" in skip or not curated:
+            return
         apply_id = args.apply or curated[0].id
         print()
         for line in apply_lines(root, apply_id, [m.id for m in curated]):

@@ -6,12 +6,20 @@ PSS (proportional set size, /proc/PID/smaps_rollup) splits each shared page betw
 processes that map it: the sum over a tree is the memory the tree holds. Sampled every 0.1 s;
 a process that lives less than that can be missed, so the figure is a lower bound on the peak.
 Linux only (/proc); elsewhere the peak is None.
+
+As a command, it runs one and says what held the memory at its peak, process by process:
+
+    python bench/memory.py CMD [ARGS...]
+    python bench/memory.py breakit check --generated -q --no-cache
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 from types import TracebackType
 
@@ -92,3 +100,49 @@ class PeakMemory:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join()
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return (_PROC / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:100]
+    except OSError:
+        return "?"
+
+
+def _tree(root: int) -> list[tuple[int, int, str]]:
+    """(pid, PSS kB, command line) of `root` and its descendants."""
+    children = _children()
+    todo, rows, seen = [root], [], set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        rows.append((pid, _pss_kb(pid), _command_line(pid)))
+        todo.extend(children.get(pid, ()))
+    return rows
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print(__doc__.split("\n\n")[-1].strip(), file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv)
+    peak: list[tuple[int, int, str]] = []
+    peak_at = 0.0
+    while proc.poll() is None:
+        rows = _tree(proc.pid)
+        if sum(r[1] for r in rows) > sum(r[1] for r in peak):
+            peak, peak_at = rows, time.perf_counter() - started
+        time.sleep(0.1)
+    wall = time.perf_counter() - started
+    total = sum(r[1] for r in peak) / 1024
+    print(f"exit {proc.returncode}, {wall:.1f} s; peak PSS {total:.0f} MB at {peak_at:.1f} s:")
+    for pid, kb, command in peak:
+        print(f"  {pid:>8}  {kb / 1024:6.0f} MB  {command}")
+    return proc.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -6,7 +6,7 @@ Frozen values only; the engine produces them, every command and report reads the
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -193,11 +193,28 @@ class Baseline:
         """The tests' wall time over the time they needed a core (CPU time plus time queued for
         one): 1 for a CPU-bound suite, more the longer its tests sleep or wait for I/O. None when
         the baseline has no CPU times (an older cache) or its tests took no measurable time."""
-        timed = [o for o in self.run.outcomes.values() if o.cpu_s is not None]
+        return self.wait_ratio_of((None,))
+
+    def wait_ratio_of(self, runs: Iterable[Sequence[str] | None]) -> float | None:
+        """`wait_ratio` of the work `runs` will do, each run its tests (None: the whole suite).
+        A suite's sleeping tests count only as often as the runs run them: pyjwt's three
+        sleeping JWKS-client tests make its whole suite wait 3.5x as long as it computes, but a
+        mutant of its encoder runs none of them."""
+        timed = {k: o for k, o in self.run.outcomes.items() if o.cpu_s is not None}
         if not timed:
             return None
-        wall = sum(o.duration_s for o in timed)
-        busy = sum((o.cpu_s or 0.0) + (o.queued_s or 0.0) for o in timed)
+        suite_wall = sum(o.duration_s for o in timed.values())
+        suite_busy = sum((o.cpu_s or 0.0) + (o.queued_s or 0.0) for o in timed.values())
+        wall = busy = 0.0
+        for tests in runs:
+            if tests is None:
+                wall, busy = wall + suite_wall, busy + suite_busy
+                continue
+            for nodeid in tests:
+                outcome = timed.get(nodeid)
+                if outcome is not None:
+                    wall += outcome.duration_s
+                    busy += (outcome.cpu_s or 0.0) + (outcome.queued_s or 0.0)
         if wall <= 0.0:
             return None
         # A suite of sleeps needs next to no CPU: a floor keeps the ratio finite (it is capped).

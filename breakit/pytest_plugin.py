@@ -17,8 +17,10 @@ Records, by their "event" key:
   `-j auto` (breakit.engine.workers) turns into more workers
 - ``collect_error``: {nodeid, message, longrepr} — a module that could not be collected
 - ``collected``: {nodeids} — every test collected, in run order
-- ``finish``: {exitstatus, peak_rss_kb} — pytest's exit status, and the process's peak
-  resident memory so far (the baseline's sets the default memory ceiling, breakit.engine.memlimit)
+- ``finish``: {exitstatus, peak_rss_kb, coverage_traced} — pytest's exit status, the process's
+  peak resident memory so far (the baseline's sets the default memory ceiling,
+  breakit.engine.memlimit), and, when per-test coverage was recorded, whether its core traced
+  every source line (coverage.py's tracer: the tests' times are inflated), else null
 - ``modules``: {names} — (only when asked) the modules imported by the end of the run, in import
   order, minus the project's own (under the rootdir) and breakit's: what a fork worker preloads
 
@@ -153,11 +155,17 @@ class RecorderPlugin:
     def pytest_sessionfinish(self, exitstatus: int) -> None:
         if self.record_modules:
             self.sink({"event": "modules", "names": imported_modules(self.rootpath)})
+        recorder = (
+            None
+            if self.session is None
+            else self.session.config.pluginmanager.get_plugin(_COVERAGE_NAME)
+        )
         self.sink(
             {
                 "event": "finish",
                 "exitstatus": int(exitstatus),
                 "peak_rss_kb": _peak_kb(),
+                "coverage_traced": None if recorder is None else recorder.traces,
             }
         )
 

@@ -33,12 +33,10 @@ from breakit.model import (
     Baseline,
     KillMatrix,
     Mutant,
-    MutantResult,
-    Outcome,
     SuiteRun,
     TestOutcome,
-    Verdict,
 )
+from breakit.result_cache import outcomes_from_json, pack_cache, unpack_cache
 
 STATE_DIR = ".breakit"
 JOURNAL = "journal.jsonl"
@@ -226,8 +224,7 @@ class Store:
     def cached_results(self) -> dict[str, dict[str, Any]]:
         """Result key (ResultKeys.key) → a MutantResult's JSON, from earlier runs: those of
         `cache.json`, and those an interrupted run journaled after it."""
-        data = self._read("cache.json")
-        cache = data if isinstance(data, dict) else {}
+        cache = unpack_cache(self._read("cache.json"))
         cache.update(self._journaled())
         return cache
 
@@ -237,7 +234,11 @@ class Store:
         kept = set(keep)
         cache = {k: v for k, v in self.cached_results().items() if k in kept}
         cache.update(entries)
-        self._write("cache.json", cache)
+        path = state_dir(self.root) / "cache.json"
+        tmp = path.with_name(".cache.json.tmp")
+        # Compact, not indented like the other files: it holds every test of every mutant.
+        tmp.write_text(json.dumps(pack_cache(cache), separators=(",", ":")), encoding="utf-8")
+        tmp.replace(path)
         self.discard_journal()
 
     @contextlib.contextmanager
@@ -373,47 +374,6 @@ def _ends_with_newline(path: Path) -> bool:
         return file.read(1) == b"\n"
 
 
-def result_to_json(result: MutantResult) -> dict[str, Any]:
-    return {
-        "verdict": result.verdict.value,
-        "tests": {n: {**o.to_json(), "longrepr": o.longrepr} for n, o in result.tests.items()},
-        "order": list(result.order),
-        "duration_s": result.duration_s,
-        "error": result.error,
-    }
-
-
-def result_from_json(mutant: Mutant, data: dict[str, Any]) -> MutantResult | None:
-    """The cached result for `mutant`, or None if the entry is unreadable."""
-    try:
-        return MutantResult(
-            mutant=mutant,
-            verdict=Verdict(data["verdict"]),
-            tests=_outcomes_from_json(data["tests"]),
-            order=tuple(data["order"]),
-            duration_s=float(data["duration_s"]),
-            error=data.get("error"),
-            cached=True,
-        )
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def _outcomes_from_json(data: dict[str, Any]) -> dict[str, TestOutcome]:
-    return {
-        n: TestOutcome(
-            nodeid=n,
-            outcome=Outcome(o["outcome"]),
-            message=o.get("message"),
-            duration_s=o.get("duration_s", 0.0),
-            longrepr=o.get("longrepr"),
-            cpu_s=o.get("cpu_s"),
-            queued_s=o.get("queued_s"),
-        )
-        for n, o in data.items()
-    }
-
-
 def run_to_json(run: SuiteRun) -> dict[str, Any]:
     return {
         "outcomes": {n: _baseline_outcome(o) for n, o in run.outcomes.items()},
@@ -440,7 +400,7 @@ def _baseline_outcome(outcome: TestOutcome) -> dict[str, Any]:
 def run_from_json(data: dict[str, Any]) -> SuiteRun:
     coverage = data.get("coverage")
     return SuiteRun(
-        outcomes=_outcomes_from_json(data["outcomes"]),
+        outcomes=outcomes_from_json(data["outcomes"]),
         order=tuple(data["order"]),
         duration_s=data["duration_s"],
         exit_status=data["exit_status"],

@@ -41,6 +41,7 @@ import pytest
 
 from breakit.config import entry_matches, glob_base, is_glob
 from breakit.engine import line_events
+from breakit.engine.import_probe import import_time_lines
 from breakit.engine.line_events import LineEvents
 
 # The map's keys, its settings and its reader live in breakit.records, which needs no pytest.
@@ -67,8 +68,16 @@ class CoverageRecorder:
             self.core = CoveragePyCore(self.root, self.entries)
         self._written = False
         self.preimported: list[str] = []  # source files imported before coverage started
+        self._preimported_modules: list[str] = []  # their modules, in import order
+        self._start_path: list[str] = []  # sys.path when coverage started
         self._caches: list[Any] = []  # the lru_cache wrappers of source functions
         self._modules_seen = -1  # len(sys.modules) when _caches was last gathered
+
+    @property
+    def traces(self) -> bool:
+        """True when the core is a tracer that slows every source line (coverage.py's): the
+        run's test times are then not a plain run's, so breakit times the suite again."""
+        return isinstance(self.core, CoveragePyCore)
 
     @classmethod
     def from_json(cls, settings: str) -> CoverageRecorder:
@@ -82,19 +91,43 @@ class CoverageRecorder:
 
     def _source_files_imported(self) -> list[str]:
         """Source files already imported when coverage starts, so whose import-time lines it
-        never saw: pytest imports a project's modules while it reads its configuration, before
-        any plugin's hook (a `filterwarnings` entry naming the project's warning class, a
-        `-p pkg.plugin` in addopts). Every line of them counts as import-time: their mutants
-        run the whole suite, fresh, as for any line that runs at import."""
+        never saw (breakit.engine.import_probe finds them at the end); their modules' names, in
+        import order, go to `_preimported_modules`."""
         found = []
-        for module in list(sys.modules.values()):
+        self._preimported_modules = []
+        self._start_path = list(sys.path)
+        for name, module in list(sys.modules.items()):
             filename = getattr(module, "__file__", None)
             if not filename or not filename.endswith(".py"):
                 continue
             rel = self._rel_source(filename)
             if rel is not None:
                 found.append(rel)
+                self._preimported_modules.append(name)
         return sorted(found)
+
+    def _import_time_of_preimported(self) -> set[tuple[str, int]]:
+        """The preimported files' import-time lines: those the probe saw run at import, or
+        every line of them if it could not run."""
+        files = [str(self.root / rel) for rel in self.preimported]
+        probed = import_time_lines(
+            self._preimported_modules, files, str(self.root), self._start_path
+        )
+        lines: set[tuple[str, int]] = set()
+        if probed is not None:
+            for filename, numbers in probed.items():
+                rel = self._rel_source(filename)
+                if rel is not None:
+                    lines.update((rel, n) for n in numbers)
+            seen = {rel for rel, _ in lines}
+        else:
+            seen = set()
+        for rel in self.preimported:
+            if rel in seen:
+                continue
+            text = (self.root / rel).read_text(encoding="utf-8", errors="replace")
+            lines.update((rel, n) for n in range(1, len(text.splitlines()) + 1))
+        return lines
 
     def _rel_source(self, filename: str) -> str | None:
         """`filename` relative to the root if it is a source file the entries name, else None."""
@@ -168,9 +201,8 @@ class CoverageRecorder:
             found.setdefault(nodeid, set()).add((rel, line))
             if phase != "call":
                 found[FIXTURES].add((rel, line))
-        for rel in self.preimported:
-            lines = (self.root / rel).read_text(encoding="utf-8", errors="replace").splitlines()
-            found[IMPORT_TIME].update((rel, line) for line in range(1, len(lines) + 1))
+        if self.preimported:
+            found[IMPORT_TIME].update(self._import_time_of_preimported())
         tmp = self.out.with_suffix(".tmp")
         tmp.write_text(json.dumps({k: sorted(v) for k, v in found.items()}))
         os.replace(tmp, self.out)

@@ -21,6 +21,7 @@ from typing import Any
 
 from breakit.config import Config
 from breakit.engine import project
+from breakit.engine.compact import compact_result
 from breakit.engine.coverage_proof import no_coverage_claims, proof_note, proof_run
 from breakit.engine.forced_fail import check_forced_failure, forced_failure_changes
 from breakit.engine.fork.client import ForkRunner
@@ -31,17 +32,17 @@ from breakit.engine.order import KillerFirst
 from breakit.engine.runner import Runner, RunSpec
 from breakit.engine.selection import ALL, hot_eligible, select_tests
 from breakit.engine.subprocess_runner import SubprocessRunner
+from breakit.engine.timing import mutant_timeout, timing_run_pays, untraced_times
 from breakit.engine.verdict import baseline_failure, mutant_result, no_coverage
 from breakit.engine.workers import auto_workers
 from breakit.engine.workspace import Workspace
 from breakit.errors import BaselineFailedError, BreakitError
 from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Verdict
+from breakit.result_cache import result_from_json, result_to_json
 from breakit.store import (
     ResultKeys,
     Store,
     content_key,
-    result_from_json,
-    result_to_json,
     sanity_key,
 )
 
@@ -115,11 +116,14 @@ class Lab:
     def workers(self) -> int:
         return self.workers_for(self._baseline)
 
-    def workers_for(self, baseline: Baseline | None) -> int:
-        """`jobs`, else one per core, more if `baseline`'s tests wait (breakit.engine.workers)."""
+    def workers_for(
+        self, baseline: Baseline | None, runs: Sequence[tuple[str, ...] | None] | None = None
+    ) -> int:
+        """`jobs`, else one per core, more if the tests to run wait (breakit.engine.workers):
+        `runs`, each mutant's planned tests, else `baseline`'s whole suite."""
         if self.runner is not None:
             return 1
-        return self.jobs if self.jobs else auto_workers(baseline)
+        return self.jobs if self.jobs else auto_workers(baseline, runs=runs)
 
     def spec(self, timeout_s: float | None = None, select: Sequence[str] | None = None) -> RunSpec:
         return RunSpec(
@@ -169,6 +173,10 @@ class Lab:
             "startup_s": max(0.0, run.duration_s - tests_s),
             "peak_rss_kb": finish.get("peak_rss_kb"),
         }
+        if finish.get("coverage_traced") and timing_run_pays(self.config, run):
+            with self.workspace.mutated({}) as workdir:
+                plain = replace(spec, coverage_source=None, record_modules=False)
+                self._engine.update(untraced_times(runner, workdir, plain))
         self.state.save_baseline(baseline, self._engine)
         self._baseline = baseline
         self._note(*project.unimported_sources(self.config, baseline))
@@ -182,14 +190,8 @@ class Lab:
         return project.project_names(self.config)
 
     def timeout_for(self, baseline: Baseline, tests: Sequence[str] | None = None) -> float:
-        """factor × (the tests' baseline time + the suite's startup time) + a constant."""
-        chosen = baseline.tests if tests is None else tests
-        outcomes = baseline.run.outcomes
-        tests_s = sum(outcomes[n].duration_s for n in chosen if n in outcomes)
-        startup = self._engine.get("startup_s")
-        if startup is None:
-            startup = max(0.0, baseline.duration_s - sum(o.duration_s for o in outcomes.values()))
-        return self.config.timeout_factor * (tests_s + startup) + self.config.timeout_min_s
+        """How long `tests` (None: the whole suite) may run under a mutant (engine.timing)."""
+        return mutant_timeout(self.config, self._engine, baseline, tests)
 
     # --- mutants --------------------------------------------------------------------------
 
@@ -236,7 +238,7 @@ class Lab:
             result = mutant_result(mutant, run, baseline.tests, time.perf_counter() - started)
             if result.verdict is not Verdict.SURVIVED:
                 break
-        return result
+        return compact_result(result, baseline)
 
     def run(
         self, mutants: Sequence[Mutant], baseline: Baseline, on_result: OnResult | None = None
@@ -421,7 +423,8 @@ class Lab:
         )
         stop = threading.Event()
         sanity = self.sanity_check and not self._sane
-        count = max(1, min(self.workers_for(baseline), len(todo) + sanity))
+        count = self.workers_for(baseline, [plans[index] for index in todo])
+        count = max(1, min(count, len(todo) + sanity))
         runners = [self.new_runner() for _ in range(count)]
 
         def work(slot: int, workspace: Workspace) -> None:

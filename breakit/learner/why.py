@@ -7,7 +7,6 @@ optional HTTP trace); nothing is run.
 from __future__ import annotations
 
 import os
-import re
 import shlex
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -17,13 +16,11 @@ from pathlib import Path
 from tempfile import mkstemp
 from typing import Any
 
+from breakit.failure_text import parse_longrepr
 from breakit.learner.http_trace import TRACE_ENV, read_trace
 from breakit.model import MutantResult, Outcome, TestOutcome
 
 TRACE_PLUGIN = "breakit.learner.http_trace"
-# `path/to/test_x.py:27: AssertionError` — where each traceback entry ends, and what it raised.
-_NATIVE_FRAME = '  File "'
-_WHERE = re.compile(r"^(?P<path>[^\s:][^:]*\.py):(?P<line>\d+): (?P<error>[\w.]*[A-Z]\w*)$")
 
 
 class CatchKind(StrEnum):
@@ -80,57 +77,6 @@ def explain_outcome(outcome: TestOutcome, requests: Sequence[Mapping[str, Any]] 
     else:
         kind = CatchKind.CRASH
     return Why(outcome.nodeid, kind, line, details, reqs)
-
-
-def parse_longrepr(text: str, nodeid: str = "") -> tuple[str | None, tuple[str, ...], str | None]:
-    """(the test's own failing line, the error lines, the name of what was raised).
-
-    Reads pytest's long style (`>` and `E` lines) and Python's native traceback (`--tb=native`).
-    """
-    lines = text.splitlines()
-    if any(line.startswith(_NATIVE_FRAME) for line in lines):
-        return _parse_native(lines, nodeid.split("::")[0])
-    marked = [i for i, line in enumerate(lines) if line.startswith(">")]
-    source = lines[marked[0]][1:].strip() if marked else None
-    tail = lines[marked[-1] + 1 :] if marked else lines
-    errors = tuple(line[1:].strip() for line in tail if line.startswith("E ") and line[1:].strip())
-    raised = [m["error"] for m in map(_WHERE.match, lines) if m]
-    return source, errors[:4], raised[-1].rpartition(".")[2] if raised else None
-
-
-def _parse_native(
-    lines: list[str], test_file: str
-) -> tuple[str | None, tuple[str, ...], str | None]:
-    frames = [i for i, line in enumerate(lines) if line.startswith(_NATIVE_FRAME)]
-    source = None
-    for i in frames:
-        path = lines[i].split('"')[1] if lines[i].count('"') >= 2 else ""
-        if test_file and path.endswith(test_file) and i + 1 < len(lines):
-            source = lines[i + 1].strip()
-            break
-    # The exception: the first unindented line after the last frame that is not traceback
-    # chatter. It can go on for lines (SQLAlchemy adds [SQL: …] and a "Background" link).
-    chatter = ("Traceback", "During handling", "The above exception")
-    starts = [
-        i
-        for i, line in enumerate(lines)
-        if i > frames[-1]
-        and line.strip()
-        and not line[0].isspace()
-        and not line.startswith(chatter)
-    ]
-    errors: tuple[str, ...] = ()
-    if starts:
-        block = []
-        for line in lines[starts[0] :]:
-            if not line.strip() or line.startswith(_NATIVE_FRAME):
-                break
-            block.append(line.strip())
-        errors = tuple(block)
-    raised = errors[0].partition(":")[0].rpartition(".")[2] if errors else None
-    if errors and raised == "AssertionError":
-        errors = (errors[0].removeprefix("AssertionError:").strip() or errors[0], *errors[1:])
-    return source, errors[:4], raised
 
 
 def why_caught(

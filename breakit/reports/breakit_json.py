@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from breakit.model import (
@@ -15,6 +15,7 @@ from breakit.model import (
     TestOutcome,
     Verdict,
 )
+from breakit.ranges import format_ranges, parse_ranges
 
 if TYPE_CHECKING:
     from breakit.since import Since
@@ -41,32 +42,6 @@ def _mutant_fields(mutant: Mutant) -> dict[str, Any]:
             "end": {"line": loc.end_line, "column": loc.end_column},
         }
     return fields
-
-
-# --- index ranges: "0-11,14" ------------------------------------------------------------------
-
-
-def format_ranges(indices: Iterable[int]) -> str:
-    """Sorted indices as `0-11,14,20-21`: a run of consecutive tests costs a few bytes."""
-    parts: list[str] = []
-    ordered = sorted(set(indices))
-    i = 0
-    while i < len(ordered):
-        j = i
-        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
-            j += 1
-        parts.append(str(ordered[i]) if i == j else f"{ordered[i]}-{ordered[j]}")
-        i = j + 1
-    return ",".join(parts)
-
-
-def parse_ranges(text: str) -> list[int]:
-    """The indices `format_ranges` wrote, in ascending order."""
-    indices: list[int] = []
-    for part in filter(None, text.split(",")):
-        first, _, last = part.partition("-")
-        indices.extend(range(int(first), int(last or first) + 1))
-    return indices
 
 
 # --- one mutant's tests ---------------------------------------------------------------------

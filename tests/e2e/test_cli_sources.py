@@ -13,6 +13,7 @@ import pytest
 from cli_harness import Breakit, write_project
 
 from breakit.errors import ExitCode
+from breakit.ranges import parse_ranges
 
 
 def project(tmp_path: Path, files: dict[str, str]) -> Breakit:
@@ -400,3 +401,36 @@ def test_code_pytest_imports_before_any_plugin_counts_as_import_time(tmp_path: P
         env={**os.environ, "PYTHONPATH": str(copy)},
     )
     assert plain.returncode == pytest.ExitCode.USAGE_ERROR, plain.stdout + plain.stderr
+
+
+def test_lines_of_a_preimported_module_that_do_not_run_at_import_keep_their_tests(
+    tmp_path: Path,
+) -> None:
+    # The same package, with a second test that never calls scale(). The lines that ran at
+    # import (breakit.engine.import_probe finds them: the def lines, FACTOR, defaults' body)
+    # run the whole suite; scale's body only the test that covers it, as in any other module.
+    files = {
+        **CALLED_AT_IMPORT,
+        "tests/test_other.py": """
+            def test_other():
+                assert sum([1, 2]) == 3
+        """,
+    }
+    breakit = project(tmp_path, files)
+    listed = json.loads(breakit("list", "--generated", "--json").stdout)
+    body = [m["id"] for m in listed["mutants"] if "-    return n * defaults()" in m["diff"]]
+    at_import = [m["id"] for m in listed["mutants"] if '-    return {"factor": 2}' in m["diff"]]
+    assert body and at_import
+    done = breakit("check", "--generated", *body, *at_import, "--json", "--verify")
+    assert done.returncode in (0, 1), done.stderr
+    document = json.loads(done.stdout)
+    tests = document["baseline"]["tests"]
+    by_id = {m["id"]: m for m in document["mutants"]}
+    for mid in body:
+        ran = parse_ranges(by_id[mid]["tests"]["ran"])
+        assert [tests[i] for i in ran] == ["tests/test_core.py::test_scale"], by_id[mid]
+    for mid in at_import:  # the whole suite, or no test at all when the package breaks
+        mutant = by_id[mid]
+        ran = parse_ranges(mutant["tests"]["ran"])
+        broken = mutant["verdict"] in ("RuntimeError", "CompileError")
+        assert broken or [tests[i] for i in ran] == tests, mutant

@@ -137,3 +137,26 @@ def test_tests_that_compute_on_several_threads_still_get_one_worker_per_core() -
     baseline = Baseline(tests=run.order, run=run, key="k")
     assert baseline.wait_ratio == pytest.approx(0.5)
     assert auto_workers(baseline, cores=4, available_bytes=LOTS) == 4
+
+
+def test_only_the_tests_the_mutants_run_decide_the_workers() -> None:
+    # pyjwt's shape: a few tests that sleep (a JWKS client's cache expiry) beside many that
+    # compute. Mutants of the encoder run only computing tests: more workers than cores would
+    # only hold more memory.
+    def outcome(nodeid: str, wall: float, cpu: float) -> TestOutcome:
+        return TestOutcome(nodeid, Outcome.MISSED, duration_s=wall, cpu_s=cpu, queued_s=0.0)
+
+    sleepers = [outcome(f"t.py::test_sleep{i}", 2.0, 0.01) for i in range(3)]
+    workers = [outcome(f"t.py::test_encode{i}", 0.05, 0.05) for i in range(40)]
+    outcomes = {o.nodeid: o for o in (*sleepers, *workers)}
+    run = SuiteRun(outcomes=outcomes, order=tuple(outcomes), duration_s=8.5, exit_status=0)
+    baseline = Baseline(tests=run.order, run=run, key="k")
+    assert (baseline.wait_ratio or 0) > 2  # the whole suite waits
+    encoder = [tuple(o.nodeid for o in workers[:10])] * 50
+    assert baseline.wait_ratio_of(encoder) == pytest.approx(1.0)
+    assert auto_workers(baseline, runs=encoder, cores=2, available_bytes=LOTS) == 2
+    # A run of the whole suite (an import-time mutant) brings the sleepers back in.
+    assert auto_workers(baseline, runs=[None], cores=2, available_bytes=LOTS) > 2
+    # NoCoverage mutants run nothing: nothing to scale.
+    assert baseline.wait_ratio_of([()]) is None
+    assert auto_workers(baseline, runs=[()], cores=2, available_bytes=LOTS) == 2

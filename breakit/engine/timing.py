@@ -1,0 +1,55 @@
+"""How long a mutant's tests may run: a multiple of their time on the unmutated code, measured
+without tracing.
+
+The baseline records per-test coverage. On 3.12+ its sys.monitoring core reports each line once
+per test (breakit.engine.line_events), so its times are a plain run's. coverage.py's tracer
+(Python 3.11, or BREAKIT_COVERAGE_CORE=coverage) costs 1.5-7x on CPU-heavy tests (more-itertools'
+recipes: 211 s against 32 s), and a hanging mutant would wait out `timeout_factor` times that:
+so after a traced baseline the suite runs once more, plain, to time it (`untraced_times`, cached
+with the baseline in its engine record), when that can matter (`timing_run_pays`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from breakit.config import Config
+from breakit.engine.runner import Runner, RunSpec
+from breakit.model import Baseline, SuiteRun
+
+
+def timing_run_pays(config: Config, run: SuiteRun) -> bool:
+    """Whether untraced times could shorten a timeout by more than its constant: tracing slows
+    only the time a test computes, so a plain run saves at most the traced CPU time, and a
+    timeout at most `timeout_factor` times that. pyjwt's 475 tests compute for 1.8 s of their
+    6.2 s (the rest is sleeps): a timing run would cost a plain run of the suite for under
+    `timeout_min_s` of any timeout. more-itertools' recipes compute for most of their 211 s."""
+    cpu = sum(o.duration_s if o.cpu_s is None else o.cpu_s for o in run.outcomes.values())
+    return config.timeout_factor * cpu > config.timeout_min_s
+
+
+def untraced_times(runner: Runner, workdir: Path, spec: RunSpec) -> dict[str, Any]:
+    """The engine record's `untraced_s` (each test's time) and `startup_s`, from one plain run
+    of `spec` (no coverage) in `workdir`; nothing when that run broke."""
+    run = runner.run(workdir, spec)
+    times = {nodeid: o.duration_s for nodeid, o in run.outcomes.items()}
+    if run.error or not times:
+        return {}  # the traced times stand: longer timeouts, never wrong verdicts
+    return {"untraced_s": times, "startup_s": max(0.0, run.duration_s - sum(times.values()))}
+
+
+def mutant_timeout(
+    config: Config, engine: Mapping[str, Any], baseline: Baseline, tests: Sequence[str] | None
+) -> float:
+    """factor × (the tests' time + the suite's startup time) + a constant, the times being the
+    untraced ones where the engine record has them."""
+    chosen = baseline.tests if tests is None else tests
+    outcomes = baseline.run.outcomes
+    untraced: Mapping[str, float] = engine.get("untraced_s") or {}
+    tests_s = sum(untraced.get(n, outcomes[n].duration_s) for n in chosen if n in outcomes)
+    startup = engine.get("startup_s")
+    if startup is None:
+        startup = max(0.0, baseline.duration_s - sum(o.duration_s for o in outcomes.values()))
+    return config.timeout_factor * (tests_s + startup) + config.timeout_min_s
