@@ -10,16 +10,7 @@ __all__ = ["format_ranges", "format_sequence", "parse_ranges"]
 
 def format_ranges(indices: Iterable[int]) -> str:
     """Sorted indices as `0-11,14,20-21`: a run of consecutive tests costs a few bytes."""
-    parts: list[str] = []
-    ordered = sorted(set(indices))
-    i = 0
-    while i < len(ordered):
-        j = i
-        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
-            j += 1
-        parts.append(str(ordered[i]) if i == j else f"{ordered[i]}-{ordered[j]}")
-        i = j + 1
-    return ",".join(parts)
+    return format_sequence(sorted(set(indices)))
 
 
 def parse_ranges(text: str) -> list[int]:
