@@ -52,7 +52,12 @@ def test_ctrl_c_during_a_parallel_run_cleans_everything_up(small):
     (small.root / ".breakit" / "cache.json").unlink()  # …which must run, not come from the cache
     before = snapshot(small.root)
     process = small.popen("check", "-j", "2")
-    time.sleep(2.5)
+    # Ctrl-C once the workers run (on a loaded machine the CLI's own imports can take seconds:
+    # a fixed sleep could land before its handlers exist, which is not what this tests).
+    deadline = time.monotonic() + 60
+    while not _processes_mentioning(str(small.tmp)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr

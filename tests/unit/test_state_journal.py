@@ -44,7 +44,7 @@ def test_journaled_results_are_read_back_and_a_line_cut_short_is_skipped(tmp_pat
     state.store_results({"d": entry("Killed")}, keep=["a", "c", "d"])
     assert not path.exists()
     on_disk = json.loads((tmp_path / ".breakit" / "cache.json").read_text())
-    assert sorted(on_disk) == ["a", "c", "d"]
+    assert sorted(on_disk["results"]) == ["a", "c", "d"]
 
 
 @pytest.mark.parametrize("backend", ["fork", "subprocess"])
