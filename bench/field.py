@@ -526,9 +526,10 @@ def plain_agrees(verdict: str, got: Run) -> bool:
     if got.rc is None:
         return verdict == "Timeout"
     if got.rc == USAGE_ERROR:
-        # pytest stopped before any test (its configuration imports the mutated code): no test
-        # can have caught it, so Killed would name catchers that never ran.
-        return verdict in ("CompileError", "RuntimeError")
+        # pytest stopped before any test: its configuration imports the mutated code
+        # (RuntimeError, CompileError), or a conftest.py it loads first raised (Killed, the
+        # conftest named as pytest names it). A test's catch or a hang cannot end so.
+        return verdict in ("Killed", "CompileError", "RuntimeError")
     return (got.rc != 0) == (verdict in FAILS)
 
 

@@ -75,6 +75,22 @@ class EngineMismatchError(BreakitError):
     exit_code = ExitCode.INTERNAL  # a wrong verdict is a bug in breakit, never in the project
 
 
+class RecorderConflictError(BreakitError):
+    """pytest stops in breakit's baseline, and a plain pytest of the same suite passes: breakit's
+    own setup (its recorder, a plugin of the user's it did not set aside) failed, not the suite."""
+
+    exit_code = ExitCode.INTERNAL
+
+    def __init__(self, error: str) -> None:
+        super().__init__(
+            f"pytest stops only when breakit runs it; a plain `python -m pytest` passes: "
+            f"{error.splitlines()[0] if error else 'no error text'}",
+            hint="breakit's own setup failed, not your suite: please report it with this "
+            "line. A plugin of yours may fight breakit's recorder: `-p no:NAME` in "
+            "[tool.breakit] pytest_args sets it aside (docs/config.md)",
+        )
+
+
 class WorkerDied(RuntimeError):
     """The fork worker process ended while it had a run to do (killed, or Ctrl-C)."""
 

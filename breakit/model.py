@@ -23,6 +23,7 @@ class Outcome(StrEnum):
 
     CAUGHT = "caught"  # the test failed: it noticed the breakage
     ERRORED = "errored"  # the test could not run (fixture missing, setup crashed): not a failure
+    # (also a test module whose collection failed, under its path: engine.pieces)
     MISSED = "missed"  # the test passed: it did not notice
     NOT_RUN = "not_run"  # the test was not run for this mutant (deselected, or the run stopped)
 

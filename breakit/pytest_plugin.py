@@ -17,6 +17,8 @@ Records, by their "event" key:
   `-j auto` (breakit.engine.workers) turns into more workers
 - ``collect_error``: {nodeid, message, longrepr} — a module that could not be collected
 - ``collected``: {nodeids} — every test collected, in run order
+- ``set_aside``: {notes} — the user's plugins and options breakit set aside in this run
+  (breakit.set_aside), one short phrase each; only when there were any
 - ``finish``: {exitstatus, peak_rss_kb, coverage_traced} — pytest's exit status, the process's
   peak resident memory so far (the baseline's sets the default memory ceiling,
   breakit.engine.memlimit), and, when per-test coverage was recorded, whether its core traced
@@ -39,12 +41,13 @@ import json
 import os
 import sys
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Generator, Sequence
 from pathlib import Path
 from typing import IO
 
 import pytest
 
+from breakit import set_aside
 from breakit.engine import memlimit
 
 try:
@@ -70,6 +73,9 @@ from breakit.records import (
 # the project's pytest, needs nothing from breakit but itself, breakit.records and memlimit.
 CAUGHT, ERRORED, MISSED, NOT_RUN = "caught", "errored", "missed", "not_run"
 
+# What pytest_cmdline_main returns: the session's exit status.
+_Status = int | pytest.ExitCode | None
+
 
 class RecorderPlugin:
     """Records every test of one pytest session and hands the records to `sink`."""
@@ -92,6 +98,19 @@ class RecorderPlugin:
         self.rootpath: Path | None = None
         self._phases: dict[str, list[pytest.TestReport]] = {}
         self._clocks: dict[str, tuple[float, float]] = {}  # nodeid -> (CPU, queued) at start
+
+    # In-process (a fork worker's child, a hot session) this object is the only breakit plugin,
+    # registered before pytest parses its arguments: it sets the user's fighting plugins aside
+    # (breakit.set_aside), as the module-level hooks below do in a `python -m pytest`.
+    @pytest.hookimpl(wrapper=True)
+    def pytest_load_initial_conftests(self, early_config: pytest.Config) -> Generator[None]:
+        set_aside.before_conftests(early_config)
+        return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_cmdline_main(self, config: pytest.Config) -> Generator[None, _Status, _Status]:
+        set_aside.before_main(config)
+        return (yield)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -125,6 +144,9 @@ class RecorderPlugin:
             items[:] = [items[i] for i in ordered([item.nodeid for item in items], self.order)]
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
+        notes = set_aside.notes(session.config, session.items)
+        if notes:
+            self.sink({"event": "set_aside", "notes": notes})
         self.sink({"event": "collected", "nodeids": [item.nodeid for item in session.items]})
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
@@ -330,18 +352,28 @@ _COVERAGE_NAME = "breakit-coverage"
 _sink_key = pytest.StashKey[JsonLinesSink]()
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+# A wrapper runs before every plain implementation of its hook, tryfirst ones included: pytest-cov
+# starts its tracer in its own (tryfirst) pytest_load_initial_conftests.
+@pytest.hookimpl(wrapper=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None]:
+    set_aside.before_conftests(early_config)
     # Coverage starts here, before conftest.py files import the project: lines run at import
     # time must be seen (as "import-time") too.
     settings = os.environ.get(COVERAGE_ENV)
-    if not settings or early_config.pluginmanager.has_plugin(_COVERAGE_NAME):
-        return
-    from breakit.engine.coverage_map import CoverageRecorder
+    if settings and not early_config.pluginmanager.has_plugin(_COVERAGE_NAME):
+        from breakit.engine.coverage_map import CoverageRecorder
 
-    recorder = CoverageRecorder.from_json(settings)
-    recorder.start()
-    early_config.pluginmanager.register(recorder, _COVERAGE_NAME)
+        recorder = CoverageRecorder.from_json(settings)
+        recorder.start()
+        early_config.pluginmanager.register(recorder, _COVERAGE_NAME)
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_cmdline_main(config: pytest.Config) -> Generator[None, _Status, _Status]:
+    # Before pytest-xdist's (tryfirst) pytest_cmdline_main and every plugin's pytest_configure.
+    set_aside.before_main(config)
+    return (yield)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -7,6 +7,7 @@ import json
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -25,7 +26,7 @@ from breakit.cli.options import (
     report_options,
 )
 from breakit.engine.lab import Lab
-from breakit.errors import ExitCode, UsageError
+from breakit.errors import EngineMismatchError, ExitCode, UsageError
 from breakit.gate import (
     answer_key_mismatches,
     exit_code,
@@ -101,8 +102,11 @@ def apply(
     result = matrix.results[0]
     lab_notes(env, lab)
     warm_note(env, lab)
+    if lab.verification is not None:
+        env.err.print(lab.verification.line(), markup=False, highlight=False)
     if as_json:
-        click.echo(json.dumps(matrix_document(matrix, baseline, lab.coverage_check), indent=2))
+        document = matrix_document(matrix, baseline, lab.coverage_check, run=run_facts(lab))
+        click.echo(json.dumps(document, indent=2))
     else:
         terminal.render_apply(env.out, result, baseline, verbose=verbose)
     learning_loop.after_apply(
@@ -226,9 +230,22 @@ def check(
                 )
                 raise SystemExit(ExitCode.OK)
         to_run, ignored = split_equivalent(mutants, env.config.equivalent)
-        with progress(env, len(to_run), quiet=quiet, verbose=verbose) as advance:
-            matrix = lab.run(to_run, baseline, on_result=advance)
+        if verbose and not as_json:
+            env.err.print(lab.memory_ceiling_text(), markup=False, highlight=False)
+        try:
+            with progress(env, len(to_run), quiet=quiet, verbose=verbose) as shown:
+                matrix = lab.run(to_run, baseline, on_result=shown.mutant, on_verify=shown.verify)
+        except EngineMismatchError:
+            checked = lab.verification
+            if as_json and checked is not None and checked.matrix is not None:
+                # The verdicts cannot be trusted, but which ones and why goes to the document.
+                matrix = merge_in_order(mutants, checked.matrix, ignored)
+                document = matrix_document(matrix, baseline, lab.coverage_check, run=run_facts(lab))
+                click.echo(json.dumps(document, indent=2))
+            raise
     lab_notes(env, lab)
+    if lab.verification is not None and not quiet:
+        env.err.print(lab.verification.line(), markup=False, highlight=False)
     if not quiet and not as_json:
         warm_note(env, lab)
     matrix = merge_in_order(mutants, matrix, ignored)
@@ -246,7 +263,17 @@ def check(
         annotate=True,
         coverage_check=lab.coverage_check,
         since=chosen,
+        run=run_facts(lab),
     )
+
+
+def run_facts(lab: Lab) -> dict[str, Any]:
+    """The JSON document's keys about the run itself: the memory ceiling the test processes ran
+    under, and what `--verify` found (docs/json.md)."""
+    facts: dict[str, Any] = {"memory_limit_mb": lab.memory_ceiling()}
+    if lab.verification is not None:
+        facts["verify"] = lab.verification.to_json()
+    return facts
 
 
 def since_changes(env: Env, ref: str | None, mutation_ids: Sequence[str]) -> Changes | None:
@@ -307,17 +334,20 @@ def report_and_gate(
     annotate: bool = False,
     coverage_check: Mapping[str, Any] | None = None,
     since: pull_request.Since | None = None,
+    run: Mapping[str, Any] | None = None,
 ) -> NoReturn:
-    """The end of `check` and `merge`: report files, the terminal (or JSON), the exit code."""
+    """The end of `check` and `merge`: report files, the terminal (or JSON), the exit code.
+    `run`: the JSON document's keys about the run (`run_facts`)."""
     mismatches = answer_key_mismatches(matrix)
     skipped = skipped_answer_keys(matrix)  # a first-catch run checks no answer key
     if skipped:
         env.err.print(skipped, markup=False, highlight=False, soft_wrap=True)
     root = env.config.root
-    written = write_reports(report_files, matrix, baseline, root, coverage_check, since)
+    written = write_reports(report_files, matrix, baseline, root, coverage_check, since, run)
     write_step_summary(matrix, since)
     if as_json:
-        click.echo(json.dumps(matrix_document(matrix, baseline, coverage_check, since), indent=2))
+        document = matrix_document(matrix, baseline, coverage_check, since, run)
+        click.echo(json.dumps(document, indent=2))
     else:
         if annotate and os.environ.get("GITHUB_ACTIONS") == "true":
             for line in github_annotations(matrix, since):
@@ -336,31 +366,57 @@ def report_and_gate(
     raise SystemExit(exit_code(matrix, mismatches, fail_under))
 
 
+OnResult = Callable[[MutantResult], None]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A check's progress: `mutant` gets each result of the run; with `--verify`, `verify(n)`
+    starts the oracle's phase of n mutants and returns what gets each of its results."""
+
+    mutant: OnResult
+    verify: Callable[[int], OnResult]
+
+
 @contextmanager
 def progress(
     env: Env, total: int, *, quiet: bool = False, verbose: bool = False
-) -> Iterator[Callable[[MutantResult], None]]:
+) -> Iterator[Shown]:
     """A progress bar on a terminal; elsewhere (a pipe, CI logs, `--json | jq`) plain lines on
     stderr every ~5 % or 10 s (one per mutant with -v); both with mutants/s and the time left
-    (breakit.reports.progress). Nothing with -q."""
+    (breakit.reports.progress), for the mutants and then for `--verify`'s runs. Nothing with
+    -q."""
     from breakit.reports.progress import ProgressLines, progress_bar
 
     if quiet:
-        yield lambda result: None
+        yield Shown(lambda result: None, lambda count: lambda result: None)
         return
     if env.err.is_terminal:
         with progress_bar(env.err) as bar:
-            task = bar.add_task("mutants", total=total, ran=0)
-            ran = 0
+            tasks = [bar.add_task("mutants", total=total, ran=0)]
 
-            def advance(result: MutantResult) -> None:
-                nonlocal ran
-                ran += not result.cached
-                bar.update(task, advance=1, description=escape(result.mutant.id), ran=ran)
+            def phase(prefix: str) -> OnResult:
+                task, ran = tasks[-1], 0
 
-            yield advance
+                def advance(result: MutantResult) -> None:
+                    nonlocal ran
+                    ran += not result.cached
+                    name = prefix + escape(result.mutant.id)
+                    bar.update(task, advance=1, description=name, ran=ran)
+
+                return advance
+
+            def verify(count: int) -> OnResult:
+                bar.remove_task(tasks[-1])
+                tasks.append(bar.add_task("verify", total=count, ran=0))
+                return phase("verify ")
+
+            yield Shown(phase(""), verify)
         return
-    yield ProgressLines(env.err, total, each=verbose)
+    yield Shown(
+        ProgressLines(env.err, total, each=verbose),
+        lambda count: ProgressLines(env.err, count, each=verbose, phase="verify"),
+    )
 
 
 COMMANDS = (apply, check, merge)

@@ -20,23 +20,24 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from breakit.config import Config
-from breakit.engine import project
+from breakit.engine import memlimit, project
 from breakit.engine.compact import compact_result
 from breakit.engine.coverage_proof import no_coverage_claims, proof_note, proof_run
 from breakit.engine.forced_fail import check_forced_failure, forced_failure_changes
 from breakit.engine.fork.client import ForkRunner
 from breakit.engine.fork.warm_client import DEFAULT_IDLE_S, WarmPool
 from breakit.engine.memlimit import default_limit_mb
-from breakit.engine.oracle import OracleSettings
+from breakit.engine.oracle import OracleSettings, Verification
 from breakit.engine.order import KillerFirst
 from breakit.engine.runner import Runner, RunSpec
 from breakit.engine.selection import ALL, hot_eligible, select_tests
 from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.engine.timing import mutant_timeout, timing_run_pays, untraced_times
+from breakit.engine.user_setup import plain_pytest_passes, set_aside_notes
 from breakit.engine.verdict import baseline_failure, mutant_result, no_coverage
 from breakit.engine.workers import auto_workers
 from breakit.engine.workspace import Workspace
-from breakit.errors import BaselineFailedError, BreakitError
+from breakit.errors import BaselineFailedError, BreakitError, RecorderConflictError
 from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Verdict
 from breakit.result_cache import result_from_json, result_to_json
 from breakit.store import (
@@ -95,6 +96,7 @@ class Lab:
         self.coverage_check: dict[str, Any] = {"ran": False, "lines": 0, "hit": []}
         self.notes: list[str] = []
         self._order: KillerFirst | None = None  # first_catch: each mutant's tests killer-first
+        self.verification: Verification | None = None  # what `verify` found (JSON "verify")
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Lab]:
@@ -123,7 +125,10 @@ class Lab:
         `runs`, each mutant's planned tests, else `baseline`'s whole suite."""
         if self.runner is not None:
             return 1
-        return self.jobs if self.jobs else auto_workers(baseline, runs=runs)
+        if self.jobs:
+            return self.jobs
+        ceiling = self.memory_ceiling()
+        return auto_workers(baseline, runs=runs, ceiling_bytes=ceiling and ceiling * 1024 * 1024)
 
     def spec(self, timeout_s: float | None = None, select: Sequence[str] | None = None) -> RunSpec:
         return RunSpec(
@@ -141,6 +146,17 @@ class Lab:
             return self.config.memory_limit_mb or None
         return default_limit_mb(self._engine.get("peak_rss_kb"))
 
+    def memory_ceiling(self) -> int | None:
+        """The ceiling in force (after `baseline()`): `memory_limit_mb` where a process's memory
+        can be watched (Linux), else None. JSON `memory_limit_mb`."""
+        return self.memory_limit_mb() if memlimit.can_watch() else None
+
+    def memory_ceiling_text(self) -> str:
+        """The ceiling in force and where it comes from, in words (`check -v`)."""
+        configured = self.config.memory_limit_mb is not None
+        peak = self._engine.get("peak_rss_kb")
+        return memlimit.limit_text(self.memory_ceiling(), peak, configured=configured)
+
     # --- baseline -------------------------------------------------------------------------
 
     def baseline(self) -> Baseline:
@@ -151,6 +167,7 @@ class Lab:
         if cached is not None:
             self._engine = self.state.load_engine(key)
             self._baseline = cached
+            self._note(*set_aside_notes(self._engine.get("set_aside")))
             self._note(*project.unimported_sources(self.config, cached))
             return cached
         # The unmutated suite runs as plain pytest would, under a ceiling only if one is set.
@@ -163,6 +180,12 @@ class Lab:
             runner = self.runner or SubprocessRunner()
             run, records = runner.run_with_records(workdir, spec)
         baseline = Baseline(tests=run.order, run=run, key=key)
+        aside: list[str] = next((r["notes"] for r in records if r.get("event") == "set_aside"), [])
+        self._note(*set_aside_notes(aside))
+        if run.error:
+            with self.workspace.mutated({}) as workdir:
+                if plain_pytest_passes(workdir, self.config):
+                    raise RecorderConflictError(run.error)
         if run.error or baseline.failing or not run.order:
             raise BaselineFailedError(baseline_failure(baseline))
         modules: list[str] = next((r["names"] for r in records if r.get("event") == "modules"), [])
@@ -172,6 +195,7 @@ class Lab:
             "modules": [m for m in modules if m.split(".")[0] not in self.project_names()],
             "startup_s": max(0.0, run.duration_s - tests_s),
             "peak_rss_kb": finish.get("peak_rss_kb"),
+            "set_aside": aside,
         }
         if finish.get("coverage_traced") and timing_run_pays(self.config, run):
             with self.workspace.mutated({}) as workdir:
@@ -241,11 +265,17 @@ class Lab:
         return compact_result(result, baseline)
 
     def run(
-        self, mutants: Sequence[Mutant], baseline: Baseline, on_result: OnResult | None = None
+        self,
+        mutants: Sequence[Mutant],
+        baseline: Baseline,
+        on_result: OnResult | None = None,
+        on_verify: Callable[[int], OnResult] | None = None,
     ) -> KillMatrix:
         """Every mutant, over `workers` in parallel; results streamed to `on_result`. A mutant
         whose result is cached under the same key (docs/architecture.md, "Incremental runs") is
-        not run again, unless the lab was made with use_cache=False."""
+        not run again, unless the lab was made with use_cache=False. With `verify`, every result
+        is then checked against the oracle (`verification`): `on_verify` is called with the
+        number of mutants as that starts, and what it returns gets each oracle result."""
         plans = self.prove_no_coverage(mutants, [self.plan(m, baseline) for m in mutants], baseline)
         results: list[MutantResult | None] = [None] * len(mutants)
         full_keys, fc_keys = ResultKeys(self.config).both(mutants, plans)
@@ -296,10 +326,14 @@ class Lab:
         hand_out_unrun()
         matrix = KillMatrix(baseline.tests, tuple(r for r in results if r), self.first_catch)
         if self.verify:
-            from breakit.engine.oracle import check_against_oracle
+            from breakit.engine.oracle import verify
 
+            settings = self.oracle_settings(baseline)
+            on_oracle = on_verify(len(matrix.results)) if on_verify is not None else None
             try:
-                check_against_oracle(self.oracle_settings(baseline), matrix, baseline)
+                self.verification = verify(settings, matrix, baseline, on_result=on_oracle)
+                if self.verification.mismatches:
+                    raise self.verification.error()
             except BreakitError:
                 self.state.discard_journal()  # a disagreeing result is never kept
                 raise

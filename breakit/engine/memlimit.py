@@ -21,8 +21,27 @@ from __future__ import annotations
 import os
 import sys
 
-FACTOR = 4  # the default ceiling: this many times the baseline's peak RSS…
-FLOOR_MB = 1024  # …but never less than this
+# The default ceiling, when `[tool.breakit] memory_limit_mb` is not set: FACTOR × the baseline's
+# peak RSS, at least FLOOR_MB.
+#
+# The ceiling is a cost as well as a guard: every mutant that runs away grows to it before it is
+# stopped, and `-j auto` must fit a worker at its ceiling per worker (breakit.engine.workers). A
+# fixed 1 GiB floor let a library whose suite peaks at 150 MB reach 1.2 GB on runaway mutants;
+# scaled to the suite, the same run stops each at 600 MB.
+#
+# Why 4×: the baseline's peak is that of one `python -m pytest` of the whole suite (traced, so a
+# little above a plain run), the most its tests ever held at once. A mutant's test process holds
+# the same imports: a fork child starts as its worker's copy, and RSS counts the pages it shares
+# with it (the preloaded packages, most of a suite's memory) as its own, so the child's RSS
+# starts near that peak less what the tests allocate. 4× leaves the tests about three times the
+# whole suite's memory to grow into before a mutant is called a runaway — far beyond what a
+# healthy test under a mutant needs (more than the suite's own peak is already a changed
+# behaviour) — plus the overshoot of one poll (POLL_S: a tight loop allocates a few hundred MB
+# in it). Why 256 MB: the floor only matters for suites under 64 MB (pytest alone is 30–40 MB),
+# where 4× would leave so little above the interpreter that allocator and garbage-collector
+# timing could decide; 256 MB is still a quarter of the old floor.
+FACTOR = 4
+FLOOR_MB = 256
 POLL_S = 0.05  # how often a waiting process reads its child's RSS
 
 
@@ -32,6 +51,21 @@ def default_limit_mb(peak_kb: float | None) -> int:
     if peak_kb:
         return max(FLOOR_MB, int(FACTOR * peak_kb / 1024))
     return max(FLOOR_MB, physical_mb() // 2)
+
+
+def limit_text(limit_mb: int | None, peak_kb: float | None, *, configured: bool) -> str:
+    """The ceiling in force (None: none), and where it comes from, in words (`check -v`)."""
+    if limit_mb is None:
+        if not can_watch():
+            return "memory ceiling: none (watched on Linux only)"
+        return "memory ceiling: off ([tool.breakit] memory_limit_mb)"
+    head = f"memory ceiling: {limit_mb} MB per test process"
+    if configured:
+        return f"{head} ([tool.breakit] memory_limit_mb)"
+    if peak_kb:
+        peak = f"{peak_kb / 1024:.0f} MB"
+        return f"{head} ({FACTOR} × the baseline's peak of {peak}, at least {FLOOR_MB} MB)"
+    return f"{head} (half the machine's memory: the baseline's peak is unknown)"
 
 
 def physical_mb() -> int:

@@ -16,10 +16,11 @@ Timeout (a test caught it before another hung: README, "Which mode where").
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from breakit.engine.pieces import NOT_RUN_AFTER_DEATH
 from breakit.engine.runner import RunSpec
@@ -58,15 +59,19 @@ def oracle_matrix(
     jobs: int = 1,
     on_result: Callable[[MutantResult], None] | None = None,
 ) -> KillMatrix:
-    """Every mutant through `oracle_result`, `jobs` at a time, in input order."""
+    """Every mutant through `oracle_result`, `jobs` at a time, in input order; `on_result` gets
+    each result as it finishes, in the calling thread."""
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(oracle_result, settings, mutant, baseline) for mutant in mutants]
-        results = []
-        for future in futures:
-            results.append(future.result())
+        futures = {
+            pool.submit(oracle_result, settings, mutant, baseline): index
+            for index, mutant in enumerate(mutants)
+        }
+        results: list[MutantResult | None] = [None] * len(mutants)
+        for future in as_completed(futures):
+            results[futures[future]] = result = future.result()
             if on_result is not None:
-                on_result(results[-1])
-    return KillMatrix(tests=baseline.tests, results=tuple(results))
+                on_result(result)
+    return KillMatrix(tests=baseline.tests, results=tuple(r for r in results if r is not None))
 
 
 def differences(fast: MutantResult, oracle: MutantResult, *, partial: bool = False) -> list[str]:
@@ -109,19 +114,58 @@ def compare(fast: KillMatrix, oracle: KillMatrix) -> dict[str, list[str]]:
     return mismatches
 
 
-def check_against_oracle(
-    settings: OracleSettings, matrix: KillMatrix, baseline: Baseline
-) -> KillMatrix:
-    """Raise EngineMismatchError if the oracle disagrees with `matrix`; return the oracle's."""
-    mutants = [r.mutant for r in matrix.results]
-    oracle = oracle_matrix(settings, mutants, baseline, jobs=settings.jobs)
-    mismatches = compare(matrix, oracle)
-    if mismatches:
-        lines = [f"  {mid}: {'; '.join(found)}" for mid, found in mismatches.items()]
-        raise EngineMismatchError(
+@dataclass(frozen=True)
+class Verification:
+    """What `--verify` found: how many mutants the oracle ran again, and per mutant id that
+    disagrees, how (`differences`). JSON `verify` (docs/json.md); the CLI's closing line.
+    `matrix` is the fast engine's, the one checked (a disagreeing one is never kept)."""
+
+    checked: int
+    mismatches: Mapping[str, list[str]] = field(default_factory=dict)
+    matrix: KillMatrix | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def agree(self) -> int:
+        return self.checked - len(self.mismatches)
+
+    def line(self) -> str:
+        """`verify: 248/248 mutants agree with a fresh plain pytest`."""
+        if not self.mismatches:
+            return f"verify: {self.agree}/{self.checked} mutants agree with a fresh plain pytest"
+        return (
+            f"verify: {len(self.mismatches)} of {self.checked} mutants disagree with a fresh "
+            "plain pytest"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "checked": self.checked,
+            "agree": self.agree,
+            "disagree": [
+                {"id": mid, "differences": list(found)} for mid, found in self.mismatches.items()
+            ],
+        }
+
+    def error(self) -> EngineMismatchError:
+        """The error a disagreement exits with (70), listing every difference."""
+        lines = [f"  {mid}: {'; '.join(found)}" for mid, found in self.mismatches.items()]
+        return EngineMismatchError(
             f"the fast engine disagrees with the oracle (a fresh pytest per mutant) on "
-            f"{len(mismatches)} of {len(mutants)} mutants — its verdicts cannot be trusted:\n"
-            + "\n".join(lines),
+            f"{len(self.mismatches)} of {self.checked} mutants — its verdicts cannot be "
+            "trusted:\n" + "\n".join(lines),
             hint="run again with --backend subprocess, and please report this with the diff",
         )
-    return oracle
+
+
+def verify(
+    settings: OracleSettings,
+    matrix: KillMatrix,
+    baseline: Baseline,
+    *,
+    on_result: Callable[[MutantResult], None] | None = None,
+) -> Verification:
+    """Every mutant of `matrix` again through the oracle (`on_result` gets each oracle result as
+    it finishes), compared test by test."""
+    mutants = [r.mutant for r in matrix.results]
+    oracle = oracle_matrix(settings, mutants, baseline, jobs=settings.jobs, on_result=on_result)
+    return Verification(len(mutants), compare(matrix, oracle), matrix)

@@ -21,12 +21,17 @@ from breakit.records import Record, collect_error_message
 
 _TAIL_LINES = 5
 _USAGE_LINES = 20  # at most this many lines of a pytest usage error's own text
+_USAGE_CAUSE = "This error occurred:"  # pytest's line between what it read and the traceback
 _CONFTEST_FAILED = "ImportError while loading conftest"
 # A test's message when its process died before it started and nothing ran it afterwards (a
 # plain pytest, as the oracle runs it, stops at the first crash).
 NOT_RUN_AFTER_DEATH = "not run: the test process died before this test"
 FAILS_AT_IMPORT = "fails at import"
+# The message of a test module (or conftest.py) whose collection failed, charged as errored.
+COLLECTION_FAILED = "collection failed"
+_SESSION = "the session"  # a collection error pytest names no collector for
 _SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
+_CONFTEST_LINE = re.compile(rf"^{_CONFTEST_FAILED} '(?P<path>[^']+)'", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -120,12 +125,16 @@ def suite_run_from_pieces(
 
     A test during which its process died is caught, with how the process died. Tests collected
     but never started are NOT_RUN: after a death that nothing followed up, with
-    NOT_RUN_AFTER_DEATH. `workdir` is cut from the paths in pytest's messages.
+    NOT_RUN_AFTER_DEATH. A test module whose collection failed, and a conftest.py pytest could
+    not load, is ERRORED under its own node id (its path: `collection_failures`). `workdir` is
+    cut from the paths in pytest's messages.
     """
     outcomes: dict[str, TestOutcome] = {}
     order: list[str] = []
     collected: list[str] = []
     collect_errors: dict[str, str] = {}
+    collect_texts: dict[str, str | None] = {}
+    conftests: dict[str, str] = {}  # a conftest.py pytest stopped loading -> first error line
     problems: list[str] = []
     stopped: dict[str, str] = {}  # nodeid -> why it has no outcome
     timed_out = False
@@ -143,8 +152,9 @@ def suite_run_from_pieces(
             elif event == "collected":
                 collected.extend(n for n in record["nodeids"] if n not in collected)
             elif event == "collect_error":
-                where = record.get("nodeid") or "the session"
+                where = record.get("nodeid") or _SESSION
                 collect_errors.setdefault(where, str(record.get("message")))
+                collect_texts.setdefault(where, record.get("longrepr"))
         order.extend(n for n in starts if n not in order)
         running = next((n for n in reversed(starts) if n not in outcomes), None)
         died = died_during(piece)
@@ -178,11 +188,24 @@ def suite_run_from_pieces(
                 problems.append(f"{FAILS_AT_IMPORT}: the test process {how} while collecting")
         elif piece.exit_status not in (None, 0, 1, 5) and not collect_errors:
             problems.append(_exit_problem(piece.exit_status, output))
+            conftest = _CONFTEST_LINE.search(output) if piece.exit_status == 4 else None
+            if conftest is not None and not os.path.isabs(conftest["path"]):
+                # pytest stopped loading the conftest files it loads first (`tests/conftest.py`,
+                # the rootdir's): exit 4, and no collection record names it.
+                where = conftest["path"]
+                conftests.setdefault(where, collect_error_message(output))
+                collect_texts.setdefault(where, output[conftest.start() :])
         if running and died is None:  # stopped from outside (Ctrl-C)
             stopped.setdefault(running, "the run was stopped during this test")
     for nodeid in (*collected, *order):
         if nodeid not in outcomes:
             outcomes[nodeid] = TestOutcome(nodeid, Outcome.NOT_RUN, message=stopped.get(nodeid))
+    failed = {**collect_errors, **conftests}
+    for where in collection_failures(failed):
+        message = f"{COLLECTION_FAILED}: {failed[where]}"
+        outcomes.setdefault(
+            where, TestOutcome(where, Outcome.ERRORED, message, longrepr=collect_texts.get(where))
+        )
     error: str | None = None
     if timed_out:
         error = problems[0]
@@ -201,24 +224,40 @@ def suite_run_from_pieces(
     )
 
 
-def import_failure(collect_errors: Mapping[str, str]) -> str:
-    """What went wrong collecting, per module (`collect_errors`: where -> first error line).
+def collection_failures(collect_errors: Mapping[str, str]) -> list[str]:
+    """The collectors charged with a failed collection (`collect_errors`: where -> first error
+    line): each test module, package or folder pytest names as failing to collect, and a
+    conftest.py it could not load (by path), for an exception raised while importing it (the
+    mutant's code raising when the test module, or the source it imports, runs). Plain pytest
+    fails on each (`ERROR tests/test_api.py`, exit 2; exit 4 for a conftest it loads first),
+    which is what Killed claims. Not charged: code that does not compile (CompileError), and a
+    collection error pytest names no collector for (RuntimeError)."""
+    return [
+        where
+        for where, message in collect_errors.items()
+        if where != _SESSION and not message.startswith(_SYNTAX_ERRORS)
+    ]
 
-    Code that does not compile keeps pytest's "error collecting …" per module; an exception
-    raised while importing (a KeyError, a TypeError) is named once with the number of test
-    modules it stopped: `fails at import: KeyError: 'verify_signature' in 5 test modules`.
+
+def import_failure(collect_errors: Mapping[str, str]) -> str:
+    """What went wrong collecting, in one line (`collect_errors`: where -> first error line).
+
+    Each distinct error is named once with the test modules it stopped, by name for one, else
+    by their number: code that does not compile as pytest's "error collecting …", an exception
+    raised while importing (a KeyError, a TypeError) as `fails at import: KeyError:
+    'verify_signature' in 5 test modules`.
     """
-    lines = []
-    raised: dict[str, list[str]] = {}
+    found: dict[tuple[bool, str], list[str]] = {}
     for where, message in collect_errors.items():
-        if message.startswith(_SYNTAX_ERRORS):
-            lines.append(f"error collecting {where}: {message}")
-        else:
-            raised.setdefault(message, []).append(where)
-    for message, places in sorted(raised.items(), key=lambda item: -len(item[1])):
+        found.setdefault((message.startswith(_SYNTAX_ERRORS), message), []).append(where)
+    parts = []
+    for (syntax, message), places in sorted(found.items(), key=lambda item: -len(item[1])):
         where = places[0] if len(places) == 1 else f"{len(places)} test modules"
-        lines.append(f"{FAILS_AT_IMPORT}: {message} in {where}")
-    return "\n".join(lines)
+        if syntax:
+            parts.append(f"error collecting {where}: {message}")
+        else:
+            parts.append(f"{FAILS_AT_IMPORT}: {message} in {where}")
+    return "; ".join(parts)
 
 
 def does_not_compile(error: str) -> bool:
@@ -296,9 +335,11 @@ def _output_summary(output: str) -> str:
         block = [lines[first].removeprefix("ERROR: "), *lines[first + 1 :]]
         if any(line.startswith("Traceback (most recent call last)") for line in block):
             # A usage error with a traceback (a filterwarnings class that does not import):
-            # the line saying what failed is its last one. The first line, which reports show
-            # alone, says both; then the head and the tail of pytest's text.
-            headline = f"{block[0].rstrip(': ')}: {block[-1]}"
+            # the line saying what failed is its last one. The first line, which a mutant's
+            # `error` keeps alone, says both, with what pytest was reading when pytest names
+            # it on a line of its own (the filter); then the head and the tail of pytest's text.
+            reading = block[1].strip() if len(block) > 2 and block[2] == _USAGE_CAUSE else ""
+            headline = f"{block[0].rstrip(': ')}{f' {reading!r}' if reading else ''}: {block[-1]}"
             if len(block) > _USAGE_LINES:
                 block = [*block[:4], "…", *block[-(_USAGE_LINES - 5) :]]
             return "\n".join([headline, *block[1:]])

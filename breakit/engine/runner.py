@@ -91,8 +91,10 @@ _PRELOADED_WARNING = (
 def pytest_args(workdir: Path, spec: RunSpec, *, in_process: bool = False) -> list[str]:
     """pytest's arguments for a run in `workdir`, the same for every backend.
 
-    `-p no:randomly`: tests run in file order so verdicts are deterministic; the order is
-    recorded anyway. `-p no:cacheprovider`: no .pytest_cache written into the workspace.
+    The user's plugins and options that would fight the engine (pytest-cov's `--cov`, xdist's
+    `-n`, pytest-randomly's shuffling, `--lf`, `-x`, …) are set aside by breakit's plugin once
+    pytest has parsed them (breakit.set_aside), not with `-p no:NAME` here: that would make the
+    plugin's options in the user's `addopts` (`--randomly-seed`, `--lf`) unknown to pytest.
     `--rootdir` is pinned so node ids never depend on where the workspace is. `--tb=native`:
     pytest's long tracebacks re-read and re-parse the source of every frame (deep in FastAPI
     and SQLAlchemy), several seconds per failing mutant; Python's own traceback says the same
@@ -102,10 +104,6 @@ def pytest_args(workdir: Path, spec: RunSpec, *, in_process: bool = False) -> li
         # A pytest of its own dies with breakit (breakit.engine.lifeline); a forked child is tied to
         # its worker by breakit.engine.fork.child instead.
         *(["-W", _PRELOADED_WARNING] if in_process else ["-p", PLUGIN, "-p", LIFELINE]),
-        "-p",
-        "no:cacheprovider",
-        "-p",
-        "no:randomly",
         f"--rootdir={workdir}",
         "-q",
         "--tb=native",

@@ -24,22 +24,36 @@ def outcomes_for(run: SuiteRun, tests: Iterable[str]) -> dict[str, TestOutcome]:
 
 
 def judge(run: SuiteRun, tests: dict[str, TestOutcome]) -> tuple[Verdict, str | None]:
-    """The verdict for a mutant whose suite run was `run`, and a line saying why where useful."""
+    """The verdict for a mutant whose suite run was `run`, and a line saying why where useful.
+
+    A verdict claims what plain pytest does with the mutant (README, "What a verdict
+    guarantees"). A test module that raises while it is collected (its own module-level code,
+    a conftest.py, or the source it imports raising) makes plain pytest fail, naming it: that
+    module is ERRORED (engine.pieces.collection_failures) and the mutant Killed. What no file of
+    the suite can be charged with does not count in the score (docs/json.md, "Verdicts that do
+    not count"): CompileError, code that does not compile (a syntax error: no program to test);
+    RuntimeError, pytest stopping on its own (a usage error while it reads its configuration,
+    such as a `filterwarnings` class the mutant broke; an internal error; a process that died
+    while collecting). Their `error` is the first line of the run's, which says what failed.
+    """
     if run.timed_out:
-        return Verdict.TIMEOUT, run.error or "the tests did not finish in time"
+        return Verdict.TIMEOUT, _one_line(run.error) or "the tests did not finish in time"
     if any(o.outcome in (Outcome.CAUGHT, Outcome.ERRORED) for o in tests.values()):
         return Verdict.KILLED, None
     if run.error:
-        # pytest runs nothing when a module fails to collect. CompileError is for code that
-        # does not compile (a syntax error); code that compiles but raises while it is imported
-        # (a KeyError, a TypeError, a process that exits) is a RuntimeError, named by the
-        # error's first line ("fails at import: KeyError: 'x' in 5 test modules"). Neither
-        # counts in the score (docs/json.md, "Verdicts that do not count").
         nothing_ran = all(o.outcome is Outcome.NOT_RUN for o in tests.values())
         if nothing_ran and does_not_compile(run.error):
-            return Verdict.COMPILE_ERROR, run.error
-        return Verdict.RUNTIME_ERROR, run.error
+            return Verdict.COMPILE_ERROR, _one_line(run.error)
+        return Verdict.RUNTIME_ERROR, _one_line(run.error)
     return Verdict.SURVIVED, None
+
+
+def _one_line(error: str | None) -> str | None:
+    """A run's error as a mutant's `error`: its first line (the rest, such as the traceback
+    under a pytest usage error, only repeats it for a person reading a red baseline)."""
+    if not error:
+        return error
+    return next((line.strip() for line in error.splitlines() if line.strip()), error.strip())
 
 
 def mutant_result(

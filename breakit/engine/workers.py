@@ -12,9 +12,15 @@ Only the tests the mutants run count: a suite whose few sleeping tests cover non
 code (pyjwt: 4.5 s of its 6.2 s are three JWKS-client tests that sleep) would otherwise get four
 workers per core, each holding its memory, for work that computes. And never more workers beyond
 the cores than half the available memory holds, each counted at the
-peak memory of the largest pytest this process has run (the baseline's), else 256 MiB. Never
-fewer than one per core: a ratio below 1 (tests that compute on several threads) would save
-little, as every mutant's start (import, collection) runs on one.
+peak memory of the largest pytest this process has run (the baseline's), else 256 MiB. Not
+fewer than one per core for the ratio's sake: a ratio below 1 (tests that compute on several
+threads) would save little, as every mutant's start (import, collection) runs on one.
+
+Memory bounds it all, the cores included: each worker's test process may grow to the memory
+ceiling (breakit.engine.memlimit) before it is stopped, and runaway mutants come in runs (the
+mutants of one loop, handed out together), so there are never more workers than the available
+memory holds at the ceiling each (at least one). The ceiling counts the pages a fork child
+shares with its worker, so a worker and its child together never hold more than that.
 """
 
 from __future__ import annotations
@@ -35,10 +41,11 @@ def auto_workers(
     cores: int | None = None,
     available_bytes: int | None = None,
     worker_bytes: int | None = None,
+    ceiling_bytes: int | None = None,
 ) -> int:
     """The worker count for `-j auto` (the default): `cores` when the baseline says nothing.
     `runs`: the tests each mutant will run (None: the whole suite); without it, the whole
-    suite once."""
+    suite once. `ceiling_bytes`: the test processes' memory ceiling (None: none)."""
     cores = max(1, cores or os.cpu_count() or 1)
     if baseline is None:
         ratio = None
@@ -46,11 +53,14 @@ def auto_workers(
         ratio = baseline.wait_ratio if runs is None else baseline.wait_ratio_of(runs)
     wanted = cores if ratio is None else max(cores, round(cores * ratio))
     wanted = min(wanted, MAX_PER_CORE * cores)
-    if wanted > cores:
+    available = None
+    if wanted > cores or ceiling_bytes:
         available = available_memory() if available_bytes is None else available_bytes
-        if available is not None:
-            each = worker_bytes or largest_child_bytes() or DEFAULT_WORKER_BYTES
-            wanted = min(wanted, max(cores, available // 2 // each))
+    if available is not None and wanted > cores:
+        each = worker_bytes or largest_child_bytes() or DEFAULT_WORKER_BYTES
+        wanted = min(wanted, max(cores, available // 2 // each))
+    if available is not None and ceiling_bytes:
+        wanted = min(wanted, max(1, available // ceiling_bytes))
     return wanted
 
 

@@ -110,9 +110,11 @@ def matrix_document(
     baseline: Baseline,
     coverage_check: Mapping[str, Any] | None = None,
     since: Since | None = None,
+    run: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """`coverage_check`: what the NoCoverage proof run found (Lab.coverage_check), if known;
-    `since`: why `check --since` brought each mutant in."""
+    `since`: why `check --since` brought each mutant in; `run`: what the engine ran under
+    (`memory_limit_mb`) and what `--verify` found (`verify`), top-level keys as they are."""
     index = {nodeid: i for i, nodeid in enumerate(baseline.tests)}
     document = {
         "version": VERSION,
@@ -126,6 +128,7 @@ def matrix_document(
         document["coverage_check"] = dict(coverage_check)
     if since is not None:
         document["since"] = since.to_json()
+    document.update(run or {})
     return document
 
 

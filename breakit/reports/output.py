@@ -54,8 +54,10 @@ def write_reports(
     root: Path,
     coverage_check: Mapping[str, Any] | None = None,
     since: Since | None = None,
+    run: Mapping[str, Any] | None = None,
 ) -> list[Path]:
-    """Write every requested report; returns the files written."""
+    """Write every requested report; returns the files written. `run`: breakit.json's keys
+    about the run (breakit_json.matrix_document)."""
     from breakit.reports.html import render_html
     from breakit.reports.junit import render_junit
     from breakit.reports.schema_json import mutation_testing_report
@@ -75,7 +77,8 @@ def write_reports(
         elif fmt == "summary":
             text = summary_markdown(matrix, since)
         else:
-            text = json.dumps(matrix_document(matrix, baseline, coverage_check, since), indent=2)
+            document = matrix_document(matrix, baseline, coverage_check, since, run)
+            text = json.dumps(document, indent=2)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         written.append(path)

@@ -50,6 +50,8 @@ class ProgressLines:
 
     With `each`, one line per mutant instead (its id, verdict and time). The rate and the time
     left count the mutants that ran: those reused from `.breakit/` come at once, at the start.
+    A `phase` (`verify`: the oracle's runs of `--verify`) heads each line after `breakit:`, and
+    leaves the survivors out (the run's verdicts were counted in its own lines).
     """
 
     STEPS = 20  # a line every 1/STEPS of the run
@@ -62,8 +64,10 @@ class ProgressLines:
         each: bool = False,
         every_s: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
+        phase: str = "",
     ) -> None:
         self.console = console
+        self.prefix = f"breakit: {phase} " if phase else "breakit: "
         self.total = total
         self.each = each
         self.every_s = every_s
@@ -74,11 +78,12 @@ class ProgressLines:
     def __call__(self, result: MutantResult) -> None:
         self.done += 1
         self.reused += result.cached
-        self.survived += result.verdict in (Verdict.SURVIVED, Verdict.NO_COVERAGE)
+        if self.prefix == "breakit: ":
+            self.survived += result.verdict in (Verdict.SURVIVED, Verdict.NO_COVERAGE)
         now = self.clock()
         if self.each:
             self.console.print(
-                f"breakit: {self.done}/{self.total} {escape(result.mutant.id)}: "
+                f"{self.prefix}{self.done}/{self.total} {escape(result.mutant.id)}: "
                 f"{result.verdict.value} ({took_text(result)})",
                 highlight=False,
             )
@@ -91,7 +96,7 @@ class ProgressLines:
     def line(self, now: float) -> str:
         elapsed = max(now - self.started, 1e-9)
         survived = f" ({self.survived} survived)" if self.survived else ""
-        head = f"breakit: {self.done}/{self.total} mutants{survived}"
+        head = f"{self.prefix}{self.done}/{self.total} mutants{survived}"
         if self.done >= self.total:
             return f"{head}, done in {duration_text(elapsed)}"
         rate, left = rate_and_left(self.done - self.reused, self.total - self.done, elapsed)

@@ -42,7 +42,7 @@ def status_reason(result: MutantResult) -> str | None:
     verdict = result.verdict
     if verdict is Verdict.KILLED:
         lines = []
-        for nodeid in result.catchers:
+        for nodeid in (*result.catchers, *result.errored_in):
             message = result.tests[nodeid].message
             lines.append(f"{nodeid}: {message}" if message else nodeid)
         return "\n".join(lines) or None

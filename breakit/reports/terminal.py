@@ -163,7 +163,7 @@ def render_apply(
     if result.error and result.verdict is not Verdict.KILLED:
         console.print(f"[yellow]{escape(result.error)}[/]")
     console.print(
-        "[dim]Tests ran in file order (breakit runs pytest with -p no:randomly); "
+        "[dim]Tests ran in file order (breakit sets shuffling plugins aside); "
         "an order-dependent result can differ in another order.[/]"
     )
 

@@ -1,5 +1,7 @@
 """The real CLI on a small project: a breakage whose test process dies is Killed, and --verify
-(a plain pytest per mutant) agrees; one that fails at import is a labelled RuntimeError."""
+(a plain pytest per mutant) agrees; one that fails at import is Killed by the test module whose
+collection it breaks; one that allocates without bound is stopped at the default memory ceiling,
+which follows the suite's own peak."""
 
 from __future__ import annotations
 
@@ -69,13 +71,47 @@ def test_a_dying_test_process_is_killed_and_verify_agrees(small):
     assert died["message"] == "the test process exited with status 3 while this test ran"
 
 
-def test_a_breakage_that_fails_at_import_is_a_labelled_runtime_error(small):
+def test_a_breakage_that_fails_at_import_is_killed_by_the_module_it_stops(small):
+    # Plain pytest fails: `ERROR tests/test_calc.py - KeyError: 'verify_signature'`, exit 2.
     write_project(small.root, {"breakages/key_error.py": KEY_ERROR_BREAKAGE})
     result = small("check", "key-error", "--verify", "--json")
-    assert result.returncode == 5, result.stdout + result.stderr  # a broken curated mutation
-    (mutant,) = json.loads(result.stdout)["mutants"]
-    assert mutant["verdict"] == "RuntimeError"
-    assert mutant["error"] == "fails at import: KeyError: 'verify_signature' in tests/test_calc.py"
+    assert result.returncode == 0, result.stdout + result.stderr
+    document = json.loads(result.stdout)
+    (mutant,) = document["mutants"]
+    assert mutant["verdict"] == "Killed" and mutant["error"] is None
+    module = outcomes(document, mutant)["tests/test_calc.py"]
+    assert module == {
+        "outcome": "errored",
+        "message": "collection failed: KeyError: 'verify_signature'",
+    }
+    assert document["verify"]["agree"] == 1
     terminal = small("check", "key-error")
-    assert "RuntimeError" in terminal.stdout
-    assert "fails at import: KeyError: 'verify_signature'" in terminal.stdout
+    assert "Killed" in terminal.stdout
+
+
+# add() allocates without bound when it adds 2 and 3: a runaway mutant.
+HOARD_BREAKAGE = EXIT_BREAKAGE.replace(
+    "__import__('os')._exit(3)", "[bytearray(1 << 20) for _ in iter(int, 1)]"
+).replace('id="exits"', 'id="hoards"')
+
+
+def test_a_runaway_breakage_is_stopped_at_a_default_ceiling_that_follows_the_suite(small):
+    write_project(small.root, {"breakages/hoards.py": HOARD_BREAKAGE})
+    result = small("check", "hoards", "--verify", "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    document = json.loads(result.stdout)
+    # The ceiling in force, from this small suite's own peak: far under the old 1 GiB floor.
+    limit = document["memory_limit_mb"]
+    assert 256 <= limit < 1024
+    (mutant,) = document["mutants"]
+    assert mutant["verdict"] == "Killed"
+    stopped = outcomes(document, mutant)["tests/test_calc.py::test_add"]
+    assert stopped == {
+        "outcome": "caught",
+        "message": f"the test process ran out of memory (limit {limit} MB) while this test ran",
+    }
+    assert document["verify"]["agree"] == 1  # the oracle's pytest ran under the same ceiling
+    verbose = small("check", "hoards", "-v")
+    assert f"memory ceiling: {limit} MB per test process (4 × the baseline's peak" in (
+        " ".join(verbose.stderr.split())
+    )

@@ -109,7 +109,8 @@ def test_the_trial_agrees_with_plain_pytest_on_a_small_project(tmp_path: Path) -
         ("NoCoverage", 1, False),  # plain pytest kills what breakit says no test runs
         ("CompileError", 2, True),
         ("RuntimeError", 4, True),  # a usage error: pytest's config imports the broken code
-        ("Killed", 4, False),  # …so no test ran, and none can have caught it
+        ("Killed", 4, True),  # …or a conftest.py pytest loads first raised: it is named
+        ("Timeout", 4, False),  # pytest stopped at once: nothing hung
         ("Timeout", None, True),
         ("Survived", None, False),
     ],

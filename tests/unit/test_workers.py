@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,20 @@ def test_only_the_tests_the_mutants_run_decide_the_workers() -> None:
     # NoCoverage mutants run nothing: nothing to scale.
     assert baseline.wait_ratio_of([()]) is None
     assert auto_workers(baseline, runs=[()], cores=2, available_bytes=LOTS) == 2
+
+
+def test_every_worker_must_fit_at_the_memory_ceiling(sleeping: tuple[Lab, Baseline]) -> None:
+    gib = 1 << 30
+    # Each test process may grow to the ceiling before it is stopped: 3 GiB hold three at 1 GiB,
+    # fewer than the cores if need be, never none.
+    assert auto_workers(sleeping[1], cores=4, available_bytes=3 * gib, ceiling_bytes=gib) == 3
+    assert auto_workers(sleeping[1], cores=4, available_bytes=gib // 2, ceiling_bytes=gib) == 1
+    # Plenty of memory: the ceiling changes nothing.
+    assert auto_workers(sleeping[1], cores=2, available_bytes=LOTS, ceiling_bytes=gib) == 8
+    # The lab counts its own ceiling: a ceiling as large as the machine leaves one worker.
+    lab = sleeping[0]
+    lab.config = replace(lab.config, memory_limit_mb=1 << 40 >> 20)
+    try:
+        assert lab.workers == 1
+    finally:
+        lab.config = replace(lab.config, memory_limit_mb=None)

@@ -151,6 +151,12 @@ def child_setup(request: dict[str, Any], output_fd: int | None, worker_pid: int)
     random.seed()  # a fresh process would not share its parent's random state
     os.environ["TMPDIR"] = request["tmpdir"]
     tempfile.tempdir = None  # gettempdir() caches the worker's; read TMPDIR again
+    if "hypothesis.configuration" in sys.modules:
+        # A hot child runs no pytest.main, whose set-aside would do this: Hypothesis's example
+        # database in this run's own folder, not the session's (breakit.set_aside).
+        from breakit.set_aside import fresh_hypothesis_home
+
+        fresh_hypothesis_home()
 
 
 def enter_workspace(workdir: str, base_path: list[str]) -> None:

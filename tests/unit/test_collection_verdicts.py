@@ -1,0 +1,147 @@
+"""A mutant that breaks collection: Killed where plain pytest fails naming a file of the suite (a
+test module, a conftest.py), CompileError or RuntimeError where it does not, with a one-line
+reason (issue 23)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_runner import write_project
+
+from breakit.engine.oracle import differences
+from breakit.engine.pieces import Piece, suite_run_from_pieces, suite_run_from_records
+from breakit.engine.runner import RunSpec
+from breakit.engine.subprocess_runner import SubprocessRunner
+from breakit.engine.verdict import mutant_result
+from breakit.model import Mutant, Outcome, Verdict
+
+MUTANT = Mutant("m", "test", "m", {"calc.py": "x = 2\n"}, {"calc.py": "x = 1\n"})
+TESTS = ("tests/test_a.py::test_a", "tests/test_b.py::test_b")
+
+
+def collect_error(nodeid: str, message: str) -> dict[str, str]:
+    return {"event": "collect_error", "nodeid": nodeid, "message": message, "longrepr": "…"}
+
+
+def judged(records: list[dict[str, str]], *, exit_status: int = 2, output: str = ""):
+    run = suite_run_from_records(records, duration_s=1.0, exit_status=exit_status, output=output)
+    return mutant_result(MUTANT, run, TESTS, 1.0)
+
+
+def test_a_test_module_that_raises_while_collected_is_errored_and_the_mutant_killed() -> None:
+    result = judged(
+        [
+            collect_error("tests/test_a.py", "TypeError: cannot unpack non-iterable NoneType"),
+            {"event": "finish", "exitstatus": 2},
+        ]
+    )
+    assert result.verdict is Verdict.KILLED and result.error is None
+    module = result.tests["tests/test_a.py"]
+    assert module.outcome is Outcome.ERRORED
+    assert module.message == "collection failed: TypeError: cannot unpack non-iterable NoneType"
+    assert module.longrepr == "…"
+    assert result.errored_in == ("tests/test_a.py",)
+    # pytest ran no test: the baseline's tests are not run, never "missed".
+    assert {result.tests[t].outcome for t in TESTS} == {Outcome.NOT_RUN}
+
+
+def test_code_that_does_not_compile_is_a_compile_error_in_one_line() -> None:
+    syntax = "SyntaxError: invalid syntax (calc.py, line 3)"
+    result = judged(
+        [collect_error("tests/test_a.py", syntax), collect_error("tests/test_b.py", syntax)]
+    )
+    assert result.verdict is Verdict.COMPILE_ERROR
+    assert result.error == f"error collecting 2 test modules: {syntax}"
+    assert result.errored_in == ()
+
+
+def test_a_collection_error_no_collector_is_named_for_stays_a_runtime_error() -> None:
+    result = judged([collect_error("", "KeyError: 'x'")])
+    assert result.verdict is Verdict.RUNTIME_ERROR
+    assert result.error == "fails at import: KeyError: 'x' in the session"
+
+
+def test_a_conftest_pytest_cannot_load_is_charged_by_its_path() -> None:
+    output = (
+        "ImportError while loading conftest 'tests/conftest.py'.\n"
+        "tests/conftest.py:3: in <module>\n    VERSION = parse_version('3.11')\n"
+        "E   ValueError: empty separator\n"
+    )
+    result = judged([], exit_status=4, output=output)
+    assert result.verdict is Verdict.KILLED
+    conftest = result.tests["tests/conftest.py"]
+    assert (conftest.outcome, conftest.message) == (
+        Outcome.ERRORED,
+        "collection failed: ValueError: empty separator",
+    )
+    # One outside the project cannot be the suite's: pytest stopped on its own.
+    outside = output.replace("'tests/conftest.py'", "'/elsewhere/conftest.py'")
+    assert judged([], exit_status=4, output=outside).verdict is Verdict.RUNTIME_ERROR
+    # A conftest that does not compile is a CompileError, as a test module would be.
+    syntax = output.replace("ValueError: empty separator", "SyntaxError: invalid syntax")
+    assert judged([], exit_status=4, output=syntax).verdict is Verdict.COMPILE_ERROR
+
+
+FILTERWARNINGS_ERROR = """\
+ERROR: while parsing the following warning configuration:
+
+  error::mylib.MyWarning
+
+This error occurred:
+
+Traceback (most recent call last):
+  File "/venv/lib/python3.11/site-packages/_pytest/config/__init__.py", line 2127, in parse
+    category: type[Warning] = _resolve_warning_category(category_)
+  File "/venv/lib/python3.11/site-packages/_pytest/config/__init__.py", line 2175, in _resolve
+    m = __import__(module, None, None, [klass])
+  File "mylib/__init__.py", line 6, in <module>
+    SIZE = LIMITS[""]
+KeyError: ''
+"""
+
+
+def test_a_usage_error_while_pytest_reads_filterwarnings_is_a_runtime_error_in_one_line() -> None:
+    run = suite_run_from_pieces([Piece([], 1.0, 4, output=FILTERWARNINGS_ERROR)])
+    result = mutant_result(MUTANT, run, TESTS, 1.0)
+    assert result.verdict is Verdict.RUNTIME_ERROR
+    assert result.error == (
+        "pytest usage error: while parsing the following warning configuration "
+        "'error::mylib.MyWarning': KeyError: ''"
+    )
+    # The run keeps pytest's text under that line, for a red baseline's message.
+    assert run.error is not None and run.error.splitlines()[0] == result.error
+    assert "Traceback (most recent call last):" in run.error
+
+
+def test_the_oracle_comparison_covers_the_modules() -> None:
+    killed = judged([collect_error("tests/test_a.py", "KeyError: 'x'")])
+    assert differences(killed, killed) == []
+    # A module the oracle's pytest could not collect must be errored in the fast run too.
+    silent = judged([{"event": "collected", "nodeids": list(TESTS)}], exit_status=0)
+    assert "tests/test_a.py: not run, but errored in the oracle" in differences(silent, killed)
+
+
+def test_the_real_pytest_charges_a_test_module_and_a_conftest(tmp_path: Path) -> None:
+    calls = "from calc import parse\n\nVALUE = parse('1.2')[0]\n"
+    root = write_project(
+        tmp_path / "proj",
+        {
+            "calc.py": "def parse(text):\n    return None\n",
+            "tests/test_ok.py": "def test_ok():\n    pass\n",
+            "tests/test_calls.py": calls + "\n\ndef test_calls():\n    assert VALUE\n",
+            "tests/sub/conftest.py": calls,
+            "tests/sub/test_sub.py": "def test_sub():\n    pass\n",
+        },
+    )
+    run = SubprocessRunner().run(root, RunSpec(("tests",), timeout_s=60))
+    result = mutant_result(MUTANT, run, (), 1.0)
+    assert result.verdict is Verdict.KILLED
+    assert set(result.errored_in) == {"tests/test_calls.py", "tests/sub"}
+    assert result.tests["tests/sub"].message == (
+        "collection failed: TypeError: 'NoneType' object is not subscriptable"
+    )
+    (root / "tests/conftest.py").write_text(calls)
+    run = SubprocessRunner().run(root, RunSpec(("tests",), timeout_s=60))
+    assert run.exit_status == 4
+    result = mutant_result(MUTANT, run, (), 1.0)
+    assert (result.verdict, result.errored_in) == (Verdict.KILLED, ("tests/conftest.py",))
