@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from breakit.errors import ExitCode
 from breakit.model import KillMatrix, Mutant, MutantResult, Verdict
+from breakit.mutant_ids import former_id
 
 # Per mutation with a declared answer key: (expected but did not catch, caught but not expected).
 KeyMismatches = dict[str, tuple[set[str], set[str]]]
@@ -44,13 +45,23 @@ def split_equivalent(
     mutants: Sequence[Mutant], equivalent: Mapping[str, str]
 ) -> tuple[list[Mutant], list[MutantResult]]:
     """Mutants to run, and Ignored results for those declared equivalent (never run)."""
-    to_run = [m for m in mutants if m.id not in equivalent]
+    reasons = {m.id: equivalent_reason(m, equivalent) for m in mutants}
+    to_run = [m for m in mutants if reasons[m.id] is None]
     ignored = [
-        MutantResult(mutant=m, verdict=Verdict.IGNORED, tests={}, error=equivalent[m.id])
+        MutantResult(mutant=m, verdict=Verdict.IGNORED, tests={}, error=reasons[m.id])
         for m in mutants
-        if m.id in equivalent
+        if reasons[m.id] is not None
     ]
     return to_run, ignored
+
+
+def equivalent_reason(mutant: Mutant, equivalent: Mapping[str, str]) -> str | None:
+    """Why `[tool.breakit.equivalent]` declares `mutant` equivalent, by its id or by the id's
+    former spelling (`src.pkg.mod:…`: mutant_ids.former_id); None when it does not."""
+    if mutant.id in equivalent:
+        return equivalent[mutant.id]
+    former = former_id(mutant)
+    return equivalent[former] if former is not None and former in equivalent else None
 
 
 def merge_in_order(

@@ -27,7 +27,25 @@ class Filters:
     match: tuple[str, ...] = ()  # glob patterns on the mutant id, e.g. "target_app.todos:*"
 
     def keep(self, mutant: Mutant) -> bool:
-        return not self.match or any(fnmatchcase(mutant.id, p) for p in self.match)
+        """`match` takes an id in its former spelling too (`former_id`: `src.pkg.*`)."""
+        if not self.match:
+            return True
+        ids = (mutant.id, former_id(mutant) or mutant.id)
+        return any(fnmatchcase(i, p) for i in ids for p in self.match)
+
+
+def former_id(mutant: Mutant) -> str | None:
+    """The id breakit gave a generated mutant before ids took the module's import name: its
+    file's whole path with `/` as `.` (`src.cachetools.keys:comparison:1a2b3c4d` for
+    `cachetools.keys:comparison:1a2b3c4d`, breakit.operators.discovery.module_label), still
+    accepted for it (`resolve`, `--match`, `[tool.breakit.equivalent]`). None where the two are
+    the same (every file outside a `src/` folder), and for a curated mutant."""
+    label, colon, rest = mutant.id.partition(":")
+    if not colon or mutant.location is None or mutant.mutation is not None:
+        return None
+    path = mutant.location.path
+    former = (path[:-3] if path.endswith(".py") else path).replace("/", ".")
+    return f"{former}:{rest}" if former != label else None
 
 
 class MutantIds:
@@ -97,6 +115,9 @@ class MutantIds:
             for mutant in self.generated():
                 if mutant.id == mutant_id:
                     return mutant
+            for mutant in self.generated():
+                if former_id(mutant) == mutant_id:  # `src.pkg.mod:…` for `pkg.mod:…`
+                    return mutant
         known = list(self.catalog.ids)
         if search_generated:
             known += [m.id for m in self.generated()]
@@ -133,7 +154,8 @@ class MutantIds:
                 hint='e.g. source = ["your_package"] in pyproject.toml',
             )
         if ids:
-            return [self.resolve(i, generated=generated) for i in dict.fromkeys(ids)]
+            found = [self.resolve(i, generated=generated) for i in dict.fromkeys(ids)]
+            return list({mutant.id: mutant for mutant in found}.values())  # an id in two spellings
         mutants = self.curated() if curated else []
         if generated:
             mutants += self.generated(filters)

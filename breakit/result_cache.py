@@ -10,12 +10,20 @@ once, in a table, its entries naming tests by their positions there (breakit.ran
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from breakit.model import Mutant, MutantResult, Outcome, TestOutcome, Verdict
 from breakit.ranges import format_ranges, format_sequence, parse_ranges
 
-__all__ = ["outcomes_from_json", "pack_cache", "result_from_json", "result_to_json", "unpack_cache"]
+__all__ = [
+    "cache_use",
+    "outcomes_from_json",
+    "pack_cache",
+    "result_from_json",
+    "result_to_json",
+    "unpack_cache",
+]
 
 
 def result_to_json(result: MutantResult) -> dict[str, Any]:
@@ -69,7 +77,11 @@ def _silent_not_run(outcome: TestOutcome) -> bool:
 _CACHE_FORMAT = 2
 
 
-def pack_cache(cache: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def pack_cache(
+    cache: dict[str, dict[str, Any]], used: Mapping[str, float] | None = None, largest_run: int = 0
+) -> dict[str, Any]:
+    """cache.json's content: `cache`'s entries, with when each was last used (`used`: Unix
+    seconds, breakit.store's pruning) and the most entries one run used (`largest_run`)."""
     table: dict[str, int] = {}
 
     def at(nodeid: str) -> int:
@@ -84,7 +96,14 @@ def pack_cache(cache: dict[str, dict[str, Any]]) -> dict[str, Any]:
         if isinstance(entry.get("order"), list):
             packed["order"] = format_sequence([at(n) for n in entry["order"]])
         results[key] = packed
-    return {"format": _CACHE_FORMAT, "tests": list(table), "results": results}
+    stamps = {key: round(used[key]) for key in results if used is not None and key in used}
+    return {
+        "format": _CACHE_FORMAT,
+        "tests": list(table),
+        "results": results,
+        "used": stamps,
+        "largest_run": largest_run,
+    }
 
 
 def unpack_cache(data: Any) -> dict[str, dict[str, Any]]:
@@ -102,6 +121,21 @@ def unpack_cache(data: Any) -> dict[str, dict[str, Any]]:
         return cache
     except (KeyError, TypeError, ValueError, IndexError, AttributeError):
         return {}
+
+
+def cache_use(data: Any) -> tuple[dict[str, float], int]:
+    """cache.json's record of use: when each entry was last used (an entry missing here, as in
+    a cache.json of an older breakit, is not in it) and the most entries one run used."""
+    if not isinstance(data, dict) or data.get("format") != _CACHE_FORMAT:
+        return {}, 0
+    used = data.get("used")
+    largest = data.get("largest_run")
+    stamps = (
+        {k: float(t) for k, t in used.items() if isinstance(t, int | float)}
+        if isinstance(used, dict)
+        else {}
+    )
+    return stamps, largest if isinstance(largest, int) else 0
 
 
 def outcomes_from_json(data: dict[str, Any]) -> dict[str, TestOutcome]:

@@ -10,7 +10,8 @@ the project's ignore rules say), and is only ever a cache: deleting it loses not
 Results are kept as they finish, not only at the end of a run: each one is appended to
 `journal.jsonl` (one line, flushed), which `cached_results` reads on top of `cache.json`, and a run
 that ends normally folds into `cache.json` (then removes). A run stopped by Ctrl-C, SIGTERM or
-SIGKILL therefore loses no finished mutant; a line cut short by SIGKILL is skipped.
+SIGKILL therefore loses no finished mutant; a line cut short by SIGKILL is skipped. A run adds to
+`cache.json`, whatever it selected; entries go by age and number only (`keep_cached`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -36,12 +38,20 @@ from breakit.model import (
     SuiteRun,
     TestOutcome,
 )
-from breakit.result_cache import outcomes_from_json, pack_cache, unpack_cache
+from breakit.result_cache import cache_use, outcomes_from_json, pack_cache, unpack_cache
 
 STATE_DIR = ".breakit"
 JOURNAL = "journal.jsonl"
 LAST_RUN = "last_run.json"  # the last check's kill matrix, for `breakit tests`
 _IGNORE = "# breakit's cache and progress: never committed\n*\n"
+# The result cache drops an entry no run used for CACHE_MAX_AGE_DAYS, and keeps at most
+# CACHE_RUNS times as many entries as the most one run used (a full run: about one per mutant),
+# and at least CACHE_MIN_ENTRIES, the most recently used first (keep_cached). A full run and
+# a first-catch run of the same code use an entry a mutant each: 3 runs' worth keeps both, and
+# those of the code as it was before an edit.
+CACHE_MAX_AGE_DAYS = 30
+CACHE_RUNS = 3
+CACHE_MIN_ENTRIES = 2_000
 
 
 def state_dir(root: Path) -> Path:
@@ -228,16 +238,34 @@ class Store:
         cache.update(self._journaled())
         return cache
 
-    def store_results(self, entries: dict[str, dict[str, Any]], keep: Iterable[str]) -> None:
-        """Add `entries`; keep only the keys in `keep` besides them, so the cache never grows
-        past one entry per mutant of the last runs. The journal is folded in, then removed."""
-        kept = set(keep)
-        cache = {k: v for k, v in self.cached_results().items() if k in kept}
+    def store_results(
+        self, entries: dict[str, dict[str, Any]], used: Iterable[str], *, now: float | None = None
+    ) -> None:
+        """Add `entries` (a run's new results), and mark them and the keys in `used` (the keys
+        of every mutant of the run: those it reused too) as used `now`. Nothing else is dropped
+        but by age and size (`keep_cached`): a run of some mutants (ids, `--file`, `--operator`,
+        `--match`, `--since`, a shard, `apply`) keeps every other mutant's result. The journal
+        is folded in (as used now), then removed."""
+        now = time.time() if now is None else now
+        data = self._read("cache.json")
+        cache = unpack_cache(data)
+        stamps, largest = cache_use(data)
+        journaled = self._journaled()
+        cache.update(journaled)
         cache.update(entries)
+        run = {key for key in used if key in cache} | set(entries)
+        # An entry of an older breakit's cache.json has no date: it counts from now.
+        stamps = {key: stamps.get(key, now) for key in cache}
+        stamps.update(dict.fromkeys((*journaled, *run), now))
+        largest = max(largest, len(run))
+        limit = max(CACHE_MIN_ENTRIES, CACHE_RUNS * largest)
+        kept = keep_cached(stamps, now=now, limit=limit)
+        cache = {key: entry for key, entry in cache.items() if key in kept}
         path = state_dir(self.root) / "cache.json"
         tmp = path.with_name(".cache.json.tmp")
         # Compact, not indented like the other files: it holds every test of every mutant.
-        tmp.write_text(json.dumps(pack_cache(cache), separators=(",", ":")), encoding="utf-8")
+        packed = pack_cache(cache, stamps, largest)
+        tmp.write_text(json.dumps(packed, separators=(",", ":")), encoding="utf-8")
         tmp.replace(path)
         self.discard_journal()
 
@@ -279,6 +307,17 @@ class Store:
 
     def store_mutants(self, entries: dict[str, dict[str, Any]]) -> None:
         self._write("mutants.json", entries)
+
+
+def keep_cached(used: Mapping[str, float], *, now: float, limit: int) -> set[str]:
+    """The result cache's entries to keep, from when each was last used (`used`, Unix seconds):
+    those a run used in the last CACHE_MAX_AGE_DAYS, at most `limit` of them, the most recently
+    used first. What a run selected never decides it: an entry stays while it may serve again
+    (the same mutant in another run, or the project back as it was: a branch switched back, an
+    edit undone)."""
+    cutoff = now - CACHE_MAX_AGE_DAYS * 86400
+    recent = sorted((k for k, t in used.items() if t >= cutoff), key=lambda k: (-used[k], k))
+    return set(recent[:limit])
 
 
 class ResultKeys:

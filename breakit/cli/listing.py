@@ -9,6 +9,7 @@ import click
 from breakit.cli import learning_loop
 from breakit.cli.env import Env, MutationId, pass_env
 from breakit.cli.options import filter_options
+from breakit.gate import equivalent_reason
 from breakit.mutant_ids import Filters
 from breakit.reports import terminal
 from breakit.reports.breakit_json import generated_list_document, list_document
@@ -43,7 +44,12 @@ def list_command(
         if as_json:
             click.echo(json.dumps(generated_list_document(mutants, last), indent=2))
         else:
-            terminal.render_generated_list(env.out, mutants, last, env.config.equivalent)
+            equivalent = {
+                m.id: reason
+                for m in mutants
+                if (reason := equivalent_reason(m, env.config.equivalent)) is not None
+            }
+            terminal.render_generated_list(env.out, mutants, last, equivalent)
         return
     mutations = env.catalog.all()
     if as_json:

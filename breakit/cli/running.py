@@ -386,7 +386,7 @@ def progress(
     stderr every ~5 % or 10 s (one per mutant with -v); both with mutants/s and the time left
     (breakit.reports.progress), for the mutants and then for `--verify`'s runs. Nothing with
     -q."""
-    from breakit.reports.progress import ProgressLines, progress_bar
+    from breakit.reports.progress import ProgressLines, progress_bar, takes_time
 
     if quiet:
         yield Shown(lambda result: None, lambda count: lambda result: None)
@@ -400,7 +400,7 @@ def progress(
 
                 def advance(result: MutantResult) -> None:
                     nonlocal ran
-                    ran += not result.cached
+                    ran += takes_time(result)
                     name = prefix + escape(result.mutant.id)
                     bar.update(task, advance=1, description=name, ran=ran)
 

@@ -345,7 +345,7 @@ class Lab:
             and (finished := results[i]) is not None
             and finished.verdict in CACHEABLE
         }
-        self.state.store_results(fresh, keep=(k for k in (*full_keys, *fc_keys) if k))
+        self.state.store_results(fresh, used=(k for k in (*full_keys, *fc_keys) if k))
         return matrix
 
     def prove_no_coverage(

@@ -81,11 +81,12 @@ def discover(
     """
     selected = select_operators(operators)
     files = source_files(config, paths)
+    src_package = (config.root / "src" / "__init__.py").is_file()
     mutants: list[Mutant] = []
     uncompilable = duplicates = 0
     for rel in files:
         source = _read(config.root / rel, rel)
-        found = _file_mutants(rel, source, selected)
+        found = _file_mutants(rel, source, selected, label=module_label(rel, src_package))
         mutants.extend(found.mutants)
         uncompilable += found.uncompilable
         duplicates += found.duplicates
@@ -164,10 +165,31 @@ def _read(path: Path, rel: str) -> str:
 # --- mutants ----------------------------------------------------------------------------------
 
 
+def module_label(rel: str, src_package: bool = False) -> str:
+    """The first part of a generated mutant's id: the file's module as its tests import it
+    (`target_app.todos`), that is its path with `/` as `.` and without `.py`, less a leading
+    `src/` folder (a src layout: `src/cachetools/keys.py` is `cachetools.keys`) unless `src` is a
+    package itself (`src_package`: `src/__init__.py` exists, and the tests import `src.…`). A
+    package's `__init__.py` keeps its name (`cachetools.__init__`): it names the file, and
+    `--match 'cachetools.*'` takes the whole package. The former spelling, the whole path
+    (`src.cachetools.keys`), is still accepted (breakit.mutant_ids.former_id)."""
+    stem = rel[:-3] if rel.endswith(".py") else rel
+    parts = stem.split("/")
+    if len(parts) > 1 and parts[0] == "src" and not src_package:
+        parts = parts[1:]
+    return ".".join(parts)
+
+
 def _file_mutants(
-    rel: str, source: str, operators: Sequence[Operator], *, fast: bool = True
+    rel: str,
+    source: str,
+    operators: Sequence[Operator],
+    *,
+    fast: bool = True,
+    label: str | None = None,
 ) -> Discovery:
-    """The mutants of one file; `fast=False` regenerates every mutant from the tree (tests)."""
+    """The mutants of one file; `fast=False` regenerates every mutant from the tree (tests).
+    `label`: the ids' first part (default: `module_label(rel)`)."""
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -181,7 +203,7 @@ def _file_mutants(
 
     no_mutate = _no_mutate_lines(source)
     line_starts = [0, *(match.end() for match in _NEWLINE.finditer(source))]
-    label = rel[:-3].replace("/", ".") if rel.endswith(".py") else rel.replace("/", ".")
+    label = module_label(rel) if label is None else label
     seen: Counter[tuple[str, str, str]] = Counter()
     candidates: list[tuple[tuple[int, ...], bytes, str, Mutant]] = []
     for sequence, site in enumerate(finder.sites):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,8 @@ OUTCOME_STYLE = {
     Outcome.MISSED: ("missed", "red"),
     Outcome.NOT_RUN: ("not run", "dim"),
 }
+# What the summary line and the progress lines count as not caught, each under its own name.
+UNCAUGHT = (Verdict.SURVIVED, Verdict.NO_COVERAGE)
 VERDICT_STYLE = {
     Verdict.KILLED: "green",
     Verdict.TIMEOUT: "green",
@@ -242,7 +244,7 @@ def render_check(
             console.print(f"  [red]- expected, did not catch[/] {escape(nodeid)}", soft_wrap=True)
         for nodeid in sorted(unexpected):
             console.print(f"  [green]+ caught, not in the key[/] {escape(nodeid)}", soft_wrap=True)
-    survivors = [r for r in matrix.results if r.verdict in (Verdict.SURVIVED, Verdict.NO_COVERAGE)]
+    survivors = [r for r in matrix.results if r.verdict in UNCAUGHT]
     for result in survivors:
         render_survivor(console, result, matrix.tests, verbose=verbose)
     render_broken(console, matrix, verbose=verbose)
@@ -356,10 +358,23 @@ def fail_under_line(matrix: KillMatrix, fail_under: float) -> str:
     return f"[green]score {score:.1f}% meets --fail-under {fail_under:g}%[/]"
 
 
-def summary_line(matrix: KillMatrix) -> str:
+def verdict_counts(verdicts: Iterable[Verdict]) -> dict[Verdict, int]:
+    """How many of each verdict, in the order first met: what the summary line counts, and the
+    progress lines (breakit.reports.progress) with it."""
     counts: dict[Verdict, int] = {}
-    for result in matrix.results:
-        counts[result.verdict] = counts.get(result.verdict, 0) + 1
+    for verdict in verdicts:
+        counts[verdict] = counts.get(verdict, 0) + 1
+    return counts
+
+
+def uncaught_text(counts: Mapping[Verdict, int]) -> str:
+    """`38 Survived, 10 NoCoverage`: the verdicts not caught, named as the summary line names
+    them; "" when there are none."""
+    return ", ".join(f"{counts[v]} {v.value}" for v in UNCAUGHT if counts.get(v))
+
+
+def summary_line(matrix: KillMatrix) -> str:
+    counts = verdict_counts(result.verdict for result in matrix.results)
     parts = [f"{n} {v.value}" for v, n in counts.items()]
     score = matrix.score()
     score_text = f", score {score:.1f}%" if score is not None else ""

@@ -180,6 +180,44 @@ SMALL_PROJECT = {
 }
 
 
+# A project whose generated mutants get every kind of verdict that counts: Killed (`add`),
+# Survived (`is_positive`'s `>` → `>=`: no test tries 0) and NoCoverage (`unused`).
+MIXED_PROJECT = {
+    "pyproject.toml": """
+        [project]
+        name = "calc"
+        version = "0"
+
+        [tool.breakit]
+        source = ["calc"]
+        tests = ["tests"]
+    """,
+    "calc/__init__.py": """
+        def add(a, b):
+            return a + b
+
+
+        def is_positive(n):
+            return n > 0
+
+
+        def unused(x):
+            return x * 2
+    """,
+    "tests/test_calc.py": """
+        from calc import add, is_positive
+
+
+        def test_add():
+            assert add(2, 3) == 5
+
+
+        def test_positive():
+            assert is_positive(1)
+    """,
+}
+
+
 def write_project(root: Path, files: dict[str, str]) -> None:
     for rel, text in files.items():
         path = root / rel

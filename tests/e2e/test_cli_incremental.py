@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli_harness import write_project
+from cli_harness import MIXED_PROJECT, Breakit, write_project
 
 SPLIT_TESTS = {
     "tests/test_calc.py": None,  # the two files below replace it
@@ -97,3 +97,48 @@ def test_a_rerun_reuses_results_and_a_changed_test_file_reruns_what_it_affects(s
         "boundary": False,
         "minus": False,
     }
+
+
+def test_a_partial_run_adds_to_the_cache_and_the_next_full_run_reuses_every_result(tmp_path):
+    # Issue 23: `check ONE_ID` left 1 of 398 results in .breakit/cache.json, `--operator` 46.
+    root = tmp_path / "mixed"
+    write_project(root, MIXED_PROJECT)
+    (tmp_path / "tmp").mkdir()
+    breakit = Breakit(root, tmp_path / "tmp")
+
+    def check(*args: str) -> dict:
+        done = breakit("check", "--generated", "--json", *args)
+        assert done.returncode in (0, 1), done.stdout[-2000:] + done.stderr[-2000:]
+        return json.loads(done.stdout)
+
+    full = check()
+    verdicts = {m["id"]: m["verdict"] for m in full["mutants"]}
+    assert not any(m["cached"] for m in full["mutants"])
+    # Every result is cached but a NoCoverage (no test ran: nothing to reuse) and a Timeout.
+    cacheable = sorted(i for i, v in verdicts.items() if v not in ("NoCoverage", "Timeout"))
+    assert len(cacheable) >= 5 and "NoCoverage" in verdicts.values()
+    comparison = [i for i in cacheable if ":comparison:" in i]
+    assert comparison
+
+    # Partial runs, each of other mutants than the whole: an id, an operator (run again, not
+    # reused), a pattern, a file, a shard, and `apply` (which always runs).
+    (one,) = check(cacheable[0])["mutants"]
+    assert one["cached"]
+    rerun = check("--operator", "comparison", "--no-cache")["mutants"]
+    assert [m["id"] for m in rerun] == comparison and not any(m["cached"] for m in rerun)
+    assert check("--match", "*:number:*")["mutants"]
+    assert check("--file", "calc/__init__.py", "--shard", "2/3")["mutants"]
+    applied = breakit("apply", cacheable[-1])
+    assert applied.returncode in (0, 1), applied.stderr[-2000:]
+
+    # Each mutant's last result is kept too (.breakit/results.json), not only the last run's.
+    last = json.loads((root / ".breakit" / "results.json").read_text())
+    assert {i: last[i]["verdict"] for i in verdicts} == verdicts
+
+    # The next full run reuses every result the partial runs did not touch, and those they did.
+    human = breakit("check", "--generated")
+    assert human.returncode == 1, human.stderr[-2000:]  # the Survived one
+    assert f"({len(cacheable)} reused from .breakit/)" in human.stdout.splitlines()[-1]
+    again = check()
+    assert sorted(m["id"] for m in again["mutants"] if m["cached"]) == cacheable
+    assert {m["id"]: m["verdict"] for m in again["mutants"]} == verdicts

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 
-from cli_harness import write_project
+from cli_harness import MIXED_PROJECT, Breakit, write_project
 
 PARAMETRIZED_TEST = """
     import pytest
@@ -82,6 +82,33 @@ def test_check_on_a_pipe_shows_progress_on_stderr_unless_quiet(small):
     quiet = small("check", "--generated", "--json", "-q")
     assert json.loads(quiet.stdout)["mutants"]
     assert "breakit:" not in quiet.stderr
+
+
+UNCAUGHT_COUNTS = re.compile(r"(\d+) (Survived|NoCoverage)\b")
+
+
+def test_progress_counts_survived_and_no_coverage_as_the_summary_does(tmp_path):
+    # Issue 23: progress said "248/248 mutants (48 survived)" for 38 Survived and 10 NoCoverage.
+    root = tmp_path / "mixed"
+    write_project(root, MIXED_PROJECT)
+    (tmp_path / "tmp").mkdir()
+    done = Breakit(root, tmp_path / "tmp")("check", "--generated")
+    assert done.returncode == 1, done.stderr[-2000:]  # the Survived one
+    summary = done.stdout.splitlines()[-1]
+    expected = dict((kind, int(n)) for n, kind in UNCAUGHT_COUNTS.findall(summary))
+    assert expected.get("Survived") and expected.get("NoCoverage"), summary
+    # Under 20 mutants, a line per mutant on a pipe (one every 5 %): the counts as they grow.
+    lines = re.findall(r"^breakit: (\d+)/(\d+) mutants(.*)$", done.stderr, re.MULTILINE)
+    total = int(lines[-1][1])
+    assert [int(n) for n, _, _ in lines] == list(range(1, total + 1)), done.stderr
+    counts = [
+        dict((kind, int(n)) for n, kind in UNCAUGHT_COUNTS.findall(rest)) for *_, rest in lines
+    ]
+    assert counts[-1] == expected, (lines[-1], summary)
+    for kind in expected:
+        grown = [c.get(kind, 0) for c in counts]
+        assert grown == sorted(grown)
+    assert "survived" not in done.stderr
 
 
 def test_check_generated_takes_ids_and_names_an_unknown_one(small):

@@ -86,7 +86,7 @@ def test_a_kept_result_shares_the_baselines_passing_outcomes(tmp_path: Path) -> 
     # The cache file: every test named once, whatever the number of mutants.
     store = Store(tmp_path)
     entries = {f"key{i}": result_to_json(kept) for i in range(20)}
-    store.store_results(entries, keep=())
+    store.store_results(entries, used=())
     written = (tmp_path / ".breakit" / "cache.json").read_text()
     assert written.count(f'"{names[7]}"') == 1 and written.count(f'"{names[4]}"') == 1
     assert len(written) < len(json.dumps(entries)) / 4

@@ -12,8 +12,11 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider, WhitespaceInclusivePositionProvider
 
+from breakit.catalog import Catalog
 from breakit.config import Config, load_config
-from breakit.errors import ConfigError, MutationError, UsageError
+from breakit.errors import ConfigError, MutationError, UnknownMutationError, UsageError
+from breakit.gate import equivalent_reason
+from breakit.mutant_ids import Filters, MutantIds, former_id
 from breakit.operators import (
     OPERATORS,
     PRAGMA,
@@ -25,7 +28,7 @@ from breakit.operators import (
     source_files,
 )
 from breakit.operators import discovery as discovery_module
-from breakit.operators.discovery import _file_mutants
+from breakit.operators.discovery import _file_mutants, module_label
 from breakit.operators.splice import node_positions
 
 REPO = Path(__file__).resolve().parents[2]
@@ -155,6 +158,50 @@ def test_ids_are_stable_across_runs_and_under_edits_elsewhere_in_the_file(tmp_pa
     assert set(first) <= new_ids
     added = [m for m in second if m.id not in set(first)]
     assert {m.location.start_line for m in added} == {7}  # only the sites of `return 42`
+
+
+def test_ids_name_the_module_as_imported_a_src_folder_left_out(tmp_path):
+    assert module_label("target_app/todos.py") == "target_app.todos"
+    assert module_label("src/cachetools/keys.py") == "cachetools.keys"
+    assert module_label("src/cachetools/__init__.py") == "cachetools.__init__"
+    assert module_label("src/tool.py") == "tool"
+    assert module_label("src/pkg/mod.py", src_package=True) == "src.pkg.mod"
+    assert module_label("lib/src/mod.py") == "lib.src.mod"
+    assert module_label("src.py") == "src"
+
+    _write(tmp_path, {"src/pkg/__init__.py": "", "src/pkg/mod.py": MODULE})
+    flat = tmp_path / "flat"
+    _write(flat, {"pkg/__init__.py": "", "pkg/mod.py": MODULE})
+    src_ids = [m.id for m in generate_mutants(_config(tmp_path, source=("src",)))]
+    flat_mutants = generate_mutants(_config(flat))
+    assert src_ids and all(i.startswith("pkg.mod:") for i in src_ids)
+    # Only the module name changed: the hash is the path's, as before.
+    assert len(src_ids) == len(flat_mutants)
+    assert {i.split(":")[1] for i in src_ids} == {m.origin for m in flat_mutants}
+    assert set(src_ids).isdisjoint(m.id for m in flat_mutants)
+    # The id's former spelling, the whole path, resolves to the same mutant, and matches.
+    ids = MutantIds(_config(tmp_path, source=("src",)), Catalog(()))
+    mutant = ids.resolve(src_ids[0])
+    former = former_id(mutant)
+    assert former == "src." + src_ids[0]
+    assert ids.resolve(former) is mutant
+    assert ids.select([former, src_ids[0]], generated=True, curated=False, filters=Filters()) == [
+        mutant
+    ]
+    assert Filters(match=("src.pkg.mod:*",)).keep(mutant)
+    assert Filters(match=("pkg.mod:*",)).keep(mutant)
+    assert equivalent_reason(mutant, {former: "same"}) == "same"
+    assert equivalent_reason(mutant, {mutant.id: "new"}) == "new"
+    assert [former_id(m) for m in flat_mutants] == [None] * len(flat_mutants)
+    with pytest.raises(UnknownMutationError, match="did you mean"):
+        ids.resolve(former[:-1] + "#")
+
+    # A src folder that is a package is imported as `src`: its name stays.
+    _write(tmp_path, {"src/__init__.py": ""})
+    assert all(
+        m.id.startswith(("src.pkg.mod:", "src.pkg.__init__:", "src.__init__:"))
+        for m in generate_mutants(_config(tmp_path, source=("src",)))
+    )
 
 
 def test_identical_sites_get_distinct_ids_in_file_order():

@@ -33,8 +33,16 @@ from breakit.reports.breakit_json import (
     parse_ranges,
 )
 from breakit.reports.github import escape_data, escape_property
-from breakit.reports.progress import ProgressLines, RateColumn, progress_bar
-from breakit.reports.terminal import grouped_names
+from breakit.reports.progress import (
+    ETA_MIN_RAN,
+    ETA_MIN_S,
+    Pace,
+    ProgressLines,
+    RateColumn,
+    progress_bar,
+    rate_and_left,
+)
+from breakit.reports.terminal import grouped_names, summary_line
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = "mutation-testing-report-schema/dist/src/mutation-testing-report-schema.json"
@@ -469,11 +477,28 @@ def test_progress_lines_on_a_pipe_every_5_percent_or_10_seconds(matrix):
         now[0] = n * 0.5 if n < 150 else 75 + (n - 149) * 12  # then slow mutants: 12 s each
         lines(survived if n == 3 else killed)
     text = out.getvalue().splitlines()
-    assert text[0] == "breakit: 10/200 mutants (1 survived), 2.0/s, ~1 min 35 s left"
-    assert text[-1].startswith("breakit: 200/200 mutants (1 survived), done in 11 min")
+    # Not yet 5 s since the first mutant: no rate, no time left.
+    assert text[0] == "breakit: 10/200 mutants (1 Survived)"
+    assert text[1] == "breakit: 20/200 mutants (1 Survived), 2.0/s, ~1 min 30 s left"
+    assert text[-1].startswith("breakit: 200/200 mutants (1 Survived), done in 11 min")
     # 20 lines at the 5 % steps, and one for each slow mutant after 150 (10 s apart or more).
     assert len(text) == 20 + len(range(151, 200)) - len(range(160, 200, 10))
     assert all(line.startswith("breakit: ") and "\\r" not in line for line in text)
+
+
+def test_progress_counts_what_the_summary_line_counts(matrix):
+    # NoCoverage is not caught, but it is not Survived either: both lines name each verdict.
+    out = io.StringIO()
+    console = Console(file=out, width=100_000, no_color=True)
+    lines = ProgressLines(console, len(matrix.results))
+    for result in matrix.results:
+        lines(result)
+    last = out.getvalue().splitlines()[-1]
+    counts = re.fullmatch(r"breakit: \d+/\d+ mutants \((.*)\), done in .*", last)
+    assert counts is not None, last
+    assert counts[1] == "2 Survived, 1 NoCoverage"
+    for part in counts[1].split(", "):
+        assert part in summary_line(matrix)
 
 
 def test_progress_rate_and_time_left_count_only_the_mutants_that_ran(matrix):
@@ -491,6 +516,29 @@ def test_progress_rate_and_time_left_count_only_the_mutants_that_ran(matrix):
     assert out.getvalue().splitlines()[-1] == "breakit: 60/100 mutants, 1.0/s, ~40 s left"
 
 
+def test_the_time_left_waits_for_enough_mutants_and_seconds_after_the_first(matrix):
+    # 40 s of set-up (the sanity run, the workers starting) before the first result, then one
+    # mutant every 2 s, and a burst of NoCoverage verdicts that ran no test.
+    killed = matrix.results[0]
+    uncovered = next(r for r in matrix.results if r.verdict is Verdict.NO_COVERAGE)
+    pace = Pace()
+    pace.add(killed, 40.0)
+    for _ in range(10):
+        pace.add(uncovered, 40.0)  # instant: not in the rate
+    assert pace.estimate(237, 40.0) == (None, 0.0)
+    for n in range(1, 5):
+        pace.add(killed, 40.0 + 2 * n)
+        assert pace.estimate(237 - n, 40.0 + 2 * n) == (None, 0.0)  # fewer than 5 after it
+    pace.add(killed, 50.0)
+    rate, left = pace.estimate(232, 50.0)
+    assert rate == pytest.approx(0.5) and left == pytest.approx(464.0)  # not ~2 h 48 min
+    # Counted from the start, the first estimate would have been 40 s a mutant: never shown.
+    assert rate_and_left(1, 247, 40.0) == (None, 0.0)
+    # Enough mutants but not yet ETA_MIN_S seconds: still nothing.
+    assert rate_and_left(ETA_MIN_RAN + 20, 100, ETA_MIN_S - 0.1) == (None, 0.0)
+    assert rate_and_left(ETA_MIN_RAN, 100, ETA_MIN_S) == (1.0, 100.0)
+
+
 def test_progress_bar_shows_mutants_per_second_and_time_left():
     out = io.StringIO()
     console = Console(file=out, width=200, no_color=True, force_terminal=True)
@@ -499,7 +547,11 @@ def test_progress_bar_shows_mutants_per_second_and_time_left():
     bar.get_time = lambda: now[0]  # type: ignore[method-assign]
     task = bar.add_task("mutants", total=100, ran=0)
     bar.start_task(task)
+    column = RateColumn()
+    column.max_refresh = None  # render at every call, not twice a second
     now[0] = 20.0
-    bar.update(task, advance=30, ran=10)  # 20 reused at once, then 10 that ran in 20 s
-    text = str(RateColumn().render(bar.tasks[0]))
-    assert text == "0.5/s  ~2 min 20 s left"
+    bar.update(task, advance=21, ran=1)  # 20 reused at once, then the first that ran, at 20 s
+    assert str(column(bar.tasks[0])) == ""  # the set-up time before it is not a rate
+    now[0] = 40.0
+    bar.update(task, advance=10, ran=11)  # 10 more in the next 20 s
+    assert str(column(bar.tasks[0])) == "0.5/s  ~2 min 18 s left"

@@ -32,15 +32,19 @@ def test_the_verify_phase_has_progress_lines_of_its_own() -> None:
     out = io.StringIO()
     console = Console(file=out, width=100_000, no_color=True)
     now = [0.0]
-    lines = ProgressLines(console, 2, clock=lambda: now[0], phase="verify")
+    lines = ProgressLines(console, 20, clock=lambda: now[0], phase="verify")
     mutant = Mutant("m", "test", "m", {}, {})
-    for n in (1, 2):
+    for n in range(1, 21):
         now[0] = float(n)
         lines(MutantResult(mutant, Verdict.SURVIVED, {}))  # the oracle's verdicts: not counted
-    assert out.getvalue().splitlines() == [
-        "breakit: verify 1/2 mutants, 1.0/s, ~1 s left",
-        "breakit: verify 2/2 mutants, done in 2 s",
+    # The time left once 5 mutants ran after the first, 5 s after it (reports.progress).
+    assert out.getvalue().splitlines()[::5] == [
+        "breakit: verify 1/20 mutants",
+        "breakit: verify 6/20 mutants, 1.0/s, ~14 s left",
+        "breakit: verify 11/20 mutants, 1.0/s, ~9 s left",
+        "breakit: verify 16/20 mutants, 1.0/s, ~4 s left",
     ]
+    assert out.getvalue().splitlines()[-1] == "breakit: verify 20/20 mutants, done in 20 s"
 
 
 def test_the_ceiling_in_words() -> None:
