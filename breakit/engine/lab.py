@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -23,12 +21,12 @@ from breakit.config import Config
 from breakit.engine import memlimit, project
 from breakit.engine.compact import compact_result
 from breakit.engine.coverage_proof import no_coverage_claims, proof_note, proof_run
-from breakit.engine.forced_fail import check_forced_failure, forced_failure_changes
 from breakit.engine.fork.client import ForkRunner
 from breakit.engine.fork.warm_client import DEFAULT_IDLE_S, WarmPool
 from breakit.engine.memlimit import default_limit_mb
 from breakit.engine.oracle import OracleSettings, Verification
 from breakit.engine.order import KillerFirst
+from breakit.engine.parallel import run_parallel
 from breakit.engine.runner import Runner, RunSpec
 from breakit.engine.selection import ALL, hot_eligible, select_tests
 from breakit.engine.subprocess_runner import SubprocessRunner
@@ -312,10 +310,10 @@ class Lab:
             # Proven before with the same code, tests, configuration, Python and packages.
             self._sane = self.state.is_sane(self.sanity_key(baseline))
         if todo or (unrun and self.sanity_check and not self._sane):
-            # Each result is journaled as it comes (after the sanity run: _run_parallel holds
+            # Each result is journaled as it comes (after the sanity run: run_parallel holds
             # them until then), so an interrupted run loses none it finished.
             with self.state.journal() as journal:
-                for index, result in self._run_parallel(mutants, plans, todo, baseline):
+                for index, result in run_parallel(self, mutants, plans, todo, baseline):
                     hand_out_unrun()
                     results[index] = result
                     key = mutant_keys[index]
@@ -437,98 +435,6 @@ class Lab:
             )
         return self._pool
 
-    def _run_parallel(
-        self,
-        mutants: Sequence[Mutant],
-        plans: Sequence[tuple[str, ...] | None],
-        todo: Sequence[int],
-        baseline: Baseline,
-    ) -> Iterator[tuple[int, MutantResult]]:
-        """(index, result) as the workers finish them; everything stopped on Ctrl-C or error.
-
-        The first worker starts with the forced-fail sanity run while the others already run
-        mutants, but no result is handed out before the sanity run has passed.
-        """
-        jobs: queue.SimpleQueue[int] = queue.SimpleQueue()
-        for index in todo:
-            jobs.put(index)
-        done: queue.SimpleQueue[tuple[int, MutantResult | BaseException | None]] = (
-            queue.SimpleQueue()
-        )
-        stop = threading.Event()
-        sanity = self.sanity_check and not self._sane
-        count = self.workers_for(baseline, [plans[index] for index in todo])
-        count = max(1, min(count, len(todo) + sanity))
-        runners = [self.new_runner() for _ in range(count)]
-
-        def work(slot: int, workspace: Workspace) -> None:
-            runner = runners[slot]
-            try:
-                runner.start()
-                if slot == 0 and sanity:
-                    changes = forced_failure_changes(self.config)
-                    if changes:
-                        self.sanity_runs += 1
-                        spec = self.spec(self.timeout_for(baseline))
-                        names = self.project_names() & project.source_names(self.config)
-                        check_forced_failure(self.config, runner, workspace, changes, spec, names)
-                    done.put((_SANE, None))
-                while not stop.is_set():
-                    try:
-                        index = jobs.get_nowait()
-                    except queue.Empty:
-                        return
-                    result = self._execute(
-                        runner, workspace, mutants[index], baseline, plans[index]
-                    )
-                    done.put((index, result))
-            except BaseException as exc:  # handed to the calling thread, which raises it
-                done.put((_FAILED, exc))
-
-        held: list[tuple[int, MutantResult]] = []
-        with contextlib.ExitStack() as stack:
-            workspaces = [self.workspace]
-            for _ in range(count - 1):
-                workspaces.append(stack.enter_context(Workspace(self.config.root)))
-            threads = [
-                threading.Thread(target=work, args=(slot, workspaces[slot]), daemon=True)
-                for slot in range(count)
-            ]
-            try:
-                for thread in threads:
-                    thread.start()
-                for _ in range(len(todo) + sanity):
-                    while True:
-                        try:
-                            index, item = done.get(timeout=0.2)
-                            break
-                        except queue.Empty:
-                            if not any(t.is_alive() for t in threads) and done.empty():
-                                raise RuntimeError("every worker stopped early") from None
-                    if isinstance(item, BaseException):
-                        raise item
-                    if index == _SANE:
-                        self._sane = True
-                        self.state.save_sane(self.sanity_key(baseline))
-                        yield from held
-                        held.clear()
-                    elif isinstance(item, MutantResult):
-                        if self._sane or not self.sanity_check:
-                            yield index, item
-                        else:
-                            held.append((index, item))
-            finally:
-                stop.set()
-                for runner in runners:
-                    self.hot_runs += runner.stats.hot_runs
-                    self.hot_fallbacks += runner.stats.fallbacks
-                    self.warm_workers += runner.stats.warm
-                    runner.close()
-                for thread in threads:
-                    thread.join(timeout=10)
-
-
-_SANE, _FAILED = -1, -2  # what a worker hands back besides (index, result)
 
 # A timeout depends on the machine's load as much as on the code: it is always run again.
 CACHEABLE = frozenset(Verdict) - {Verdict.TIMEOUT}
