@@ -13,6 +13,10 @@ competes with its own engine:
   does, but after its options are parsed: a `--randomly-seed` in addopts stays valid).
 - pytest-random-order: the same.
 - `--lf`, `--ff`, `--nf`, `--sw` (pytest's cache): they pick or reorder tests from an earlier run.
+- pytest-rerunfailures' `--reruns` (or its ini `reruns`): a mutant's failing test fails every
+  time, so each rerun only multiplies its cost (with `--reruns-delay`, past the mutant's timeout:
+  found on itsdangerous, 39 Killed mutants turned Timeout). Like every mutation tester, breakit
+  assumes the suite gives the same result when run twice; a test marked `flaky` keeps its reruns.
 - `-x`, `--maxfail`: every test a mutant runs must run, for the kill matrix (first-catch mode
   stops by itself).
 - pytest-benchmark's timing rounds (`--benchmark-disable`: each benchmarked function runs once):
@@ -20,11 +24,6 @@ competes with its own engine:
   unless `--benchmark-compare-fail` makes them, or `--benchmark-only` asks for nothing else.
 - Hypothesis's example database: a fresh one per run (`fresh_hypothesis_home`), so a failing
   example saved under one mutant is not replayed under the next, which plain pytest never would.
-
-- pytest-rerunfailures' `--reruns` (or its ini `reruns`): a mutant's failing test fails every
-  time, so each rerun only multiplies its cost (with `--reruns-delay`, past the mutant's timeout:
-  found on itsdangerous, 39 Killed mutants turned Timeout). Like every mutation tester, breakit
-  assumes the suite gives the same result when run twice; a test marked `flaky` keeps its reruns.
 
 pytest-timeout, pytest-asyncio, pytest-mock and the rest run as configured: they decide what plain
 pytest does with a mutant, and breakit's verdict is a claim about that.
@@ -103,10 +102,11 @@ def before_main(config: pytest.Config) -> None:
             # file order is breakit's documented way, and `apply` says so under its table.
             if asked(option):
                 _note(config, f"{label}'s shuffling (tests run in file order)")
-    picked = [flag for attr, flag in _CACHE_PICKS if getattr(option, attr, False)]
-    for attr, _flag in _CACHE_PICKS:
+    picked = []
+    for attr, flag in _CACHE_PICKS:
         if getattr(option, attr, False):
             setattr(option, attr, False)
+            picked.append(flag)
     if picked:
         _note(config, f"{'/'.join(picked)} (they pick or reorder tests from an earlier run)")
     if _reruns(config):
