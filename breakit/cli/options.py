@@ -104,6 +104,12 @@ def engine_options(command: Command) -> Command:
             "terminal). `breakit warm --help`.",
         ),
         click.option(
+            "--no-batch",
+            is_flag=True,
+            help="Prove each survivor of its covering tests on the whole suite alone, not in "
+            'batches of survivors (docs/architecture.md, "Survivor proofs in batches").',
+        ),
+        click.option(
             "--verify", is_flag=True, help="Check every result against a fresh pytest per mutant."
         ),
     ]
@@ -128,6 +134,7 @@ class EngineOptions:
     backend: str | None = None
     no_hot: bool = False
     warm: bool | None = None
+    no_batch: bool = False
     verify: bool = False
 
 
@@ -179,6 +186,7 @@ def make_lab(env: Env, engine: EngineOptions, *, reuse_results: bool = True) -> 
         verify=engine.verify,
         reuse_results=reuse_results,
         hot=not engine.no_hot,
+        batch_proofs=not engine.no_batch,
         warm=warm_mode(env.config, engine.warm),
         warm_idle_s=env.config.warm_idle_minutes * 60,
     )

@@ -269,8 +269,12 @@ def check(
 
 def run_facts(lab: Lab) -> dict[str, Any]:
     """The JSON document's keys about the run itself: the memory ceiling the test processes ran
-    under, and what `--verify` found (docs/json.md)."""
-    facts: dict[str, Any] = {"memory_limit_mb": lab.memory_ceiling()}
+    under, how the survivors were proved on the whole suite, and what `--verify` found
+    (docs/json.md)."""
+    facts: dict[str, Any] = {
+        "memory_limit_mb": lab.memory_ceiling(),
+        "survivor_proofs": {"batches": lab.proof_batches, "alone": lab.proofs_alone},
+    }
     if lab.verification is not None:
         facts["verify"] = lab.verification.to_json()
     return facts

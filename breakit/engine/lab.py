@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from breakit.config import Config
 from breakit.engine import memlimit, project
-from breakit.engine.compact import compact_result
+from breakit.engine.baseline import make_baseline
 from breakit.engine.coverage_proof import no_coverage_claims, proof_note, proof_run
 from breakit.engine.fork.client import ForkRunner
 from breakit.engine.fork.warm_client import DEFAULT_IDLE_S, WarmPool
@@ -30,12 +29,12 @@ from breakit.engine.parallel import run_parallel
 from breakit.engine.runner import Runner, RunSpec
 from breakit.engine.selection import ALL, hot_eligible, select_tests
 from breakit.engine.subprocess_runner import SubprocessRunner
-from breakit.engine.timing import mutant_timeout, timing_run_pays, untraced_times
-from breakit.engine.user_setup import plain_pytest_passes, set_aside_notes
-from breakit.engine.verdict import baseline_failure, mutant_result, no_coverage
+from breakit.engine.timing import mutant_timeout
+from breakit.engine.user_setup import set_aside_notes
+from breakit.engine.verdict import no_coverage
 from breakit.engine.workers import auto_workers
 from breakit.engine.workspace import Workspace
-from breakit.errors import BaselineFailedError, BreakitError, RecorderConflictError
+from breakit.errors import BreakitError
 from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Verdict
 from breakit.result_cache import result_from_json, result_to_json
 from breakit.store import (
@@ -71,6 +70,8 @@ class Lab:
     warm: str = "off"
     warm_idle_s: float = DEFAULT_IDLE_S
     first_catch: bool = False  # each mutant stops at its first catching test (engine.order)
+    # Survivors of their planned tests proved on the whole suite in batches (engine.batch).
+    batch_proofs: bool = True
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -84,16 +85,20 @@ class Lab:
         self._workspace: Workspace | None = None
         self._engine: dict[str, Any] = {}
         self._baseline: Baseline | None = None  # the last one baseline() returned
+        self._project_names: frozenset[str] | None = None
         self._sane = False
         self.hot_runs = 0  # mutants run in a hot session (breakit.engine.fork.hot)
         self.hot_fallbacks = 0  # hot mutants the session refused, run fresh instead
         self.warm_workers = 0  # workers forked from the warm pool (breakit.engine.fork.warm_client)
         self.sanity_runs = 0  # forced-fail runs (none when one passed under the same key)
         self.proof_runs = 0  # NoCoverage proof runs (none when one ran under the same key)
+        self.proof_batches = 0  # whole-suite runs of a batch of survivors (engine.batch)
+        self.proofs_alone = 0  # survivors of their planned tests run alone on the whole suite
         # What the NoCoverage proof found (JSON "coverage_check"); notes the CLI prints on stderr.
         self.coverage_check: dict[str, Any] = {"ran": False, "lines": 0, "hit": []}
         self.notes: list[str] = []
-        self._order: KillerFirst | None = None  # first_catch: each mutant's tests killer-first
+        # first_catch: each mutant's tests killer-first (engine.order), during run()
+        self.killer_first: KillerFirst | None = None
         self.verification: Verification | None = None  # what `verify` found (JSON "verify")
 
     @contextlib.contextmanager
@@ -170,35 +175,16 @@ class Lab:
             return cached
         # The unmutated suite runs as plain pytest would, under a ceiling only if one is set.
         spec = replace(self.spec(), memory_limit_mb=self.config.memory_limit_mb or None)
-        if self.select and self.config.source:
-            spec = replace(spec, coverage_source=self.config.source)
-        spec = replace(spec, record_modules=True)
-        with self.workspace.mutated({}) as workdir:
-            # Only a subprocess records coverage and modules: the baseline runs in one.
-            runner = self.runner or SubprocessRunner()
-            run, records = runner.run_with_records(workdir, spec)
-        baseline = Baseline(tests=run.order, run=run, key=key)
-        aside: list[str] = next((r["notes"] for r in records if r.get("event") == "set_aside"), [])
-        self._note(*set_aside_notes(aside))
-        if run.error:
-            with self.workspace.mutated({}) as workdir:
-                if plain_pytest_passes(workdir, self.config):
-                    raise RecorderConflictError(run.error)
-        if run.error or baseline.failing or not run.order:
-            raise BaselineFailedError(baseline_failure(baseline))
-        modules: list[str] = next((r["names"] for r in records if r.get("event") == "modules"), [])
-        tests_s = sum(o.duration_s for o in run.outcomes.values())
-        finish = next((r for r in records if r.get("event") == "finish"), {})
-        self._engine = {
-            "modules": [m for m in modules if m.split(".")[0] not in self.project_names()],
-            "startup_s": max(0.0, run.duration_s - tests_s),
-            "peak_rss_kb": finish.get("peak_rss_kb"),
-            "set_aside": aside,
-        }
-        if finish.get("coverage_traced") and timing_run_pays(self.config, run):
-            with self.workspace.mutated({}) as workdir:
-                plain = replace(spec, coverage_source=None, record_modules=False)
-                self._engine.update(untraced_times(runner, workdir, plain))
+        baseline, self._engine = make_baseline(
+            self.config,
+            self.workspace,
+            spec,
+            key,
+            project=self.project_names(),
+            coverage=self.select,
+            runner=self.runner,
+        )
+        self._note(*set_aside_notes(self._engine.get("set_aside")))
         self.state.save_baseline(baseline, self._engine)
         self._baseline = baseline
         self._note(*project.unimported_sources(self.config, baseline))
@@ -208,8 +194,11 @@ class Lab:
         self.notes.extend(note for note in notes if note not in self.notes)
 
     def project_names(self) -> frozenset[str]:
-        """The project's top-level module names (breakit.engine.project.project_names)."""
-        return project.project_names(self.config)
+        """The project's top-level module names (breakit.engine.project.project_names), read
+        from the folders once."""
+        if self._project_names is None:
+            self._project_names = project.project_names(self.config)
+        return self._project_names
 
     def timeout_for(self, baseline: Baseline, tests: Sequence[str] | None = None) -> float:
         """How long `tests` (None: the whole suite) may run under a mutant (engine.timing)."""
@@ -234,34 +223,6 @@ class Lab:
             and hot_eligible(mutant, baseline.run.coverage, self.config.source)
         )
 
-    def _execute(
-        self,
-        runner: Runner,
-        workspace: Workspace,
-        mutant: Mutant,
-        baseline: Baseline,
-        chosen: tuple[str, ...] | None,
-    ) -> MutantResult:
-        started = time.perf_counter()
-        # A survivor on a subset counts once the whole suite passed (docs/field.md, disagreement 5).
-        for select in (chosen, None) if chosen is not None else (None,):
-            spec = self.spec(self.timeout_for(baseline, select), select)
-            if self._order is not None:
-                tests = self._order.order(mutant, baseline.tests if select is None else select)
-                spec = replace(spec, order=tests, first_catch=True)
-            # A hot session is collected once per worker, from the workspace before the change.
-            hot = self.is_hot(mutant, baseline) and runner.open_session(workspace.path, self.spec())
-            with workspace.mutated(mutant.changes) as workdir:
-                if hot:  # hot_eligible: no file deleted
-                    changes = {p: text for p, text in mutant.changes.items() if text is not None}
-                    run = runner.run_hot(workdir, spec, changes)
-                else:
-                    run = runner.run(workdir, spec)
-            result = mutant_result(mutant, run, baseline.tests, time.perf_counter() - started)
-            if result.verdict is not Verdict.SURVIVED:
-                break
-        return compact_result(result, baseline)
-
     def run(
         self,
         mutants: Sequence[Mutant],
@@ -279,8 +240,10 @@ class Lab:
         full_keys, fc_keys = ResultKeys(self.config).both(mutants, plans)
         mutant_keys = fc_keys if self.first_catch else full_keys
         # First-catch: each mutant's tests killer-first, learning from each result as it comes.
-        self._order = KillerFirst(baseline, self.state.last_results()) if self.first_catch else None
-        on_result = self._order.learning(on_result) if self._order else on_result
+        self.killer_first = (
+            KillerFirst(baseline, self.state.last_results()) if self.first_catch else None
+        )
+        on_result = self.killer_first.learning(on_result) if self.killer_first else on_result
         cache = self.state.cached_results() if self.use_cache and self.reuse_results else {}
         for index, key in enumerate(full_keys):
             # A full result serves a first-catch run (same verdict, more catchers), first; never

@@ -43,12 +43,15 @@ class RunSpec:
 @dataclass
 class RunStats:
     """What a runner did besides running: hot runs (breakit.engine.fork.hot), hot mutants the
-    session refused and ran fresh (with why), and workers forked from a warm pool."""
+    session refused and ran fresh (with why), workers forked from a warm pool, and survivors'
+    proofs on the whole suite (breakit.engine.trial): batch runs, and survivors run alone."""
 
     hot_runs: int = 0
     fallbacks: int = 0
     fallback_reasons: list[str] = field(default_factory=list)
     warm: int = 0
+    proof_batches: int = 0
+    proofs_alone: int = 0
 
 
 class Runner(Protocol):

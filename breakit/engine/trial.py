@@ -1,0 +1,101 @@
+"""One mutant's runs, for the lab's workers (breakit.engine.parallel): its first pass on the tests
+its change reaches, and, when it survives them, its proof on the whole suite — alone, or in a batch
+with other survivors (breakit.engine.batch)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from breakit.engine.batch import merged_mutant
+from breakit.engine.compact import compact_result
+from breakit.engine.runner import Runner, RunSpec
+from breakit.engine.verdict import judge, mutant_result, outcomes_for
+from breakit.engine.workspace import Workspace
+from breakit.model import Baseline, Mutant, MutantResult, SuiteRun, Verdict
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from breakit.engine.lab import Lab
+
+
+def _run_on(
+    lab: Lab,
+    runner: Runner,
+    workspace: Workspace,
+    mutant: Mutant,
+    baseline: Baseline,
+    spec: RunSpec,
+) -> SuiteRun:
+    """One run of `spec` with `mutant` in the code: hot if it may, else fresh."""
+    # A hot session is collected once per worker, from the workspace before the change.
+    hot = lab.is_hot(mutant, baseline) and runner.open_session(workspace.path, lab.spec())
+    with workspace.mutated(mutant.changes) as workdir:
+        if hot:  # hot_eligible: no file deleted
+            changes = {p: text for p, text in mutant.changes.items() if text is not None}
+            return runner.run_hot(workdir, spec, changes)
+        return runner.run(workdir, spec)
+
+
+def _mutant_spec(
+    lab: Lab, mutant: Mutant, baseline: Baseline, select: tuple[str, ...] | None
+) -> RunSpec:
+    spec = lab.spec(lab.timeout_for(baseline, select), select)
+    if lab.killer_first is not None:
+        tests = lab.killer_first.order(mutant, baseline.tests if select is None else select)
+        spec = replace(spec, order=tests, first_catch=True)
+    return spec
+
+
+def first_pass(
+    lab: Lab,
+    runner: Runner,
+    workspace: Workspace,
+    mutant: Mutant,
+    baseline: Baseline,
+    chosen: tuple[str, ...] | None,
+) -> tuple[MutantResult, bool]:
+    """`mutant` on its planned tests: its result, and True if it survived them and waits for
+    a batched proof on the whole suite (breakit.engine.batch); a mutant that cannot wait is
+    proved here, alone."""
+    started = time.perf_counter()
+    run = _run_on(
+        lab, runner, workspace, mutant, baseline, _mutant_spec(lab, mutant, baseline, chosen)
+    )
+    result = mutant_result(mutant, run, baseline.tests, time.perf_counter() - started)
+    if result.verdict is not Verdict.SURVIVED or chosen is None:
+        return compact_result(result, baseline), False
+    if lab.batch_proofs and (lab.is_hot(mutant, baseline) or lab.backend == "subprocess"):
+        return compact_result(result, baseline), True
+    # A survivor on a subset counts once the whole suite passed (docs/field.md, disagreement 5).
+    return prove_alone(lab, runner, workspace, result, baseline), False
+
+
+def prove_alone(
+    lab: Lab, runner: Runner, workspace: Workspace, first: MutantResult, baseline: Baseline
+) -> MutantResult:
+    """A survivor of its planned tests, on the whole suite: its verdict is this run's."""
+    started = time.perf_counter()
+    mutant = first.mutant
+    run = _run_on(
+        lab, runner, workspace, mutant, baseline, _mutant_spec(lab, mutant, baseline, None)
+    )
+    spent = first.duration_s + time.perf_counter() - started
+    runner.stats.proofs_alone += 1
+    return compact_result(mutant_result(mutant, run, baseline.tests, spent), baseline)
+
+
+def prove_batch(
+    lab: Lab, runner: Runner, workspace: Workspace, members: Sequence[Mutant], baseline: Baseline
+) -> tuple[bool, float]:
+    """The whole suite with every member in the code at once (breakit.engine.batch), stopping
+    at the first test that fails: True if every test passed; and how long it took."""
+    started = time.perf_counter()
+    merged = merged_mutant(members)
+    spec = replace(lab.spec(lab.timeout_for(baseline)), first_catch=True)
+    run = _run_on(lab, runner, workspace, merged, baseline, spec)
+    verdict, _ = judge(run, outcomes_for(run, baseline.tests))
+    runner.stats.proof_batches += 1
+    return verdict is Verdict.SURVIVED, time.perf_counter() - started

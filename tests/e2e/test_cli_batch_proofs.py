@@ -1,0 +1,121 @@
+"""Survivor proofs in batches (breakit.engine.batch): the survivors of their covering tests run
+the whole suite together, and a batch in which a test fails is split until the caught survivor
+runs alone. A memoized value that per-test coverage cannot see (a module-level dict, which no
+lru_cache reset forgets) is what makes a survivor of its covering tests caught on the whole suite.
+Only `found["b"] = 2` is mutated on the memoized path: a mutant that broke "a" would be caught by
+its covering test and its row would lack test_second (per-test coverage cannot see it), which
+--verify reports (docs/field.md, "A memo per-test coverage cannot see").
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cli_harness import Breakit, outcomes, write_project
+
+MEMO_IN_A_DICT = {
+    "pyproject.toml": """
+        [project]
+        name = "memo"
+        version = "0"
+
+        [tool.breakit]
+        source = ["memo"]
+        tests = ["tests"]
+    """,
+    "memo/__init__.py": """
+        _TABLE = {}
+
+
+        def table():
+            if not _TABLE:  # pragma: no mutate
+                _TABLE.update(build())  # pragma: no mutate
+            return _TABLE  # pragma: no mutate
+
+
+        def build():
+            found = {"a": 1}  # pragma: no mutate
+            found["b"] = 2
+            return found  # pragma: no mutate
+
+
+        def lookup(key):
+            return table()[key]  # pragma: no mutate
+
+
+        def double(x):
+            return x * 2
+
+
+        def shout(text):
+            return text.upper() + "!"
+
+
+        def clamp(x):
+            return max(0, x)
+    """,
+    "tests/test_memo.py": """
+        from memo import clamp, double, lookup, shout
+
+
+        def test_first():
+            assert lookup("a") == 1
+
+
+        def test_second():
+            assert lookup("b") == 2
+
+
+        def test_double_runs():
+            assert double(3) is not None
+
+
+        def test_shout_runs():
+            assert isinstance(shout("a"), str)
+
+
+        def test_clamp_runs():
+            assert clamp(5) >= 0
+    """,
+}
+
+MEMO_LINE = '-    found["b"] = 2'
+
+
+@pytest.mark.parametrize("mode", ["full", "first-catch"])
+def test_a_batch_with_a_caught_survivor_bisects_to_it(tmp_path: Path, mode: str) -> None:
+    root, scratch = tmp_path / "memo", tmp_path / "tmp"
+    write_project(root, MEMO_IN_A_DICT)
+    scratch.mkdir()
+    breakit = Breakit(root, scratch)
+    extra = ["--first-catch"] if mode == "first-catch" else []
+    listed = json.loads(breakit("list", "--generated", "--json").stdout)["mutants"]
+    on_the_memo = {m["id"] for m in listed if MEMO_LINE in m["diff"]}
+    assert on_the_memo
+    # One worker: every first pass runs before the batches are formed, so they are the same
+    # batches every time.
+    done = breakit("check", "--generated", "--json", "--verify", "--no-cache", "-j", "1", *extra)
+    # Survivors exit 1; --verify's oracle (each mutant alone, plain pytest) agreeing is exit 0/1.
+    assert done.returncode == 1, done.stdout + done.stderr
+    document = json.loads(done.stdout)
+    assert document["verify"]["agree"] == document["verify"]["checked"] > 0
+    # Their covering test (test_first, the one that built the table) passes; only test_second,
+    # served the memoized table, reads "b".
+    for memo in (m for m in document["mutants"] if m["id"] in on_the_memo):
+        assert memo["verdict"] == "Killed", memo["id"]
+        seen = outcomes(document, memo)
+        assert seen["tests/test_memo.py::test_second"]["outcome"] == "caught", memo["id"]
+    survivors = [m for m in document["mutants"] if m["verdict"] == "Survived"]
+    assert len(survivors) >= 3
+    proofs = document["survivor_proofs"]
+    # The survivors and the memo mutants shared batches, which failed and were halved down to
+    # each memo mutant alone; some survivors were proved in a batch that passed, never alone.
+    assert proofs["batches"] >= 2, proofs
+    assert len(on_the_memo) <= proofs["alone"] < len(survivors) + len(on_the_memo), proofs
+    if mode == "full":
+        # A batch-proved survivor's matrix row is the whole suite, every test passed.
+        for mutant in survivors:
+            seen = outcomes(document, mutant)
+            assert {o["outcome"] for o in seen.values()} == {"missed"}, mutant["id"]

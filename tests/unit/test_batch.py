@@ -1,0 +1,86 @@
+"""Batches of survivors (breakit.engine.batch): which mutants share one, and their merged text."""
+
+from __future__ import annotations
+
+import textwrap
+
+from breakit.engine.batch import batches, function_of, hunks, merged_mutant
+from breakit.model import Mutant
+
+SOURCE = textwrap.dedent(
+    """\
+    def double(x):
+        return x * 2
+
+
+    class Shouter:
+        def shout(self, text):
+            text = text.strip()
+            return text.upper() + "!"
+
+
+    LIMIT = 10
+    """
+)
+
+
+def mutant(name: str, old: str, new: str, path: str = "pkg/mod.py") -> Mutant:
+    assert old in SOURCE
+    return Mutant(
+        id=name,
+        origin="test",
+        title=name,
+        changes={path: SOURCE.replace(old, new, 1)},
+        originals={path: SOURCE},
+    )
+
+
+DOUBLE = mutant("double", "x * 2", "x / 2")
+STRIP = mutant("strip", "text.strip()", "text")
+SHOUT = mutant("shout", '+ "!"', '+ "?"')
+LIMIT = mutant("limit", "LIMIT = 10", "LIMIT = 11")
+
+
+def test_a_merged_mutant_holds_every_members_edit_and_nothing_else() -> None:
+    merged = merged_mutant([DOUBLE, SHOUT])
+    text = merged.changes["pkg/mod.py"]
+    assert text == SOURCE.replace("x * 2", "x / 2").replace('+ "!"', '+ "?"')
+    compile(text or "", "mod.py", "exec")
+    assert merged.originals == {"pkg/mod.py": SOURCE}
+
+
+def test_one_mutant_per_function_and_none_outside_a_function_shares_a_batch() -> None:
+    # strip and shout change the same method: never one batch; LIMIT is module level: alone.
+    mutants = [DOUBLE, STRIP, SHOUT, LIMIT]
+    assert batches(mutants, range(4)) == [[0, 1], [2], [3]]
+
+
+def test_batches_are_capped_in_size() -> None:
+    sources = "".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(10))
+    many = [
+        Mutant(
+            id=f"m{i}",
+            origin="test",
+            title="",
+            changes={"m.py": sources.replace(f"x + {i}", f"x - {i}")},
+            originals={"m.py": sources},
+        )
+        for i in range(10)
+    ]
+    assert batches(many, range(10), size=4) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+
+
+def test_a_deleted_file_shares_no_batch() -> None:
+    gone = Mutant(
+        id="gone", origin="test", title="", changes={"a.py": None}, originals={"a.py": "x = 1\n"}
+    )
+    assert batches([gone, DOUBLE], range(2)) == [[0], [1]]
+
+
+def test_function_of_names_the_outermost_function_or_none() -> None:
+    (double_hunk,) = hunks(SOURCE, DOUBLE.changes["pkg/mod.py"] or "")
+    (strip_hunk,) = hunks(SOURCE, STRIP.changes["pkg/mod.py"] or "")
+    (limit_hunk,) = hunks(SOURCE, LIMIT.changes["pkg/mod.py"] or "")
+    assert function_of(SOURCE, double_hunk) == (1, 2)
+    assert function_of(SOURCE, strip_hunk) == (6, 8)
+    assert function_of(SOURCE, limit_hunk) is None
