@@ -17,10 +17,12 @@ pytest run, then, side by side, for the curated catalog (if the project has one)
   cache and no result reused, with the peak memory (PSS) of its whole process tree;
 - with --oracle, the oracle: the naive way with breakit's pytest arguments and plugin (so
   `--tb=native`), one at a time, and whether its verdicts match breakit's;
+- breakit --no-cache: the same, the baseline included (a first run, a CI job without
+  .breakit/), and when its first mutant started (JSON `timing`) against a plain pytest run;
 - the physical limit: the sum over mutants of the (uninstrumented) baseline time of the tests
-  each one runs, and of the whole suite for each survivor that ran a subset (a Survived is
-  proved on the whole suite), divided by the cores — what the engine would take with zero
-  overhead;
+  each one runs, divided by the cores — what the engine would take with zero overhead; and the
+  same with the whole suite added for each survivor that ran a subset (what proving each
+  survivor alone costs: breakit proves them in batches, docs/architecture.md);
 - breakit --first-catch (`check --first-catch`: each mutant stops at its first catching test,
   killer-first), with nothing known before and with the killers of the run before, and whether
   its verdicts are the full run's;
@@ -31,8 +33,8 @@ pytest run, then, side by side, for the curated catalog (if the project has one)
 
 Then `breakit apply <id>` wall time with a warm baseline cache (a fresh process, as a learner
 runs it), without and with warm workers, and for each curated mutation a second time (its
-mutant cached, as from a learner's second apply). --skip leaves rows out (j1, jcores, warm, hot,
-first-catch, mutmut, fermut, apply). Figures are printed, never asserted: the machine's load
+mutant cached, as from a learner's second apply). --skip leaves rows out (j1, jcores, cold, warm,
+hot, first-catch, mutmut, fermut, apply). Figures are printed, never asserted: the machine's load
 changes them.
 """
 
@@ -174,6 +176,7 @@ class EngineRun:
     wall_s: float
     verdicts: dict[str, str]  # mutant id → verdict, from `check --json`
     peak_mb: float | None  # the command's process tree (its workers and their children)
+    timing: dict[str, float | None]  # JSON `timing`: baseline_s, first_mutant_s
 
 
 def engine(
@@ -183,6 +186,7 @@ def engine(
     warm: str = "off",
     first_catch: bool = False,
     known_killers: bool = True,
+    cold: bool = False,
 ) -> EngineRun:
     """`breakit check --json ID...` of `mutants` in a fresh process, as a user runs it, on a
     warm baseline cache, no result reused: its wall time (interpreter start-up and mutant
@@ -190,13 +194,16 @@ def engine(
     workers, the pool lives outside that tree, so no peak is given). `first_catch`: `check
     --first-catch`, its killer-first order from the last run's results.json if
     `known_killers` (as in a CI job that keeps .breakit/), else from nothing (fastest first,
-    then this run's)."""
+    then this run's). `cold`: `--no-cache`, as a first run or a CI job without .breakit/ runs
+    it, the baseline included."""
     state = config.root / ".breakit"
     for name in ("cache.json", "journal.jsonl", *(() if known_killers else ("results.json",))):
         (state / name).unlink(missing_ok=True)
     command = [*breakit_command(), "check", "--json", "-q", "-j", str(jobs or "auto")]
     if first_catch:
         command.append("--first-catch")
+    if cold:
+        command.append("--no-cache")
     env = {**os.environ, "BREAKIT_WARM": warm}
     if warm != "off":  # started by an earlier command: not part of this one's time
         subprocess.run(
@@ -228,7 +235,7 @@ def engine(
         tail = err.strip()[-300:]
         raise SystemExit(f"breakit check failed (exit {proc.returncode}): {tail}") from None
     verdicts = {m["id"]: m["verdict"] for m in document["mutants"]}
-    return EngineRun(wall, verdicts, None if warm != "off" else peak.mb)
+    return EngineRun(wall, verdicts, None if warm != "off" else peak.mb, document.get("timing", {}))
 
 
 def apply_wall(root: Path, mutation_id: str, warm: str) -> float:
@@ -268,7 +275,7 @@ def apply_lines(root: Path, apply_id: str, ids: Sequence[str]) -> list[str]:
     ]
 
 
-SKIPPABLE = ("j1", "jcores", "warm", "hot", "first-catch", "mutmut", "fermut", "apply")
+SKIPPABLE = ("j1", "jcores", "cold", "warm", "hot", "first-catch", "mutmut", "fermut", "apply")
 
 
 def section(
@@ -277,6 +284,7 @@ def section(
     mutants: Sequence[Mutant],
     durations: dict[str, float],
     naive_sample: int | None,
+    plain_s: float,
     with_oracle: bool = False,
     with_peers: bool = False,
     skip: frozenset[str] = frozenset(),
@@ -303,10 +311,13 @@ def section(
     lab = Lab(config)
     with lab.session():
         baseline = lab.baseline()
-        limit_1 = physical_limit(lab, mutants, baseline, durations, 1, survived)
-        limit_n = physical_limit(lab, mutants, baseline, durations, workers, survived)
+        # The limit counts each mutant's covering tests only: the survivors' proofs on the whole
+        # suite are the engine's own work, in its time and not in the limit (issue 24).
+        limit_1 = physical_limit(lab, mutants, baseline, durations, 1)
+        limit_n = physical_limit(lab, mutants, baseline, durations, workers)
+        proofs_n = physical_limit(lab, mutants, baseline, durations, workers, survived)
         hot = [m for m in mutants if lab.is_hot(m, baseline)]
-        limit_hot = physical_limit(lab, hot, baseline, durations, workers, survived)
+        limit_hot = physical_limit(lab, hot, baseline, durations, workers)
     if "j1" not in skip:
         one = engine(config, mutants, 1)
         rows.append(
@@ -327,6 +338,23 @@ def section(
             many.peak_mb,
         )
     )
+    if "cold" not in skip:
+        cold = engine(config, mutants, None, cold=True)
+        first = cold.timing.get("first_mutant_s")
+        before = (
+            f"; first mutant after {first:.1f} s, {first / plain_s:.2f}x a plain run"
+            if first
+            else ""
+        )
+        rows.append(
+            Row(
+                "breakit --no-cache (baseline included)",
+                len(mutants),
+                cold.wall_s,
+                f"{naive_s / cold.wall_s:.1f}x naive{before}",
+                cold.peak_mb,
+            )
+        )
     if with_peers and "jcores" not in skip:
         # -j auto runs more workers than cores where the tests to run sleep (pyjwt's JWKS
         # tests): faster, and more memory. One per core is mutmut's --max-children here.
@@ -374,8 +402,15 @@ def section(
             f"physical limit, {workers} workers",
             len(mutants),
             limit_n,
-            f"the tests each mutant runs, and the whole suite for each of {len(survived)} "
-            "survivors",
+            "the covering tests each mutant runs (the limit above)",
+        )
+    )
+    rows.append(
+        Row(
+            f"  + one whole-suite proof per survivor, {workers} workers",
+            len(mutants),
+            proofs_n,
+            f"the limit with each of {len(survived)} survivors proved alone",
         )
     )
     if with_peers:
@@ -667,7 +702,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         skip = frozenset(args.skip) | (frozenset({"mutmut", "fermut"}) if args.no_mutmut else set())
         if curated and not args.apply_only:
             print(
-                section("curated catalog", config, curated, durations, None, args.oracle, skip=skip)
+                section(
+                    "curated catalog",
+                    config,
+                    curated,
+                    durations,
+                    None,
+                    plain,
+                    args.oracle,
+                    skip=skip,
+                )
             )
         if args.generated and not args.apply_only:
             from breakit.operators import generate_mutants
@@ -681,6 +725,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                     generated,
                     durations,
                     args.naive_sample,
+                    plain,
                     with_peers=True,
                     skip=skip,
                 )

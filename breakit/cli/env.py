@@ -3,6 +3,7 @@ mutation-id parameter type, completed from the catalog in the shell."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +28,8 @@ class Env:
 
     project: Path | None
     color: bool | None
+    # When the command started (time.monotonic, once its imports were done): JSON `timing`.
+    started: float = field(default_factory=time.monotonic, init=False)
     out: Console = field(init=False)
     err: Console = field(init=False)
     _config: Config | None = field(default=None, init=False)

@@ -187,6 +187,7 @@ def make_lab(env: Env, engine: EngineOptions, *, reuse_results: bool = True) -> 
         reuse_results=reuse_results,
         hot=not engine.no_hot,
         batch_proofs=not engine.no_batch,
+        started=env.started,
         warm=warm_mode(env.config, engine.warm),
         warm_idle_s=env.config.warm_idle_minutes * 60,
     )

@@ -274,6 +274,7 @@ def run_facts(lab: Lab) -> dict[str, Any]:
     facts: dict[str, Any] = {
         "memory_limit_mb": lab.memory_ceiling(),
         "survivor_proofs": {"batches": lab.proof_batches, "alone": lab.proofs_alone},
+        "timing": lab.timing(),
     }
     if lab.verification is not None:
         facts["verify"] = lab.verification.to_json()

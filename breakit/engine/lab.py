@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -72,6 +73,8 @@ class Lab:
     first_catch: bool = False  # each mutant stops at its first catching test (engine.order)
     # Survivors of their planned tests proved on the whole suite in batches (engine.batch).
     batch_proofs: bool = True
+    # When the command started (time.monotonic): `timing` counts from it.
+    started: float = field(default_factory=time.monotonic)
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -94,6 +97,8 @@ class Lab:
         self.proof_runs = 0  # NoCoverage proof runs (none when one ran under the same key)
         self.proof_batches = 0  # whole-suite runs of a batch of survivors (engine.batch)
         self.proofs_alone = 0  # survivors of their planned tests run alone on the whole suite
+        self.baseline_s: float | None = None  # how long baseline() took (None: not run yet)
+        self.first_mutant_at: float | None = None  # time.monotonic() as the first mutant started
         # What the NoCoverage proof found (JSON "coverage_check"); notes the CLI prints on stderr.
         self.coverage_check: dict[str, Any] = {"ran": False, "lines": 0, "hit": []}
         self.notes: list[str] = []
@@ -165,7 +170,22 @@ class Lab:
     def baseline(self) -> Baseline:
         """The suite on the unmutated code, with per-test coverage of the source (cached while
         source and tests are unchanged)."""
-        key = content_key(self.config.root)
+        started = time.monotonic()
+        try:
+            return self._baseline_of(content_key(self.config.root))
+        finally:
+            self.baseline_s = time.monotonic() - started
+
+    def timing(self) -> dict[str, float | None]:
+        """JSON `timing`: how long the baseline took, and when the first mutant started, from
+        the command's start (`started`)."""
+        first = self.first_mutant_at
+        return {
+            "baseline_s": None if self.baseline_s is None else round(self.baseline_s, 3),
+            "first_mutant_s": None if first is None else round(first - self.started, 3),
+        }
+
+    def _baseline_of(self, key: str) -> Baseline:
         cached = self.state.load_baseline(key) if self.use_cache else None
         if cached is not None:
             self._engine = self.state.load_engine(key)

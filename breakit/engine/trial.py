@@ -60,6 +60,8 @@ def first_pass(
     """`mutant` on its planned tests: its result, and True if it survived them and waits for
     a batched proof on the whole suite (breakit.engine.batch); a mutant that cannot wait is
     proved here, alone."""
+    if lab.first_mutant_at is None:
+        lab.first_mutant_at = time.monotonic()
     started = time.perf_counter()
     run = _run_on(
         lab, runner, workspace, mutant, baseline, _mutant_spec(lab, mutant, baseline, chosen)

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,9 +44,10 @@ def snapshot(root: Path) -> dict[str, str]:
 class Breakit:
     """Runs the real CLI (`python -m breakit`) in a project folder."""
 
-    def __init__(self, root: Path, tmp: Path) -> None:
+    def __init__(self, root: Path, tmp: Path, pythonpath: Sequence[Path] = ()) -> None:
         self.root = root
         self.tmp = tmp  # TMPDIR for breakit: its workspaces must be gone afterwards
+        self.pythonpath = tuple(pythonpath)  # folders first on PYTHONPATH (tests/e2e/plugin_site)
 
     def env(self) -> dict[str, str]:
         # GITHUB_*: this suite run on GitHub Actions must not annotate or write its job summary.
@@ -55,6 +57,9 @@ class Breakit:
             if not k.startswith(("PYTEST_", "BREAKIT_", "GITHUB_"))
         }
         env.update(TMPDIR=str(self.tmp), NO_COLOR="1", COLUMNS="120", PYTHONDONTWRITEBYTECODE="1")
+        if self.pythonpath:
+            front = [str(path) for path in self.pythonpath]
+            env["PYTHONPATH"] = os.pathsep.join([*front, *filter(None, [env.get("PYTHONPATH")])])
         return env
 
     def __call__(

@@ -7,7 +7,8 @@ every mutant's verdict must be the reference's, the coverage map must see every 
 run (no NoCoverage claim a marker disproves, no "never import" warning), and the one line saying
 what breakit set aside must name what it set aside, and only that. The setups that fight breakit
 hardest (pytest-cov with xdist, pytest's cache options) are also checked against `--verify`, a
-plain pytest per mutant.
+plain pytest per mutant. The plugins are not in breakit's own environment: each breakit command
+here gets them on its PYTHONPATH (tests/e2e/plugin_site.py), as a user's environment has them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 import pytest
 from cli_harness import Breakit, write_project
+from plugin_site import plugin_site
 
 PROJECT = {
     "pyproject.toml": """
@@ -151,7 +153,7 @@ def make(tmp_path: Path, ini_line: str | None) -> Breakit:
         pyproject.write_text(pyproject.read_text() + ini_line + "\n")
     scratch = tmp_path / "tmp"
     scratch.mkdir()
-    return Breakit(root, scratch)
+    return Breakit(root, scratch, pythonpath=[plugin_site()])
 
 
 def check(project: Breakit, *extra: str) -> tuple[dict[str, Any], str]:

@@ -232,9 +232,6 @@ OWN_WARNING = {
     "pyproject.toml": """
         [tool.pytest.ini_options]
         filterwarnings = ["error", "ignore::mylib.warnings.OldWarning"]
-        # pytest-asyncio (in breakit's test extras, for tests/e2e/test_cli_plugins.py) warns at
-        # every start while this is unset, and "error" above would make that fail plain pytest.
-        asyncio_default_fixture_loop_scope = "function"
 
         [tool.breakit]
         source = ["mylib"]
