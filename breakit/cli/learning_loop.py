@@ -27,6 +27,7 @@ from breakit.reports.terminal import last_result_text, spinner
 
 if TYPE_CHECKING:
     from breakit.cli.env import Env
+    from breakit.triage.value import Triage
 
 __all__ = ["tracing"]
 
@@ -63,6 +64,7 @@ def after_apply(
     trace: Trace | None = None,
     write: bool = False,
     as_json: bool = False,
+    triage: Triage | None = None,
 ) -> None:
     """Why it was caught, the prediction's score, progress; and the breakage written if asked."""
     prediction = loop.record_run(env.config.root, mutant, result, predicted)
@@ -76,6 +78,8 @@ def after_apply(
         out = env.out
         out.print()
         views.render_why(out, whys, baseline.tests, alone_outcomes)
+        if triage is not None:
+            views.render_triage(out, triage)
         if prediction is not None:
             views.render_prediction(out, prediction, baseline.tests)
         # The command is a courtesy: never fail the run for it.

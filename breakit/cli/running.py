@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from rich.markup import escape
@@ -25,6 +25,7 @@ from breakit.cli.options import (
     make_lab,
     report_options,
 )
+from breakit.cli.triaging import triage_facts, triage_option, triage_run, triaged
 from breakit.engine.lab import Lab
 from breakit.errors import EngineMismatchError, ExitCode, UsageError
 from breakit.gate import (
@@ -45,6 +46,10 @@ from breakit.reports.github import github_annotations
 from breakit.reports.output import ReportFiles, write_reports, write_step_summary
 from breakit.reports.summary import since_lines
 from breakit.shard import Shard
+from breakit.triage.identical import split_identical
+
+if TYPE_CHECKING:
+    from breakit.triage.value import Triage
 
 
 def lab_notes(env: Env, lab: Lab) -> None:
@@ -73,6 +78,7 @@ def warm_note(env: Env, lab: Lab) -> None:
 @engine_options
 @click.option("--predict", is_flag=True, help="First say which tests will catch it; get a score.")
 @click.option("--write", is_flag=True, help="Then leave the breakage in your tree, to fix it.")
+@triage_option
 @pass_env
 def apply(
     env: Env,
@@ -82,6 +88,7 @@ def apply(
     engine: EngineOptions,
     predict: bool,
     write: bool,
+    no_triage: bool,
 ) -> None:
     """Run the suite against one mutation, in an isolated copy, and show who catches it.
 
@@ -104,8 +111,12 @@ def apply(
     warm_note(env, lab)
     if lab.verification is not None:
         env.err.print(lab.verification.line(), markup=False, highlight=False)
+    triage = triage_run(env, lab, matrix, baseline, skip=no_triage)
     if as_json:
-        document = matrix_document(matrix, baseline, lab.coverage_check, run=run_facts(lab))
+        run = {**run_facts(lab), **triage_facts(triage)}
+        document = matrix_document(
+            matrix, baseline, lab.coverage_check, run=run, triage=triaged(triage)
+        )
         click.echo(json.dumps(document, indent=2))
     else:
         terminal.render_apply(env.out, result, baseline, verbose=verbose)
@@ -118,6 +129,7 @@ def apply(
         trace=trace,
         write=write,
         as_json=as_json,
+        triage=(triaged(triage) or {}).get(mutant.id),
     )
     raise SystemExit(ExitCode.OK if result.detected else ExitCode.SURVIVED)
 
@@ -160,6 +172,7 @@ def apply(
     "outside a terminal, a progress line per mutant.",
 )
 @engine_options
+@triage_option
 @pass_env
 def check(
     env: Env,
@@ -181,6 +194,7 @@ def check(
     junit_path: Path | None,
     quiet: bool,
     verbose: bool,
+    no_triage: bool,
 ) -> None:
     """Run the curated mutations (or the given ids, or generated mutants): each must be caught.
 
@@ -230,6 +244,8 @@ def check(
                 )
                 raise SystemExit(ExitCode.OK)
         to_run, ignored = split_equivalent(mutants, env.config.equivalent)
+        to_run, identical = split_identical(to_run)  # compiled code the same: never run
+        ignored = [*ignored, *identical]
         if verbose and not as_json:
             env.err.print(lab.memory_ceiling_text(), markup=False, highlight=False)
         try:
@@ -250,6 +266,7 @@ def check(
         warm_note(env, lab)
     matrix = merge_in_order(mutants, matrix, ignored)
     save_last_run(env.config.root, matrix, baseline)  # what `breakit tests` ranks
+    triage = triage_run(env, lab, matrix, baseline, skip=no_triage, quiet=quiet)
     report_files = ReportFiles(output_dir, report_json, html_path, junit_path)
     report_and_gate(
         env,
@@ -263,7 +280,8 @@ def check(
         annotate=True,
         coverage_check=lab.coverage_check,
         since=chosen,
-        run=run_facts(lab),
+        run={**run_facts(lab), **triage_facts(triage)},
+        triage=triaged(triage),
     )
 
 
@@ -340,18 +358,21 @@ def report_and_gate(
     coverage_check: Mapping[str, Any] | None = None,
     since: pull_request.Since | None = None,
     run: Mapping[str, Any] | None = None,
+    triage: Mapping[str, Triage] | None = None,
 ) -> NoReturn:
     """The end of `check` and `merge`: report files, the terminal (or JSON), the exit code.
-    `run`: the JSON document's keys about the run (`run_facts`)."""
+    `run`: the JSON document's keys about the run (`run_facts`); `triage`: each survivor's."""
     mismatches = answer_key_mismatches(matrix)
     skipped = skipped_answer_keys(matrix)  # a first-catch run checks no answer key
     if skipped:
         env.err.print(skipped, markup=False, highlight=False, soft_wrap=True)
     root = env.config.root
-    written = write_reports(report_files, matrix, baseline, root, coverage_check, since, run)
+    written = write_reports(
+        report_files, matrix, baseline, root, coverage_check, since, run, triage
+    )
     write_step_summary(matrix, since)
     if as_json:
-        document = matrix_document(matrix, baseline, coverage_check, since, run)
+        document = matrix_document(matrix, baseline, coverage_check, since, run, triage)
         click.echo(json.dumps(document, indent=2))
     else:
         if annotate and os.environ.get("GITHUB_ACTIONS") == "true":
@@ -363,7 +384,7 @@ def report_and_gate(
         if quiet:
             env.out.print(terminal.summary_line(matrix))
         else:
-            terminal.render_check(env.out, matrix, mismatches, verbose=verbose)
+            terminal.render_check(env.out, matrix, mismatches, verbose=verbose, triage=triage)
         if fail_under is not None:
             env.out.print(terminal.fail_under_line(matrix, fail_under))
         for path in written:

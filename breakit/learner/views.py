@@ -5,7 +5,7 @@ tree's breakages. Called by the CLI only; nothing here runs tests or changes fil
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -17,6 +17,9 @@ from breakit.learner.tree import FileState, Written
 from breakit.learner.why import CatchKind, Why
 from breakit.model import Mutation, Outcome, SuiteRun
 from breakit.reports.terminal import short_nodeid
+
+if TYPE_CHECKING:
+    from breakit.triage.value import Triage
 
 KIND_STYLE = {
     CatchKind.ASSERTION: "green",
@@ -76,6 +79,22 @@ def render_why(
             else:
                 console.print(f"      alone  {alone[why.nodeid].value} when run alone too")
     console.print()
+
+
+# What to do next, per triage class (breakit.triage.value).
+TRIAGE_NEXT = {
+    "told_apart_not_checked": "add the assertion that test is missing, then apply it again",
+    "never_told_apart": "write a test with the input that tells them apart, then apply it again",
+    "not_comparable": "assert what that code does (its effect) in one of those tests",
+}
+
+
+def render_triage(console: Console, triage: Triage) -> None:
+    """A surviving breakage: why no test noticed it, and where the test that would goes."""
+    console.print("[bold]Why no test noticed[/] (its tests ran once more, on the original code):")
+    for line in triage.lines():
+        console.print(f"  {escape(line)}", soft_wrap=True, highlight=False)
+    console.print(f"[bold]Alter it:[/] {escape(TRIAGE_NEXT[triage.kind])}.", highlight=False)
 
 
 def render_command(console: Console, command: str) -> None:

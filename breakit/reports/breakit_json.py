@@ -19,6 +19,7 @@ from breakit.ranges import format_ranges, parse_ranges
 
 if TYPE_CHECKING:
     from breakit.since import Since
+    from breakit.triage.value import Triage
 
 VERSION = 2
 
@@ -93,8 +94,11 @@ def order_json(result: MutantResult, index: Mapping[str, int]) -> list[int | str
     return [index.get(nodeid, nodeid) for nodeid in result.order]
 
 
-def result_json(result: MutantResult, index: Mapping[str, int]) -> dict[str, Any]:
-    return {
+def result_json(
+    result: MutantResult, index: Mapping[str, int], triage: Triage | None = None
+) -> dict[str, Any]:
+    """One mutant's object; a triaged survivor's has its `triage` (docs/json.md)."""
+    found = {
         **_mutant_fields(result.mutant),
         "verdict": result.verdict.value,
         "error": result.error,
@@ -103,6 +107,9 @@ def result_json(result: MutantResult, index: Mapping[str, int]) -> dict[str, Any
         "duration_s": round(result.duration_s, 4),
         "cached": result.cached,
     }
+    if triage is not None:
+        found["triage"] = triage.to_json()
+    return found
 
 
 def matrix_document(
@@ -111,6 +118,7 @@ def matrix_document(
     coverage_check: Mapping[str, Any] | None = None,
     since: Since | None = None,
     run: Mapping[str, Any] | None = None,
+    triage: Mapping[str, Triage] | None = None,
 ) -> dict[str, Any]:
     """`coverage_check`: what the NoCoverage proof run found (Lab.coverage_check), if known;
     `since`: why `check --since` brought each mutant in; `run`: what the engine ran under
@@ -121,7 +129,10 @@ def matrix_document(
         # "first-catch": each mutant stopped at its first catching test (docs/json.md, "matrix")
         "matrix": matrix.mode,
         "baseline": {"tests": list(baseline.tests), "duration_s": round(baseline.duration_s, 4)},
-        "mutants": [result_json(result, index) for result in matrix.results],
+        "mutants": [
+            result_json(result, index, (triage or {}).get(result.mutant.id))
+            for result in matrix.results
+        ],
         "score": matrix.score(),
     }
     if coverage_check is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from breakit.reports.schema_json import all_tests, primary_path, ran, status_rea
 
 if TYPE_CHECKING:
     from breakit.since import Since
+    from breakit.triage.value import Triage
 
 _CELL_CLASS = {
     Outcome.CAUGHT: "c",
@@ -130,10 +132,15 @@ _JS = """
 
 
 def render_html(
-    matrix: KillMatrix, baseline: Baseline | None, root: Path, since: Since | None = None
+    matrix: KillMatrix,
+    baseline: Baseline | None,
+    root: Path,
+    since: Since | None = None,
+    triage: Mapping[str, Triage] | None = None,
 ) -> str:
     """One HTML file with inline CSS and JS: it opens offline, from disk, in any browser. With
-    `since` (`check --since REF`), each mutant says what brought it in."""
+    `since` (`check --since REF`), each mutant says what brought it in; with `triage`, each
+    triaged survivor why it survived."""
     tests = all_tests(matrix, baseline)
     anchors = {result.mutant.id: index for index, result in enumerate(matrix.results)}
     parts = [
@@ -147,7 +154,7 @@ def render_html(
         _summary(matrix, baseline, tests),
         _heatmap(matrix, tests),
         html_tests.tests_section(matrix, baseline, anchors),
-        _mutants(matrix, since),
+        _mutants(matrix, since, triage or {}),
         '<div id="cell-info" role="status">Click a cell of the kill matrix to see the test and '
         "its failure line.</div>",
         f"<script>{_JS.replace('%s', _words_json())}{html_tests.JS}</script>",
@@ -264,7 +271,9 @@ def _heatmap(matrix: KillMatrix, tests: tuple[str, ...]) -> str:
     )
 
 
-def _mutants(matrix: KillMatrix, since: Since | None = None) -> str:
+def _mutants(
+    matrix: KillMatrix, since: Since | None = None, triage: Mapping[str, Triage] | None = None
+) -> str:
     out = ['<section id="mutants"><h2>Mutants</h2>']
     if since is not None:
         out.append(
@@ -273,12 +282,14 @@ def _mutants(matrix: KillMatrix, since: Since | None = None) -> str:
         )
     for index, result in enumerate(matrix.results):
         why = None if since is None else since.describe(result.mutant.id)
-        out.append(_mutant(index, result, why))
+        out.append(_mutant(index, result, why, (triage or {}).get(result.mutant.id)))
     out.append("</section>")
     return "\n".join(out)
 
 
-def _mutant(index: int, result: MutantResult, brought_in: str | None = None) -> str:
+def _mutant(
+    index: int, result: MutantResult, brought_in: str | None = None, triage: Triage | None = None
+) -> str:
     mutant = result.mutant
     verdict = result.verdict
     loc = mutant.location
@@ -295,6 +306,12 @@ def _mutant(index: int, result: MutantResult, brought_in: str | None = None) -> 
     if mutant.mutation is not None and mutant.mutation.question:
         out.append(f"<p><b>Question:</b> {escape(mutant.mutation.question)}</p>")
     out.append(_why(result))
+    if triage is not None:
+        lines = triage.lines()
+        rest = "".join(f"<br>{escape(line.strip())}" for line in lines[1:])
+        out.append(
+            f'<p class="triage" data-triage="{triage.kind}"><b>{escape(lines[0])}</b>{rest}</p>'
+        )
     if mutant.mutation is not None and mutant.mutation.caught_by is not None:
         expected = ", ".join(mutant.mutation.caught_by) or "no test"
         out.append(f'<p class="sub">Expected to be caught by: <code>{escape(expected)}</code></p>')

@@ -15,6 +15,7 @@ from breakit.reports.breakit_json import matrix_document
 
 if TYPE_CHECKING:
     from breakit.since import Since
+    from breakit.triage.value import Triage
 
 # The output folder's layout (docs/reports.md); other tools may rely on these names.
 OUTPUT_FILES = {
@@ -55,6 +56,7 @@ def write_reports(
     coverage_check: Mapping[str, Any] | None = None,
     since: Since | None = None,
     run: Mapping[str, Any] | None = None,
+    triage: Mapping[str, Triage] | None = None,
 ) -> list[Path]:
     """Write every requested report; returns the files written. `run`: breakit.json's keys
     about the run (breakit_json.matrix_document)."""
@@ -71,13 +73,13 @@ def write_reports(
                 indent=2,
             )
         elif fmt == "html":
-            text = render_html(matrix, baseline, root, since)
+            text = render_html(matrix, baseline, root, since, triage)
         elif fmt == "junit":
             text = render_junit(matrix, since)
         elif fmt == "summary":
             text = summary_markdown(matrix, since)
         else:
-            document = matrix_document(matrix, baseline, coverage_check, since, run)
+            document = matrix_document(matrix, baseline, coverage_check, since, run, triage)
             text = json.dumps(document, indent=2)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

@@ -16,6 +16,7 @@ from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Outcome, V
 
 if TYPE_CHECKING:
     from breakit.engine.fork.warm_client import PoolInfo
+    from breakit.triage.value import Triage
 
 OUTCOME_STYLE = {
     Outcome.CAUGHT: ("caught", "green"),
@@ -228,6 +229,7 @@ def render_check(
     key_mismatches: Mapping[str, tuple[set[str], set[str]]],
     *,
     verbose: bool = False,
+    triage: Mapping[str, Triage] | None = None,
 ) -> None:
     if len(matrix.results) > 40 and not verbose:
         render_verdict_counts(console, matrix)
@@ -247,6 +249,9 @@ def render_check(
     survivors = [r for r in matrix.results if r.verdict in UNCAUGHT]
     for result in survivors:
         render_survivor(console, result, matrix.tests, verbose=verbose)
+        found = (triage or {}).get(result.mutant.id)
+        if found is not None:
+            render_triage(console, found)
     render_broken(console, matrix, verbose=verbose)
     console.print()
     console.print(summary_line(matrix))
@@ -347,6 +352,13 @@ def render_survivor(
         console.print(f"[dim]{len(covered)} test{plural} ran it and passed (-v lists them)[/]")
     else:
         console.print("[dim]no test runs this code[/]")
+
+
+def render_triage(console: Console, triage: Triage) -> None:
+    """Why a survivor survived (breakit.triage), under it: its class and what to do."""
+    style = {"told_apart_not_checked": "yellow", "never_told_apart": "cyan"}.get(triage.kind, "dim")
+    for index, line in enumerate(triage.lines()):
+        console.print(f"[{style if index == 0 else 'dim'}]{escape(line)}[/]", soft_wrap=True)
 
 
 def fail_under_line(matrix: KillMatrix, fail_under: float) -> str:

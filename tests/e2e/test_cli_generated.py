@@ -85,6 +85,31 @@ def test_equivalent_mutants_are_ignored_with_their_reason(small):
     assert by_id[arithmetic[0]]["tests"] == {"ran": "", "caught": [], "errored": []}
 
 
+def test_mutants_whose_compiled_code_is_the_original_or_another_are_not_run(small):
+    (small.root / "calc/twice.py").write_text(
+        'def twice(x):\n    "Twice x."\n    "a note, not a docstring"\n    return x * (1 + 1)\n'
+    )
+    (small.root / "tests/test_twice.py").write_text(
+        "from calc.twice import twice\n\n\ndef test_twice():\n    assert twice(2) == 4\n"
+    )
+    result = small("check", "--generated", "--file", "calc/twice.py", "--json")
+    mutants = json.loads(result.stdout)["mutants"]
+    by_title = {m["title"]: m for m in mutants}
+    note = by_title['`"a note, not a docstring"` → `""`']
+    assert note["verdict"] == "Ignored"
+    assert note["error"] == "its compiled code is the original's: no test can tell them apart"
+    assert note["tests"] == {"ran": "", "caught": [], "errored": []}
+    # `(1 + 1)` → `(2 + 1)` and → `(1 + 2)` both compile to the constant 3: the second is not run.
+    numbers = [m for m in mutants if m["id"].startswith("calc.twice:number:")]
+    ignored = [m for m in numbers if m["verdict"] == "Ignored"]
+    assert len(numbers) == 4 and len(ignored) == 2
+    ran = {m["id"] for m in numbers if m["verdict"] != "Ignored"}
+    for mutant in ignored:
+        other = mutant["error"].removeprefix("its compiled code is ").split("'s:")[0]
+        assert other in ran
+        assert mutant["error"].endswith("it gets that mutant's verdict")
+
+
 def test_shards_split_the_mutants_without_overlap(small):
     everything = set(generated_ids(small))
     parts = []

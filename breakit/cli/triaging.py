@@ -1,0 +1,68 @@
+"""The survivors' triage for `check` and `apply` (breakit.triage): the `--no-triage` option, the
+run once the verdicts are final, and the JSON document's `triage_run` key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from breakit.model import Baseline, KillMatrix
+from breakit.reports import terminal
+
+if TYPE_CHECKING:
+    from breakit.cli.env import Env
+    from breakit.engine.lab import Lab
+    from breakit.triage.run import TriageRun
+    from breakit.triage.value import Triage
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def triage_option(command: F) -> F:
+    return click.option(
+        "--no-triage",
+        is_flag=True,
+        help="Do not triage the survivors (by default each survivor's tests run once more, on "
+        'the original code, to say why it survived: README, "Why it survived").',
+    )(command)
+
+
+def triage_run(
+    env: Env, lab: Lab, matrix: KillMatrix, baseline: Baseline, *, skip: bool, quiet: bool = False
+) -> TriageRun | None:
+    """Each survivor's triage, once the verdicts are final; None when skipped or none survived."""
+    survivors = matrix.survivors
+    if skip or not survivors:
+        return None
+    from breakit.triage.run import triage_survivors
+
+    def spec_for(tests: Sequence[str]) -> Any:
+        return lab.spec(lab.timeout_for(baseline, tests), select=tests)
+
+    count = len(survivors)
+    text = f"triage: the tests of {count} survivor{'s' if count != 1 else ''}, once more"
+    with terminal.spinner(env.err, text, pipe_line=not quiet):
+        return triage_survivors(env.config.root, survivors, baseline.tests, spec_for)
+
+
+def triaged(run: TriageRun | None) -> Mapping[str, Triage] | None:
+    return None if run is None else run.triage
+
+
+def triage_facts(run: TriageRun | None) -> dict[str, Any]:
+    """The JSON document's `triage_run`: what the triage cost (docs/json.md)."""
+    if run is None:
+        return {}
+    counts: dict[str, int] = {}
+    for triage in run.triage.values():
+        counts[triage.kind] = counts.get(triage.kind, 0) + 1
+    return {
+        "triage_run": {
+            "survivors": len(run.triage),
+            "runs": run.runs,
+            "duration_s": round(run.duration_s, 3),
+            "classes": counts,
+        }
+    }

@@ -1,0 +1,138 @@
+"""The triage of a run's survivors: each survivor's probe (breakit.triage.sites), the probes in
+rounds (breakit.triage.instrument), each round one fresh `python -m pytest` of the survivors'
+own tests on the original code with the probes in it (`-p breakit.triage.recorder`), in a copy
+of the project; then each survivor classified (breakit.triage.classify).
+
+It runs after the verdicts are final and on the original code: it adds what it saw and never
+changes a result. What it cost is returned with it (`TriageRun.duration_s`, `runs`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from breakit.engine.runner import RunSpec
+from breakit.engine.subprocess_runner import SubprocessRunner
+from breakit.engine.workspace import Workspace
+from breakit.model import MutantResult, Outcome
+from breakit.triage import TRIAGE_ENV
+from breakit.triage.classify import Triage, classify, gather
+from breakit.triage.instrument import rounds
+from breakit.triage.sites import Probe, Source, find_probe
+
+PLUGIN = ("-p", "breakit.triage.recorder")
+# Each survivor's own tests, once more, with probes in them: more time than the mutant's run.
+TIMEOUT_FACTOR = 3.0
+
+
+@dataclass(frozen=True)
+class TriageRun:
+    """Each survivor's triage by mutant id, and what it took: runs of pytest, seconds."""
+
+    triage: Mapping[str, Triage]
+    runs: int = 0
+    duration_s: float = 0.0
+
+
+SpecFor = Callable[[tuple[str, ...]], RunSpec]
+
+
+def covering(result: MutantResult) -> set[str]:
+    """The tests that ran the survivor and passed: those its triage runs."""
+    return {n for n, o in result.tests.items() if o.outcome is Outcome.MISSED}
+
+
+def probes_of(survivors: Sequence[MutantResult]) -> dict[str, Probe | None]:
+    """Each survivor's probe (None: none fits), its files parsed once."""
+    sources: dict[str, Source | None] = {}
+    found: dict[str, Probe | None] = {}
+    for result in survivors:
+        mutant = result.mutant
+        for path, text in mutant.originals.items():
+            if path not in sources:
+                try:
+                    sources[path] = Source(text)
+                except Exception:  # a file libcst cannot parse: no probe there, nothing worse
+                    sources[path] = None
+        parsed = {p: s for p, s in sources.items() if s is not None and p in mutant.originals}
+        found[mutant.id] = find_probe(mutant, parsed)
+    return found
+
+
+def triage_survivors(
+    root: Path, survivors: Sequence[MutantResult], tests: Sequence[str], spec_for: SpecFor
+) -> TriageRun:
+    """Triage `survivors` of a run of the project at `root`; `tests`: the baseline's, in order;
+    `spec_for(tests)`: the run of those tests (timeout, memory ceiling, the config's args)."""
+    started = time.monotonic()
+    probes = probes_of(survivors)
+    originals = {
+        path: r.mutant.originals[path]
+        for r in survivors
+        if (probe := probes[r.mutant.id]) is not None
+        for path in (probe.path,)
+    }
+    planned, broken = rounds([p for p in probes.values() if p is not None], originals)
+    needs = {r.mutant.id: covering(r) for r in survivors}
+    lines: list[dict[str, Any]] = []
+    runs = 0
+    if planned:
+        with Workspace(root) as workspace:
+            for number, round_ in enumerate(planned):
+                wanted = set().union(*(needs[m] for m in round_.mutants.values()))
+                selected = tuple(t for t in tests if t in wanted)
+                if not selected:
+                    continue
+                out = workspace.path.parent / f"triage-{number}.jsonl"
+                lines.extend(_run_round(workspace, round_.files, selected, spec_for, out))
+                runs += 1
+    numbers = {n: m for r in planned for n, m in r.mutants.items()}
+    seen = gather(lines, numbers, needs)
+    triage = {}
+    for result in survivors:
+        mutant = result.mutant.id
+        probe = probes[mutant]
+        note = "the probe did not compile at its site" if mutant in broken else None
+        if probe is None:
+            note = "no single site to probe"
+        triage[mutant] = classify(
+            None if mutant in broken else probe, seen.get(mutant), mutant, note=note
+        )
+        if probe is None or mutant in broken:
+            ran = tuple((t, 0) for t in tests if t in needs[mutant])
+            triage[mutant] = replace(triage[mutant], site=_site(result, probe), tests=ran)
+    return TriageRun(triage, runs, time.monotonic() - started)
+
+
+def _site(result: MutantResult, probe: Probe | None) -> str:
+    return probe.site if probe is not None else result.mutant.title
+
+
+def _run_round(
+    workspace: Workspace,
+    files: Mapping[str, str],
+    selected: tuple[str, ...],
+    spec_for: SpecFor,
+    out: Path,
+) -> list[dict[str, Any]]:
+    spec = spec_for(selected)
+    spec = replace(spec, extra_args=(*spec.extra_args, *PLUGIN))
+    if spec.timeout_s is not None:
+        spec = replace(spec, timeout_s=spec.timeout_s * TIMEOUT_FACTOR)
+    runner = SubprocessRunner(env={**os.environ, TRIAGE_ENV: str(out)})
+    with workspace.mutated(files) as workdir:
+        runner.run(workdir, spec)
+    lines = []
+    if out.exists():
+        for text in out.read_text(encoding="utf-8").splitlines():
+            try:
+                lines.append(json.loads(text))
+            except json.JSONDecodeError:  # a line cut short by a kill
+                continue
+    return lines

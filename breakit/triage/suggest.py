@@ -1,0 +1,118 @@
+"""An input to add, where it is simple: the boundary of a comparison, zero (or one) for an
+arithmetic operand, a condition never false (or true), a value never anything but None, an empty
+collection. It reads the values a never-told-apart mutant's probe saw (as their reprs)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from breakit.triage.sites import Probe
+
+if TYPE_CHECKING:
+    from breakit.triage.value import Example
+
+_BOUNDARY = {"<", "<=", ">", ">="}
+_IDENTITY = {("+", "-"): "0", ("-", "+"): "0", ("*", "/"): "1", ("/", "*"): "1"}
+
+
+def _value(text: str) -> Any:
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return text
+
+
+def _operand(examples: Sequence[Example], index: int) -> list[str]:
+    found: list[str] = []
+    for example in examples:
+        if index < len(example.operands) and example.operands[index] not in found:
+            found.append(example.operands[index])
+    return found
+
+
+def suggestion(probe: Probe, examples: Sequence[Example]) -> str | None:
+    """An input that tells the original and the mutant apart, or None when none is simple."""
+    if probe.kind in ("compare", "chain"):
+        return _boundary(probe, examples)
+    if probe.kind == "operand":
+        return _moved(probe, examples)
+    if probe.kind in ("binop", "augmented"):
+        return _identity(probe, examples) or _collections(probe, examples)
+    if probe.kind in ("value", "truth"):
+        return _forced(probe, examples)
+    if probe.kind == "boolop":
+        left = probe.parts[0]
+        truths = {bool(_value(e.operands[0])) for e in examples if e.operands}
+        if len(truths) == 1:
+            return f"a test where `{left}` is {'falsy' if truths.pop() else 'truthy'}"
+    return None
+
+
+def _boundary(probe: Probe, examples: Sequence[Example]) -> str | None:
+    pairs = zip(probe.ops, probe.alternative, strict=False)
+    for index, (op, other) in enumerate(pairs):
+        if op == other or not {op, other} <= _BOUNDARY:
+            continue
+        left, right = probe.parts[index], probe.parts[index + 1]
+        rights = _operand(examples, index + 1)
+        if len(rights) == 1 and rights[0] != right:
+            return f"a test where `{left}` is {rights[0]} (equal to `{right}`)"
+        if len(rights) == 1:
+            return f"a test where `{left}` is {right}"
+        return f"a test where `{left}` equals `{right}`"
+    return _collections(probe, examples)
+
+
+def _moved(probe: Probe, examples: Sequence[Example]) -> str | None:
+    """`score >= 90` → `score >= 89` differ only at 89: the value between the two literals."""
+    op = probe.ops[0]
+    index, new = probe.alternative[0], probe.alternative[1]
+    old, moved = _value(probe.parts[int(index)]), _value(str(new))
+    numbers = all(isinstance(v, int) and not isinstance(v, bool) for v in (old, moved))
+    if op in _BOUNDARY and numbers and index == "1":
+        low, high = sorted((old, moved))
+        point = low if op in (">=", "<") else high
+        return f"a test where `{probe.parts[0]}` is {point}"
+    if op in _BOUNDARY and numbers:
+        return f"a test where `{probe.parts[1]}` is near {old}"
+    return _collections(probe, examples)
+
+
+def _identity(probe: Probe, examples: Sequence[Example]) -> str | None:
+    neutral = _IDENTITY.get((probe.ops[0], str(probe.alternative[0])))
+    if neutral is None:
+        return None
+    rights = _operand(examples, 1)
+    if rights and all(_value(r) == _value(neutral) for r in rights):
+        return f"a test where `{probe.parts[1]}` is not {neutral}"
+    lefts = _operand(examples, 0)
+    if neutral == "1" and lefts and all(_value(v) == 0 for v in lefts):
+        return f"a test where `{probe.parts[0]}` is not 0"
+    return None
+
+
+def _forced(probe: Probe, examples: Sequence[Example]) -> str | None:
+    literal = _value(str(probe.alternative))
+    originals = {e.original for e in examples}
+    if literal is None and originals == {"None"}:
+        return f"a test where `{probe.site}` is not None"
+    if isinstance(literal, bool) and len(originals) == 1:
+        return f"a test where `{probe.site}` is {not literal}"
+    values = [_value(o) for o in originals]
+    if values and all(isinstance(v, int | float) and v != 0 for v in values):
+        return f"a test where `{probe.site}` is 0"
+    return None
+
+
+def _collections(probe: Probe, examples: Sequence[Example]) -> str | None:
+    for index, part in enumerate(probe.parts):
+        values = [_value(v) for v in _operand(examples, index)]
+        if values and all(isinstance(v, list | tuple | dict | set | str) and v for v in values):
+            return f"a test where `{part}` is empty"
+        if values and all(
+            isinstance(v, int | float) and not isinstance(v, bool) and v for v in values
+        ):
+            return f"a test where `{part}` is 0"
+    return None

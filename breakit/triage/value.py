@@ -1,0 +1,162 @@
+"""A survivor's triage as a value, with its words: what the CLI, the reports and the learner's
+view show, and the JSON's `triage` object (docs/json.md). No libcst, no pytest: the reports
+import it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from breakit.triage import IMPORT_TIME
+
+NEVER = "never_told_apart"
+TOLD = "told_apart_not_checked"
+NOT_COMPARABLE = "not_comparable"
+WORDS = {
+    NEVER: "never told apart",
+    TOLD: "told apart, not checked",
+    NOT_COMPARABLE: "not comparable",
+}
+SHOWN_TESTS = 3
+# The JSON's bounds (docs/json.md, "Size"): code as the source spells it, cut at CODE_CHARS; at
+# most LISTED_TESTS tests (all of them are counted), and the values of OPERANDS operands.
+CODE_CHARS = 120
+LISTED_TESTS = 3
+OPERANDS = 3
+
+
+def clip(code: str | None) -> str | None:
+    if code is None or len(code) <= CODE_CHARS:
+        return code
+    return code[: CODE_CHARS - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Example:
+    original: str
+    mutant: str
+    operands: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Triage:
+    """Why one survivor survived (docs/json.md, "triage")."""
+
+    mutant: str
+    kind: str  # NEVER, TOLD or NOT_COMPARABLE
+    site: str  # the original code at the changed site
+    mutated: str  # the mutant's code there
+    parts: tuple[str, ...] = ()  # the operands' code, as the examples' operands follow them
+    reached: int = 0  # times its tests reached the site
+    tests: tuple[tuple[str, int], ...] = ()  # (test, times reached), in the order they ran
+    differed: int = 0  # of those, the times the two values differed
+    examples: tuple[Example, ...] = ()  # a few distinct values seen (capped)
+    test: str | None = None  # the first test in which they differed…
+    line: int | None = None  # …the line of that test's file that called into the site…
+    code: str | None = None  # …and its code
+    first: Example | None = None  # the values then
+    suggestion: str | None = None  # an input to add (never told apart, where simple)
+    note: str | None = None
+
+    @property
+    def words(self) -> str:
+        return WORDS[self.kind]
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON's `triage` object (docs/json.md): bounded, whatever ran the survivor."""
+        first = self.first
+        difference = None
+        if self.kind == TOLD and first is not None:
+            difference = {
+                "test": self.test,
+                "line": self.line,
+                "code": clip(self.code),
+                "original": first.original,
+                "mutant": first.mutant,
+            }
+        return {
+            "class": self.kind,
+            "site": clip(self.site),
+            "mutated": clip(self.mutated),
+            "reached": self.reached,
+            "tests": {t: n for t, n in self.tests[:LISTED_TESTS]},
+            "tests_reached": len(self.tests),
+            "differed": self.differed,
+            "seen": {clip(k) or "": v for k, v in list(seen(self).items())[:OPERANDS]},
+            "difference": difference,
+            "suggestion": clip(self.suggestion),
+            "note": self.note,
+        }
+
+    def lines(self) -> list[str]:
+        """The triage in a few plain lines (the terminal, the learner's view, the HTML)."""
+        head = f"why it survived: {self.words}"
+        if self.kind == TOLD:
+            where = "at import time" if self.test in (None, IMPORT_TIME) else f"in {self.test}"
+            first = self.first
+            values = (
+                ""
+                if first is None
+                else f" was {first.original} where the mutant gives {first.mutant}"
+            )
+            lines = [f"{head}: {where}, `{self.site}`{values}, yet the test passed"]
+            if self.line is not None and self.test:
+                path = self.test.split("::", 1)[0]
+                call = f": {self.code}" if self.code else ""
+                lines.append(f"  assert what depends on it after {path}:{self.line}{call}")
+            return lines
+        if self.kind == NEVER:
+            lines = [
+                f"{head}: `{self.site}` and `{self.mutated}` computed the same value each of the "
+                f"{self.reached} time{'s' if self.reached != 1 else ''} {tests_text(self.tests)}"
+            ]
+            seen = seen_text(self)
+            if seen:
+                lines.append(f"  seen: {seen}")
+            if self.suggestion:
+                lines.append(f"  try: {self.suggestion}")
+        else:
+            reached = f"reached {self.reached} time{'s' if self.reached != 1 else ''}"
+            change = f" → `{self.mutated}`" if self.mutated.strip() else " removed"
+            shown = f"`{self.site}`{change}"
+            lines = [f"{head}: {shown}; {reached} {tests_text(self.tests)}".rstrip()]
+        if self.note:
+            lines.append(f"  ({self.note})")
+        return lines
+
+
+def tests_text(tests: Sequence[tuple[str, int]]) -> str:
+    if not tests:
+        return "(no test reached it)"
+    names = ", ".join(t for t, _ in tests[:SHOWN_TESTS])
+    more = f" and {len(tests) - SHOWN_TESTS} more" if len(tests) > SHOWN_TESTS else ""
+    return f"in {names}{more}"
+
+
+def seen(triage: Triage) -> dict[str, list[str]]:
+    """Per operand that is not a literal (or the site itself), the distinct values seen."""
+    found: dict[str, list[str]] = {}
+    parts = triage.parts or (triage.site,)
+    for index, part in enumerate(parts):
+        values = _distinct(
+            e.operands[index] if e.operands else e.original
+            for e in triage.examples
+            if not e.operands or index < len(e.operands)
+        )
+        if values and values != [part]:
+            found[part] = values
+    return found
+
+
+def seen_text(triage: Triage) -> str:
+    """`score` was 95, 80, 10 — per operand that is not a literal, the values seen."""
+    return "; ".join(f"`{part}` was {', '.join(v)}" for part, v in seen(triage).items())
+
+
+def _distinct(values: Iterable[str]) -> list[str]:
+    found: list[str] = []
+    for value in values:
+        if value not in found:
+            found.append(value)
+    return found

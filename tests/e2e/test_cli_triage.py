@@ -1,0 +1,173 @@
+"""Why each survivor survived (issue 26), through the real CLI on a small project written for it:
+a boundary its tests never hit, a result computed and never asserted, a call removed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cli_harness import Breakit, write_project
+
+GRADES = {
+    "pyproject.toml": """
+        [project]
+        name = "grades"
+        version = "0"
+
+        [tool.breakit]
+        source = ["grades"]
+        tests = ["tests"]
+        mutations = ["breakages"]
+    """,
+    "grades/__init__.py": """
+        LOG = []
+
+
+        def grade(score):
+            if score >= 90:
+                return "A"
+            return "B"
+
+
+        def total(prices, discount):
+            amount = sum(prices) - discount
+            LOG.append(amount)
+            return amount
+    """,
+    # test_grades never tries 90; test_total computes the total and only checks its sign.
+    "tests/test_grades.py": """
+        from grades import grade, total
+
+
+        def test_grades():
+            assert grade(95) == "A"
+            assert grade(80) == "B"
+            assert grade(10) == "B"
+
+
+        def test_total():
+            result = total([3, 4], 2)
+            assert result > 0
+    """,
+    "breakages/strict.py": """
+        import libcst as cst
+        import libcst.matchers as m
+
+        from breakit.model import FileEdit, Mutation
+
+
+        class Strict(m.MatcherDecoratableTransformer):
+            @m.leave(m.ComparisonTarget(operator=m.GreaterThanEqual()))
+            def strict(self, original, updated):
+                return updated.with_changes(operator=cst.GreaterThan())
+
+
+        MUTATION = Mutation(
+            id="strict",
+            title="90 is no longer an A",
+            question="A score of exactly 90 now gets a B. Which test notices?",
+            hints=("Look at the comparison in grade.",),
+            edits=(FileEdit("grades/__init__.py", Strict, looks_for="a >= comparison"),),
+        )
+    """,
+}
+
+
+@pytest.fixture
+def grades(tmp_path: Path) -> Breakit:
+    root = tmp_path / "grades-project"
+    write_project(root, GRADES)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    return Breakit(root, scratch)
+
+
+def survivors(grades: Breakit, *args: str) -> dict[str, dict]:
+    result = grades("check", "--generated", "--json", *args)
+    assert result.returncode in (0, 1), result.stderr
+    document = json.loads(result.stdout)
+    return {m["title"]: m for m in document["mutants"] if m["verdict"] == "Survived"}
+
+
+def test_a_boundary_never_hit_is_never_told_apart_with_the_values_seen(grades):
+    found = survivors(grades, "--operator", "comparison")
+    triage = found["`>=` → `>`"]["triage"]
+    assert triage["class"] == "never_told_apart"
+    assert triage["site"] == "score >= 90"
+    assert triage["reached"] == 3
+    assert triage["differed"] == 0
+    assert triage["tests"] == {"tests/test_grades.py::test_grades": 3}
+    assert triage["seen"] == {"score": ["95", "80", "10"]}
+    assert triage["difference"] is None
+    assert triage["suggestion"] == "a test where `score` is 90"
+
+
+def test_a_result_never_asserted_is_told_apart_and_the_assertion_it_points_at_kills_it(grades):
+    found = survivors(grades, "--operator", "arithmetic")
+    mutant = found["`-` → `+`"]
+    triage = mutant["triage"]
+    assert triage["class"] == "told_apart_not_checked"
+    difference = triage["difference"]
+    assert difference["test"] == "tests/test_grades.py::test_total"
+    assert (difference["line"], difference["code"]) == (11, "result = total([3, 4], 2)")
+    assert (difference["original"], difference["mutant"]) == ("5", "9")
+    shown = grades("check", mutant["id"])
+    assert "told apart, not checked: in tests/test_grades.py::test_total" in shown.stdout
+    assert "after tests/test_grades.py:11: result = total([3, 4], 2)" in shown.stdout
+    # The one assertion the output points at: the value the original computed, after that line.
+    test_file = grades.root / "tests/test_grades.py"
+    lines = test_file.read_text().splitlines()
+    lines.insert(difference["line"], f"    assert result == {difference['original']}")
+    test_file.write_text("\n".join(lines) + "\n")
+    again = grades("check", mutant["id"], "--json")
+    assert again.returncode == 0, again.stdout + again.stderr
+    (result,) = json.loads(again.stdout)["mutants"]
+    assert result["verdict"] == "Killed"
+
+
+def test_a_removed_call_is_not_comparable_and_says_where_it_was_reached(grades):
+    found = survivors(grades, "--operator", "call_removed")
+    triage = found["`LOG.append(amount)` → `pass`"]["triage"]
+    assert triage["class"] == "not_comparable"
+    assert triage["reached"] == 1
+    assert triage["tests"] == {"tests/test_grades.py::test_total": 1}
+    assert triage["seen"] == {}
+
+
+def test_no_triage_skips_it_and_the_triage_never_changes_a_verdict(grades):
+    with_triage = grades("check", "--generated", "--json")
+    without = grades("check", "--generated", "--json", "--no-triage", "--no-cache")
+    first, second = json.loads(with_triage.stdout), json.loads(without.stdout)
+    verdicts = {m["id"]: m["verdict"] for m in first["mutants"]}
+    assert verdicts == {m["id"]: m["verdict"] for m in second["mutants"]}
+    assert with_triage.returncode == without.returncode == 1
+    survived = [m for m in first["mutants"] if m["verdict"] == "Survived"]
+    assert survived and all("triage" in m for m in survived)
+    assert not any("triage" in m for m in first["mutants"] if m["verdict"] != "Survived")
+    assert first["triage_run"]["survivors"] == len(survived)
+    assert first["triage_run"]["runs"] >= 1
+    assert not any("triage" in m for m in second["mutants"])
+    assert "triage_run" not in second
+
+
+def test_the_terminal_and_the_html_report_show_it_under_each_survivor(grades):
+    result = grades("check", "--generated", "--operator", "comparison", "--html", "report.html")
+    assert result.returncode == 1, result.stderr
+    assert "why it survived: never told apart: `score >= 90` and `score > 90`" in result.stdout
+    assert "seen: `score` was 95, 80, 10" in result.stdout
+    assert "try: a test where `score` is 90" in result.stdout
+    html = (grades.root / "report.html").read_text()
+    assert 'data-triage="never_told_apart"' in html
+    assert "try: a test where `score` is 90" in html
+
+
+def test_the_learner_sees_why_a_curated_breakage_survived(grades):
+    result = grades("apply", "strict")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Why no test noticed" in result.stdout
+    assert "never told apart: `score >= 90` and `score > 90`" in result.stdout
+    assert "try: a test where `score` is 90" in result.stdout
+    assert "Alter it:" in result.stdout
+    quiet = grades("apply", "strict", "--no-triage")
+    assert "Why no test noticed" not in quiet.stdout
