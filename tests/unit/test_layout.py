@@ -7,6 +7,7 @@ import still makes the two modules depend on each other.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -109,3 +110,12 @@ def test_no_module_over_500_lines() -> None:
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert long == {}
+
+
+def test_every_path_docs_architecture_names_exists() -> None:
+    """docs/architecture.md is the map a newcomer reads first: a path it names that is not there
+    (it once named `breakit/memlimit.py` after the module moved to `breakit/engine/`) is false."""
+    text = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:breakit|tests|bench|docs|mutations|target_app)/[\w./-]*)`", text))
+    assert named, "the pattern no longer finds the paths"
+    assert sorted(p for p in named if not (PACKAGE.parent / p).exists()) == []
