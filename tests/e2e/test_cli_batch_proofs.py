@@ -119,3 +119,29 @@ def test_a_batch_with_a_caught_survivor_bisects_to_it(tmp_path: Path, mode: str)
         for mutant in survivors:
             seen = outcomes(document, mutant)
             assert {o["outcome"] for o in seen.values()} == {"missed"}, mutant["id"]
+
+
+def test_no_batch_proves_each_survivor_alone_with_the_same_verdicts(tmp_path: Path) -> None:
+    root, scratch = tmp_path / "memo", tmp_path / "tmp"
+    write_project(root, MEMO_IN_A_DICT)
+    scratch.mkdir()
+    breakit = Breakit(root, scratch)
+    listed = json.loads(breakit("list", "--generated", "--json").stdout)["mutants"]
+    on_the_memo = sum(MEMO_LINE in m["diff"] for m in listed)
+    runs = {}
+    for how in (["--no-batch"], []):
+        done = breakit("check", "--generated", "--json", "--no-cache", "-j", "1", *how)
+        assert done.returncode == 1, done.stdout + done.stderr
+        runs[bool(how)] = json.loads(done.stdout)
+    alone, batched = runs[True], runs[False]
+    assert {m["id"]: m["verdict"] for m in alone["mutants"]} == {
+        m["id"]: m["verdict"] for m in batched["mutants"]
+    }
+    # Every survivor of its covering tests ran the whole suite by itself: the survivors, and the
+    # memo mutants that only the whole suite catches.
+    survivors = sum(m["verdict"] == "Survived" for m in alone["mutants"])
+    assert alone["survivor_proofs"] == {"batches": 0, "alone": survivors + on_the_memo}
+    assert batched["survivor_proofs"]["alone"] < survivors + on_the_memo
+    # The first mutant starts once the baseline is there, both timed from the command's start.
+    timing = batched["timing"]
+    assert 0 < timing["baseline_s"] < timing["first_mutant_s"]
