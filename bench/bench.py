@@ -133,6 +133,22 @@ def naive(config: Config, mutants: Sequence[Mutant]) -> float:
     return time.perf_counter() - started
 
 
+def keep_bytecode(config: Config) -> None:
+    """A plain pytest run that may write bytecode, as on a user's machine: where the environment
+    sets PYTHONDONTWRITEBYTECODE (this sandbox does), pytest never keeps its assertion-rewritten
+    copies of the plugins' modules (anyio's, for a FastAPI project), and every pytest started
+    afterwards, the naive way's and mutmut's as well as breakit's, would rewrite them again."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "--collect-only", *config.tests],
+        cwd=config.root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
+
+
 def plain_durations(config: Config) -> dict[str, float]:
     """Per-test durations of the suite without coverage (the baseline's are measured with it)."""
     with Workspace(config.root) as copy:
@@ -676,6 +692,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             shutil.copytree(source.path, root, symlinks=True)
         stack.callback(stop_pools, root)  # the warm pool of this temporary copy
         config = load_config(root)
+        keep_bytecode(config)
         curated = [apply_mutation(m, root) for m in load_catalog(config).all()]
         lab = Lab(config)
         with lab.session():
