@@ -82,14 +82,24 @@ def _unit(tree: ast.Module, text: str, position: int) -> str | None:
     return None
 
 
-def _compiles(text: str, flags: int) -> bool:
+def _compiles(text: str, flags: int, *, strict: bool = True) -> bool:
+    """Whether `text` compiles; `strict`: without a SyntaxWarning either (a suite run with
+    `-W error` would fail on one at import)."""
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+            warnings.simplefilter("error" if strict else "ignore")
             compile(text, "<triage>", "exec", flags=flags, dont_inherit=True)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, SyntaxWarning, ValueError, DeprecationWarning):
         return False
     return True
+
+
+def _compiles_as(original_unit: str | None, unit: str | None, flags: int) -> bool:
+    """The probed unit compiles, with no warning the original did not give already."""
+    if unit is None:
+        return False
+    strict = original_unit is None or _compiles(original_unit, flags)
+    return _compiles(unit, flags, strict=strict)
 
 
 def _future_flags(tree: ast.Module) -> int:
@@ -125,7 +135,8 @@ def rounds(probes: Sequence[Probe], originals: Mapping[str, str]) -> tuple[list[
         call = _call(group, numbers)
         original = originals[first.path]
         unit = _unit(trees[first.path], spliced(original, first, call), first.start)
-        if unit is None or not _compiles(unit, flags[first.path]):
+        before = _unit(trees[first.path], original, first.start)
+        if not _compiles_as(before, unit, flags[first.path]):
             broken.update(p.mutant for p in group)
             continue
         chosen = next(

@@ -15,12 +15,13 @@ sites reached while no test ran (import time) are written under the test "(impor
 
 from __future__ import annotations
 
+import contextlib
 import json
 import linecache
 import operator
 import os
 import sys
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -158,6 +159,17 @@ class _Active:
 
 def _active() -> Recorder | None:
     return _Active.recorder
+
+
+@contextlib.contextmanager
+def recording(path: str) -> Iterator[Recorder]:
+    """The probes record into `path` while inside (the plugin's run; a test of the probes)."""
+    _Active.recorder = recorder = Recorder(path)
+    try:
+        yield recorder
+    finally:
+        recorder.flush(IMPORT_TIME)
+        _Active.recorder = None
 
 
 # --- the probes ---------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from breakit.engine.workspace import Workspace
 from breakit.model import MutantResult, Outcome
 from breakit.triage import TRIAGE_ENV
 from breakit.triage.classify import Triage, classify, gather
-from breakit.triage.instrument import rounds
+from breakit.triage.instrument import Round, rounds
 from breakit.triage.sites import Probe, Source, find_probe
 
 PLUGIN = ("-p", "breakit.triage.recorder")
@@ -73,45 +73,62 @@ def triage_survivors(
     started = time.monotonic()
     probes = probes_of(survivors)
     originals = {
-        path: r.mutant.originals[path]
+        probe.path: r.mutant.originals[probe.path]
         for r in survivors
         if (probe := probes[r.mutant.id]) is not None
-        for path in (probe.path,)
     }
     planned, broken = rounds([p for p in probes.values() if p is not None], originals)
     needs = {r.mutant.id: covering(r) for r in survivors}
-    lines: list[dict[str, Any]] = []
-    runs = 0
-    if planned:
-        with Workspace(root) as workspace:
-            for number, round_ in enumerate(planned):
-                wanted = set().union(*(needs[m] for m in round_.mutants.values()))
-                selected = tuple(t for t in tests if t in wanted)
-                if not selected:
-                    continue
-                out = workspace.path.parent / f"triage-{number}.jsonl"
-                lines.extend(_run_round(workspace, round_.files, selected, spec_for, out))
-                runs += 1
+    lines, runs, failed = _run_rounds(root, planned, needs, tests, spec_for)
     numbers = {n: m for r in planned for n, m in r.mutants.items()}
     seen = gather(lines, numbers, needs)
     triage = {}
     for result in survivors:
         mutant = result.mutant.id
-        probe = probes[mutant]
-        note = "the probe did not compile at its site" if mutant in broken else None
+        probe = None if mutant in broken else probes[mutant]
+        note = failed.get(mutant)
         if probe is None:
-            note = "no single site to probe"
-        triage[mutant] = classify(
-            None if mutant in broken else probe, seen.get(mutant), mutant, note=note
-        )
-        if probe is None or mutant in broken:
+            why = "its probe would not compile there" if mutant in broken else "no single site"
+            note = f"{why}: {len(needs[mutant])} tests ran it"
+        found = classify(probe, seen.get(mutant), mutant, note=note)
+        if probe is None:
             ran = tuple((t, 0) for t in tests if t in needs[mutant])
-            triage[mutant] = replace(triage[mutant], site=_site(result, probe), tests=ran)
+            placed = probes[mutant]
+            site = placed.site if placed is not None else result.mutant.title
+            found = replace(found, site=site, tests=ran, probed=False)
+        triage[mutant] = found
     return TriageRun(triage, runs, time.monotonic() - started)
 
 
-def _site(result: MutantResult, probe: Probe | None) -> str:
-    return probe.site if probe is not None else result.mutant.title
+def _run_rounds(
+    root: Path,
+    planned: Sequence[Round],
+    needs: Mapping[str, set[str]],
+    tests: Sequence[str],
+    spec_for: SpecFor,
+) -> tuple[list[dict[str, Any]], int, dict[str, str]]:
+    """Each round's run: the recorder's lines, the runs made, and per mutant of a round whose
+    run went wrong (a collection error, a timeout), what went wrong."""
+    lines: list[dict[str, Any]] = []
+    failed: dict[str, str] = {}
+    runs = 0
+    if not planned:
+        return lines, runs, failed
+    with Workspace(root) as workspace:
+        for number, round_ in enumerate(planned):
+            wanted = set().union(*(needs[m] for m in round_.mutants.values()))
+            selected = tuple(t for t in tests if t in wanted)
+            if not selected:
+                continue
+            out = workspace.path.parent / f"triage-{number}.jsonl"
+            found, error = _run_round(workspace, round_.files, selected, spec_for, out)
+            lines.extend(found)
+            runs += 1
+            if error:
+                failed.update(
+                    (m, f"its triage run went wrong: {error}") for m in round_.mutants.values()
+                )
+    return lines, runs, failed
 
 
 def _run_round(
@@ -120,14 +137,14 @@ def _run_round(
     selected: tuple[str, ...],
     spec_for: SpecFor,
     out: Path,
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], str | None]:
     spec = spec_for(selected)
     spec = replace(spec, extra_args=(*spec.extra_args, *PLUGIN))
     if spec.timeout_s is not None:
         spec = replace(spec, timeout_s=spec.timeout_s * TIMEOUT_FACTOR)
     runner = SubprocessRunner(env={**os.environ, TRIAGE_ENV: str(out)})
     with workspace.mutated(files) as workdir:
-        runner.run(workdir, spec)
+        run = runner.run(workdir, spec)
     lines = []
     if out.exists():
         for text in out.read_text(encoding="utf-8").splitlines():
@@ -135,4 +152,5 @@ def _run_round(
                 lines.append(json.loads(text))
             except json.JSONDecodeError:  # a line cut short by a kill
                 continue
-    return lines
+    error = "it timed out" if run.timed_out else run.error
+    return lines, error.splitlines()[0] if error else None

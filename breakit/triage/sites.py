@@ -91,23 +91,33 @@ class Source:
         return min(self.line_starts[line - 1] + column, len(self.text))
 
     def path_to(self, start: int, end: int) -> list[cst.CSTNode]:
-        """The nodes from the module down to the smallest one spanning `[start, end)`."""
+        """The nodes from the module down to the smallest one spanning `[start, end)`. A node's
+        span may leave out a child's (a parameter's covers its name, not its default): when no
+        child spans the region, the search goes on under the children that overlap it."""
         path: list[cst.CSTNode] = [self.module]
         while True:
-            inner = next(
-                (
-                    child
-                    for child in path[-1].children
-                    if (span := self.spans.get(child)) is not None
-                    and span[0] <= start
-                    and end <= span[1]
-                    and span[1] > span[0]
-                ),
-                None,
-            )
+            inner = next((c for c in path[-1].children if self._holds(c, start, end)), None)
             if inner is None:
-                return path
+                below = self._under(path[-1], start, end)
+                if not below:
+                    return path
+                path.extend(below)
+                continue
             path.append(inner)
+
+    def _holds(self, node: cst.CSTNode, start: int, end: int) -> bool:
+        span = self.spans.get(node)
+        return span is not None and span[0] <= start and end <= span[1] and span[1] > span[0]
+
+    def _under(self, node: cst.CSTNode, start: int, end: int) -> list[cst.CSTNode]:
+        """The path from a child of `node` down to a node spanning the region, or []."""
+        for child in node.children:
+            if self._holds(child, start, end):
+                return [child]
+            deeper = self._under(child, start, end)
+            if deeper:
+                return [child, *deeper]
+        return []
 
     def code(self, node: cst.CSTNode) -> str:
         start, end = self.spans[node]
@@ -161,6 +171,8 @@ def _expression(nodes: Sequence[cst.CSTNode]) -> int | None:
             continue
         if any(isinstance(parent, t) and getattr(parent, f) is node for t, f in _NOT_AN_EXPRESSION):
             continue
+        if any(isinstance(n, cst.ConcatenatedString) for n in nodes[:index]):
+            return None  # a piece of `"implicitly" "concatenated"`: no call may stand there
         return index
     return None
 

@@ -58,6 +58,7 @@ class Triage:
     first: Example | None = None  # the values then
     suggestion: str | None = None  # an input to add (never told apart, where simple)
     note: str | None = None
+    probed: bool = True  # False: no probe could be placed; `tests` ran it, `reached` unknown
 
     @property
     def words(self) -> str:
@@ -79,7 +80,7 @@ class Triage:
             "class": self.kind,
             "site": clip(self.site),
             "mutated": clip(self.mutated),
-            "reached": self.reached,
+            "reached": self.reached if self.probed else None,
             "tests": {t: n for t, n in self.tests[:LISTED_TESTS]},
             "tests_reached": len(self.tests),
             "differed": self.differed,
@@ -93,14 +94,16 @@ class Triage:
         """The triage in a few plain lines (the terminal, the learner's view, the HTML)."""
         head = f"why it survived: {self.words}"
         if self.kind == TOLD:
-            where = "at import time" if self.test in (None, IMPORT_TIME) else f"in {self.test}"
+            at_import = self.test in (None, IMPORT_TIME)
+            where = "at import time" if at_import else f"in {self.test}"
             first = self.first
             values = (
                 ""
                 if first is None
                 else f" was {first.original} where the mutant gives {first.mutant}"
             )
-            lines = [f"{head}: {where}, `{self.site}`{values}, yet the test passed"]
+            passed = "no test failed" if at_import else "the test passed"
+            lines = [f"{head}: {where}, `{self.site}`{values}, yet {passed}"]
             if self.line is not None and self.test:
                 path = self.test.split("::", 1)[0]
                 call = f": {self.code}" if self.code else ""
@@ -119,8 +122,8 @@ class Triage:
         else:
             reached = f"reached {self.reached} time{'s' if self.reached != 1 else ''}"
             change = f" → `{self.mutated}`" if self.mutated.strip() else " removed"
-            shown = f"`{self.site}`{change}"
-            lines = [f"{head}: {shown}; {reached} {tests_text(self.tests)}".rstrip()]
+            shown = f"`{self.site}`{change}; {reached} {tests_text(self.tests)}"
+            lines = [f"{head}: {shown if self.probed else self.site}"]
         if self.note:
             lines.append(f"  ({self.note})")
         return lines

@@ -1,0 +1,218 @@
+"""The triage's parts on real code: each generated mutant's probe, the instrumented module run
+for real (it must compute exactly what the original does, each operand once), what the probes
+record, the classes and suggestions made of it, and compiled-code equivalence."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from breakit.model import MutantResult, Verdict
+from breakit.operators.discovery import mutants_for_source
+from breakit.triage.classify import classify, gather
+from breakit.triage.identical import SAME_AS_ORIGINAL, split_identical
+from breakit.triage.instrument import rounds
+from breakit.triage.recorder import recording
+from breakit.triage.run import probes_of
+from breakit.triage.value import NEVER, NOT_COMPARABLE, TOLD
+
+PATH = "pkg/code.py"
+SOURCE = textwrap.dedent(
+    """
+    CALLS = []
+
+
+    def taken(values):
+        CALLS.append(len(values))
+        return values.pop()
+
+
+    def grade(score):
+        if score >= 90:
+            return "A"
+        return "B"
+
+
+    def total(prices, discount):
+        amount = sum(prices) - discount
+        CALLS.append(amount)
+        return amount
+
+
+    def first_and_rest(values):
+        return taken(values) * 2 + len(values)
+
+
+    def both(a, b):
+        return a and not b
+
+
+    def within(low, x, high):
+        return low < x < taken(high)
+
+
+    def count(xs):
+        n = 0
+        for x in xs:
+            n += x
+        return n
+    """
+).lstrip()
+
+CALLS_TO_MAKE = [
+    ("grade", (95,)),
+    ("grade", (90,)),
+    ("grade", (10,)),
+    ("total", ([3, 4], 2)),
+    ("first_and_rest", ([1, 2, 3],)),
+    ("both", (1, 0)),
+    ("both", (0, 1)),
+    ("within", (0, 1, [5])),
+    ("within", (2, 1, [5])),  # the original never evaluates `taken(high)`
+    ("count", ([1, 2, 3],)),
+]
+
+
+Calls = list[tuple[str, tuple[Any, ...]]]
+
+
+def run_module(text: str, calls: Calls = CALLS_TO_MAKE) -> tuple[list[Any], list[Any]]:
+    """Each call of `calls` on a fresh copy of the module: the results, and its side effects."""
+    namespace: dict[str, Any] = {}
+    exec(compile(text, PATH, "exec", dont_inherit=True), namespace)
+    results = []
+    for name, args in calls:
+        fresh = tuple(list(a) if isinstance(a, list) else a for a in args)
+        results.append(namespace[name](*fresh))
+    return results, namespace["CALLS"]
+
+
+def survivors(source: str = SOURCE) -> list[MutantResult]:
+    mutants = mutants_for_source(source, PATH).mutants
+    return [MutantResult(m, Verdict.SURVIVED, {}) for m in mutants]
+
+
+def test_every_generated_operator_gets_a_probe_of_its_kind():
+    found = probes_of(survivors())
+    kinds = {}
+    for result in survivors():
+        probe = found[result.mutant.id]
+        assert probe is not None, result.mutant.title
+        kinds.setdefault(result.mutant.origin, set()).add(probe.kind)
+    assert kinds["comparison"] == {"compare", "chain"}
+    assert kinds["arithmetic"] == {"binop"}
+    assert kinds["and_or"] == {"boolop"}
+    assert kinds["not_removed"] == {"negation"}
+    assert kinds["augmented_assignment"] == {"augmented"}
+    assert kinds["call_removed"] == {"reached"}
+    assert kinds["return_none"] == {"value"}
+    # `score >= 90`: the comparison, with 89 or 91; `n = 0`: the value.
+    assert kinds["number"] == {"operand", "value"}
+    assert kinds["string_emptied"] == {"value"}
+
+
+def test_the_instrumented_module_computes_exactly_what_the_original_does(tmp_path: Path):
+    expected = run_module(SOURCE)
+    found = probes_of(survivors())
+    made, broken = rounds([p for p in found.values() if p is not None], {PATH: SOURCE})
+    assert not broken
+    assert len(made) >= 2  # nested and same-node probes wait for another run
+    for number, round_ in enumerate(made):
+        text = round_.files[PATH]
+        assert text.count("\n") == SOURCE.count("\n")  # tracebacks keep their line numbers
+        with recording(str(tmp_path / f"{number}.jsonl")):
+            assert run_module(text) == expected
+        assert run_module(text) == expected  # outside a triage run the probes only compute
+
+
+def observed(tmp_path: Path, calls: Calls = CALLS_TO_MAKE) -> dict[str, Any]:
+    """Each survivor's triage after running `calls` under every round's probes."""
+    source = SOURCE
+    results = survivors(source)
+    found = probes_of(results)
+    made, _broken = rounds([p for p in found.values() if p is not None], {PATH: source})
+    lines = []
+    for number, round_ in enumerate(made):
+        path = tmp_path / f"{number}.jsonl"
+        with recording(str(path)):
+            run_module(round_.files[PATH], calls)
+        if path.exists():  # nothing reached, nothing written
+            lines.extend(json.loads(line) for line in path.read_text().splitlines())
+    numbers = {n: m for r in made for n, m in r.mutants.items()}
+    covering = {r.mutant.id: set() for r in results}
+    seen = gather(lines, numbers, covering)  # no test ran: all of it at "import time"
+    return {
+        r.mutant.title: classify(found[r.mutant.id], seen.get(r.mutant.id), r.mutant.id)
+        for r in results
+    }
+
+
+def test_what_the_probes_saw_makes_each_class(tmp_path: Path):
+    triaged = observed(tmp_path)
+    # `>=` → `>`: 90 was tried, so they differed there.
+    assert triaged["`>=` → `>`"].kind == TOLD
+    assert triaged["`>=` → `>`"].first.operands == ("90", "90")
+    # `sum(prices) - discount` → `+`: 5 where the mutant gives 9.
+    minus = triaged["`-` → `+`"]
+    assert (minus.kind, minus.first.original, minus.first.mutant) == (TOLD, "5", "9")
+    assert triaged["`CALLS.append(amount)` → `pass`"].kind == NOT_COMPARABLE
+    assert triaged["`CALLS.append(amount)` → `pass`"].reached == 1
+
+
+def test_a_boundary_never_hit_suggests_it(tmp_path: Path):
+    triaged = observed(tmp_path, [("grade", (95,)), ("grade", (80,))])
+    strict = triaged["`>=` → `>`"]
+    assert strict.kind == NEVER
+    assert strict.suggestion == "a test where `score` is 90"
+    assert "`score` was 95, 80" in strict.lines()[1]
+    lower = next(t for title, t in triaged.items() if title == "`90` → `89`")
+    assert (lower.kind, lower.suggestion) == (NEVER, "a test where `score` is 89")
+
+
+def test_a_mutant_needing_code_the_original_skipped_is_not_compared(tmp_path: Path):
+    triaged = observed(tmp_path)
+    # `low < x < taken(high)` → `low < x <= taken(high)`: once `low < x` was False the original
+    # never called taken(high); the probe does not call it for the mutant either.
+    second = next(
+        t for t in triaged.values() if t.site == "low < x < taken(high)" and "<=" in t.mutated
+    )
+    assert second.reached == 2
+
+
+def test_a_piece_of_an_implicit_concatenation_is_only_counted():
+    source = 'def message():\n    return ("one " "two")\n'
+    found = probes_of(survivors(source))
+    kinds = {p.kind for p in found.values() if p is not None}
+    assert kinds == {"reached", "value"}  # the pieces counted; `return None` compared
+    made, broken = rounds([p for p in found.values() if p is not None], {PATH: source})
+    assert not broken and made
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        ('def f(x):\n    "doc"\n    "a note"\n    return x\n', SAME_AS_ORIGINAL),
+        ("X = 1 + 1\n", "its compiled code is"),
+    ],
+)
+def test_mutants_whose_compiled_code_is_known_are_not_run(source: str, reason: str):
+    mutants = mutants_for_source(source, PATH).mutants
+    to_run, ignored = split_identical(mutants)
+    assert ignored and all(r.verdict is Verdict.IGNORED for r in ignored)
+    assert all(r.error and r.error.startswith(reason) for r in ignored)
+    assert {m.id for m in to_run} | {r.mutant.id for r in ignored} == {m.id for m in mutants}
+    for result in ignored:
+        if result.error != SAME_AS_ORIGINAL:  # the one it repeats is run
+            other = result.error.removeprefix("its compiled code is ").split("'s:")[0]
+            assert other in {m.id for m in to_run}
+
+
+def test_a_survivor_without_a_probe_is_not_comparable():
+    triage = classify(None, None, "m", note="no single site: 2 tests ran it")
+    assert triage.kind == NOT_COMPARABLE
+    assert SimpleNamespace(**triage.to_json()).note == "no single site: 2 tests ran it"
