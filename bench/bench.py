@@ -33,9 +33,10 @@ pytest run, then, side by side, for the curated catalog (if the project has one)
 
 Then `breakit apply <id>` wall time with a warm baseline cache (a fresh process, as a learner
 runs it), without and with warm workers, and for each curated mutation a second time (its
-mutant cached, as from a learner's second apply). --skip leaves rows out (j1, jcores, cold, warm,
-hot, first-catch, mutmut, fermut, apply). Figures are printed, never asserted: the machine's load
-changes them.
+mutant cached, as from a learner's second apply). The row "results reused, survivors
+triaged" is what "why it survived" costs (the other rows run `--no-triage`). --skip leaves rows
+out (j1, jcores, cold, warm, hot, first-catch, triage, mutmut, fermut, apply). Figures are
+printed, never asserted: the machine's load changes them.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from memory import PeakMemory  # bench/memory.py, next to this file
 
@@ -193,6 +195,8 @@ class EngineRun:
     verdicts: dict[str, str]  # mutant id → verdict, from `check --json`
     peak_mb: float | None  # the command's process tree (its workers and their children)
     timing: dict[str, float | None]  # JSON `timing`: baseline_s, first_mutant_s
+    triage: dict[str, Any] | None = None  # JSON `triage_run`, when the survivors were triaged
+    survivors_s: float = 0.0  # the survivors' own runs, summed (their `duration_s`)
 
 
 def engine(
@@ -203,6 +207,8 @@ def engine(
     first_catch: bool = False,
     known_killers: bool = True,
     cold: bool = False,
+    triage: bool = False,
+    reuse: bool = False,
 ) -> EngineRun:
     """`breakit check --json ID...` of `mutants` in a fresh process, as a user runs it, on a
     warm baseline cache, no result reused: its wall time (interpreter start-up and mutant
@@ -211,11 +217,15 @@ def engine(
     --first-catch`, its killer-first order from the last run's results.json if
     `known_killers` (as in a CI job that keeps .breakit/), else from nothing (fastest first,
     then this run's). `cold`: `--no-cache`, as a first run or a CI job without .breakit/ runs
-    it, the baseline included."""
+    it, the baseline included. `triage`: the survivors triaged after the run (by default
+    `--no-triage`: the rows compare the engine), `reuse`: the results of the last run reused."""
     state = config.root / ".breakit"
-    for name in ("cache.json", "journal.jsonl", *(() if known_killers else ("results.json",))):
+    cleared = ("cache.json", "journal.jsonl", *(() if known_killers else ("results.json",)))
+    for name in () if reuse else cleared:
         (state / name).unlink(missing_ok=True)
     command = [*breakit_command(), "check", "--json", "-q", "-j", str(jobs or "auto")]
+    if not triage:
+        command.append("--no-triage")
     if first_catch:
         command.append("--first-catch")
     if cold:
@@ -251,7 +261,24 @@ def engine(
         tail = err.strip()[-300:]
         raise SystemExit(f"breakit check failed (exit {proc.returncode}): {tail}") from None
     verdicts = {m["id"]: m["verdict"] for m in document["mutants"]}
-    return EngineRun(wall, verdicts, None if warm != "off" else peak.mb, document.get("timing", {}))
+    survivors_s = sum(m["duration_s"] for m in document["mutants"] if m["verdict"] == "Survived")
+    peak_mb = None if warm != "off" else peak.mb
+    timing = document.get("timing", {})
+    return EngineRun(wall, verdicts, peak_mb, timing, document.get("triage_run"), survivors_s)
+
+
+def triage_row(config: Config, mutants: Sequence[Mutant], full: EngineRun) -> Row:
+    """What "why it survived" costs (issue 26): the same check again, every result reused, the
+    survivors triaged: its wall time is the triage's, next to the survivors' own runs."""
+    again = engine(config, mutants, None, triage=True, reuse=True)
+    run = again.triage or {}
+    classes = ", ".join(f"{n} {kind}" for kind, n in sorted(run.get("classes", {}).items()))
+    note = (
+        f"triage {run.get('duration_s', 0):.1f} s in {run.get('runs', 0)} runs for "
+        f"{run.get('survivors', 0)} survivors ({classes or 'none'}); their own runs "
+        f"{full.survivors_s:.1f} s"
+    )
+    return Row("  results reused, survivors triaged", len(mutants), again.wall_s, note)
 
 
 def apply_wall(root: Path, mutation_id: str, warm: str) -> float:
@@ -291,7 +318,18 @@ def apply_lines(root: Path, apply_id: str, ids: Sequence[str]) -> list[str]:
     ]
 
 
-SKIPPABLE = ("j1", "jcores", "cold", "warm", "hot", "first-catch", "mutmut", "fermut", "apply")
+SKIPPABLE = (
+    "j1",
+    "jcores",
+    "cold",
+    "warm",
+    "hot",
+    "first-catch",
+    "triage",
+    "mutmut",
+    "fermut",
+    "apply",
+)
 
 
 def section(
@@ -411,6 +449,8 @@ def section(
                 f"{naive_s / warm.wall_s:.1f}x naive; {warm.wall_s / limit_n:.2f}x the limit",
             )
         )
+    if "triage" not in skip:
+        rows.append(triage_row(config, mutants, many))
     if "first-catch" not in skip:
         rows.extend(first_catch_rows(config, mutants, many))
     rows.append(
@@ -670,7 +710,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=[],
         choices=SKIPPABLE,
         help="leave these rows out (repeatable): breakit -j 1, breakit -j CORES, warm workers, "
-        "the function-body pair, the first-catch pair, mutmut, fermut, the apply timings",
+        "the function-body pair, the first-catch pair, the triage row, mutmut, fermut, the apply "
+        "timings",
     )
     parser.add_argument("--apply", metavar="ID", help="the mutation for the apply timing")
     parser.add_argument(
