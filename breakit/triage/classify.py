@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from breakit.triage import IMPORT_TIME
-from breakit.triage.sites import Probe
+from breakit.triage.probe import Probe
 from breakit.triage.suggest import suggestion
 from breakit.triage.value import NEVER, NOT_COMPARABLE, TOLD, Example, Triage
 

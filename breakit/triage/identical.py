@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Sequence
 from types import CodeType
 
+from breakit.engine.codeswap import _shape, _walk
 from breakit.model import Mutant, MutantResult, Verdict
 
 SAME_AS_ORIGINAL = "its compiled code is the original's: no test can tell them apart"
@@ -34,24 +35,9 @@ def changed_region(original: str, new: str) -> tuple[int, int, int]:
 
 
 def shape(code: CodeType) -> tuple[object, ...]:
-    """What a code object does, without where its lines are."""
-    consts = tuple(
-        shape(c) if isinstance(c, CodeType) else (type(c).__name__, repr(c)) for c in code.co_consts
-    )
-    return (
-        code.co_code,
-        code.co_names,
-        code.co_varnames,
-        code.co_freevars,
-        code.co_cellvars,
-        code.co_argcount,
-        code.co_posonlyargcount,
-        code.co_kwonlyargcount,
-        code.co_flags,
-        code.co_name,
-        getattr(code, "co_exceptiontable", b""),
-        consts,
-    )
+    """What a module's code does, without where its lines are: each code object's shape, the
+    hot swap's (breakit.engine.codeswap), in place."""
+    return tuple((place, _shape(inner)) for place, inner in _walk(code))
 
 
 class _File:

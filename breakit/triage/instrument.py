@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from breakit.triage.sites import Probe
+from breakit.triage.probe import Probe
 
 RECORDER = "__import__('breakit.triage.recorder').triage.recorder"
 
@@ -41,6 +41,15 @@ def _call(group: Sequence[Probe], numbers: Sequence[int]) -> str:
         alts = ", ".join(f"{n}: ({p.alternative[0]}, {p.alternative[1]})" for n, p in pairs)
         op = repr(first.ops[0])
         return f"{RECORDER}.operand({parts[0]}, {parts[1]}, {op}, {{{alts}}})"
+    if first.kind == "nested":
+        pairs = zip(numbers, group, strict=True)
+        alts = ", ".join(
+            f"{n}: ({p.alternative[0]!r}, {p.alternative[1]}, ({p.alternative[2]}))"
+            for n, p in pairs
+        )
+        compare, binary, side = first.ops
+        head = ", ".join(parts)
+        return f"{RECORDER}.nested({head}, {compare!r}, {binary!r}, {side}, {{{alts}}})"
     if first.kind == "chain":
         alts = ", ".join(
             f"{n}: {tuple(p.alternative)!r}" for n, p in zip(numbers, group, strict=True)

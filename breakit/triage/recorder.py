@@ -215,14 +215,25 @@ def truth(original: Any, alternatives: Mapping[int, Any]) -> Any:
     return original
 
 
-def binop(left: Any, right: Any, op: str, alternatives: Mapping[int, str]) -> Any:
-    result = BINARY[op](left, right)
+def _pair(
+    table: Mapping[str, Callable[[Any, Any], Any]],
+    left: Any,
+    right: Any,
+    op: str,
+    alternatives: Mapping[int, str],
+) -> Any:
+    """`left op right` from `table`, and each mutant's operator on the same operands."""
+    result = table[op](left, right)
     recorder = _active()
     if recorder is not None:
         for mutant, other in alternatives.items():
-            mutated = _attempt(BINARY[other], left, right)
+            mutated = _attempt(table[other], left, right)
             recorder.observe(mutant, result, mutated, (left, right))
     return result
+
+
+def binop(left: Any, right: Any, op: str, alternatives: Mapping[int, str]) -> Any:
+    return _pair(BINARY, left, right, op, alternatives)
 
 
 def augmented(target: Any, value_: Any, op: str, alternatives: Mapping[int, str]) -> None:
@@ -248,14 +259,37 @@ def operand(left: Any, right: Any, op: str, alternatives: Mapping[int, tuple[int
     return result
 
 
-def compare(left: Any, right: Any, op: str, alternatives: Mapping[int, str]) -> Any:
-    result = COMPARE[op](left, right)
+def nested(
+    first: Any,
+    second: Any,
+    third: Any,
+    compare_op: str,
+    binary_op: str,
+    side: int,
+    alternatives: Mapping[int, tuple[str, int, Any]],
+) -> Any:
+    """`a op b` compared with `other` (`side` 0: `a op b < other`, its operands in that order;
+    1: `other < a op b`); for each mutant the comparison with its operation instead (another
+    operator, or one operand a literal: index ≥ 0)."""
+    a, b, other = (first, second, third) if side == 0 else (second, third, first)
+    compare = COMPARE[compare_op]
+    inner = BINARY[binary_op](a, b)
+    result = compare(inner, other) if side == 0 else compare(other, inner)
     recorder = _active()
     if recorder is not None:
-        for mutant, other in alternatives.items():
-            mutated = _attempt(COMPARE[other], left, right)
-            recorder.observe(mutant, result, mutated, (left, right))
+        for mutant, (op, index, literal) in alternatives.items():
+            args = [a, b]
+            if index >= 0:
+                args[index] = literal
+            changed = _attempt(BINARY[op], *args)
+            pair = (changed, other) if side == 0 else (other, changed)
+            mutated = changed if isinstance(changed, _Raised) else _attempt(compare, *pair)
+            recorder.observe(mutant, result, mutated, (first, second, third))
     return result
+
+
+def compare(left: Any, right: Any, op: str, alternatives: Mapping[int, str]) -> Any:
+    return _pair(COMPARE, left, right, op, alternatives)
 
 
 class _Operands:

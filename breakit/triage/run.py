@@ -24,7 +24,8 @@ from breakit.model import MutantResult, Outcome
 from breakit.triage import TRIAGE_ENV
 from breakit.triage.classify import Triage, classify, gather
 from breakit.triage.instrument import Round, rounds
-from breakit.triage.sites import Probe, Source, find_probe
+from breakit.triage.probe import Probe, Source
+from breakit.triage.sites import find_probe
 
 PLUGIN = ("-p", "breakit.triage.recorder")
 # Each survivor's own tests, once more, with probes in them: more time than the mutant's run.

@@ -17,111 +17,13 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import CodeRange
 
 from breakit.model import Mutant
-from breakit.operators.splice import node_positions
 from breakit.triage.identical import changed_region
-
-VALUE_KINDS = (
-    "value",
-    "truth",
-    "operand",
-    "binop",
-    "compare",
-    "chain",
-    "boolop",
-    "negation",
-    "augmented",
-)
-
-
-@dataclass(frozen=True)
-class Probe:
-    """One mutant's probe: replace `[start, end)` of `path` (an insertion when equal) with a
-    call of the recorder's `kind`, made of `parts` (operand code) and the operators."""
-
-    mutant: str
-    kind: str
-    path: str
-    start: int
-    end: int
-    parts: tuple[str, ...] = ()
-    ops: tuple[str, ...] = ()  # the original's operators
-    alternative: tuple[str, ...] | str = ()  # the mutant's operators, or its literal's repr
-    pure: tuple[bool, ...] = ()  # per part: may be evaluated when the original did not
-    site: str = ""  # the original code at the site, for the reports
-    mutated: str = ""  # the mutant's code there
-
-    @property
-    def compares(self) -> bool:
-        return self.kind in VALUE_KINDS
-
-    @property
-    def key(self) -> tuple[object, ...]:
-        """Probes with the same key are one call with several alternatives."""
-        return (self.path, self.start, self.end, self.kind, self.parts, self.ops)
-
-
-class Source:
-    """One original file parsed once: its tree, each node's span as offsets, line starts."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.module = cst.parse_module(text)
-        starts = [0]
-        for index, char in enumerate(text):
-            if char == "\n":
-                starts.append(index + 1)
-        self.line_starts = starts
-        positions, _spans = node_positions(self.module)
-        self.spans = {node: self._offsets(r) for node, r in positions.items()}
-
-    def _offsets(self, where: CodeRange) -> tuple[int, int]:
-        return self.offset(where.start.line, where.start.column), self.offset(
-            where.end.line, where.end.column
-        )
-
-    def offset(self, line: int, column: int) -> int:
-        if line > len(self.line_starts):
-            return len(self.text)
-        return min(self.line_starts[line - 1] + column, len(self.text))
-
-    def path_to(self, start: int, end: int) -> list[cst.CSTNode]:
-        """The nodes from the module down to the smallest one spanning `[start, end)`. A node's
-        span may leave out a child's (a parameter's covers its name, not its default): when no
-        child spans the region, the search goes on under the children that overlap it."""
-        path: list[cst.CSTNode] = [self.module]
-        while True:
-            inner = next((c for c in path[-1].children if self._holds(c, start, end)), None)
-            if inner is None:
-                below = self._under(path[-1], start, end)
-                if not below:
-                    return path
-                path.extend(below)
-                continue
-            path.append(inner)
-
-    def _holds(self, node: cst.CSTNode, start: int, end: int) -> bool:
-        span = self.spans.get(node)
-        return span is not None and span[0] <= start and end <= span[1] and span[1] > span[0]
-
-    def _under(self, node: cst.CSTNode, start: int, end: int) -> list[cst.CSTNode]:
-        """The path from a child of `node` down to a node spanning the region, or []."""
-        for child in node.children:
-            if self._holds(child, start, end):
-                return [child]
-            deeper = self._under(child, start, end)
-            if deeper:
-                return [child, *deeper]
-        return []
-
-    def code(self, node: cst.CSTNode) -> str:
-        start, end = self.spans[node]
-        return self.text[start:end]
+from breakit.triage.lift import nested_probe, operand_probe
+from breakit.triage.probe import Probe, Source, op_text, with_kind
 
 
 def find_probe(mutant: Mutant, sources: Mapping[str, Source]) -> Probe | None:
@@ -212,55 +114,18 @@ def _expression_probe(
     lazy_ok = _lazy_ok(nodes[:index])
     literal = _literal_probe(base, source, node, other)
     if literal is not None and index >= 2:
-        lifted = _operand_probe(literal, source, node, nodes[index - 1], nodes[index - 2])
+        lifted = operand_probe(literal, source, node, nodes[index - 1], nodes[index - 2])
+        if lifted is not None and lifted.kind == "operand":
+            inner = isinstance(nodes[index - 1], cst.BinaryOperation)
+            return nested_probe(lifted, source, nodes, index - 1) if inner else lifted
         if lifted is not None:
             return lifted
     if literal is not None and _tested(nodes[index - 1], node):
-        literal = _with(literal, "truth", literal.parts, alternative=literal.alternative)
-    return _operator_probe(base, source, node, other, lazy_ok) or literal
-
-
-def _operand_probe(
-    literal: Probe, source: Source, node: cst.CSTNode, parent: cst.CSTNode, grand: cst.CSTNode
-) -> Probe | None:
-    """A literal that is an operand of a comparison or an arithmetic operation (`score >= 90`
-    → `score >= 89`): what counts is the operation's result, compared with the literal swapped
-    in (`operand`)."""
-    op: cst.CSTNode
-    if isinstance(parent, cst.ComparisonTarget) and isinstance(grand, cst.Comparison):
-        whole: cst.CSTNode = grand
-        left, right, op = grand.left, parent.comparator, parent.operator
-        if len(grand.comparisons) != 1 or right is not node:
-            return None
-    elif isinstance(parent, cst.Comparison) and len(parent.comparisons) == 1:
-        whole, left = parent, parent.left
-        right, op = parent.comparisons[0].comparator, parent.comparisons[0].operator
-    elif isinstance(parent, cst.BinaryOperation):
-        whole, left, right, op = parent, parent.left, parent.right, parent.operator
-    else:
-        return None
-    if node is not left and node is not right:
-        return None
-    start, end = source.spans[whole]
-    index = "0" if node is left else "1"
-    return Probe(
-        literal.mutant,
-        "operand",
-        literal.path,
-        start,
-        end,
-        (source.code(left), source.code(right)),
-        (_op(op),),
-        (index, str(literal.alternative)),
-        site=source.code(whole),
-        mutated=_mutated_whole(source, whole, node, literal.mutated),
-    )
-
-
-def _mutated_whole(source: Source, whole: cst.CSTNode, node: cst.CSTNode, new: str) -> str:
-    start, end = source.spans[whole]
-    inner_start, inner_end = source.spans[node]
-    return source.text[start:inner_start] + new + source.text[inner_end:end]
+        literal = with_kind(literal, "truth", literal.parts, alternative=literal.alternative)
+    operator = _operator_probe(base, source, node, other, lazy_ok)
+    if operator is not None and operator.kind == "binop":
+        return nested_probe(operator, source, nodes, index)
+    return operator or literal
 
 
 def _tested(parent: cst.CSTNode, node: cst.CSTNode) -> bool:
@@ -268,10 +133,6 @@ def _tested(parent: cst.CSTNode, node: cst.CSTNode) -> bool:
     if isinstance(parent, cst.If | cst.While | cst.IfExp | cst.Assert):
         return parent.test is node
     return isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not)
-
-
-def _op(node: cst.CSTNode) -> str:
-    return " ".join(cst.Module([]).code_for_node(node).split())
 
 
 def _same(a: cst.CSTNode, b: cst.CSTNode) -> bool:
@@ -288,16 +149,16 @@ def _operator_probe(
         if not all(_same(a.comparator, b.comparator) for a, b in zip(ours, theirs, strict=True)):
             return None
         parts = (source.code(node.left), *(source.code(t.comparator) for t in ours))
-        ops = tuple(_op(t.operator) for t in ours)
-        alternative = tuple(_op(t.operator) for t in theirs)
+        ops = tuple(op_text(t.operator) for t in ours)
+        alternative = tuple(op_text(t.operator) for t in theirs)
         if len(ops) == 1:
-            return _with(base, "compare", parts, ops, alternative)
+            return with_kind(base, "compare", parts, ops, alternative)
         if not lazy_ok or not all(
             _thunkable(n) for n in (node.left, *(t.comparator for t in ours))
         ):
             return None
         pure = tuple(_pure(n) for n in (node.left, *(t.comparator for t in ours)))
-        return _with(base, "chain", parts, ops, alternative, pure)
+        return with_kind(base, "chain", parts, ops, alternative, pure)
     pairs = (cst.BinaryOperation, cst.BooleanOperation)
     if isinstance(node, pairs) and type(other) is type(node):
         assert isinstance(other, pairs)
@@ -308,37 +169,16 @@ def _operator_probe(
         if kind == "boolop" and not (lazy_ok and _thunkable(node.right)):
             return None
         pure = (True, _pure(node.right))
-        return _with(base, kind, parts, (_op(node.operator),), (_op(other.operator),), pure)
+        return with_kind(
+            base, kind, parts, (op_text(node.operator),), (op_text(other.operator),), pure
+        )
     if (
         isinstance(node, cst.UnaryOperation)
         and isinstance(node.operator, cst.Not)
         and _same(node.expression, other)
     ):
-        return _with(base, "negation", (source.code(node.expression),))
+        return with_kind(base, "negation", (source.code(node.expression),))
     return None
-
-
-def _with(
-    base: Probe,
-    kind: str,
-    parts: tuple[str, ...],
-    ops: tuple[str, ...] = (),
-    alternative: tuple[str, ...] | str = (),
-    pure: tuple[bool, ...] = (),
-) -> Probe:
-    return Probe(
-        base.mutant,
-        kind,
-        base.path,
-        base.start,
-        base.end,
-        parts,
-        ops,
-        alternative,
-        pure,
-        base.site,
-        base.mutated,
-    )
 
 
 def _literal_probe(
@@ -351,7 +191,7 @@ def _literal_probe(
             return None
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return None
-    return _with(base, "value", (source.code(node),), alternative=spelt)
+    return with_kind(base, "value", (source.code(node),), alternative=spelt)
 
 
 def _statement_probe(
@@ -390,8 +230,8 @@ def _augmented(base: Probe, source: Source, node: cst.CSTNode, mutated: str) -> 
     if not (_same(node.value, small.value) and _pure(node.target) and _pure(node.value)):
         return None
     parts = (source.code(node.target), source.code(node.value))
-    ops = (_op(node.operator).rstrip("="),)
-    return _with(base, "augmented", parts, ops, (_op(small.operator).rstrip("="),))
+    ops = (op_text(node.operator).rstrip("="),)
+    return with_kind(base, "augmented", parts, ops, (op_text(small.operator).rstrip("="),))
 
 
 def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:

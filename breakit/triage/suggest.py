@@ -8,7 +8,7 @@ import ast
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from breakit.triage.sites import Probe
+from breakit.triage.probe import Probe
 
 if TYPE_CHECKING:
     from breakit.triage.value import Example
@@ -36,6 +36,8 @@ def suggestion(probe: Probe, examples: Sequence[Example]) -> str | None:
     """An input that tells the original and the mutant apart, or None when none is simple."""
     if probe.kind in ("compare", "chain"):
         return _boundary(probe, examples)
+    if probe.kind == "nested":
+        return _collections(probe, examples)
     if probe.kind == "operand":
         return _moved(probe, examples)
     if probe.kind in ("binop", "augmented"):

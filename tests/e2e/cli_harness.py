@@ -230,6 +230,16 @@ def write_project(root: Path, files: dict[str, str]) -> None:
         path.write_text(textwrap.dedent(text).lstrip())
 
 
+def project_in(tmp: Path, name: str, files: dict[str, str]) -> Breakit:
+    """A project written from `files` into `tmp/name`, and the CLI to run in it (its TMPDIR in
+    `tmp/tmp`)."""
+    root = tmp / name
+    write_project(root, files)
+    scratch = tmp / "tmp"
+    scratch.mkdir()
+    return Breakit(root, scratch)
+
+
 # A breakage of the small project whose `add` never returns: a Timeout, or a run to interrupt.
 HANG_BREAKAGE = """
                 import libcst as cst

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_harness import Breakit, write_project
+from cli_harness import Breakit, project_in
 
 GRADES = {
     "pyproject.toml": """
@@ -18,7 +18,6 @@ GRADES = {
         [tool.breakit]
         source = ["grades"]
         tests = ["tests"]
-        mutations = ["breakages"]
     """,
     "grades/__init__.py": """
         LOG = []
@@ -50,37 +49,12 @@ GRADES = {
             result = total([3, 4], 2)
             assert result > 0
     """,
-    "breakages/strict.py": """
-        import libcst as cst
-        import libcst.matchers as m
-
-        from breakit.model import FileEdit, Mutation
-
-
-        class Strict(m.MatcherDecoratableTransformer):
-            @m.leave(m.ComparisonTarget(operator=m.GreaterThanEqual()))
-            def strict(self, original, updated):
-                return updated.with_changes(operator=cst.GreaterThan())
-
-
-        MUTATION = Mutation(
-            id="strict",
-            title="90 is no longer an A",
-            question="A score of exactly 90 now gets a B. Which test notices?",
-            hints=("Look at the comparison in grade.",),
-            edits=(FileEdit("grades/__init__.py", Strict, looks_for="a >= comparison"),),
-        )
-    """,
 }
 
 
 @pytest.fixture
 def grades(tmp_path: Path) -> Breakit:
-    root = tmp_path / "grades-project"
-    write_project(root, GRADES)
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
-    return Breakit(root, scratch)
+    return project_in(tmp_path, "grades-project", GRADES)
 
 
 def survivors(grades: Breakit, *args: str) -> dict[str, dict]:
@@ -162,12 +136,19 @@ def test_the_terminal_and_the_html_report_show_it_under_each_survivor(grades):
     assert "try: a test where `score` is 90" in html
 
 
-def test_the_learner_sees_why_a_curated_breakage_survived(grades):
-    result = grades("apply", "strict")
+def test_the_learner_sees_why_a_curated_breakage_survived(small):
+    # Without its zero test, the small project's `boundary` breakage (`n > 0` → `n >= 0`)
+    # survives: is_positive is only ever asked about 1.
+    test_file = small.root / "tests/test_calc.py"
+    text = test_file.read_text()
+    test_file.write_text(text[: text.index("def test_zero_is_not_positive")].rstrip() + "\n")
+    result = small("apply", "boundary")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Why no test noticed" in result.stdout
-    assert "never told apart: `score >= 90` and `score > 90`" in result.stdout
-    assert "try: a test where `score` is 90" in result.stdout
+    assert "never told apart: `n > 0` and `n >= 0`" in result.stdout
+    assert "seen: `n` was 1" in result.stdout
+    assert "try: a test where `n` is 0" in result.stdout
     assert "Alter it:" in result.stdout
-    quiet = grades("apply", "strict", "--no-triage")
+    quiet = small("apply", "boundary", "--no-triage")
+    assert quiet.returncode == 1
     assert "Why no test noticed" not in quiet.stdout

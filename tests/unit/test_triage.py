@@ -33,15 +33,12 @@ SOURCE = textwrap.dedent(
 
 
     def grade(score):
-        if score >= 90:
-            return "A"
-        return "B"
+        return "A" if score >= 90 else "B"
 
 
     def total(prices, discount):
-        amount = sum(prices) - discount
-        CALLS.append(amount)
-        return amount
+        CALLS.append(len(prices))
+        return sum(prices) - discount
 
 
     def first_and_rest(values):
@@ -61,6 +58,10 @@ SOURCE = textwrap.dedent(
         for x in xs:
             n += x
         return n
+
+
+    def fits(packed, raw):
+        return len(packed) < len(raw) - 1
     """
 ).lstrip()
 
@@ -74,7 +75,10 @@ CALLS_TO_MAKE = [
     ("both", (0, 1)),
     ("within", (0, 1, [5])),
     ("within", (2, 1, [5])),  # the original never evaluates `taken(high)`
+    ("within", (1, 1, [5])),  # nor here, where `low <= x` would need it
     ("count", ([1, 2, 3],)),
+    ("fits", ("abcdefgh", "ab")),  # never packed smaller: `- 1` → `+ 1` changes no result
+    ("fits", ("abcdefgh", "abc")),
 ]
 
 
@@ -105,14 +109,16 @@ def test_every_generated_operator_gets_a_probe_of_its_kind():
         assert probe is not None, result.mutant.title
         kinds.setdefault(result.mutant.origin, set()).add(probe.kind)
     assert kinds["comparison"] == {"compare", "chain"}
-    assert kinds["arithmetic"] == {"binop"}
+    # `len(raw) - 1` in `len(packed) < …`: the comparison's result is what is compared.
+    assert kinds["arithmetic"] == {"binop", "nested"}
     assert kinds["and_or"] == {"boolop"}
     assert kinds["not_removed"] == {"negation"}
     assert kinds["augmented_assignment"] == {"augmented"}
     assert kinds["call_removed"] == {"reached"}
     assert kinds["return_none"] == {"value"}
-    # `score >= 90`: the comparison, with 89 or 91; `n = 0`: the value.
-    assert kinds["number"] == {"operand", "value"}
+    # `score >= 90`: the comparison, with 89 or 91; `len(raw) - 1`: the comparison, with
+    # `len(raw) - 0` or `- 2`; `n = 0`: the value.
+    assert kinds["number"] == {"operand", "nested", "value"}
     assert kinds["string_emptied"] == {"value"}
 
 
@@ -131,7 +137,8 @@ def test_the_instrumented_module_computes_exactly_what_the_original_does(tmp_pat
 
 
 def observed(tmp_path: Path, calls: Calls = CALLS_TO_MAKE) -> dict[str, Any]:
-    """Each survivor's triage after running `calls` under every round's probes."""
+    """Each survivor's triage after running `calls` under every round's probes, by
+    `site → mutated`."""
     source = SOURCE
     results = survivors(source)
     found = probes_of(results)
@@ -146,42 +153,42 @@ def observed(tmp_path: Path, calls: Calls = CALLS_TO_MAKE) -> dict[str, Any]:
     numbers = {n: m for r in made for n, m in r.mutants.items()}
     covering = {r.mutant.id: set() for r in results}
     seen = gather(lines, numbers, covering)  # no test ran: all of it at "import time"
-    return {
-        r.mutant.title: classify(found[r.mutant.id], seen.get(r.mutant.id), r.mutant.id)
-        for r in results
-    }
+    triaged = [classify(found[r.mutant.id], seen.get(r.mutant.id), r.mutant.id) for r in results]
+    return {f"{t.site} → {t.mutated}": t for t in triaged}
 
 
 def test_what_the_probes_saw_makes_each_class(tmp_path: Path):
     triaged = observed(tmp_path)
     # `>=` → `>`: 90 was tried, so they differed there.
-    assert triaged["`>=` → `>`"].kind == TOLD
-    assert triaged["`>=` → `>`"].first.operands == ("90", "90")
+    assert triaged["score >= 90 → score > 90"].kind == TOLD
+    assert triaged["score >= 90 → score > 90"].first.operands == ("90", "90")
     # `sum(prices) - discount` → `+`: 5 where the mutant gives 9.
-    minus = triaged["`-` → `+`"]
+    minus = triaged["sum(prices) - discount → sum(prices) + discount"]
     assert (minus.kind, minus.first.original, minus.first.mutant) == (TOLD, "5", "9")
-    assert triaged["`CALLS.append(amount)` → `pass`"].kind == NOT_COMPARABLE
-    assert triaged["`CALLS.append(amount)` → `pass`"].reached == 1
+    assert triaged["CALLS.append(len(prices)) → pass"].kind == NOT_COMPARABLE
+    assert triaged["CALLS.append(len(prices)) → pass"].reached == 1
+    # `len(raw) - 1` differs from `len(raw) + 1` (1 against 3), the comparison never does.
+    plus = triaged["len(packed) < len(raw) - 1 → len(packed) < len(raw) + 1"]
+    assert (plus.kind, plus.reached, plus.site) == (NEVER, 2, "len(packed) < len(raw) - 1")
 
 
 def test_a_boundary_never_hit_suggests_it(tmp_path: Path):
     triaged = observed(tmp_path, [("grade", (95,)), ("grade", (80,))])
-    strict = triaged["`>=` → `>`"]
+    strict = triaged["score >= 90 → score > 90"]
     assert strict.kind == NEVER
     assert strict.suggestion == "a test where `score` is 90"
     assert "`score` was 95, 80" in strict.lines()[1]
-    lower = next(t for title, t in triaged.items() if title == "`90` → `89`")
+    lower = triaged["score >= 90 → score >= 89"]
     assert (lower.kind, lower.suggestion) == (NEVER, "a test where `score` is 89")
 
 
 def test_a_mutant_needing_code_the_original_skipped_is_not_compared(tmp_path: Path):
     triaged = observed(tmp_path)
-    # `low < x < taken(high)` → `low < x <= taken(high)`: once `low < x` was False the original
-    # never called taken(high); the probe does not call it for the mutant either.
-    second = next(
-        t for t in triaged.values() if t.site == "low < x < taken(high)" and "<=" in t.mutated
-    )
-    assert second.reached == 2
+    # `low < x < taken(high)` → `low <= x < taken(high)`: at (1, 1) the original stops at
+    # `low < x` and never calls taken(high); the mutant would, so that time is not compared
+    # (run_module's side effects, compared in another test, show taken() was not called).
+    first = triaged["low < x < taken(high) → low <= x < taken(high)"]
+    assert (first.reached, first.differed, first.kind) == (3, 0, NEVER)
 
 
 def test_a_piece_of_an_implicit_concatenation_is_only_counted():
