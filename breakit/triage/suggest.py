@@ -37,7 +37,12 @@ def suggestion(probe: Probe, examples: Sequence[Example]) -> str | None:
     if probe.kind in ("compare", "chain"):
         return _boundary(probe, examples)
     if probe.kind == "nested":
-        return _collections(probe, examples)
+        compare, binary, side = probe.ops
+        first, second, third = probe.parts
+        a, b, other = (first, second, third) if side == "0" else (second, third, first)
+        if compare in _BOUNDARY or compare in ("==", "!="):
+            return f"a test where `{other}` is near `{a} {binary} {b}`"
+        return None
     if probe.kind == "operand":
         return _moved(probe, examples)
     if probe.kind in ("binop", "augmented"):

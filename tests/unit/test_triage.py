@@ -170,6 +170,7 @@ def test_what_the_probes_saw_makes_each_class(tmp_path: Path):
     # `len(raw) - 1` differs from `len(raw) + 1` (1 against 3), the comparison never does.
     plus = triaged["len(packed) < len(raw) - 1 → len(packed) < len(raw) + 1"]
     assert (plus.kind, plus.reached, plus.site) == (NEVER, 2, "len(packed) < len(raw) - 1")
+    assert plus.suggestion == "a test where `len(packed)` is near `len(raw) - 1`"
 
 
 def test_a_boundary_never_hit_suggests_it(tmp_path: Path):
