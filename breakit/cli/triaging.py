@@ -43,8 +43,14 @@ def triage_run(
 
     count = len(survivors)
     text = f"triage: the tests of {count} survivor{'s' if count != 1 else ''}, once more"
-    with terminal.spinner(env.err, text, pipe_line=not quiet):
-        return triage_survivors(env.config.root, survivors, baseline.tests, spec_for)
+    try:
+        with terminal.spinner(env.err, text, pipe_line=not quiet):
+            return triage_survivors(env.config.root, survivors, baseline.tests, spec_for)
+    except Exception as exc:  # the verdicts stand without it: say so, never lose them
+        env.err.print(
+            f"breakit: no triage: {type(exc).__name__}: {exc}", markup=False, highlight=False
+        )
+        return None
 
 
 def triaged(run: TriageRun | None) -> Mapping[str, Triage] | None:
