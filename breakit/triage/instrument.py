@@ -26,9 +26,16 @@ class Round:
     spans: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
 
-def _call(group: Sequence[Probe], numbers: Sequence[int]) -> str:
+WRAPPERS = ("value", "truth")  # they only read the value at their span: one may wrap another
+
+
+def _call(group: Sequence[Probe], numbers: Sequence[int], inner: str | None = None) -> str:
+    """The recorder's call for one group of probes; `inner`, for a wrapper, the call at the same
+    span that computes the original's value (else the original's code)."""
     first = group[0]
     parts = [f"({part})" for part in first.parts]
+    if inner is not None:
+        parts[0] = f"({inner})"
     if first.kind == "negation":
         return f"{RECORDER}.negation({parts[0]}, ({''.join(f'{n}, ' for n in numbers)}))"
     if first.kind == "reached":
@@ -126,27 +133,58 @@ def _overlaps(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
     return any(s <= end and start <= e for s, e in spans)
 
 
-def rounds(probes: Sequence[Probe], originals: Mapping[str, str]) -> tuple[list[Round], set[str]]:
-    """The runs that record every probe, and the mutants whose probe does not compile."""
+@dataclass
+class _Call:
+    """One call at one span: the probes it records, by number, and its text."""
+
+    first: Probe
+    text: str
+    mutants: dict[int, str]
+
+
+def _calls(probes: Sequence[Probe]) -> list[_Call]:
+    """The calls for `probes`: one per group of the same key; at one span, the wrappers (a value
+    or a truth) around one operator's call, which computes the value they read, so they share a
+    run. From the end of each file backwards: a splice never moves the spans still to come."""
     groups: dict[tuple[object, ...], list[Probe]] = {}
     for probe in probes:
         groups.setdefault(probe.key, []).append(probe)
+    spans: dict[tuple[str, int, int], list[list[Probe]]] = {}
+    for group in groups.values():
+        first = group[0]
+        spans.setdefault((first.path, first.start, first.end), []).append(group)
+    calls: list[_Call] = []
+    number = 0
+    for _span, at in sorted(spans.items(), key=lambda item: (item[0][0], -item[0][1], -item[0][2])):
+        wrappers = [g for g in at if g[0].kind in WRAPPERS and g[0].start != g[0].end]
+        others = [g for g in at if g not in wrappers] or wrappers[:1]
+        wrappers = [g for g in wrappers if g not in others]
+        for index, group in enumerate(others):
+            mutants: dict[int, str] = {}
+            text: str | None = None
+            for members in (group, *(wrappers if index == 0 else ())):
+                numbers = list(range(number, number + len(members)))
+                mutants.update(zip(numbers, (p.mutant for p in members), strict=True))
+                text = _call(members, numbers, inner=text)
+                number += len(members)
+            assert text is not None
+            calls.append(_Call(group[0], text, mutants))
+    return calls
+
+
+def rounds(probes: Sequence[Probe], originals: Mapping[str, str]) -> tuple[list[Round], set[str]]:
+    """The runs that record every probe, and the mutants whose probe does not compile."""
     trees = {path: ast.parse(text) for path, text in originals.items()}
     flags = {path: _future_flags(tree) for path, tree in trees.items()}
     made: list[Round] = []
     broken: set[str] = set()
-    number = 0
-    # From the end of each file backwards: a splice never moves the spans still to come.
-    for group in sorted(groups.values(), key=lambda g: (g[0].path, -g[0].start, -g[0].end)):
-        first = group[0]
-        numbers = list(range(number, number + len(group)))
-        number += len(group)
-        call = _call(group, numbers)
+    for call in _calls(probes):
+        first = call.first
         original = originals[first.path]
-        unit = _unit(trees[first.path], spliced(original, first, call), first.start)
+        unit = _unit(trees[first.path], spliced(original, first, call.text), first.start)
         before = _unit(trees[first.path], original, first.start)
         if not _compiles_as(before, unit, flags[first.path]):
-            broken.update(p.mutant for p in group)
+            broken.update(call.mutants.values())
             continue
         chosen = next(
             (r for r in made if not _overlaps(r.spans.get(first.path, []), first.start, first.end)),
@@ -156,7 +194,7 @@ def rounds(probes: Sequence[Probe], originals: Mapping[str, str]) -> tuple[list[
             chosen = Round()
             made.append(chosen)
         text = chosen.files.get(first.path, original)
-        chosen.files[first.path] = spliced(text, first, call)
+        chosen.files[first.path] = spliced(text, first, call.text)
         chosen.spans.setdefault(first.path, []).append((first.start, first.end))
-        chosen.mutants.update(zip(numbers, (p.mutant for p in group), strict=True))
+        chosen.mutants.update(call.mutants)
     return made, broken

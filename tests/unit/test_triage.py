@@ -136,6 +136,25 @@ def test_the_instrumented_module_computes_exactly_what_the_original_does(tmp_pat
         assert run_module(text) == expected  # outside a triage run the probes only compute
 
 
+def test_a_value_read_at_an_operators_span_shares_its_run():
+    # `if score >= 90:` forced True and False, `score >= 90` returned as None, and `>=` → `>`:
+    # the forced values wrap the comparison's call, one run for all of them.
+    source = "def grade(score):\n    if score >= 90:\n        return 1\n    return 0\n"
+    results = survivors(source)
+    found = probes_of(results)
+    made, broken = rounds([p for p in found.values() if p is not None], {PATH: source})
+    assert not broken
+    at_comparison = {r.mutant.id for r in results if found[r.mutant.id].site == "score >= 90"}
+    assert len(at_comparison) == 5  # `>`, forced True, forced False, 91, 89
+    kinds = {found[m].kind for m in at_comparison}
+    assert kinds == {"compare", "truth", "operand"}
+    shared = [
+        r for r in made if {"compare", "truth"} <= {found[m].kind for m in r.mutants.values()}
+    ]
+    assert len(shared) == 1
+    assert "truth((" in shared[0].files[PATH] and ".compare(" in shared[0].files[PATH]
+
+
 def observed(tmp_path: Path, calls: Calls = CALLS_TO_MAKE) -> dict[str, Any]:
     """Each survivor's triage after running `calls` under every round's probes, by
     `site → mutated`."""
