@@ -20,6 +20,7 @@ import json
 import linecache
 import operator
 import os
+import reprlib
 import sys
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from typing import Any
@@ -29,6 +30,7 @@ import pytest
 from breakit.triage import IMPORT_TIME, TRIAGE_ENV
 
 MAX_EXAMPLES = 5  # distinct examples kept per mutant
+LOOKS = 200  # observations of a mutant whose values are looked at for examples (a repr costs)
 REPR_CHARS = 40
 
 BINARY: dict[str, Callable[[Any, Any], Any]] = {
@@ -61,9 +63,20 @@ COMPARE: dict[str, Callable[[Any, Any], Any]] = {
 _UNKNOWN = object()  # a mutated value not computed: it would run code the original skipped
 
 
+def _bounded_repr() -> reprlib.Repr:
+    bounded = reprlib.Repr()  # Python 3.11's takes no settings: they are attributes
+    bounded.maxstring = bounded.maxother = REPR_CHARS
+    bounded.maxlevel = 3
+    return bounded
+
+
+_REPR = _bounded_repr()
+
+
 def short(value: object) -> str:
+    """The value's repr, at most REPR_CHARS long, never the whole of a big container."""
     try:
-        text = repr(value)
+        text = _REPR.repr(value)
     except Exception as exc:  # a repr that raises is the object's business, not ours
         text = f"<{type(value).__name__}: repr raised {type(exc).__name__}>"
     return text if len(text) <= REPR_CHARS else text[: REPR_CHARS - 1] + "…"
@@ -89,6 +102,7 @@ class Recorder:
         self.counts: dict[int, list[int]] = {}
         self.examples: dict[int, list[list[Any]]] = {}
         self.kept: dict[int, int] = {}  # examples kept so far per mutant, over the whole run
+        self.looked: dict[int, int] = {}  # observations so far per mutant, over the whole run
         self.first: dict[int, dict[str, Any]] = {}
         self.firsts: set[int] = set()
 
@@ -103,7 +117,8 @@ class Recorder:
         same = _same(original, mutated)
         if not same:
             counts[1] += 1
-        if self.kept.get(mutant, 0) < MAX_EXAMPLES:
+        looked = self.looked[mutant] = self.looked.get(mutant, 0) + 1
+        if self.kept.get(mutant, 0) < MAX_EXAMPLES and looked <= LOOKS:
             example = [short(original), short(mutated), [short(o) for o in operands]]
             seen = self.examples.setdefault(mutant, [])
             if example not in seen:
