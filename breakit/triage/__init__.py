@@ -1,11 +1,12 @@
 """Why a survivor survived (issue 26): one more run of its tests on the original code, the
 changed site instrumented to compute both the original and the mutated value.
 
-`sites` finds a mutant's site and the probe that fits it, `instrument` writes the probes into
-the original source (in rounds of sites that do not overlap), `recorder` is the probe's runtime
-and the pytest plugin that writes what it saw, `classify` turns that into a `Triage` (never told
-apart, told apart and not checked, not comparable), `run` does it all for a run's survivors,
-and `identical` finds the mutants whose compiled code is the original's (or another's).
+`sites` (with `lift`) finds a mutant's site and the `probe` that fits it, `instrument` writes
+the probes into the original source (in rounds of sites that do not overlap), `probes` is what
+the instrumented code calls and `recorder` the pytest plugin that writes what they saw,
+`classify` (with `suggest`) turns that into a `Triage` (`value`: never told apart, told apart
+and not checked, not comparable), `run` does it all for a run's survivors, and `identical` finds
+the mutants whose compiled code is the original's (or another's).
 """
 
 TRIAGE_ENV = "BREAKIT_TRIAGE"  # the file the recorder writes its lines to

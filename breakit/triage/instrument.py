@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from breakit.triage.probe import Probe
 
-RECORDER = "__import__('breakit.triage.recorder').triage.recorder"
+RECORDER = "__import__('breakit.triage.probes').triage.probes"
 
 
 @dataclass

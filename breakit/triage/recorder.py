@@ -1,12 +1,7 @@
-"""The probes' runtime, and the pytest plugin (`-p breakit.triage.recorder`) that writes what
-they saw, test by test, as JSON lines to the file named by BREAKIT_TRIAGE.
-
-Instrumented code (breakit.triage.instrument) calls `value`, `truth`, `binop`, `compare`, `chain`,
-`boolop`, `negation`, `augmented` and `reached` through `__import__`: each computes the original
-value exactly as the code did (operands evaluated once, in the same order) and returns it, and
-for each mutant at that site also computes the mutated value and records whether they differ.
-Outside a pytest run with this plugin (a subprocess the tests start) they only compute the
-original. This module runs inside the project's pytest: it needs the standard library only.
+"""What the probes (breakit.triage.probes) saw, and the pytest plugin (`-p
+breakit.triage.recorder`) that writes it, test by test, as JSON lines to the file named by
+BREAKIT_TRIAGE. This module runs inside the project's pytest: it needs the standard library and
+pytest only.
 
 A line per test: {test, sites: {mutant: [reached, differed, unknown]}, examples: {mutant:
 [[original, mutant, [operands…]], …]}, first: {mutant: {original, mutant, line, code}}}; the
@@ -18,11 +13,10 @@ from __future__ import annotations
 import contextlib
 import json
 import linecache
-import operator
 import os
 import reprlib
 import sys
-from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -33,34 +27,7 @@ MAX_EXAMPLES = 5  # distinct examples kept per mutant
 LOOKS = 200  # observations of a mutant whose values are looked at for examples (a repr costs)
 REPR_CHARS = 40
 
-BINARY: dict[str, Callable[[Any, Any], Any]] = {
-    "+": operator.add,
-    "-": operator.sub,
-    "*": operator.mul,
-    "/": operator.truediv,
-    "//": operator.floordiv,
-    "%": operator.mod,
-    "**": operator.pow,
-    "@": operator.matmul,
-    "<<": operator.lshift,
-    ">>": operator.rshift,
-    "&": operator.and_,
-    "|": operator.or_,
-    "^": operator.xor,
-}
-COMPARE: dict[str, Callable[[Any, Any], Any]] = {
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-    "==": operator.eq,
-    "!=": operator.ne,
-    "in": lambda a, b: a in b,
-    "not in": lambda a, b: a not in b,
-    "is": operator.is_,
-    "is not": operator.is_not,
-}
-_UNKNOWN = object()  # a mutated value not computed: it would run code the original skipped
+UNKNOWN = object()  # a mutated value not computed: it would run code the original skipped
 
 
 def _bounded_repr() -> reprlib.Repr:
@@ -111,7 +78,7 @@ class Recorder:
     ) -> None:
         counts = self.counts.setdefault(mutant, [0, 0, 0])
         counts[0] += 1
-        if mutated is _UNKNOWN:
+        if mutated is UNKNOWN:
             counts[2] += 1
             return
         same = _same(original, mutated)
@@ -172,7 +139,7 @@ class _Active:
     recorder: Recorder | None = None
 
 
-def _active() -> Recorder | None:
+def active() -> Recorder | None:
     return _Active.recorder
 
 
@@ -187,219 +154,6 @@ def recording(path: str) -> Iterator[Recorder]:
         _Active.recorder = None
 
 
-# --- the probes ---------------------------------------------------------------------------
-
-
-def _attempt(compute: Callable[..., Any], *args: Any) -> Any:
-    try:
-        return compute(*args)
-    except _NotComputed:
-        raise
-    except Exception as exc:  # the mutant would raise here: that is its value
-        return _Raised(exc)
-
-
-class _Raised:
-    def __init__(self, exc: Exception) -> None:
-        self.name = type(exc).__name__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Raised) and other.name == self.name
-
-    def __hash__(self) -> int:
-        return hash(self.name)
-
-    def __repr__(self) -> str:
-        return f"raises {self.name}"
-
-
-def value(original: Any, alternatives: Mapping[int, Any]) -> Any:
-    recorder = _active()
-    if recorder is not None:
-        for mutant, mutated in alternatives.items():
-            recorder.observe(mutant, original, mutated, ())
-    return original
-
-
-def truth(original: Any, alternatives: Mapping[int, Any]) -> Any:
-    """A value only tested for its truth (an `if`'s condition): the truths are compared."""
-    recorder = _active()
-    if recorder is not None:
-        for mutant, mutated in alternatives.items():
-            recorder.observe(mutant, bool(original), bool(mutated), (original,))
-    return original
-
-
-def _pair(
-    table: Mapping[str, Callable[[Any, Any], Any]],
-    left: Any,
-    right: Any,
-    op: str,
-    alternatives: Mapping[int, str],
-) -> Any:
-    """`left op right` from `table`, and each mutant's operator on the same operands."""
-    result = table[op](left, right)
-    recorder = _active()
-    if recorder is not None:
-        for mutant, other in alternatives.items():
-            mutated = _attempt(table[other], left, right)
-            recorder.observe(mutant, result, mutated, (left, right))
-    return result
-
-
-def binop(left: Any, right: Any, op: str, alternatives: Mapping[int, str]) -> Any:
-    return _pair(BINARY, left, right, op, alternatives)
-
-
-def augmented(target: Any, value_: Any, op: str, alternatives: Mapping[int, str]) -> None:
-    """`target op= value`, before it runs: the value it would assign, and the mutant's."""
-    recorder = _active()
-    if recorder is not None:
-        result = _attempt(BINARY[op], target, value_)
-        for mutant, other in alternatives.items():
-            mutated = _attempt(BINARY[other], target, value_)
-            recorder.observe(mutant, result, mutated, (target, value_))
-
-
-def operand(left: Any, right: Any, op: str, alternatives: Mapping[int, tuple[int, Any]]) -> Any:
-    """`left op right`, and for each mutant the same with one operand (a literal) changed."""
-    function = COMPARE.get(op) or BINARY[op]
-    result = function(left, right)
-    recorder = _active()
-    if recorder is not None:
-        for mutant, (index, literal) in alternatives.items():
-            args = [left, right]
-            args[index] = literal
-            recorder.observe(mutant, result, _attempt(function, *args), (left, right))
-    return result
-
-
-def nested(
-    first: Any,
-    second: Any,
-    third: Any,
-    compare_op: str,
-    binary_op: str,
-    side: int,
-    alternatives: Mapping[int, tuple[str, int, Any]],
-) -> Any:
-    """`a op b` compared with `other` (`side` 0: `a op b < other`, its operands in that order;
-    1: `other < a op b`); for each mutant the comparison with its operation instead (another
-    operator, or one operand a literal: index ≥ 0)."""
-    a, b, other = (first, second, third) if side == 0 else (second, third, first)
-    compare = COMPARE[compare_op]
-    inner = BINARY[binary_op](a, b)
-    result = compare(inner, other) if side == 0 else compare(other, inner)
-    recorder = _active()
-    if recorder is not None:
-        for mutant, (op, index, literal) in alternatives.items():
-            args = [a, b]
-            if index >= 0:
-                args[index] = literal
-            changed = _attempt(BINARY[op], *args)
-            pair = (changed, other) if side == 0 else (other, changed)
-            mutated = changed if isinstance(changed, _Raised) else _attempt(compare, *pair)
-            recorder.observe(mutant, result, mutated, (first, second, third))
-    return result
-
-
-def compare(left: Any, right: Any, op: str, alternatives: Mapping[int, str]) -> Any:
-    return _pair(COMPARE, left, right, op, alternatives)
-
-
-class _Operands:
-    """Lazily evaluated operands, each at most once; `pure` ones may be evaluated for a mutant
-    even when the original did not need them."""
-
-    def __init__(self, thunks: Sequence[Callable[[], Any]], pure: Sequence[bool]) -> None:
-        self.thunks, self.pure = thunks, pure
-        self.values: dict[int, Any] = {}
-
-    def get(self, index: int, *, for_mutant: bool = False) -> Any:
-        if index not in self.values:
-            if for_mutant and not self.pure[index]:
-                raise _NotComputed
-            self.values[index] = self.thunks[index]()
-        return self.values[index]
-
-
-class _NotComputed(Exception):
-    pass
-
-
-def _chain_value(operands: _Operands, ops: Sequence[str], for_mutant: bool) -> Any:
-    result: Any = True
-    for index, op in enumerate(ops):
-        left = operands.get(index, for_mutant=for_mutant)
-        right = operands.get(index + 1, for_mutant=for_mutant)
-        result = COMPARE[op](left, right)
-        if not result:
-            return result
-    return result
-
-
-def chain(
-    thunks: Sequence[Callable[[], Any]],
-    pure: Sequence[bool],
-    ops: Sequence[str],
-    alternatives: Mapping[int, Sequence[str]],
-) -> Any:
-    operands = _Operands(thunks, pure)
-    result = _chain_value(operands, ops, False)
-    recorder = _active()
-    if recorder is not None:
-        for mutant, other in alternatives.items():
-            try:
-                mutated = _attempt(_chain_value, operands, other, True)
-            except _NotComputed:
-                mutated = _UNKNOWN
-            seen = [operands.values[i] for i in sorted(operands.values)]
-            recorder.observe(mutant, result, mutated, seen)
-    return result
-
-
-def boolop(
-    left: Any, right: Callable[[], Any], pure: bool, op: str, alternatives: Mapping[int, str]
-) -> Any:
-    operands = _Operands((lambda: left, right), (True, pure))
-    operands.values[0] = left
-
-    def evaluate(kind: str, for_mutant: bool) -> Any:
-        if (kind == "and") == bool(left):
-            return operands.get(1, for_mutant=for_mutant)
-        return left
-
-    result = evaluate(op, False)
-    recorder = _active()
-    if recorder is not None:
-        for mutant, other in alternatives.items():
-            try:
-                mutated = evaluate(other, True)
-            except _NotComputed:
-                mutated = _UNKNOWN
-            except Exception as exc:
-                mutated = _Raised(exc)
-            seen = [operands.values[i] for i in sorted(operands.values)]
-            recorder.observe(mutant, result, mutated, seen)
-    return result
-
-
-def negation(operand: Any, alternatives: Sequence[int]) -> bool:
-    result = not operand
-    recorder = _active()
-    if recorder is not None:
-        for mutant in alternatives:
-            recorder.observe(mutant, result, operand, (operand,))
-    return result
-
-
-def reached(mutants: Sequence[int]) -> None:
-    recorder = _active()
-    if recorder is not None:
-        for mutant in mutants:
-            recorder.reach(mutant)
-
-
 # --- the plugin ---------------------------------------------------------------------------
 
 
@@ -410,14 +164,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    recorder = _active()
+    recorder = active()
     if recorder is not None:
         recorder.flush(IMPORT_TIME)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
-    recorder = _active()
+    recorder = active()
     if recorder is None:
         return (yield)
     recorder.flush(IMPORT_TIME)
@@ -430,7 +184,7 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    recorder = _active()
+    recorder = active()
     if recorder is not None:
         recorder.flush(IMPORT_TIME)
         _Active.recorder = None
