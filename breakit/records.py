@@ -25,6 +25,7 @@ MODULES_ENV = "BREAKIT_MODULES"  # "1": record the imported modules at the end o
 COVERAGE_ENV = "BREAKIT_COVERAGE"  # JSON {out, root, source}: record per-test coverage
 ORDER_ENV = "BREAKIT_ORDER"  # a file of node ids, one a line: run these first, in this order
 FIRST_CATCH_ENV = "BREAKIT_FIRST_CATCH"  # "1": stop after the first test that catches or errors
+CORE_ENV = "BREAKIT_COVERAGE_CORE"  # "coverage": coverage.py even where line_events can run
 
 OUTPUT_TAIL_BYTES = 64 * 1024  # of a test process's output, what breakit keeps
 

@@ -84,7 +84,7 @@ def mutant_lines(mutant: Mutant) -> dict[str, set[int]]:
         if new is None:
             found[path] = set(range(1, len(original.splitlines()) + 1))
         else:
-            found[path] = changed_lines(original, new)
+            found[path] = set(changed_lines(original, new))
     return found
 
 

@@ -11,6 +11,7 @@ run).
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from dataclasses import replace
 from typing import Any
@@ -24,7 +25,7 @@ from breakit.engine.verdict import baseline_failure
 from breakit.engine.workspace import Workspace
 from breakit.errors import BaselineFailedError, RecorderConflictError
 from breakit.model import Baseline
-from breakit.records import Record
+from breakit.records import CORE_ENV, Record
 
 
 def make_baseline(
@@ -45,7 +46,9 @@ def make_baseline(
     if coverage and config.source:
         traced = replace(traced, coverage_source=config.source)
     plain = replace(spec, coverage_source=None, record_modules=False)
-    timing = _TimingRun(config, plain) if runner is None and _spare_core() else None
+    # Untraced times can pay only where coverage.py's tracer records the coverage.
+    ahead = runner is None and traced.coverage_source is not None and _coverage_py_traces()
+    timing = _TimingRun(config, plain) if ahead and _spare_core() else None
     try:
         with workspace.mutated({}) as workdir:
             # Only a subprocess records coverage and modules: the baseline runs in one.
@@ -84,6 +87,12 @@ def engine_record(run: Any, records: list[Record], project: frozenset[str]) -> d
 
 def _found(records: list[Record], event: str) -> Record:
     return next((r for r in records if r.get("event") == event), {})
+
+
+def _coverage_py_traces() -> bool:
+    """Whether the test process records coverage with coverage.py's tracer (Python 3.11, or
+    BREAKIT_COVERAGE_CORE=coverage) rather than sys.monitoring (breakit.engine.coverage_map)."""
+    return os.environ.get(CORE_ENV) == "coverage" or not hasattr(sys, "monitoring")
 
 
 def _spare_core() -> bool:

@@ -45,9 +45,8 @@ from breakit.engine.import_probe import import_time_lines
 from breakit.engine.line_events import LineEvents
 
 # The map's keys, its settings and its reader live in breakit.records, which needs no pytest.
-from breakit.records import FIXTURES, IMPORT_TIME
+from breakit.records import CORE_ENV, FIXTURES, IMPORT_TIME
 
-CORE_ENV = "BREAKIT_COVERAGE_CORE"  # "coverage": use coverage.py even where line_events can run
 _SEP = "\x1f"  # between a node id and its phase in a coverage context
 _LRU_WRAPPER = functools._lru_cache_wrapper  # the type of lru_cache's and cache's wrappers
 

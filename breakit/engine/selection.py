@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Final
 
@@ -36,7 +37,10 @@ def in_source(path: str, source: Sequence[str]) -> bool:
     return any(entry_matches(path, entry) for entry in source)
 
 
-def changed_lines(original: str, new: str) -> set[int]:
+# A run asks about the same few originals hundreds of times (pyjwt: 690 mutants of two files,
+# each planned and sorted hot-or-not): each original is parsed once, each mutant diffed once.
+@functools.lru_cache(maxsize=4096)
+def changed_lines(original: str, new: str) -> frozenset[int]:
     """1-based lines of `original` that `new` replaces or deletes, or next to which it inserts;
     widened to the whole statement each lies in (a multi-line call is traced at some of its
     lines only), and to a compound statement's header (not its body)."""
@@ -50,15 +54,22 @@ def changed_lines(original: str, new: str) -> set[int]:
             lines.update(n for n in (i1, i1 + 1) if 1 <= n <= len(old_lines))
         else:
             lines.update(range(i1 + 1, i2 + 1))
-    return _widen(original, lines)
+    widened = set(lines)
+    for span in _statement_spans(original):
+        if lines.intersection(span):
+            widened.update(span)
+    return frozenset(widened)
 
 
-def _widen(source: str, lines: set[int]) -> set[int]:
+@functools.lru_cache(maxsize=64)
+def _statement_spans(source: str) -> tuple[range, ...]:
+    """Each statement's lines: a simple statement's all, a compound statement's header only
+    (decorators included); none if `source` does not parse."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return lines
-    widened = set(lines)
+        return ()
+    spans = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.stmt) or node.end_lineno is None:
             continue
@@ -68,27 +79,26 @@ def _widen(source: str, lines: set[int]) -> set[int]:
             # A compound statement: its header only (decorators included).
             first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
             end = max(first, body[0].lineno - 1)
-            span = range(first, end + 1)
+            spans.append(range(first, end + 1))
         else:
-            span = range(node.lineno, end + 1)
-        if lines.intersection(span):
-            widened.update(span)
-    return widened
+            spans.append(range(node.lineno, end + 1))
+    return tuple(spans)
 
 
-def module_level_lines(source: str) -> set[int]:
+@functools.lru_cache(maxsize=64)
+def module_level_lines(source: str) -> frozenset[int]:
     """Lines that run when the module is imported: everything outside function bodies."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return set(range(1, source.count("\n") + 2))
+        return frozenset(range(1, source.count("\n") + 2))
     inside: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno:
             inside.update(range(node.body[0].lineno, node.end_lineno + 1))
         elif isinstance(node, ast.Lambda) and node.end_lineno:
             inside.update(range(node.body.lineno, node.body.end_lineno or node.body.lineno + 1))
-    return set(range(1, source.count("\n") + 2)) - inside
+    return frozenset(range(1, source.count("\n") + 2)) - inside
 
 
 def select_tests(
