@@ -86,6 +86,7 @@ TRIAGE_NEXT = {
     "told_apart_not_checked": "add the assertion that test is missing, then apply it again",
     "never_told_apart": "write a test with the input that tells them apart, then apply it again",
     "not_comparable": "assert what that code does (its effect) in one of those tests",
+    "not_triaged": "its triage could not run (the note says why): read its diff and its tests",
 }
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from breakit.triage import IMPORT_TIME
 from breakit.triage.probe import Probe
 from breakit.triage.suggest import suggestion
-from breakit.triage.value import NEVER, NOT_COMPARABLE, TOLD, Example, Triage
+from breakit.triage.value import NEVER, NOT_COMPARABLE, NOT_TRIAGED, TOLD, Example, Triage
 
 
 @dataclass
@@ -62,13 +62,21 @@ def gather(
 
 
 def classify(
-    probe: Probe | None, seen: Seen | None, mutant: str, *, note: str | None = None
+    probe: Probe | None,
+    seen: Seen | None,
+    mutant: str,
+    *,
+    note: str | None = None,
+    went_wrong: bool = False,
 ) -> Triage:
-    """The triage of one survivor from its probe (None: none could be placed) and what it saw."""
+    """The triage of one survivor from its probe (None: none could be placed) and what it saw;
+    `went_wrong`: its run failed, so what it saw proves nothing (never a guess)."""
     seen = seen or Seen()
     tests = tuple(seen.tests.items())
     site = probe.site if probe else ""
     mutated = probe.mutated if probe else ""
+    if went_wrong:
+        return Triage(mutant, NOT_TRIAGED, site, mutated, (), seen.reached, tests, note=note)
     if probe is None or not probe.compares or (seen.reached and seen.unknown == seen.reached):
         return Triage(mutant, NOT_COMPARABLE, site, mutated, (), seen.reached, tests, note=note)
     parts = probe.parts if probe.kind != "value" else ()

@@ -16,7 +16,7 @@ import linecache
 import os
 import reprlib
 import sys
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -154,36 +154,15 @@ def recording(path: str) -> Iterator[Recorder]:
         _Active.recorder = None
 
 
-# --- the plugin ---------------------------------------------------------------------------
-
-
-def pytest_configure(config: pytest.Config) -> None:
+def start_from_env() -> None:
+    """A triage run's recorder, writing to the file TRIAGE_ENV names (the plugin's start)."""
     path = os.environ.get(TRIAGE_ENV)
     if path:
         _Active.recorder = Recorder(path)
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    recorder = active()
-    if recorder is not None:
-        recorder.flush(IMPORT_TIME)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
-    recorder = active()
-    if recorder is None:
-        return (yield)
-    recorder.flush(IMPORT_TIME)
-    recorder.item = item
-    try:
-        return (yield)
-    finally:
-        recorder.flush(item.nodeid)
-        recorder.item = None
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
+def stop() -> None:
+    """The end of a triage run: what the recorder still holds, written."""
     recorder = active()
     if recorder is not None:
         recorder.flush(IMPORT_TIME)

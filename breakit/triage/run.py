@@ -1,6 +1,6 @@
 """The triage of a run's survivors: each survivor's probe (breakit.triage.sites), the probes in
 rounds (breakit.triage.instrument), each round one fresh `python -m pytest` of the survivors'
-own tests on the original code with the probes in it (`-p breakit.triage.recorder`), in a copy
+own tests on the original code with the probes in it (`-p breakit.triage.plugin`), in a copy
 of the project; then each survivor classified (breakit.triage.classify).
 
 It runs after the verdicts are final and on the original code: it adds what it saw and never
@@ -27,7 +27,7 @@ from breakit.triage.instrument import Round, rounds
 from breakit.triage.probe import Probe, Source
 from breakit.triage.sites import find_probe
 
-PLUGIN = ("-p", "breakit.triage.recorder")
+PLUGIN = ("-p", "breakit.triage.plugin")
 # Each survivor's own tests, once more, with probes in them: more time than the mutant's run.
 TIMEOUT_FACTOR = 3.0
 
@@ -91,7 +91,8 @@ def triage_survivors(
         if probe is None:
             why = "its probe would not compile there" if mutant in broken else "no single site"
             note = f"{why}: {len(needs[mutant])} tests ran it"
-        found = classify(probe, seen.get(mutant), mutant, note=note)
+        went_wrong = probe is not None and mutant in failed
+        found = classify(probe, seen.get(mutant), mutant, note=note, went_wrong=went_wrong)
         if probe is None:
             ran = tuple((t, 0) for t in tests if t in needs[mutant])
             placed = probes[mutant]

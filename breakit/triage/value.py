@@ -13,10 +13,14 @@ from breakit.triage import IMPORT_TIME
 NEVER = "never_told_apart"
 TOLD = "told_apart_not_checked"
 NOT_COMPARABLE = "not_comparable"
+# Its triage run went wrong (the instrumented code failed to import, a timeout): nothing is
+# claimed, the note says what happened.
+NOT_TRIAGED = "not_triaged"
 WORDS = {
     NEVER: "never told apart",
     TOLD: "told apart, not checked",
     NOT_COMPARABLE: "not comparable",
+    NOT_TRIAGED: "not triaged",
 }
 SHOWN_TESTS = 3
 # The JSON's bounds (docs/json.md, "Size"): code as the source spells it, cut at CODE_CHARS; at
@@ -44,7 +48,7 @@ class Triage:
     """Why one survivor survived (docs/json.md, "triage")."""
 
     mutant: str
-    kind: str  # NEVER, TOLD or NOT_COMPARABLE
+    kind: str  # NEVER, TOLD, NOT_COMPARABLE or NOT_TRIAGED
     site: str  # the original code at the changed site
     mutated: str  # the mutant's code there
     parts: tuple[str, ...] = ()  # the operands' code, as the examples' operands follow them

@@ -152,3 +152,60 @@ def test_the_learner_sees_why_a_curated_breakage_survived(small):
     quiet = small("apply", "boundary", "--no-triage")
     assert quiet.returncode == 1
     assert "Why no test noticed" not in quiet.stdout
+
+
+# pytest imports the package while it reads `filterwarnings` (its own warning class), and the
+# package's body calls a function with a survivor in it: the probes run, and import the
+# recorder, before pytest loads the triage plugin (found on pyjwt, where every triage run
+# failed so: the plugin is a module of its own, breakit.triage.plugin).
+IMPORTED_BY_THE_CONFIG = {
+    "pyproject.toml": """
+        [project]
+        name = "warnlib"
+        version = "0"
+
+        [tool.pytest.ini_options]
+        filterwarnings = ["error", "ignore::warnlib.OldWarning"]
+
+        [tool.breakit]
+        source = ["warnlib"]
+        tests = ["tests"]
+    """,
+    "warnlib/__init__.py": """
+        class OldWarning(UserWarning):
+            pass
+
+
+        def double(x):
+            return x * 2
+
+
+        DEFAULT = double(1)
+
+
+        def is_big(x):
+            return x > 10
+    """,
+    "tests/test_warnlib.py": """
+        from warnlib import double, is_big
+
+
+        def test_big():
+            assert is_big(20)
+
+
+        def test_double_runs():
+            assert double(3) is not None
+    """,
+}
+
+
+def test_code_pytest_imports_while_reading_its_configuration_is_triaged(tmp_path: Path) -> None:
+    project = project_in(tmp_path, "warnlib-project", IMPORTED_BY_THE_CONFIG)
+    found = survivors(project)
+    assert found, "the project has survivors to triage"
+    triaged = [mutant["triage"] for mutant in found.values()]
+    assert "not_triaged" not in {t["class"] for t in triaged}, triaged
+    # `x * 2` → `x / 2` in double(): double(3) is 1.5 instead of 6, and nothing asserts it.
+    (told,) = [t for t in triaged if t["site"] == "x * 2" and t["mutated"] == "x / 2"]
+    assert told["class"] == "told_apart_not_checked", told
