@@ -46,7 +46,7 @@ from breakit.reports.github import github_annotations
 from breakit.reports.output import ReportFiles, write_reports, write_step_summary
 from breakit.reports.summary import since_lines
 from breakit.shard import Shard
-from breakit.triage.identical import split_identical
+from breakit.triage.identical import split_identical, twins_results
 
 if TYPE_CHECKING:
     from breakit.triage.value import Triage
@@ -244,7 +244,8 @@ def check(
                 )
                 raise SystemExit(ExitCode.OK)
         to_run, ignored = split_equivalent(mutants, env.config.equivalent)
-        to_run, identical = split_identical(to_run)  # compiled code the same: never run
+        # Compiled code the original's (Ignored) or an earlier mutant's (its twin's verdict).
+        to_run, identical, twins = split_identical(to_run)
         ignored = [*ignored, *identical]
         if verbose and not as_json:
             env.err.print(lab.memory_ceiling_text(), markup=False, highlight=False)
@@ -255,7 +256,8 @@ def check(
             checked = lab.verification
             if as_json and checked is not None and checked.matrix is not None:
                 # The verdicts cannot be trusted, but which ones and why goes to the document.
-                matrix = merge_in_order(mutants, checked.matrix, ignored)
+                twinned = twins_results(mutants, checked.matrix.results, twins)
+                matrix = merge_in_order(mutants, checked.matrix, [*ignored, *twinned])
                 document = matrix_document(matrix, baseline, lab.coverage_check, run=run_facts(lab))
                 click.echo(json.dumps(document, indent=2))
             raise
@@ -264,7 +266,8 @@ def check(
         env.err.print(lab.verification.line(), markup=False, highlight=False)
     if not quiet and not as_json:
         warm_note(env, lab)
-    matrix = merge_in_order(mutants, matrix, ignored)
+    twinned = twins_results(mutants, matrix.results, twins)
+    matrix = merge_in_order(mutants, matrix, [*ignored, *twinned])
     save_last_run(env.config.root, matrix, baseline)  # what `breakit tests` ranks
     triage = triage_run(env, lab, matrix, baseline, skip=no_triage, quiet=quiet)
     report_files = ReportFiles(output_dir, report_json, html_path, junit_path)

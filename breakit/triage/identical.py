@@ -13,7 +13,8 @@ import __future__
 
 import ast
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from types import CodeType
 
 from breakit.engine.codeswap import _shape, _walk
@@ -109,29 +110,49 @@ def _key(mutant: Mutant, files: dict[str, _File | None]) -> tuple[object, ...] |
     return (path, unit, file.compiled[unit], file.shape_of(new_lines, unit[2]))
 
 
-def split_identical(mutants: Sequence[Mutant]) -> tuple[list[Mutant], list[MutantResult]]:
-    """Mutants to run, and Ignored results for those whose compiled code is the original's or
-    an earlier mutant's (the reason in `error`, as for `[tool.breakit.equivalent]`)."""
+def split_identical(
+    mutants: Sequence[Mutant],
+) -> tuple[list[Mutant], list[MutantResult], dict[str, str]]:
+    """Mutants to run; Ignored results for those whose compiled code is the original's (the
+    reason in `error`, as for `[tool.breakit.equivalent]`); and, for each mutant whose compiled
+    code is an earlier mutant's, that mutant's id: it is not run, and takes its verdict
+    (`twins_results`, once the run is over)."""
     files: dict[str, _File | None] = {}
     first_with: dict[tuple[object, ...], str] = {}
     to_run: list[Mutant] = []
     ignored: list[MutantResult] = []
+    twins: dict[str, str] = {}
     for mutant in mutants:
         key = _key(mutant, files)
-        reason = None
         if key is not None and key[3] is not None:
             path, unit, original, mutated = key
             if mutated == original:
-                reason = SAME_AS_ORIGINAL
-            elif (path, unit, mutated) in first_with:
-                other = first_with[(path, unit, mutated)]
-                reason = f"its compiled code is {other}'s: it gets that mutant's verdict"
-            else:
-                first_with[(path, unit, mutated)] = mutant.id
-        if reason is None:
-            to_run.append(mutant)
-        else:
-            ignored.append(
-                MutantResult(mutant=mutant, verdict=Verdict.IGNORED, tests={}, error=reason)
-            )
-    return to_run, ignored
+                ignored.append(
+                    MutantResult(
+                        mutant=mutant, verdict=Verdict.IGNORED, tests={}, error=SAME_AS_ORIGINAL
+                    )
+                )
+                continue
+            if (path, unit, mutated) in first_with:
+                twins[mutant.id] = first_with[(path, unit, mutated)]
+                continue
+            first_with[(path, unit, mutated)] = mutant.id
+        to_run.append(mutant)
+    return to_run, ignored, twins
+
+
+def twins_results(
+    mutants: Sequence[Mutant], results: Sequence[MutantResult], twins: Mapping[str, str]
+) -> list[MutantResult]:
+    """Each twin's result for the mutant that was not run: the same verdict and tests (their
+    compiled code is the same), and why in `error`."""
+    by_id = {result.mutant.id: result for result in results}
+    found = []
+    for mutant in mutants:
+        other = twins.get(mutant.id)
+        if other is None or other not in by_id:
+            continue
+        twin = by_id[other]
+        why = f"its compiled code is {other}'s: its verdict is that mutant's"
+        found.append(replace(twin, mutant=mutant, error=why if twin.error is None else twin.error))
+    return found
