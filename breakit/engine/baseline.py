@@ -24,7 +24,7 @@ from breakit.engine.user_setup import plain_pytest_passes
 from breakit.engine.verdict import baseline_failure
 from breakit.engine.workspace import Workspace
 from breakit.errors import BaselineFailedError, RecorderConflictError
-from breakit.model import Baseline
+from breakit.model import Baseline, SuiteRun
 from breakit.records import CORE_ENV, Record
 
 
@@ -73,7 +73,7 @@ def make_baseline(
             timing.stop()
 
 
-def engine_record(run: Any, records: list[Record], project: frozenset[str]) -> dict[str, Any]:
+def engine_record(run: SuiteRun, records: list[Record], project: frozenset[str]) -> dict[str, Any]:
     """What the baseline's run tells the engine, besides the tests' outcomes."""
     modules: list[str] = _found(records, "modules").get("names", [])
     tests_s = sum(o.duration_s for o in run.outcomes.values())
