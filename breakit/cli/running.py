@@ -103,6 +103,7 @@ def apply(
     with learning_loop.tracing() as trace, lab.session():
         with terminal.spinner(env.err, "baseline: running the suite on the unmutated code"):
             baseline = lab.baseline()
+        lab.start_workers(baseline, mutants=1)  # while the learner predicts
         predicted = learning_loop.ask_prediction(env, baseline) if predict else None
         with terminal.spinner(env.err, f"{mutant.id}: running the suite against the breakage"):
             matrix = lab.run([mutant], baseline)
@@ -243,6 +244,7 @@ def check(
                     "brings in a mutant."
                 )
                 raise SystemExit(ExitCode.OK)
+        lab.start_workers(baseline, mutants=len(mutants))  # while the mutants are planned
         to_run, ignored = split_equivalent(mutants, env.config.equivalent)
         # Compiled code the original's (Ignored) or an earlier mutant's (its twin's verdict).
         to_run, identical, twins = split_identical(to_run)

@@ -5,10 +5,10 @@ whole suite (a memoized value can hide a catching test from per-test coverage: d
 disagreement 5). One whole-suite run per survivor made the proofs most of a run's time on a
 library with a slow suite (pyjwt: 119 survivors × 7 s of its 690 mutants' 1453 worker-seconds).
 So the survivors are proved together: one run of the whole suite with every survivor of a batch
-in the code at once, each in a function of its own and their edits merged into one text per
-file. A batch in which every test passes proves each of its survivors; a batch in which something
-fails, errs, dies or hangs is split in two, and so on, down to one survivor, which runs the whole
-suite alone and gets its verdict from that run, exactly as without batches.
+in the code at once, their edits (a line apart at least) merged into one text per file. A batch
+in which every test passes proves each of its survivors; a batch in which something fails, errs,
+dies or hangs is split in two, and so on, down to one survivor, which runs the whole suite alone
+and gets its verdict from that run, exactly as without batches.
 
 What a batch assumes, and how it is checked (docs/architecture.md, "Survivor proofs in
 batches"): no two survivors of one batch mask each other — a test that fails with one of them
@@ -31,16 +31,17 @@ BATCH_SIZE = 16  # survivors per batch: a failing batch costs about log2(size) m
 Hunk = tuple[int, int, tuple[str, ...]]  # original lines [start, end) → these lines
 
 
-def hunks(original: str, new: str) -> list[Hunk]:
+@lru_cache(maxsize=4096)  # batches are formed more than once while survivors wait
+def hunks(original: str, new: str) -> tuple[Hunk, ...]:
     """The line ranges of `original` that `new` replaces, and what with."""
     old_lines = original.splitlines(keepends=True)
     new_lines = new.splitlines(keepends=True)
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-    return [
+    return tuple(
         (i1, i2, tuple(new_lines[j1:j2]))
         for tag, i1, i2, j1, j2 in matcher.get_opcodes()
         if tag != "equal"
-    ]
+    )
 
 
 def apart(first: Sequence[Hunk], second: Sequence[Hunk]) -> bool:
@@ -92,20 +93,19 @@ def function_of(original: str, hunk: Hunk) -> tuple[int, int] | None:
 
 @dataclass
 class Batch:
-    """Survivors (by index) whose changes merge into one text per file, one per function."""
+    """Survivors (by index) whose changes merge into one text per file."""
 
     indices: list[int] = field(default_factory=list)
     edits: dict[str, list[Hunk]] = field(default_factory=dict)  # path → the merged hunks
-    functions: set[tuple[str, tuple[int, int] | None]] = field(default_factory=set)
     alone: bool = False  # holds one mutant that shares no batch (a deleted file, a module edit)
 
     def admit(self, index: int, mutant: Mutant) -> bool:
-        """Add `mutant` if its edits stay apart from the batch's and its functions are not yet
-        changed by another member; False (and the batch unchanged) if not."""
+        """Add `mutant` if its edits stay apart from the batch's (a line between them, in one
+        function or not); False (and the batch unchanged) if not."""
         if self.alone:
             return False
-        mine: dict[str, list[Hunk]] = {}
-        places: set[tuple[str, tuple[int, int] | None]] = set()
+        mine: dict[str, tuple[Hunk, ...]] = {}
+        outside = False  # some edit lies outside every function
         for path, new in mutant.changes.items():
             original = mutant.originals.get(path)
             if new is None or original is None:
@@ -113,14 +113,14 @@ class Batch:
             mine[path] = hunks(original, new)
             if not apart(self.edits.get(path, ()), mine[path]):
                 return False
-            places.update((path, function_of(original, hunk)) for hunk in mine[path])
-        # Outside every function (None) is a place of its own per file, shared by nothing else.
-        if places & self.functions or any(span is None for _, span in places):
+            outside |= any(function_of(original, hunk) is None for hunk in mine[path])
+        # A change outside every function (module or class level) shares no batch: it runs at
+        # import, where it can change what every other member's code sees.
+        if outside:
             return False
         self.indices.append(index)
         for path, edits in mine.items():
             self.edits.setdefault(path, []).extend(edits)
-        self.functions |= places
         return True
 
 

@@ -10,8 +10,10 @@ marker that ran shows the map was wrong about its lines.
 
 A marker must run whenever its line runs, never less often: it goes before the statement that
 holds the line, or before the statement around it when that one cannot get a line of its own
-(`elif` headers, `except` clauses, one-line bodies); a one-line function gets it inline. Only
-lines in function bodies are marked: a line run at import time selects every test anyway.
+(`elif` headers, `except` clauses, one-line bodies); a one-line function gets it inline. A
+claim at module or class level (a line that never ran at import: an `if TYPE_CHECKING:` block)
+gets its marker the same way. A claim no marker can stand for is not proved: its mutants run
+the whole suite (breakit.engine.no_coverage.settle).
 """
 
 from __future__ import annotations
@@ -67,7 +69,12 @@ def marked_sources(
         text = originals.get(path)
         if text is None:
             continue
-        spots = _spots(text, by_path[path])
+        # Markers go below the helper (after the docstring and `from __future__` imports,
+        # which always run: never a claim).
+        helper = _helper_line(text)
+        spots = {
+            spot: lines for spot, lines in _spots(text, by_path[path]).items() if spot[0] > helper
+        }
         if not spots:
             continue
         first = len(markers)
@@ -119,9 +126,19 @@ def _spots(text: str, lines: set[int]) -> dict[_Spot, set[int]]:
         if not holding:
             continue
         deepest = max(holding, key=lambda s: _depth(s, parents))
-        spot = _spot_for(deepest, parents, source_lines)
-        if spot is not None:
-            spots.setdefault(spot, set()).add(line)
+        # A one-line function's line is its header too, run when the `def` runs: a marker
+        # before the `def` as well as the one in its body.
+        headers = [
+            s
+            for s in holding
+            if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
+            and s.body[0].lineno == line
+            and not _starts_line(s.body[0], source_lines)
+        ]
+        for statement in (deepest, *headers):
+            spot = _spot_for(statement, parents, source_lines)
+            if spot is not None:
+                spots.setdefault(spot, set()).add(line)
     return spots
 
 
@@ -133,8 +150,6 @@ def _spot_for(
     node: ast.AST = statement
     while node in parents:
         parent = parents[node]
-        if not _in_function(node, parents):
-            return None  # runs at import time: every test is selected already
         if isinstance(node, ast.stmt):
             if _starts_line(node, lines) and not _is_elif(node, lines):
                 return (_first_line(node), 0, False)
@@ -147,14 +162,6 @@ def _spot_for(
                 return (node.lineno, node.col_offset, True)  # def f(): return x
         node = parent
     return None
-
-
-def _in_function(node: ast.AST, parents: Mapping[ast.AST, ast.AST]) -> bool:
-    while node in parents:
-        node = parents[node]
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            return True
-    return False
 
 
 def _siblings(node: ast.stmt, parent: ast.AST) -> list[ast.stmt]:
@@ -207,7 +214,7 @@ def _insert(text: str, numbered: Mapping[_Spot, int], hits_file: Path) -> str:
 
 def _helper_line(text: str) -> int:
     """The 0-based line after the docstring and `from __future__` imports: where the helper goes
-    (those must stay first); markers are all below it, in function bodies."""
+    (those must stay first); markers are all below it."""
     body = ast.parse(text).body
     at = 0
     while at < len(body):

@@ -20,15 +20,15 @@ from typing import Any
 from breakit.config import Config
 from breakit.engine import memlimit, project
 from breakit.engine.baseline import make_baseline
-from breakit.engine.coverage_proof import no_coverage_claims, proof_note, proof_run
 from breakit.engine.fork.client import ForkRunner
 from breakit.engine.fork.warm_client import DEFAULT_IDLE_S, WarmPool
 from breakit.engine.memlimit import default_limit_mb
+from breakit.engine.no_coverage import claims_to_prove
 from breakit.engine.oracle import OracleSettings, Verification
 from breakit.engine.order import KillerFirst
 from breakit.engine.parallel import run_parallel
-from breakit.engine.runner import Runner, RunSpec
-from breakit.engine.selection import ALL, hot_eligible, select_tests
+from breakit.engine.runner import Runner, RunSpec, StartingRunner
+from breakit.engine.selection import ALL, first_pass_tests, hot_eligible, select_tests
 from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.engine.timing import mutant_timeout
 from breakit.engine.user_setup import set_aside_notes
@@ -84,6 +84,7 @@ class Lab:
         if self.warm not in WARM_MODES:
             raise ValueError(f"unknown warm mode {self.warm!r}: one of {', '.join(WARM_MODES)}")
         self._pool: WarmPool | None = None
+        self._ahead: list[StartingRunner] = []  # fork workers start_workers started
         self.state = Store(self.config.root)
         self._workspace: Workspace | None = None
         self._engine: dict[str, Any] = {}
@@ -115,6 +116,37 @@ class Lab:
                 yield self
             finally:
                 self._workspace = None
+                for runner in self.take_runners(0):  # started ahead, never used
+                    runner.close()
+
+    def start_workers(self, baseline: Baseline, mutants: int) -> None:
+        """Start the fork workers that `run` will use for `mutants` mutants now, each in a
+        thread, while the caller plans: a worker importing the suite's packages takes 1.4 s on
+        the bundled target, all of it before the first mutant otherwise."""
+        if self.runner is not None or self.backend != "fork" or self._ahead:
+            return
+        for _ in range(max(1, min(self.workers_for(baseline), mutants + 1))):
+            self._ahead.append(StartingRunner(self.new_runner()))
+            self._ahead[-1].begin()
+
+    def take_runners(self, count: int) -> list[Runner]:
+        """`count` runners: those `start_workers` started (once started), then new ones. One
+        still starting stays the lab's until it is taken: an interrupt while waiting for it
+        leaves it to the session's end, which closes it."""
+        runners: list[Runner] = []
+        try:
+            while self._ahead:
+                runner = self._ahead[0].started()
+                self._ahead.pop(0)
+                if runner is not None and len(runners) < count:
+                    runners.append(runner)
+                elif runner is not None:
+                    runner.close()
+        except BaseException:
+            for runner in runners:
+                runner.close()
+            raise
+        return runners + [self.new_runner() for _ in range(count - len(runners))]
 
     @property
     def workspace(self) -> Workspace:
@@ -190,8 +222,8 @@ class Lab:
         if cached is not None:
             self._engine = self.state.load_engine(key)
             self._baseline = cached
-            self._note(*set_aside_notes(self._engine.get("set_aside")))
-            self._note(*project.unimported_sources(self.config, cached))
+            self.add_note(*set_aside_notes(self._engine.get("set_aside")))
+            self.add_note(*project.unimported_sources(self.config, cached))
             return cached
         # The unmutated suite runs as plain pytest would, under a ceiling only if one is set.
         spec = replace(self.spec(), memory_limit_mb=self.config.memory_limit_mb or None)
@@ -204,13 +236,13 @@ class Lab:
             coverage=self.select,
             runner=self.runner,
         )
-        self._note(*set_aside_notes(self._engine.get("set_aside")))
+        self.add_note(*set_aside_notes(self._engine.get("set_aside")))
         self.state.save_baseline(baseline, self._engine)
         self._baseline = baseline
-        self._note(*project.unimported_sources(self.config, baseline))
+        self.add_note(*project.unimported_sources(self.config, baseline))
         return baseline
 
-    def _note(self, *notes: str) -> None:
+    def add_note(self, *notes: str) -> None:
         self.notes.extend(note for note in notes if note not in self.notes)
 
     def project_names(self) -> frozenset[str]:
@@ -235,6 +267,17 @@ class Lab:
             return None
         return chosen
 
+    def whole_suite_first_pass(self, mutant: Mutant, baseline: Baseline) -> tuple[str, ...] | None:
+        """First-catch, for a mutant planned on the whole suite: the tests to try first
+        (selection.first_pass_tests); a survivor of them waits for a batched proof on the whole
+        suite. None: run the whole suite at once (no test reaches the change, or every one does,
+        or the full matrix is wanted: it needs every catching test)."""
+        coverage = baseline.run.coverage
+        if not (self.first_catch and self.batch_proofs and self.select) or coverage is None:
+            return None
+        tests = first_pass_tests(mutant, coverage, baseline.tests)
+        return tests if tests and len(tests) < len(baseline.tests) else None
+
     def is_hot(self, mutant: Mutant, baseline: Baseline) -> bool:
         """True if a fork worker may run `mutant` in its hot session (breakit.engine.fork.hot)."""
         return (
@@ -255,9 +298,14 @@ class Lab:
         not run again, unless the lab was made with use_cache=False. With `verify`, every result
         is then checked against the oracle (`verification`): `on_verify` is called with the
         number of mutants as that starts, and what it returns gets each oracle result."""
-        plans = self.prove_no_coverage(mutants, [self.plan(m, baseline) for m in mutants], baseline)
+        plans = [self.plan(m, baseline) for m in mutants]
+        # NoCoverage claims: settled now from a remembered proof, else proved beside the first
+        # mutants (engine.no_coverage), the claimed mutants waiting for it.
+        proof = claims_to_prove(self, mutants, plans, baseline)
+        claimed = proof.indices if proof else frozenset()
         results: list[MutantResult | None] = [None] * len(mutants)
-        full_keys, fc_keys = ResultKeys(self.config).both(mutants, plans)
+        keys = ResultKeys(self.config)
+        full_keys, fc_keys = keys.both(mutants, plans)
         mutant_keys = fc_keys if self.first_catch else full_keys
         # First-catch: each mutant's tests killer-first, learning from each result as it comes.
         self.killer_first = (
@@ -277,7 +325,7 @@ class Lab:
         todo = [i for i, chosen in enumerate(plans) if chosen != () and results[i] is None]
         # Fresh runs first: a worker that has opened its hot session cannot run fresh again.
         todo.sort(key=lambda i: self.is_hot(mutants[i], baseline))
-        unrun = [index for index, chosen in enumerate(plans) if chosen == ()]
+        unrun = [i for i, chosen in enumerate(plans) if chosen == () and i not in claimed]
         for index in unrun:
             results[index] = no_coverage(mutants[index], baseline)
 
@@ -292,13 +340,16 @@ class Lab:
         if self.sanity_check and not self._sane and self.use_cache:
             # Proven before with the same code, tests, configuration, Python and packages.
             self._sane = self.state.is_sane(self.sanity_key(baseline))
-        if todo or (unrun and self.sanity_check and not self._sane):
+        if todo or claimed or (unrun and self.sanity_check and not self._sane):
             # Each result is journaled as it comes (after the sanity run: run_parallel holds
             # them until then), so an interrupted run loses none it finished.
             with self.state.journal() as journal:
-                for index, result in run_parallel(self, mutants, plans, todo, baseline):
+                for index, result in run_parallel(self, mutants, plans, todo, baseline, proof):
                     hand_out_unrun()
                     results[index] = result
+                    if index in claimed and plans[index] is None:  # the proof saw its line run
+                        full_keys[index] = keys.key(mutants[index], None)
+                        fc_keys[index] = keys.key(mutants[index], None, first_catch=True)
                     key = mutant_keys[index]
                     if key is not None and result.verdict in CACHEABLE:
                         journal.add(key, result_to_json(result))
@@ -321,67 +372,13 @@ class Lab:
         self.state.record(matrix)
         fresh = {
             key: result_to_json(finished)
-            for i in todo
+            for i in (*todo, *claimed)
             if (key := mutant_keys[i]) is not None
             and (finished := results[i]) is not None
             and finished.verdict in CACHEABLE
         }
         self.state.store_results(fresh, used=(k for k in (*full_keys, *fc_keys) if k))
         return matrix
-
-    def prove_no_coverage(
-        self,
-        mutants: Sequence[Mutant],
-        plans: Sequence[tuple[str, ...] | None],
-        baseline: Baseline,
-    ) -> list[tuple[str, ...] | None]:
-        """`plans` with every NoCoverage claim checked by one run of the suite with a marker on
-        each claimed line (breakit.engine.coverage_proof): a mutant on a line that ran after all
-        gets the whole suite instead. What was found is remembered under the sanity run's key."""
-        plans = list(plans)
-        claims, originals = no_coverage_claims(mutants, plans)
-        if not claims:
-            return plans
-        key = self.sanity_key(baseline)
-        found = self.state.load_proof(key) if self.use_cache else None
-        cached = found is not None and set(claims) <= found["asked"]
-        error = None
-        if not cached:
-            found, error = self._proof_run(originals, set(claims), baseline)
-            if error is None:
-                self.state.save_proof(key, found)
-        assert found is not None
-        hit = found["hit"] & set(claims)
-        if error is not None:  # nothing proved: every claim runs the whole suite
-            hit = set(claims)
-        self.coverage_check = {
-            "ran": True,
-            "lines": len(found["checked"] & set(claims)),
-            "hit": [{"path": path, "line": line} for path, line in sorted(hit)],
-            "cached": cached,
-            "error": error,
-        }
-        for path in sorted({path for path, _ in hit}):
-            lines = {line for p, line in hit if p == path}
-            moved = {i for line in lines for i in claims[(path, line)]}
-            for index in moved:
-                plans[index] = None
-            self._note(proof_note(path, len(lines), len(moved), error))
-        return plans
-
-    def _proof_run(
-        self, originals: dict[str, str], claims: set[tuple[str, int]], baseline: Baseline
-    ) -> tuple[dict[str, set[tuple[str, int]]], str | None]:
-        """The proof's one run (breakit.engine.coverage_proof.proof_run) in a runner of its own."""
-        runner = self.new_runner()
-        try:
-            spec = self.spec(self.timeout_for(baseline))
-            found, error, ran = proof_run(runner, self.workspace, spec, originals, claims)
-        finally:
-            if self.runner is None:
-                runner.close()
-        self.proof_runs += ran
-        return found, error
 
     def sanity_key(self, baseline: Baseline) -> str:
         """The key of the forced-fail sanity run's verdict and the proof's (store.sanity_key)."""

@@ -10,14 +10,16 @@ import collections
 import contextlib
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from breakit.engine import project
-from breakit.engine.batch import batches, proved_survivor
+from breakit.engine.batch import BATCH_SIZE, batches, proved_survivor
 from breakit.engine.forced_fail import check_forced_failure, forced_failure_changes
+from breakit.engine.no_coverage import PendingProof
 from breakit.engine.runner import Runner
 from breakit.engine.trial import first_pass, prove_alone, prove_batch
+from breakit.engine.verdict import no_coverage
 from breakit.engine.workspace import Workspace
 from breakit.model import Baseline, Mutant, MutantResult
 
@@ -25,18 +27,34 @@ if TYPE_CHECKING:
     from breakit.engine.lab import Lab
 
 _SANE, _FAILED = -1, -2  # what a worker hands back besides (index, result)
+PROOF = -3  # the job of proving the NoCoverage claims (breakit.engine.no_coverage)
 
 Finished = tuple[int, MutantResult]
+Job = int | list[int]  # a first pass (or PROOF), or a batch of survivors
 
 
 class Jobs:
-    """What the workers take, one at a time: a mutant's first pass (an index), or a batch of
-    survivors to prove on the whole suite (a list of indices). Survivors wait for a batch until
-    no first pass is left to start; a batch that fails comes back as its two halves."""
+    """What the workers take, one at a time: the NoCoverage proof (PROOF, first), a mutant's
+    first pass (an index), or a batch of survivors to prove on the whole suite (a list of
+    indices). Survivors wait for a batch until no first pass is left to start; a batch that
+    fails comes back as its two halves; claimed mutants the proof sends to the whole suite come
+    back as first passes."""
 
-    def __init__(self, mutants: Sequence[Mutant], todo: Sequence[int], stop: threading.Event):
+    def __init__(
+        self,
+        mutants: Sequence[Mutant],
+        todo: Sequence[int],
+        stop: threading.Event,
+        hot: Collection[int] = (),
+        proof: bool = False,
+    ):
         self.mutants = mutants
+        self.hot = frozenset(hot)  # mutants a hot session runs: their batches run hot too
+        self.proof_owed = proof  # the NoCoverage proof, not yet taken
+        self._early_at = 2 * BATCH_SIZE  # hot survivors waiting before full batches form early
         self.first: collections.deque[int] = collections.deque(todo)
+        # Fresh first passes not finished: fresh survivors' batches form once there are none.
+        self.fresh_left = sum(1 for index in todo if index not in hot)
         self.proofs: collections.deque[list[int]] = collections.deque()
         self.waiting: list[int] = []  # survivors of their first pass, in no batch yet
         self.survived: dict[int, MutantResult] = {}  # their first-pass results
@@ -44,14 +62,16 @@ class Jobs:
         self.stop = stop
         self._cond = threading.Condition()
 
-    def take(self) -> int | list[int] | None:
+    def take(self) -> Job | None:
         """The next job; None once none is left and none can come."""
         with self._cond:
             while not self.stop.is_set():
-                if self.waiting and not self.first:
-                    self.proofs.extend(batches(self.mutants, self.waiting))
-                    self.waiting.clear()
-                job: int | list[int] | None = None
+                if self.proof_owed:
+                    self.proof_owed = False
+                    self.busy += 1
+                    return PROOF
+                self._form_batches()
+                job: Job | None = None
                 if self.proofs:
                     job = self.proofs.popleft()
                 elif self.first:
@@ -64,16 +84,62 @@ class Jobs:
                 self._cond.wait(0.2)
             return None
 
-    def finish(self, survived: Finished | None = None, halves: Sequence[list[int]] = ()) -> None:
-        """A job is done. `survived`: its mutant survived its first pass and waits for a batch;
-        `halves`: a failed batch's, each to be proved again."""
+    def _form_batches(self) -> None:
+        """Batches of the survivors waiting, formed as soon as they can be full, so that
+        proofs on a suite that sleeps share the cores with first passes that compute rather than
+        all run at the end: the fresh survivors' once every fresh first pass is over (they run
+        first, before the workers open their hot sessions); the hot survivors' full batches as
+        soon as two batches' worth wait, and all the rest once no first pass is left."""
+        if not self.waiting:
+            return
+        fresh = [index for index in self.waiting if index not in self.hot]
+        if fresh and self.fresh_left == 0:
+            self.proofs.extend(batches(self.mutants, fresh))
+            self.waiting = [index for index in self.waiting if index in self.hot]
+        hot = [index for index in self.waiting if index in self.hot]
+        if not hot:
+            return
+        if not self.first:
+            self.proofs.extend(batches(self.mutants, hot))
+            self.waiting.clear()
+            return
+        if len(hot) < self._early_at:
+            return
+        full = [batch for batch in batches(self.mutants, hot) if len(batch) == BATCH_SIZE]
+        self._early_at = len(hot) + BATCH_SIZE  # tried: not again before a batch more waits
+        if full:
+            self.proofs.extend(full)
+            taken = {index for batch in full for index in batch}
+            self.waiting = [index for index in self.waiting if index not in taken]
+            self._early_at = 2 * BATCH_SIZE
+
+    def finish(
+        self,
+        first: int | None = None,
+        survived: MutantResult | None = None,
+        halves: Sequence[list[int]] = (),
+        whole_suite: Collection[int] = (),
+    ) -> None:
+        """A job is done. `first`: the mutant whose first pass it was, and `survived` its
+        result if it survived it and waits for a batch; `halves`: a failed batch's, each to be
+        proved again; `whole_suite`: claimed mutants the proof sent to the whole suite, to run
+        next (fresh)."""
         with self._cond:
             self.busy -= 1
-            if survived is not None:
-                self.survived[survived[0]] = survived[1]
-                self.waiting.append(survived[0])
+            if first is not None and first not in self.hot:
+                self.fresh_left -= 1
+            if first is not None and survived is not None:
+                self.survived[first] = survived
+                self.waiting.append(first)
+            self.fresh_left += len(whole_suite)
             self.proofs.extend(halves)
+            self.first.extendleft(sorted(whole_suite, reverse=True))
             self._cond.notify_all()
+
+
+def _close_all(runners: Sequence[Runner]) -> None:
+    for runner in runners:
+        runner.close()
 
 
 def run_parallel(
@@ -82,27 +148,39 @@ def run_parallel(
     plans: Sequence[tuple[str, ...] | None],
     todo: Sequence[int],
     baseline: Baseline,
+    proof: PendingProof | None = None,
 ) -> Iterator[Finished]:
-    """(index, result) as the workers finish them; everything stopped on Ctrl-C or error.
+    """(index, result) as the workers finish them (those of `proof`'s claimed mutants too);
+    everything stopped on Ctrl-C or error. `plans` is the lab's list: the proof updates it.
 
     The first worker starts with the forced-fail sanity run while the others already run
-    mutants, but no result is handed out before the sanity run has passed.
+    mutants (one of them the NoCoverage proof first), but no result is handed out before the
+    sanity run has passed.
     """
     done: queue.SimpleQueue[tuple[int, MutantResult | BaseException | None]] = queue.SimpleQueue()
     stop = threading.Event()
-    jobs = Jobs(mutants, todo, stop)
+    hot = [i for i in todo if lab.is_hot(mutants[i], baseline)]
+    jobs = Jobs(mutants, todo, stop, hot=hot, proof=proof is not None)
+    claimed = proof.indices if proof else frozenset()
     sanity = lab.sanity_check and not lab._sane
     count = lab.workers_for(baseline, [plans[index] for index in todo])
-    count = max(1, min(count, len(todo) + sanity))
-    runners = [lab.new_runner() for _ in range(count)]
+    count = max(1, min(count, len(todo) + len(claimed) + sanity))
+    runners: list[Runner] = []  # taken in the ExitStack below, which closes them whatever happens
 
-    def do(job: int | list[int], runner: Runner, workspace: Workspace) -> None:
+    def do(job: Job, runner: Runner, workspace: Workspace) -> None:
+        if job == PROOF:
+            assert proof is not None
+            assert isinstance(plans, list)
+            moved = proof.run(lab, runner, workspace, baseline, plans)
+            for index in sorted(claimed - moved):
+                done.put((index, no_coverage(mutants[index], baseline)))
+            return jobs.finish(whole_suite=moved)
         if isinstance(job, int):
             result, waits = first_pass(lab, runner, workspace, mutants[job], baseline, plans[job])
             if waits:
-                return jobs.finish(survived=(job, result))
+                return jobs.finish(first=job, survived=result)
             done.put((job, result))
-            return jobs.finish()
+            return jobs.finish(first=job)
         firsts = [jobs.survived[index] for index in job]
         if len(job) == 1:
             done.put((job[0], prove_alone(lab, runner, workspace, firsts[0], baseline)))
@@ -133,6 +211,8 @@ def run_parallel(
 
     held: list[Finished] = []
     with contextlib.ExitStack() as stack:
+        stack.callback(_close_all, runners)
+        runners.extend(lab.take_runners(count))
         workspaces = [lab.workspace]
         for _ in range(count - 1):
             workspaces.append(stack.enter_context(Workspace(lab.config.root)))
@@ -143,7 +223,7 @@ def run_parallel(
         try:
             for thread in threads:
                 thread.start()
-            for _ in range(len(todo) + sanity):
+            for _ in range(len(todo) + len(claimed) + sanity):
                 while True:
                     try:
                         index, item = done.get(timeout=0.2)

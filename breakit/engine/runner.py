@@ -8,6 +8,7 @@ A runner runs the suite for a Baseline or a Mutant and returns a SuiteRun: `Subp
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,3 +114,30 @@ def pytest_args(workdir: Path, spec: RunSpec, *, in_process: bool = False) -> li
         *spec.extra_args,
         *spec.test_args,
     ]
+
+
+class StartingRunner:
+    """A runner whose `start` runs in a thread of its own, so that a worker imports the suite's
+    packages while the caller does something else (Lab.start_workers)."""
+
+    def __init__(self, runner: Runner) -> None:
+        self._runner = runner
+        self._failed = False
+        self._thread = threading.Thread(target=self._start, daemon=True)
+
+    def begin(self) -> None:
+        """Start the runner, in its thread (once the caller holds this, to close it)."""
+        self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            self._runner.start()
+        except BaseException:  # the runner is closed; the lab makes a new one
+            self._failed = True
+            self._runner.close()
+
+    def started(self) -> Runner | None:
+        """The runner once its start is over; None if it failed (it is closed then)."""
+        if self._thread.ident is not None:  # begun
+            self._thread.join()
+        return None if self._failed else self._runner

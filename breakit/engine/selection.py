@@ -6,7 +6,10 @@ The whole suite runs when the change touches a file outside the measured source 
 conftest), creates or deletes a file, or touches a line run at import time or by a fixture. A
 line at module or class level (decorators and default values included) counts as import time
 even if coverage saw it run inside a test: the first test to import a module lazily runs its
-body, but every later test uses what it built.
+body, but every later test uses what it built. A module-level line that ran nowhere (an
+`if TYPE_CHECKING:` block, the branch for another Python) is a line like any other: with no
+test reaching the change it is a NoCoverage claim, which the proof run checks
+(breakit.engine.coverage_proof).
 """
 
 from __future__ import annotations
@@ -118,7 +121,8 @@ def select_tests(
         if not path.endswith(".py"):
             return ALL
         lines = changed_lines(original, new)
-        if lines & module_level_lines(original):
+        at_module_level = {(path, line) for line in lines & module_level_lines(original)}
+        if at_module_level and ran_anywhere(at_module_level, coverage):
             return ALL
         wanted.update((path, line) for line in lines)
     shared = coverage.get(IMPORT_TIME, frozenset()) | coverage.get(FIXTURES, frozenset())
@@ -130,6 +134,56 @@ def select_tests(
         if nodeid not in SPECIAL_KEYS and not wanted.isdisjoint(lines)
     }
     return tuple(nodeid for nodeid in tests if nodeid in hit)
+
+
+def first_pass_tests(
+    mutant: Mutant, coverage: Mapping[str, frozenset[tuple[str, int]]], tests: Sequence[str]
+) -> tuple[str, ...]:
+    """For a mutant that must pass the whole suite (its change runs at import time): the tests
+    that reach its change while they run, to try first. A change to a `def` line (a default
+    value, a decorator) reaches the tests that run the function's body. Most such mutants a
+    test catches are caught by these; the survivors of them are proved on the whole suite
+    (breakit.engine.batch). Empty if no test reaches the change, or a file is deleted."""
+    wanted: set[tuple[str, int]] = set()
+    for path, new in mutant.changes.items():
+        original = mutant.originals.get(path)
+        if new is None or original is None:
+            return ()
+        lines = changed_lines(original, new)
+        wanted.update((path, line) for line in lines)
+        for header, body in _function_parts(original):
+            if not lines.isdisjoint(header):
+                wanted.update((path, line) for line in body)
+    hit = {
+        nodeid
+        for nodeid, seen in coverage.items()
+        if nodeid not in SPECIAL_KEYS and not wanted.isdisjoint(seen)
+    }
+    return tuple(nodeid for nodeid in tests if nodeid in hit)
+
+
+@functools.lru_cache(maxsize=64)
+def _function_parts(source: str) -> tuple[tuple[range, range], ...]:
+    """Each function's header lines (decorators included) and body lines."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return ()
+    parts = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno:
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            start = node.body[0].lineno
+            header_end = start + 1 if start == node.lineno else start  # `def f(): return 1`
+            parts.append((range(first, header_end), range(start, node.end_lineno + 1)))
+    return tuple(parts)
+
+
+def ran_anywhere(
+    lines: set[tuple[str, int]], coverage: Mapping[str, frozenset[tuple[str, int]]]
+) -> bool:
+    """True if any of `lines` ran in the baseline: at import, in a fixture or in a test."""
+    return any(not lines.isdisjoint(seen) for seen in coverage.values())
 
 
 def hot_eligible(

@@ -63,13 +63,15 @@ def first_pass(
     if lab.first_mutant_at is None:
         lab.first_mutant_at = time.monotonic()
     started = time.perf_counter()
+    if chosen is None:  # first-catch may try a few of the whole suite's tests first
+        chosen = lab.whole_suite_first_pass(mutant, baseline)
     run = _run_on(
         lab, runner, workspace, mutant, baseline, _mutant_spec(lab, mutant, baseline, chosen)
     )
     result = mutant_result(mutant, run, baseline.tests, time.perf_counter() - started)
     if result.verdict is not Verdict.SURVIVED or chosen is None:
         return compact_result(result, baseline), False
-    if lab.batch_proofs and (lab.is_hot(mutant, baseline) or lab.backend == "subprocess"):
+    if lab.batch_proofs:
         return compact_result(result, baseline), True
     # A survivor on a subset counts once the whole suite passed (docs/field.md, disagreement 5).
     return prove_alone(lab, runner, workspace, result, baseline), False

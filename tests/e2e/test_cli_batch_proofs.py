@@ -145,3 +145,96 @@ def test_no_batch_proves_each_survivor_alone_with_the_same_verdicts(tmp_path: Pa
     # The first mutant starts once the baseline is there, both timed from the command's start.
     timing = batched["timing"]
     assert 0 < timing["baseline_s"] < timing["first_mutant_s"]
+
+
+# Code run at import (pyjwt's shape): `default_options` builds the options of the module's global
+# Checker, whose bound `check` the tests call. A mutant of it must pass the whole suite; first-catch
+# tries the tests that reach its line while they run (test_custom_limit) first, and a survivor of
+# those waits for a batch. "strict" is read only through the global: the batch fails, and halving
+# finds it. The `if TYPE_CHECKING or …` block never runs: its mutants are NoCoverage.
+RUN_AT_IMPORT = {
+    "pyproject.toml": MEMO_IN_A_DICT["pyproject.toml"].replace('"memo"', '"opts"'),
+    "opts/__init__.py": """
+        import os
+        from typing import TYPE_CHECKING
+
+        if TYPE_CHECKING or os.environ.get("BUILDING_DOCS"):
+            DOCS_LIMIT = 3
+
+
+        def default_options():
+            return {
+                "strict": True,
+                # how far a value may go
+                "limit": 10,
+                # say more
+                "verbose": False,
+            }
+
+
+        class Checker:
+            def __init__(self, options=None):
+                self.options = {**default_options(), **(options or {})}  # pragma: no mutate
+
+            def check(self, value, scale=1):
+                if self.options["strict"] and value > self.options["limit"] * scale:
+                    raise ValueError(value)
+                return value
+
+
+        _GLOBAL = Checker()
+        check = _GLOBAL.check
+    """,
+    "tests/test_opts.py": """
+        import pytest
+
+        from opts import Checker, check
+
+
+        def test_global_strict():
+            with pytest.raises(ValueError):
+                check(11)
+
+
+        def test_global_ok():
+            assert check(5) == 5
+
+
+        def test_custom_limit():
+            assert Checker({"limit": 3}).check(2) == 2
+    """,
+}
+
+
+def test_a_mutant_run_at_import_tries_its_tests_first_then_a_batch(tmp_path: Path) -> None:
+    root, scratch = tmp_path / "opts", tmp_path / "tmp"
+    write_project(root, RUN_AT_IMPORT)
+    scratch.mkdir()
+    breakit = Breakit(root, scratch)
+    listed = json.loads(breakit("list", "--generated", "--json").stdout)["mutants"]
+
+    def ids(fragment: str) -> set[str]:
+        return {m["id"] for m in listed if f"+{fragment}" in m["diff"].replace(" ", "")}
+
+    strict, verbose = ids('"strict":False'), ids('"verbose":True')
+    limit_up, limit_down, docs = ids('"limit":11'), ids('"limit":9'), ids("DOCS_LIMIT=4")
+    assert all(len(found) == 1 for found in (strict, verbose, limit_up, limit_down, docs))
+    runs = {}
+    for mode in ("first-catch", "full"):
+        extra = ["--first-catch"] if mode == "first-catch" else []
+        done = breakit("check", "--generated", "--json", "--verify", "--no-cache", "-j1", *extra)
+        assert done.returncode == 1, done.stdout + done.stderr
+        runs[mode] = json.loads(done.stdout)
+        assert runs[mode]["verify"]["agree"] == runs[mode]["verify"]["checked"] > 0
+    verdicts = {m["id"]: m["verdict"] for m in runs["first-catch"]["mutants"]}
+    assert verdicts == {m["id"]: m["verdict"] for m in runs["full"]["mutants"]}
+    assert {verdicts[i] for i in strict | limit_up} == {"Killed"}
+    assert {verdicts[i] for i in verbose | limit_down} == {"Survived"}
+    assert {verdicts[i] for i in docs} == {"NoCoverage"}
+    caught = runs["first-catch"]["mutants"]
+    for mutant in (m for m in caught if m["id"] in strict):
+        seen = outcomes(runs["first-catch"], mutant)
+        assert seen["tests/test_opts.py::test_global_strict"]["outcome"] == "caught"
+    # The survivors of test_custom_limit were proved in a batch (the full matrix runs the whole
+    # suite for each at once, as it needs every catching test).
+    assert runs["first-catch"]["survivor_proofs"]["batches"] >= 1

@@ -49,10 +49,21 @@ def test_a_merged_mutant_holds_every_members_edit_and_nothing_else() -> None:
     assert merged.originals == {"pkg/mod.py": SOURCE}
 
 
-def test_one_mutant_per_function_and_none_outside_a_function_shares_a_batch() -> None:
-    # strip and shout change the same method: never one batch; LIMIT is module level: alone.
+def test_edits_a_line_apart_share_a_batch_and_none_outside_a_function_does() -> None:
+    # strip and shout change adjacent lines: never one batch; LIMIT is module level: alone.
     mutants = [DOUBLE, STRIP, SHOUT, LIMIT]
     assert batches(mutants, range(4)) == [[0, 1], [2], [3]]
+    # Two edits in one function with a line between them merge; adjacent ones do not.
+    body = "def f(x):\n    a = x + 1\n    b = x * 2\n    return a - b\n"
+
+    def edit(old: str, new: str) -> Mutant:
+        return Mutant(old, "test", old, {"f.py": body.replace(old, new)}, {"f.py": body})
+
+    first, second, last = edit("x + 1", "x - 1"), edit("x * 2", "x / 2"), edit("a - b", "a + b")
+    assert batches([first, last], range(2)) == [[0, 1]]
+    assert batches([first, second, last], range(3)) == [[0, 2], [1]]
+    merged = merged_mutant([first, last]).changes["f.py"]
+    assert merged == body.replace("x + 1", "x - 1").replace("a - b", "a + b")
 
 
 def test_batches_are_capped_in_size() -> None:

@@ -85,6 +85,24 @@ def _lines_run(func: types.FunctionType, *args: object) -> set[int]:
     return seen
 
 
+def _lines_run_at_import() -> set[int]:
+    """The lines of SHAPES that run at module and class level when it is imported."""
+    seen: set[int] = set()
+
+    def tracer(frame: types.FrameType, event: str, arg: object) -> object:
+        at_import = frame.f_code.co_name in ("<module>", "Box")
+        if frame.f_code.co_filename == "shapes.py" and at_import and event == "line":
+            seen.add(frame.f_lineno)
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        exec(compile(SHAPES, "shapes.py", "exec"), {})
+    finally:
+        sys.settrace(None)
+    return seen
+
+
 def test_a_marker_runs_whenever_its_line_runs(tmp_path: Path) -> None:
     original: dict[str, object] = {}
     exec(compile(SHAPES, "shapes.py", "exec"), original)
@@ -105,11 +123,19 @@ def test_a_marker_runs_whenever_its_line_runs(tmp_path: Path) -> None:
         hit = {line for n in read_hits(hits_file) for _, line in marked.markers[n]}
         checked = {line for _, line in marked.checked}
         assert truth & checked <= hit, (name, args, sorted((truth & checked) - hit))
-    # Every line of a function body gets a marker; module and class level lines do not.
+    # Every statement's line gets a marker, at module and class level too (a line that never
+    # ran at import can be claimed: an `if TYPE_CHECKING:` block), except the docstring and the
+    # `from __future__` import, which always run and must stay first.
     checked = {line for _, line in marked.checked}
-    body = [n for n, text in enumerate(SHAPES.splitlines(), 1) if text.startswith("    ")]
-    assert set(body) - checked <= {44}  # line 44: `def method`, run when the class is made
-    assert 34 in checked and not checked & {1, 2, 5, 37, 43}
+    code_lines = {n for n, text in enumerate(SHAPES.splitlines(), 1) if text.strip()}
+    assert code_lines - checked == {1, 2}
+    # Importing the marked module runs the markers of the lines that ran at import, one-line
+    # `def one_line(x): return x * 2` (line 34) included: its header runs then, its body not.
+    hits_file.unlink(missing_ok=True)
+    exec(code, {})
+    at_import = {line for n in read_hits(hits_file) for _, line in marked.markers[n]}
+    assert at_import == _lines_run_at_import() - {1, 2}
+    assert at_import == {5, 34, 37, 43, 44}
     box = namespace["Box"]()  # type: ignore[operator]
     hits_file.unlink(missing_ok=True)
     assert box.method(3) == [1]
@@ -237,3 +263,69 @@ def test_no_claim_no_proof_run(tmp_path: Path) -> None:
         matrix = lab.run([mutant], lab.baseline())
     assert matrix.results[0].verdict is Verdict.KILLED
     assert lab.proof_runs == 0 and lab.coverage_check["ran"] is False
+
+
+TYPED = """\
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING or os.environ.get("BUILDING_DOCS"):  # as pyjwt's api_jwt.py does
+    LIMIT = 3
+
+SCALE = 2
+
+
+def scale(x):
+    return x * SCALE
+"""
+
+# late.py is imported only in a subprocess: the map never sees its module-level line run.
+LATE_TESTS = """\
+import subprocess
+import sys
+
+from typed import scale
+
+
+def test_scale():
+    assert scale(3) == 6
+
+
+def test_late_in_a_subprocess():
+    code = "import late; assert late.FACTOR == 3"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+"""
+
+
+def test_module_level_lines_that_never_ran_are_claims_the_proof_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(CORE_ENV, "coverage")
+    root = write_project(
+        tmp_path / "proj",
+        {"typed.py": TYPED, "late.py": "FACTOR = 3\n", "tests/test_typed.py": LATE_TESTS},
+    )
+    settings = Config(root=root, source=("typed.py", "late.py"), tests=("tests",))
+    mutants = generate_mutants(settings)
+    lab = Lab(settings, jobs=2, use_cache=False)
+    with lab.session():
+        baseline = lab.baseline()
+        plans = {m.id: lab.plan(m, baseline) for m in mutants}
+        matrix = lab.run(mutants, baseline)
+        oracle = oracle_matrix(lab.oracle_settings(baseline), mutants, baseline, jobs=2)
+    assert compare(matrix, oracle) == {}
+    by_line = {
+        (r.mutant.location.path, r.mutant.location.start_line): r.verdict  # type: ignore[union-attr]
+        for r in matrix.results
+    }
+    # The block never runs: a claim the proof holds, so NoCoverage.
+    assert by_line[("typed.py", 5)] is Verdict.NO_COVERAGE
+    # A line run at import selects the whole suite, as before.
+    scale_line = [m for m in mutants if m.location and m.location.start_line == 7]
+    assert scale_line and all(plans[m.id] is None for m in scale_line)
+    # late.py's line ran, in a subprocess: the proof's marker saw it, and the suite catches it.
+    assert by_line[("late.py", 1)] is Verdict.KILLED
+    assert lab.coverage_check["hit"] == [{"path": "late.py", "line": 1}]
+    assert lab.notes[-1] == (
+        "the coverage map missed 1 line in late.py; their 2 mutants ran the whole suite"
+    )
