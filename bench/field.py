@@ -13,8 +13,9 @@ For each project of a pinned corpus (PROJECTS below) it:
 5. `breakit check --generated --json` (with `--file` where the project is large): verdict counts;
 6. `breakit check --generated --verify --json --match ID ...` on a seeded sample of the mutants;
 7. the independent check on the same sample: `breakit diff ID` applied with `git apply` to a fresh
-   copy of the project, plain `python -m pytest TESTS`, and the verdict compared (Killed and
-   Timeout and CompileError: pytest fails; Survived and NoCoverage: pytest passes).
+   copy of the project, plain `python -m pytest TESTS` (under breakit's memory ceiling, watched
+   here), and the verdict compared (Killed and Timeout and CompileError: pytest fails; Survived
+   and NoCoverage: pytest passes).
 
 Every Python traceback in breakit's stderr is counted: a traceback is a defect. One project failing
 prints its row with the error; the others still run. The table goes to stdout, each disagreement
@@ -254,12 +255,30 @@ class Run:
     out: str
     err: str
     seconds: float
+    out_of_memory: bool = False  # killed past `memory_limit_mb` (run's)
+
+
+def group_rss_mb(pgid: int) -> float:
+    """The resident memory of every process in process group `pgid`, in MB (Linux /proc)."""
+    pages = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rpartition(")")[2].split()
+            if int(fields[2]) == pgid:  # state ppid pgrp ... rss is the 22nd after the name
+                pages += int(fields[21])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def run(
-    cmd: Sequence[str], cwd: Path, *, env: dict[str, str] | None = None, timeout: float = 900
+    cmd: Sequence[str],
+    cwd: Path,
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float = 900,
+    memory_limit_mb: int | None = None,
 ) -> Run:
-    """Run a command in its own session so a timeout kills its whole process group."""
+    """Run a command in its own session so a timeout kills its whole process group; with
+    `memory_limit_mb`, the group is killed, and the Run marked out of memory, past that RSS."""
     started = time.perf_counter()
     proc = subprocess.Popen(
         list(cmd),
@@ -271,15 +290,25 @@ def run(
         text=True,
         start_new_session=True,
     )
-    try:
-        out, err = proc.communicate(timeout=timeout)
-        rc: int | None = proc.returncode
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
-        rc = None
-    return Run(rc, out, err, time.perf_counter() - started)
+    deadline = started + timeout
+    out_of_memory = False
+    while True:
+        wait = deadline - time.perf_counter()
+        if memory_limit_mb is not None:
+            wait = min(wait, 0.2)
+        try:
+            out, err = proc.communicate(timeout=max(0.0, wait))
+            rc: int | None = proc.returncode
+            break
+        except subprocess.TimeoutExpired:
+            out_of_memory = memory_limit_mb is not None and group_rss_mb(proc.pid) > memory_limit_mb
+            if out_of_memory or time.perf_counter() >= deadline:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                out, err = proc.communicate()
+                rc = -signal.SIGKILL if out_of_memory else None
+                break
+    return Run(rc, out, err, time.perf_counter() - started, out_of_memory)
 
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -473,11 +502,22 @@ def file_args(project: Project) -> list[str]:
 
 
 def plain_pytest(
-    python: Path, root: Path, project: Project, timeout: float, path: Sequence[str] = ()
+    python: Path,
+    root: Path,
+    project: Project,
+    timeout: float,
+    path: Sequence[str] = (),
+    memory_limit_mb: int | None = None,
 ) -> Run:
     cmd = [str(python), "-m", "pytest", "-p", "no:cacheprovider", *project.tests]
     env = clean_env({"PYTHONPATH": os.pathsep.join(path)} if path else None)
-    return run(cmd + list(project.pytest_args), root, env=env, timeout=timeout)
+    return run(
+        cmd + list(project.pytest_args),
+        root,
+        env=env,
+        timeout=timeout,
+        memory_limit_mb=memory_limit_mb,
+    )
 
 
 def mismatches(err: str) -> dict[str, str]:
@@ -498,9 +538,18 @@ def caught_by(mutant: dict, document: dict) -> list[str]:
 
 
 def independent(
-    python: Path, pristine: Path, project: Project, bk: Breakit, mutant_id: str, timeout: float
+    python: Path,
+    pristine: Path,
+    project: Project,
+    bk: Breakit,
+    mutant_id: str,
+    timeout: float,
+    memory_limit_mb: int | None = None,
 ) -> tuple[str, Run | None]:
-    """The mutant's diff applied to a fresh copy with `git apply`, and plain pytest on it."""
+    """The mutant's diff applied to a fresh copy with `git apply`, and plain pytest on it, under
+    breakit's memory ceiling (`memory_limit_mb`, watched by `run`, not by breakit): a mutant
+    that allocates without end fails there as it fails on a machine with that much memory, when
+    the kernel kills it, instead of running into the check's timeout."""
     diff = bk("diff", mutant_id, timeout=120)
     if diff.rc != 0 or not diff.out.strip():
         return f"no diff (exit {diff.rc}: {last_line(diff.err)})", None
@@ -517,12 +566,18 @@ def independent(
         # a project whose tests do not put their code on sys.path themselves (src/ layout,
         # --import-mode=importlib: attrs) would otherwise test the unmutated tree.
         path = [str(p) for p in (scratch / "src", scratch) if p.is_dir()]
-        return "", plain_pytest(python, scratch, project, timeout, path)
+        return "", plain_pytest(python, scratch, project, timeout, path, memory_limit_mb)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def plain_agrees(verdict: str, got: Run) -> bool:
+def plain_agrees(verdict: str, got: Run, waited_s: float = 0.0) -> bool:
+    """Whether plain pytest's run `got` is what `verdict` claims; `waited_s`: how long breakit
+    ran the mutant (a Timeout's run, stopped at its timeout)."""
+    if got.out_of_memory:
+        # The test process died: a failed run (README, verdicts); or, after breakit had already
+        # stopped the mutant at its timeout, a run that went on past it (a Timeout).
+        return verdict == "Killed" or (verdict == "Timeout" and got.seconds >= waited_s)
     if got.rc is None:
         return verdict == "Timeout"
     if got.rc == USAGE_ERROR:
@@ -534,6 +589,8 @@ def plain_agrees(verdict: str, got: Run) -> bool:
 
 
 def describe(got: Run) -> str:
+    if got.out_of_memory:
+        return f"ran out of memory (breakit's ceiling) after {got.seconds:.0f}s"
     if got.rc is None:
         return f"timed out after {got.seconds:.0f}s"
     return f"exit {got.rc}: {last_line(got.out).strip('= ')}"
@@ -597,6 +654,7 @@ def _trial(
         "check", "--generated", "--json", "--no-warm", "-j", str(jobs), *file_args(project)
     )
     row.wall_s = time.perf_counter() - t0
+    memory_limit_mb = checked.get("memory_limit_mb")
     by_id = {m["id"]: {**m, "caught": caught_by(m, checked)} for m in checked["mutants"]}
     row.counts = dict(Counter(m["verdict"] for m in checked["mutants"]))
     if set(by_id) != set(ids):
@@ -650,7 +708,7 @@ def _trial(
         return
 
     def one(mid: str) -> tuple[str, str, Run | None]:
-        problem, got = independent(py, pristine, project, bk, mid, timeout)
+        problem, got = independent(py, pristine, project, bk, mid, timeout, memory_limit_mb)
         return mid, problem, got
 
     agree = 0
@@ -663,7 +721,7 @@ def _trial(
             if got is None:
                 row.notes.append(f"{mid}: {problem}")
                 continue
-            if plain_agrees(m["verdict"], got):
+            if plain_agrees(m["verdict"], got, m.get("duration_s") or 0.0):
                 agree += 1
                 continue
             row.disagreements.append(

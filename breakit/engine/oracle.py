@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from breakit.engine.pieces import NOT_RUN_AFTER_DEATH
+from breakit.engine.pieces import NOT_RUN_AFTER_DEATH, STOPPED_DURING
 from breakit.engine.runner import RunSpec
 from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.engine.verdict import mutant_result
@@ -79,14 +79,16 @@ def differences(fast: MutantResult, oracle: MutantResult, *, partial: bool = Fal
     `partial`: `fast` comes from a first-catch run (see the module docstring)."""
     found = []
     stopped = partial and fast.verdict is Verdict.KILLED
+    past_the_limit = _failed_past_the_limit(fast, oracle)
     same_verdict = (
         fast.verdict is oracle.verdict
         or (fast.verdict is Verdict.NO_COVERAGE and oracle.verdict is Verdict.SURVIVED)
         or (stopped and oracle.verdict is Verdict.TIMEOUT)
+        or past_the_limit
     )
     if not same_verdict:
         found.append(f"verdict {fast.verdict.value}, the oracle says {oracle.verdict.value}")
-    if Verdict.TIMEOUT in (fast.verdict, oracle.verdict):
+    if Verdict.TIMEOUT in (fast.verdict, oracle.verdict) and not past_the_limit:
         return found  # the tests after the one that hung never ran: nothing more to compare
     for nodeid, expected in oracle.tests.items():
         if expected.outcome is Outcome.NOT_RUN and expected.message == NOT_RUN_AFTER_DEATH:
@@ -94,13 +96,35 @@ def differences(fast: MutantResult, oracle: MutantResult, *, partial: bool = Fal
         got = fast.tests.get(nodeid)
         outcome = got.outcome if got else Outcome.NOT_RUN
         if outcome is Outcome.NOT_RUN:
-            if stopped:
-                continue  # first-catch: not run after the stop, whatever it would have done
+            if stopped or past_the_limit:
+                continue  # not run after the stop, whatever it would have done
             if expected.outcome not in (Outcome.MISSED, Outcome.NOT_RUN):
                 found.append(f"{nodeid}: not run, but {expected.outcome.value} in the oracle")
         elif outcome is not expected.outcome:
             found.append(f"{nodeid}: {outcome.value}, {expected.outcome.value} in the oracle")
     return found
+
+
+def _failed_past_the_limit(fast: MutantResult, oracle: MutantResult) -> bool:
+    """A Timeout the oracle calls Killed only because its limit is longer: the test the fast
+    run was stopped in failed in the oracle (ran out of memory, say) after running longer than
+    the fast run waited for it. Both verdicts catch the mutant, and plain pytest, with no limit,
+    fails (more-itertools' `_factor_pollard` loop skipped: `factor` grows its list without end,
+    past a 15 s timeout in breakit, into the memory ceiling in the oracle's longer one)."""
+    if fast.verdict is not Verdict.TIMEOUT or oracle.verdict is not Verdict.KILLED:
+        return False
+    hung = [
+        nodeid
+        for nodeid, outcome in fast.tests.items()
+        if outcome.outcome is Outcome.NOT_RUN and outcome.message == STOPPED_DURING
+    ]
+    finished = sum(o.duration_s for o in fast.tests.values() if o.outcome is not Outcome.NOT_RUN)
+    waited = fast.duration_s - finished  # at most what the fast run spent in the hung test
+    return len(hung) == 1 and (
+        (failed := oracle.tests.get(hung[0])) is not None
+        and failed.outcome in (Outcome.CAUGHT, Outcome.ERRORED)
+        and failed.duration_s >= waited
+    )
 
 
 def compare(fast: KillMatrix, oracle: KillMatrix) -> dict[str, list[str]]:

@@ -26,6 +26,8 @@ _CONFTEST_FAILED = "ImportError while loading conftest"
 # A test's message when its process died before it started and nothing ran it afterwards (a
 # plain pytest, as the oracle runs it, stops at the first crash).
 NOT_RUN_AFTER_DEATH = "not run: the test process died before this test"
+# The message of the test that was running when the run was stopped (its timeout, or Ctrl-C).
+STOPPED_DURING = "the run was stopped during this test"
 FAILS_AT_IMPORT = "fails at import"
 # The message of a test module (or conftest.py) whose collection failed, charged as errored.
 COLLECTION_FAILED = "collection failed"
@@ -161,7 +163,7 @@ def suite_run_from_pieces(
         if piece.timed_out:
             limit = f" after {timeout_s:g} s" if timeout_s is not None else ""
             if running:
-                stopped[running] = "the run was stopped during this test"
+                stopped[running] = STOPPED_DURING
             if index == 0:
                 timed_out = True
                 where = f" in {running}" if running else " before any test started"
@@ -171,8 +173,15 @@ def suite_run_from_pieces(
             running = None
         elif died is not None:
             how = _how_it_died(piece, memory_limit_mb)
+            # How long it ran before it died: the piece's time less its finished tests' (and
+            # its collection, so a little more): --verify compares it with a timeout.
+            tests = (r for r in piece.records if r.get("event") == "test")
+            finished = sum(float(r.get("duration_s", 0.0)) for r in tests)
             outcomes[died] = TestOutcome(
-                died, Outcome.CAUGHT, message=f"the test process {how} while this test ran"
+                died,
+                Outcome.CAUGHT,
+                message=f"the test process {how} while this test ran",
+                duration_s=max(0.0, piece.duration_s - finished),
             )
             started = set(order)
             for nodeid in collected:
@@ -196,7 +205,7 @@ def suite_run_from_pieces(
                 conftests.setdefault(where, collect_error_message(output))
                 collect_texts.setdefault(where, output[conftest.start() :])
         if running and died is None:  # stopped from outside (Ctrl-C)
-            stopped.setdefault(running, "the run was stopped during this test")
+            stopped.setdefault(running, STOPPED_DURING)
     for nodeid in (*collected, *order):
         if nodeid not in outcomes:
             outcomes[nodeid] = TestOutcome(nodeid, Outcome.NOT_RUN, message=stopped.get(nodeid))

@@ -117,3 +117,17 @@ def test_the_trial_agrees_with_plain_pytest_on_a_small_project(tmp_path: Path) -
 )
 def test_what_plain_pytest_must_do_for_each_verdict(verdict: str, rc: int | None, agrees: bool):
     assert field.plain_agrees(verdict, field.Run(rc, "", "", 1.0)) is agrees
+
+
+def test_the_independent_check_runs_under_breakits_memory_ceiling(tmp_path: Path) -> None:
+    # A run that allocates without end is stopped at the ceiling, as breakit's test process is,
+    # and it is a failed run (Killed), not a hang: more-itertools' `_is_scalar` returning None.
+    grows = "chunks = []\nwhile True:\n    chunks.append(bytearray(2**20))\n"
+    got = field.run([sys.executable, "-c", grows], tmp_path, timeout=60, memory_limit_mb=200)
+    assert got.out_of_memory and got.seconds < 60
+    assert field.plain_agrees("Killed", got) and not field.plain_agrees("Survived", got)
+    # A Timeout: breakit stopped it sooner than it ran out of memory here, or it is not one.
+    assert field.plain_agrees("Timeout", got, waited_s=got.seconds / 2)
+    assert not field.plain_agrees("Timeout", got, waited_s=got.seconds * 2)
+    small = field.run([sys.executable, "-c", "print(1)"], tmp_path, memory_limit_mb=200)
+    assert (small.rc, small.out_of_memory) == (0, False)

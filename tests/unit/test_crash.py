@@ -115,6 +115,9 @@ def test_a_test_that_allocates_without_bound_hits_the_ceiling(
     hit = run.outcomes[SECOND]
     assert hit.outcome is Outcome.CAUGHT
     assert hit.message == "the test process ran out of memory (limit 300 MB) while this test ran"
+    # How long it ran before it died (--verify compares it with the fast run's timeout): the
+    # process's time less its finished tests', so never less than the test itself took.
+    assert 0 < hit.duration_s <= run.duration_s
     assert_rest_ran(run)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from breakit.engine.oracle import compare, differences
+from breakit.engine.pieces import NOT_RUN_AFTER_DEATH, STOPPED_DURING
 from breakit.model import KillMatrix, Mutant, MutantResult, Outcome, TestOutcome, Verdict
 
 MUTANT = Mutant("m", "test", "m", {"a.py": "x = 2\n"}, {"a.py": "x = 1\n"})
@@ -60,3 +61,34 @@ def test_a_first_catch_result_is_compared_up_to_its_stop() -> None:
     assert found[0] == "verdict Survived, the oracle says Killed"
     partial = KillMatrix(("t1", "t2"), (stopped,), first_catch=True)
     assert compare(partial, KillMatrix(("t1", "t2"), (oracle,))) == {}
+
+
+def test_a_timeout_the_oracle_saw_fail_later_agrees_only_past_the_limit() -> None:
+    # The fast run waited 15 s in t2 and stopped it; the oracle, with the whole suite's longer
+    # limit, saw t2 die of the memory ceiling after 30 s: both catch it, the limits differ.
+    fast = MutantResult(
+        MUTANT,
+        Verdict.TIMEOUT,
+        {
+            "t1": TestOutcome("t1", Outcome.MISSED, duration_s=0.5),
+            "t2": TestOutcome("t2", Outcome.NOT_RUN, message=STOPPED_DURING),
+            "t3": TestOutcome("t3", Outcome.NOT_RUN),
+        },
+        duration_s=15.6,
+    )
+
+    def oracle(t1: Outcome, t2_after_s: float) -> MutantResult:
+        tests = {
+            "t1": TestOutcome("t1", t1, duration_s=0.5),
+            "t2": TestOutcome("t2", Outcome.CAUGHT, duration_s=t2_after_s),
+            "t3": TestOutcome("t3", Outcome.NOT_RUN, message=NOT_RUN_AFTER_DEATH),
+        }
+        return MutantResult(MUTANT, Verdict.KILLED, tests)
+
+    assert differences(fast, oracle(Outcome.MISSED, 30.0)) == []
+    # t2 failed in the oracle sooner than the fast run gave up on it: a real difference.
+    assert differences(fast, oracle(Outcome.MISSED, 2.0)) == [
+        "verdict Timeout, the oracle says Killed"
+    ]
+    # What the fast run finished must still agree.
+    assert differences(fast, oracle(Outcome.CAUGHT, 30.0)) == ["t1: missed, caught in the oracle"]
