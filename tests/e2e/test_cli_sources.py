@@ -429,8 +429,11 @@ def test_lines_of_a_preimported_module_that_do_not_run_at_import_keep_their_test
     for mid in body:
         ran = parse_ranges(by_id[mid]["tests"]["ran"])
         assert [tests[i] for i in ran] == ["tests/test_core.py::test_scale"], by_id[mid]
+    whole_suite = 0
     for mid in at_import:  # the whole suite, or no test at all when the package breaks
         mutant = by_id[mid]
         ran = parse_ranges(mutant["tests"]["ran"])
         broken = mutant["verdict"] in ("RuntimeError", "CompileError")
         assert broken or [tests[i] for i in ran] == tests, mutant
+        whole_suite += not broken
+    assert whole_suite, "no import-time mutant ran: the check above proved nothing"
