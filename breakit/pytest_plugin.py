@@ -3,8 +3,8 @@
 `RecorderPlugin(sink)` turns pytest's hook calls into plain JSON-ready dicts and hands each one to
 `sink` as soon as it is known, so a run that is killed still leaves the tests it finished. It can
 be passed to `pytest.main(..., plugins=[RecorderPlugin(sink)])` in-process; loaded as
-`-p breakit.pytest_plugin`, this module writes the records as JSON lines to the file named by the
-environment variable BREAKIT_RESULTS.
+`-p breakit.pytest_plugin`, this module writes the records as JSON lines to the file its request
+names (`results`).
 
 Records, by their "event" key:
 - ``start``: {nodeid} — a test began (the order tests ran in; the test a timeout stopped in)
@@ -26,13 +26,14 @@ Records, by their "event" key:
 - ``modules``: {names} — (only when asked) the modules imported by the end of the run, in import
   order, minus the project's own (under the rootdir) and breakit's: what a fork worker preloads
 
-`select` (or the file of node ids named by BREAKIT_SELECT) deselects every other test, as
-`--deselect` would: they are reported neither as run nor as collected. BREAKIT_COVERAGE turns on
-per-test coverage (breakit.engine.coverage_map) before the project's conftest files are imported.
-First-catch mode (breakit.engine.order): `order` (BREAKIT_ORDER) runs the tests it names first, in
-its order, the others after them in collection order; `first_catch` (BREAKIT_FIRST_CATCH=1) stops
-the session, as `pytest -x` does, after the first test judge_phases finds caught or errored (a
-failing subtest, a setup error, a failing teardown too): pytest exits with status 1.
+What to record comes in one `RunRequest` (breakit.engine.wire; `RecorderPlugin.for_request`), in
+a file named by BREAKIT_REQUEST for `-p breakit.pytest_plugin`. Its `select` deselects every other
+test, as `--deselect` would: they are reported neither as run nor as collected. Its `coverage`
+turns on per-test coverage (breakit.engine.coverage_map) before the project's conftest files are
+imported. First-catch mode (breakit.engine.order): its `order` runs the tests it names first, in
+its order, the others after them in collection order; `first_catch` stops the session, as
+`pytest -x` does, after the first test breakit.judge finds caught or errored (a failing subtest,
+a setup error, a failing teardown too): pytest exits with status 1.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ import pytest
 
 from breakit import set_aside
 from breakit.engine import memlimit
+from breakit.engine.wire import REQUEST_ENV, RunRequest
+from breakit.judge import judge_phases
+from breakit.model import Outcome
 
 try:
     import resource
@@ -56,22 +60,7 @@ except ImportError:  # Windows: no child-process accounting
     resource = None  # type: ignore[assignment]
 
 # What the process that starts the run reads lives in breakit.records, which needs no pytest.
-from breakit.records import (
-    COVERAGE_ENV,
-    FIRST_CATCH_ENV,
-    MODULES_ENV,
-    ORDER_ENV,
-    RESULTS_ENV,
-    SELECT_ENV,
-    Record,
-    Sink,
-    collect_error_message,
-    failure_message,
-)
-
-# Spelt as breakit.model.Outcome spells them; not imported so that this module, which runs inside
-# the project's pytest, needs nothing from breakit but itself, breakit.records and memlimit.
-CAUGHT, ERRORED, MISSED, NOT_RUN = "caught", "errored", "missed", "not_run"
+from breakit.records import Record, Sink, collect_error_message
 
 # What pytest_cmdline_main returns: the session's exit status.
 _Status = int | pytest.ExitCode | None
@@ -98,6 +87,17 @@ class RecorderPlugin:
         self.rootpath: Path | None = None
         self._phases: dict[str, list[pytest.TestReport]] = {}
         self._clocks: dict[str, tuple[float, float]] = {}  # nodeid -> (CPU, queued) at start
+
+    @classmethod
+    def for_request(cls, sink: Sink, request: RunRequest) -> RecorderPlugin:
+        """The recorder that follows `request`: which tests, in what order, what else to record."""
+        return cls(
+            sink,
+            select=request.select,
+            record_modules=request.record_modules,
+            order=request.order,
+            first_catch=request.first_catch,
+        )
 
     # In-process (a fork worker's child, a hot session) this object is the only breakit plugin,
     # registered before pytest parses its arguments: it sets the user's fighting plugins aside
@@ -166,7 +166,7 @@ class RecorderPlugin:
                 record["cpu_s"] = round(max(0.0, cpu_time() - started[0]), 6)
                 record["queued_s"] = round(max(0.0, queued_time() - started[1]), 6)
             self.sink({"event": "test", **record})
-            if self.first_catch and record["outcome"] in (CAUGHT, ERRORED):
+            if self.first_catch and record["outcome"] in (Outcome.CAUGHT, Outcome.ERRORED):
                 self.stop(report.nodeid)
 
     def stop(self, nodeid: str) -> None:
@@ -245,92 +245,6 @@ def queued_time() -> float:
         return 0.0
 
 
-def is_subtest(report: pytest.TestReport) -> bool:
-    """A subtest's report: pytest 9's SubtestReport or pytest-subtests' SubTestReport, both a
-    call-phase report with the subtest's `context` (its message and parameters)."""
-    return report.when == "call" and getattr(report, "context", None) is not None
-
-
-def subtest_label(report: pytest.TestReport) -> str:
-    """`[message] (x=2)`, as pytest names a subtest in `SUBFAILED[message] (x=2)`."""
-    # `context` is on subtest reports only (pytest 9's SubtestReport, pytest-subtests'); pytest 8's
-    # TestReport type does not declare it, pytest 9's does.
-    context = report.context  # type: ignore[attr-defined,unused-ignore]
-    parts = []
-    msg = getattr(context, "msg", None)
-    if msg is not None:
-        parts.append(f"[{msg}]")
-    kwargs = getattr(context, "kwargs", None) or {}
-    if kwargs:
-        parts.append("(" + ", ".join(f"{k}={v}" for k, v in kwargs.items()) + ")")
-    return " ".join(parts) or "(<subtest>)"
-
-
-def judge_phases(phases: list[pytest.TestReport]) -> Record:
-    """One test's record from its setup, call and teardown reports, and its subtests' reports.
-
-    A failing subtest is a catch, as it is for plain pytest (which exits 1): the message names the
-    first failing subtest and its first useful line.
-    """
-    subtests = [report for report in phases if is_subtest(report)]
-    own = [report for report in phases if not is_subtest(report)]
-    by_when = {report.when: report for report in own}
-    setup, call, teardown = by_when.get("setup"), by_when.get("call"), by_when.get("teardown")
-    # A subtest's time lies inside its test's call phase: counting it again would inflate it.
-    duration = sum(report.duration for report in own)
-    failed_subtests = [report for report in subtests if report.failed]
-    decisive: pytest.TestReport | None
-    if setup is not None and setup.failed:
-        outcome, decisive = ERRORED, setup
-    elif setup is not None and setup.skipped:
-        outcome, decisive = NOT_RUN, setup
-    elif failed_subtests:
-        # Before the test's own call report: pytest 9 fails a test whose subtests failed with
-        # just "contains N failed subtests", and the first subtest's failure came first anyway.
-        outcome, decisive = CAUGHT, failed_subtests[0]
-    elif call is not None and call.failed:
-        # Includes a strict xfail that passed: pytest fails it with "[XPASS(strict)] …".
-        outcome, decisive = CAUGHT, call
-    elif call is not None and call.skipped and not hasattr(call, "wasxfail"):
-        outcome, decisive = NOT_RUN, call
-    elif teardown is not None and teardown.failed:
-        outcome, decisive = ERRORED, teardown
-    else:
-        # Passed, an xfail that failed as expected, or a non-strict xpass: nothing was noticed.
-        outcome, decisive = MISSED, None
-    message = longrepr = None
-    if decisive is not None:
-        message = failure_message(decisive)
-        longrepr = decisive.longreprtext or None
-    if failed_subtests and decisive is failed_subtests[0]:
-        message, longrepr = _subtests_failure(failed_subtests, call)
-    if outcome == CAUGHT and teardown is not None and teardown.failed:
-        longrepr = f"{longrepr or ''}\n\n--- teardown ---\n{teardown.longreprtext}"
-    nodeid = phases[0].nodeid
-    return {
-        "nodeid": nodeid,
-        "outcome": outcome,
-        "message": message,
-        "longrepr": longrepr,
-        "duration_s": round(duration, 6),
-    }
-
-
-def _subtests_failure(
-    failed: list[pytest.TestReport], call: pytest.TestReport | None
-) -> tuple[str, str]:
-    """The message and full text of a test whose subtests failed: `subtest (x=2): assert …`."""
-    first = failed[0]
-    message = f"subtest {subtest_label(first)}: {failure_message(first) or 'failed'}"
-    if len(failed) > 1:
-        message += f" (and {len(failed) - 1} more failed subtests)"
-    texts = [f"--- subtest {subtest_label(r)} ---\n{r.longreprtext}" for r in failed]
-    # The test's own failure, unless it is only pytest's "contains N failed subtests".
-    if call is not None and call.failed and not isinstance(call.longrepr, str):
-        texts.append(f"--- the test itself ---\n{call.longreprtext}")
-    return message, "\n\n".join(texts)
-
-
 class JsonLinesSink:
     """Appends each record to a file as one JSON line, flushed at once (it survives a kill)."""
 
@@ -359,11 +273,13 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None
     set_aside.before_conftests(early_config)
     # Coverage starts here, before conftest.py files import the project: lines run at import
     # time must be seen (as "import-time") too.
-    settings = os.environ.get(COVERAGE_ENV)
-    if settings and not early_config.pluginmanager.has_plugin(_COVERAGE_NAME):
+    request = _request()
+    coverage = None if request is None else request.coverage
+    if coverage is not None and not early_config.pluginmanager.has_plugin(_COVERAGE_NAME):
         from breakit.engine.coverage_map import CoverageRecorder
 
-        recorder = CoverageRecorder.from_json(settings)
+        source = [Path(p) for p in coverage.source]
+        recorder = CoverageRecorder(Path(coverage.out), Path(coverage.root), source)
         recorder.start()
         early_config.pluginmanager.register(recorder, _COVERAGE_NAME)
     return (yield)
@@ -377,28 +293,23 @@ def pytest_cmdline_main(config: pytest.Config) -> Generator[None, _Status, _Stat
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    path = os.environ.get(RESULTS_ENV)
-    if not path or config.pluginmanager.has_plugin(_PLUGIN_NAME):
+    request = _request()
+    if request is None or not request.results or config.pluginmanager.has_plugin(_PLUGIN_NAME):
         return
-    select = None
-    if os.environ.get(SELECT_ENV):
-        select = Path(os.environ[SELECT_ENV]).read_text(encoding="utf-8").splitlines()
-    sink = JsonLinesSink(path)
+    sink = JsonLinesSink(request.results)
     config.stash[_sink_key] = sink
-    order = None
-    if os.environ.get(ORDER_ENV):
-        order = Path(os.environ[ORDER_ENV]).read_text(encoding="utf-8").splitlines()
-    plugin = RecorderPlugin(
-        sink,
-        select=select,
-        record_modules=os.environ.get(MODULES_ENV) == "1",
-        order=order,
-        first_catch=os.environ.get(FIRST_CATCH_ENV) == "1",
-    )
-    config.pluginmanager.register(plugin, _PLUGIN_NAME)
+    config.pluginmanager.register(RecorderPlugin.for_request(sink, request), _PLUGIN_NAME)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     sink = config.stash.get(_sink_key, None)
     if sink is not None:
         sink.close()
+
+
+def _request() -> RunRequest | None:
+    """The run's request, from the file BREAKIT_REQUEST names (None: no request)."""
+    path = os.environ.get(REQUEST_ENV)
+    if not path:
+        return None
+    return RunRequest.decode(json.loads(Path(path).read_text(encoding="utf-8")))

@@ -1,10 +1,10 @@
 """What breakit's in-run pytest plugins hand back, readable without importing pytest.
 
 breakit.pytest_plugin and breakit.engine.coverage_map run inside the project's pytest; the process
-that
-starts the run (the CLI, a fork worker) only needs their environment variables, the shape of a
-Record, the readers of what they write and the first useful line of a failure. Those live here so
-that the CLI never imports pytest: this module needs the standard library only.
+that starts the run (the CLI, a fork worker) only needs the shape of a Record, the readers of what
+they write and the first useful line of a failure (what to run goes to them as a RunRequest,
+breakit.engine.wire). Those live here so that the CLI never imports pytest: this module needs the
+standard library only.
 """
 
 from __future__ import annotations
@@ -19,12 +19,6 @@ from typing import IO, TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pytest
 
-RESULTS_ENV = "BREAKIT_RESULTS"
-SELECT_ENV = "BREAKIT_SELECT"  # a file of node ids, one a line: run only these
-MODULES_ENV = "BREAKIT_MODULES"  # "1": record the imported modules at the end of the run
-COVERAGE_ENV = "BREAKIT_COVERAGE"  # JSON {out, root, source}: record per-test coverage
-ORDER_ENV = "BREAKIT_ORDER"  # a file of node ids, one a line: run these first, in this order
-FIRST_CATCH_ENV = "BREAKIT_FIRST_CATCH"  # "1": stop after the first test that catches or errors
 CORE_ENV = "BREAKIT_COVERAGE_CORE"  # "coverage": coverage.py even where line_events can run
 
 OUTPUT_TAIL_BYTES = 64 * 1024  # of a test process's output, what breakit keeps
@@ -130,11 +124,6 @@ FIXTURES = "<fixtures>"
 SPECIAL_KEYS = (IMPORT_TIME, FIXTURES)
 
 CoverageMap = Mapping[str, frozenset[tuple[str, int]]]
-
-
-def coverage_settings(out: Path, root: Path, source: list[Path]) -> str:
-    """The value of COVERAGE_ENV: where a CoverageRecorder writes its map, and what it measures."""
-    return json.dumps({"out": str(out), "root": str(root), "source": [str(p) for p in source]})
 
 
 def read_map(path: Path) -> dict[str, frozenset[tuple[str, int]]] | None:

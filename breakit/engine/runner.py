@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from breakit.engine.wire import CoverageRequest, RunRequest
 from breakit.model import SuiteRun
 from breakit.records import Record
 
@@ -114,6 +115,35 @@ def pytest_args(workdir: Path, spec: RunSpec, *, in_process: bool = False) -> li
         *spec.extra_args,
         *spec.test_args,
     ]
+
+
+def run_request(
+    workdir: Path,
+    spec: RunSpec,
+    *,
+    in_process: bool = False,
+    results: Path | None = None,
+    coverage_out: Path | None = None,
+) -> RunRequest:
+    """The wire's request for `spec` in `workdir`, the one place a RunSpec becomes a RunRequest
+    (both backends; the in-run plugin follows it). `results`: where a test process of its own
+    writes its records; `coverage_out`: where its per-test coverage map goes, if `spec` asks."""
+    coverage = None
+    if spec.coverage_source is not None and coverage_out is not None:
+        source = tuple(str(workdir / s) for s in spec.coverage_source)
+        coverage = CoverageRequest(out=str(coverage_out), root=str(workdir), source=source)
+    return RunRequest(
+        workdir=str(workdir),
+        args=tuple(pytest_args(workdir, spec, in_process=in_process)),
+        timeout_s=spec.timeout_s,
+        memory_limit_mb=spec.memory_limit_mb,
+        select=spec.select,
+        order=spec.order,
+        first_catch=spec.first_catch,
+        record_modules=spec.record_modules,
+        coverage=coverage,
+        results=None if results is None else str(results),
+    )
 
 
 class StartingRunner:

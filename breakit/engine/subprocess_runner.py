@@ -9,6 +9,7 @@ the modules the suite imports.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import select
 import signal
@@ -22,23 +23,14 @@ from pathlib import Path
 from breakit.engine.lifeline import PARENT_ENV
 from breakit.engine.memlimit import Watch
 from breakit.engine.pieces import Piece, run_in_pieces, suite_run_from_pieces
-from breakit.engine.runner import RunSpec, RunStats, pytest_args
+from breakit.engine.runner import RunSpec, RunStats, pytest_args, run_request
 from breakit.engine.shim import make_shim
+from breakit.engine.wire import REQUEST_ENV
 from breakit.engine.workspace import Scratch
 from breakit.model import SuiteRun
-from breakit.records import (
-    COVERAGE_ENV,
-    FIRST_CATCH_ENV,
-    MODULES_ENV,
-    ORDER_ENV,
-    RESULTS_ENV,
-    SELECT_ENV,
-    Record,
-    coverage_settings,
-    output_tail,
-    read_map,
-    read_records,
-)
+from breakit.records import Record, output_tail, read_map, read_records
+
+CoverageFound = dict[str, frozenset[tuple[str, int]]]  # a run's per-test coverage map
 
 
 class SubprocessRunner:
@@ -65,18 +57,17 @@ class SubprocessRunner:
     def command(self, workdir: Path, spec: RunSpec) -> list[str]:
         return [self.python, "-m", "pytest", *pytest_args(workdir, spec)]
 
-    def environment(self, workdir: Path, results: Path, shim: Path | None = None) -> dict[str, str]:
-        """The run's environment: no bytecode, the results file, the workspace first on the path.
+    def environment(self, workdir: Path, request: Path, shim: Path | None = None) -> dict[str, str]:
+        """The run's environment: no bytecode, the request file (breakit.engine.wire.RunRequest,
+        for the plugin), the workspace first on the path.
 
         The workspace (and its src/) come first on PYTHONPATH so that its copy of the project wins
         over an editable or normal install of the same package; the lab's forced-fail sanity
         check catches any shadowing this misses.
         """
         env = dict(os.environ if self.env is None else self.env)
-        for name in (SELECT_ENV, MODULES_ENV, COVERAGE_ENV, ORDER_ENV, FIRST_CATCH_ENV):
-            env.pop(name, None)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
-        env[RESULTS_ENV] = str(results)
+        env[REQUEST_ENV] = str(request)
         env[PARENT_ENV] = str(os.getpid())  # pytest dies with this process, even if SIGKILLed
         paths = [str(workdir)]
         if (workdir / "src").is_dir():
@@ -111,7 +102,7 @@ class SubprocessRunner:
         """The SuiteRun, and the plugin's records it was made from (the "modules" one, say)."""
         workdir = Path(workdir).resolve()
         pieces: list[Piece] = []
-        coverage: list[dict[str, frozenset[tuple[str, int]]] | None] = []
+        coverage: list[CoverageFound | None] = []
 
         def run_piece(select: tuple[str, ...] | None) -> Piece:
             piece_spec = replace(spec, select=select)
@@ -136,71 +127,29 @@ class SubprocessRunner:
             run = replace(run, coverage=coverage[0])
         return run, [record for piece in pieces for record in piece.records]
 
-    def _run_piece(
-        self, workdir: Path, spec: RunSpec
-    ) -> tuple[Piece, dict[str, frozenset[tuple[str, int]]] | None]:
+    def _run_piece(self, workdir: Path, spec: RunSpec) -> tuple[Piece, CoverageFound | None]:
         """One `python -m pytest` for `spec`: what it reported, and its coverage map if asked."""
         owned = Scratch("breakit-run-")  # a SIGKILLed run leaves it: the next one removes it
         scratch = owned.path
         try:
-            results = scratch / "results.jsonl"
-            output = scratch / "output.txt"
-            env = self.environment(workdir, results, make_shim(scratch))
-            coverage_out = scratch / "coverage.json"
+            results, coverage_out = scratch / "results.jsonl", scratch / "coverage.json"
+            request = run_request(workdir, spec, results=results, coverage_out=coverage_out)
+            request_file = scratch / "request.json"
+            request_file.write_text(json.dumps(request.encode()), encoding="utf-8")
+            env = self.environment(workdir, request_file, make_shim(scratch))
             # The tests' temporary files (pytest's tmp_path too) go with the run's scratch folder.
             (scratch / "tmp").mkdir()
             env["TMPDIR"] = str(scratch / "tmp")
-            if spec.select is not None:
-                (scratch / "select.txt").write_text("\n".join(spec.select), encoding="utf-8")
-                env[SELECT_ENV] = str(scratch / "select.txt")
-            if spec.order is not None:
-                (scratch / "order.txt").write_text("\n".join(spec.order), encoding="utf-8")
-                env[ORDER_ENV] = str(scratch / "order.txt")
-            if spec.first_catch:
-                env[FIRST_CATCH_ENV] = "1"
-            if spec.record_modules:
-                env[MODULES_ENV] = "1"
-            if spec.coverage_source is not None:
-                sources = [workdir / s for s in spec.coverage_source]
-                env[COVERAGE_ENV] = coverage_settings(coverage_out, workdir, sources)
-            timed_out = False
+            output = scratch / "output.txt"
             started = time.monotonic()
-            with output.open("wb") as out:
-                proc = subprocess.Popen(
-                    self.command(workdir, spec),
-                    cwd=workdir,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-                self._current = proc
-                if self._cancelled:  # cancelled while it was starting: it must not run on
-                    _signal_group(proc, signal.SIGKILL)
-                watch = Watch(proc.pid, spec.memory_limit_mb)
-                try:
-                    deadline = None if spec.timeout_s is None else started + spec.timeout_s
-                    if _wait_exited(proc, deadline, watch):
-                        # Kill whatever the tests left running (a server, a stray child).
-                        _signal_group(proc, signal.SIGKILL)
-                    else:
-                        timed_out = True
-                        _stop_group(proc, self.grace_s)
-                    proc.wait()
-                except BaseException:  # Ctrl-C included: never leave pytest running
-                    _stop_group(proc, self.grace_s)
-                    proc.wait()
-                    raise
-                finally:
-                    self._current = None
+            returncode, timed_out, out_of_memory = self._run_pytest(workdir, spec, env, output)
             piece = Piece(
                 records=read_records(results),
                 duration_s=time.monotonic() - started,
-                exit_status=None if timed_out else proc.returncode,
+                exit_status=None if timed_out else returncode,
                 timed_out=timed_out,
                 output=_read_tail(output),
-                out_of_memory=watch.hit,
+                out_of_memory=out_of_memory,
             )
             if self._cancelled:  # stopped from outside: not a crash to run the rest after
                 piece = replace(piece, exit_status=None)
@@ -208,6 +157,44 @@ class SubprocessRunner:
             return piece, found
         finally:
             owned.remove()
+
+    def _run_pytest(
+        self, workdir: Path, spec: RunSpec, env: dict[str, str], output: Path
+    ) -> tuple[int, bool, bool]:
+        """Start pytest, in a process group of its own, and wait for it (killing the group on
+        timeout, the memory ceiling or Ctrl-C): its return code, timed out, out of memory."""
+        timed_out = False
+        started = time.monotonic()
+        with output.open("wb") as out:
+            proc = subprocess.Popen(
+                self.command(workdir, spec),
+                cwd=workdir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            self._current = proc
+            if self._cancelled:  # cancelled while it was starting: it must not run on
+                _signal_group(proc, signal.SIGKILL)
+            watch = Watch(proc.pid, spec.memory_limit_mb)
+            try:
+                deadline = None if spec.timeout_s is None else started + spec.timeout_s
+                if _wait_exited(proc, deadline, watch):
+                    # Kill whatever the tests left running (a server, a stray child).
+                    _signal_group(proc, signal.SIGKILL)
+                else:
+                    timed_out = True
+                    _stop_group(proc, self.grace_s)
+                proc.wait()
+            except BaseException:  # Ctrl-C included: never leave pytest running
+                _stop_group(proc, self.grace_s)
+                proc.wait()
+                raise
+            finally:
+                self._current = None
+        return proc.returncode, timed_out, watch.hit
 
 
 def _wait_exited(

@@ -234,7 +234,7 @@ def test_a_run_breakit_breaks_is_blamed_on_breakit_not_the_suite(tmp_path: Path)
         "import os\n\n\n"
         "def pytest_configure(config):\n"
         "    if config.pluginmanager.has_plugin('breakit-recorder') or os.environ.get(\n"
-        "        'BREAKIT_RESULTS'\n"
+        "        'BREAKIT_REQUEST'\n"
         "    ):\n"
         "        raise RuntimeError('this plugin cannot run beside a recorder')\n"
     )

@@ -15,13 +15,8 @@ from test_engine_forkserver import CALC, TEST_ADD
 from test_runner import wait_gone, write_project
 
 from breakit.engine.fork.client import ForkRunner
-from breakit.engine.fork.warm_client import (
-    WarmPool,
-    fingerprint,
-    pools,
-    runtime_dir,
-    stop_pools,
-)
+from breakit.engine.fork.pool_key import fingerprint, runtime_dir
+from breakit.engine.fork.warm_client import WarmPool, pools, stop_pools
 from breakit.engine.runner import RunSpec
 from breakit.errors import WarmUnavailable
 from breakit.model import Outcome

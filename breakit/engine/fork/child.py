@@ -21,14 +21,15 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from breakit.engine import memlimit
 from breakit.engine.lifeline import on_parent_death
+from breakit.engine.wire import RunReply, RunRequest
 from breakit.engine.workspace import remove_tree
 from breakit.records import Record, output_tail
 
-ChildMain = Callable[[dict[str, Any], int, int], int]  # (request, records fd, output fd) → status
+# A child's main: (the run's temporary folder, records fd, output fd) → exit status.
+ChildMain = Callable[[str, int, int], int]
 
 
 class Forker:
@@ -48,13 +49,12 @@ class Forker:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.child_pid, signal.SIGKILL)
 
-    def fork(self, request: dict[str, Any], main: ChildMain) -> dict[str, Any]:
-        """Fork a child running `main(request, records_fd, output_fd)`; collect its records, kill
-        its process group on timeout; the reply for the runner."""
+    def fork(self, request: RunRequest, main: ChildMain) -> RunReply:
+        """Fork a child running `main(tmpdir, records_fd, output_fd)` for `request`; collect its
+        records, kill its process group on timeout or over the memory ceiling; the reply."""
         # The run's own temporary folder (pytest's tmp_path too), removed when the child is
         # done: nothing a test leaves in TMPDIR outlives its run or reaches the next mutant.
         run_tmp = tempfile.mkdtemp(prefix="run-", dir=self.scratch_dir)
-        request = {**request, "tmpdir": run_tmp}
         read_fd, write_fd = os.pipe()
         output = tempfile.TemporaryFile(dir=self.scratch_dir)  # noqa: SIM115 - closed below
         started = time.monotonic()
@@ -63,73 +63,92 @@ class Forker:
             os.close(read_fd)
             status = 70
             try:
-                status = main(request, write_fd, output.fileno())
+                status = main(run_tmp, write_fd, output.fileno())
             finally:
                 os._exit(status)
         self.child_pid = pid
         with contextlib.suppress(PermissionError, ProcessLookupError):
             os.setpgid(pid, pid)  # also done in the child: whichever runs first
         os.close(write_fd)
-        timeout_s = request.get("timeout_s")
-        deadline = None if timeout_s is None else started + timeout_s
-        buffer = bytearray()
-        timed_out = False
-        watch = memlimit.Watch(pid, request.get("memory_limit_mb"))
-        while True:
-            remaining = None if deadline is None else deadline - time.monotonic()
-            if remaining is not None and remaining <= 0:
-                timed_out = True
-                break
-            ready, _, _ = select.select([read_fd], [], [], watch.wait_s(remaining))
-            if watch.check(time.monotonic()):
-                break  # over the memory ceiling: killed below, like a child that hangs
-            if not ready:
-                continue
-            chunk = os.read(read_fd, 1 << 16)
-            if not chunk:
-                break
-            buffer += chunk
-        if timed_out or watch.hit:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
-        else:
-            # The child has closed its end; wait for it, unreaped, then kill what it left.
-            if hasattr(os, "waitid"):
-                with contextlib.suppress(ChildProcessError):
-                    os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
+        watch = memlimit.Watch(pid, request.memory_limit_mb)
+        deadline = None if request.timeout_s is None else started + request.timeout_s
+        buffer, timed_out = _read_until_done(read_fd, deadline, watch)
+        status = _end_child(pid, killed=timed_out or watch.hit)
         self.child_pid = 0
         if timed_out or watch.hit:  # what the child wrote before it was killed, still in the pipe
-            for _ in range(64):  # bounded: a stray process of the test's may hold the pipe open
-                if not select.select([read_fd], [], [], 0)[0]:
-                    break
-                chunk = os.read(read_fd, 1 << 16)
-                if not chunk:
-                    break
-                buffer += chunk
+            buffer += _drain(read_fd)
         os.close(read_fd)
         remove_tree(Path(run_tmp))
         duration = time.monotonic() - started
-        exit_status = None if timed_out else os.waitstatus_to_exitcode(status)
-        records: list[Record] = []
-        for raw in bytes(buffer).splitlines():
-            with contextlib.suppress(ValueError):
-                records.append(json.loads(raw))
         text = output_tail(output)
         output.close()
-        return {
-            "records": records,
-            "duration_s": duration,
-            "exit_status": exit_status,
-            "timed_out": timed_out,
-            "output": text,
-            "out_of_memory": watch.hit,
-        }
+        return RunReply(
+            records=_records(buffer),
+            duration_s=duration,
+            exit_status=None if timed_out else os.waitstatus_to_exitcode(status),
+            timed_out=timed_out,
+            output=text,
+            out_of_memory=watch.hit,
+        )
 
 
-def child_setup(request: dict[str, Any], output_fd: int | None, worker_pid: int) -> None:
+def _read_until_done(
+    read_fd: int, deadline: float | None, watch: memlimit.Watch
+) -> tuple[bytearray, bool]:
+    """What the child writes, until it closes its end, goes over its memory ceiling (`watch`
+    says), or `deadline` passes (then: timed out)."""
+    buffer = bytearray()
+    while True:
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            return buffer, True
+        ready, _, _ = select.select([read_fd], [], [], watch.wait_s(remaining))
+        if watch.check(time.monotonic()):
+            return buffer, False  # over the memory ceiling: killed, like a child that hangs
+        if not ready:
+            continue
+        chunk = os.read(read_fd, 1 << 16)
+        if not chunk:
+            return buffer, False
+        buffer += chunk
+
+
+def _end_child(pid: int, *, killed: bool) -> int:
+    """Kill the child's process group (what a test left running too) and reap the child: its
+    wait status. A child that finished (not `killed`) is waited for, unreaped, first."""
+    if not killed and hasattr(os, "waitid"):
+        with contextlib.suppress(ChildProcessError):
+            os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    return status
+
+
+def _drain(read_fd: int) -> bytes:
+    """What is left in the pipe of a killed child; bounded: a stray process of the test's may
+    hold the pipe open."""
+    buffer = bytearray()
+    for _ in range(64):
+        if not select.select([read_fd], [], [], 0)[0]:
+            break
+        chunk = os.read(read_fd, 1 << 16)
+        if not chunk:
+            break
+        buffer += chunk
+    return bytes(buffer)
+
+
+def _records(buffer: bytes | bytearray) -> list[Record]:
+    """The records in the child's pipe; a line cut short by a kill is dropped."""
+    records: list[Record] = []
+    for raw in bytes(buffer).splitlines():
+        with contextlib.suppress(ValueError):
+            records.append(json.loads(raw))
+    return records
+
+
+def child_setup(tmpdir: str, output_fd: int | None, worker_pid: int) -> None:
     """What makes a forked child a process of its own: its group, signals, stdio, randomness
     and temporary folder (the run's, from Forker.fork); it dies with `worker_pid`."""
     os.setpgid(0, 0)
@@ -149,7 +168,7 @@ def child_setup(request: dict[str, Any], output_fd: int | None, worker_pid: int)
     import random
 
     random.seed()  # a fresh process would not share its parent's random state
-    os.environ["TMPDIR"] = request["tmpdir"]
+    os.environ["TMPDIR"] = tmpdir
     tempfile.tempdir = None  # gettempdir() caches the worker's; read TMPDIR again
     if "hypothesis.configuration" in sys.modules:
         # A hot child runs no pytest.main, whose set-aside would do this: Hypothesis's example
@@ -176,16 +195,17 @@ def enter_workspace(workdir: str, base_path: list[str]) -> None:
 
 
 def fresh_child(
-    request: dict[str, Any],
+    request: RunRequest,
     base_path: list[str],
     project: tuple[str, ...],
     worker_pid: int,
+    tmpdir: str,
     write_fd: int,
     output_fd: int,
 ) -> int:
     """A fresh run's child: the project's modules dropped, pytest.main for `request`."""
-    child_setup(request, output_fd, worker_pid)
-    enter_workspace(request["workdir"], base_path)
+    child_setup(tmpdir, output_fd, worker_pid)
+    enter_workspace(request.workdir, base_path)
     for name in list(sys.modules):
         if name.split(".")[0] in project:
             del sys.modules[name]
@@ -202,14 +222,9 @@ def fresh_child(
         sink_file.flush()
 
     sys.argv = ["pytest"]
-    plugin = RecorderPlugin(
-        sink,
-        select=request.get("select"),
-        order=request.get("order"),
-        first_catch=bool(request.get("first_catch")),
-    )
+    plugin = RecorderPlugin.for_request(sink, request)
     try:
-        status = int(pytest.main(request["args"], plugins=[plugin]))
+        status = int(pytest.main(list(request.args), plugins=[plugin]))
     finally:
         with contextlib.suppress(OSError):
             sink_file.close()

@@ -12,9 +12,7 @@ tests after it (breakit.engine.pieces).
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -22,16 +20,33 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any
+from typing import TypeVar
 
+from breakit.engine.fork.channel import Channel
 from breakit.engine.fork.warm_client import WarmPool, WarmWorker
 from breakit.engine.pieces import Piece, run_in_pieces, suite_run_from_pieces, tests_after_death
-from breakit.engine.runner import RunSpec, RunStats, pytest_args
+from breakit.engine.runner import RunSpec, RunStats, pytest_args, run_request
 from breakit.engine.shim import make_shim
+from breakit.engine.wire import (
+    REQUEST_ENV,
+    Fallback,
+    HotRequest,
+    PreloadReply,
+    PreloadRequest,
+    Reply,
+    Request,
+    RunReply,
+    RunRequest,
+    SessionReply,
+    SessionRequest,
+    WireError,
+)
 from breakit.engine.workspace import Scratch
 from breakit.errors import WorkerDied
 from breakit.model import SuiteRun
-from breakit.records import RESULTS_ENV, Record
+from breakit.records import Record
+
+R = TypeVar("R", bound=Reply)
 
 _READY_TIMEOUT_S = 120.0
 WORKER_MODULE = "breakit.engine.fork.worker"  # what `python -m` starts
@@ -84,7 +99,7 @@ class ForkRunner:
         self._scratch = self._owned.path
         env = dict(os.environ if self.env is None else self.env)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
-        env.pop(RESULTS_ENV, None)
+        env.pop(REQUEST_ENV, None)
         # The worker imports breakit from where this process found it, never from the project.
         shim = make_shim(self._scratch)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(shim), env.get("PYTHONPATH")) if p)
@@ -110,12 +125,8 @@ class ForkRunner:
             self.close()
             raise WorkerDied("the fork worker was stopped")
         if warm is None:
-            reply = self._ask(
-                {"op": "preload", "modules": list(self.modules), "project": list(self.project)},
-                timeout_s=_READY_TIMEOUT_S,
-            )
-            if not reply.get("ready"):
-                raise WorkerDied(f"the fork worker did not start: {reply}")
+            preload = PreloadRequest(modules=self.modules, project=self.project)
+            self._ask(preload, PreloadReply, timeout_s=_READY_TIMEOUT_S)
         self.startup_s = time.monotonic() - started
 
     @property
@@ -135,21 +146,19 @@ class ForkRunner:
         if self._session is not None:
             self._discard()
         self.start()
-        request = {
-            "op": "session",
-            "workdir": str(workdir),
-            "args": pytest_args(workdir, spec, in_process=True),
-        }
+        request = SessionRequest(
+            workdir=str(workdir), args=tuple(pytest_args(workdir, spec, in_process=True))
+        )
         try:
-            reply = self._ask(request, timeout_s=_READY_TIMEOUT_S)
+            reply = self._ask(request, SessionReply, timeout_s=_READY_TIMEOUT_S)
         except WorkerDied as exc:
             if self._closed:
                 raise
-            reply = {"ready": False, "error": str(exc)}
-        if reply.get("ready"):
+            reply = SessionReply(ready=False, tests=0, error=str(exc))
+        if reply.ready:
             self._session = workdir
             return True
-        self.session_refused = str(reply.get("error"))
+        self.session_refused = str(reply.error)
         self._discard()  # it may have imported the project: no use for fresh runs
         return False
 
@@ -177,19 +186,18 @@ class ForkRunner:
         if self._session is not None:
             self._discard()  # a hot session has the project imported: a fresh worker
         self.start()
-        args = pytest_args(workdir, spec, in_process=True)
 
         def run_piece(select: tuple[str, ...] | None) -> Piece:
-            request = _request("run", replace(spec, select=select), workdir=str(workdir), args=args)
+            request = _run_request(workdir, replace(spec, select=select))
             try:
-                reply = self._ask(request, timeout_s=None)
+                reply = self._ask(request, RunReply)
             except WorkerDied:
                 if self._closed:
                     raise
                 # The worker itself died (killed from outside): a new one gets one more try.
                 self._discard()
                 self.start()
-                reply = self._ask(request, timeout_s=None)
+                reply = self._ask(request, RunReply)
             return _piece(reply)
 
         return run_in_pieces(run_piece, spec)
@@ -200,20 +208,21 @@ class ForkRunner:
         pieces: list[Piece] = []
         select = spec.select
         while True:
-            request = _request("hot", replace(spec, select=select), changes=dict(changes))
-            reply: dict[str, Any] | None
+            run = _run_request(workdir, replace(spec, select=select))
+            request = HotRequest(run=run, changes=dict(changes))
+            reply: Reply | None  # a RunReply, a Fallback, or None: the session is gone
             try:
-                reply = self._ask(request, timeout_s=None)
+                reply = self._ask(request, RunReply, Fallback)
             except WorkerDied:
                 if self._closed:
                     raise
                 self._discard()  # the session died (killed from outside): the rest runs fresh
                 reply = None
-            if reply is None or "fallback" in reply:
+            if not isinstance(reply, RunReply):
                 if not pieces:
-                    if reply is not None:
+                    if isinstance(reply, Fallback):
                         self.stats.fallbacks += 1
-                        self.stats.fallback_reasons.append(str(reply["fallback"]))
+                        self.stats.fallback_reasons.append(reply.reason)
                     return None
                 pieces += self._run_fresh(workdir, replace(spec, select=select))
                 break
@@ -225,23 +234,22 @@ class ForkRunner:
         self.stats.hot_runs += 1
         return _suite_run(pieces, workdir, spec)
 
-    def _ask(self, request: dict[str, Any], timeout_s: float | None) -> dict[str, Any]:
+    def _ask(self, request: Request, *expected: type[R], timeout_s: float | None = None) -> R:
+        """`request` to the worker, and its reply (one of `expected`); WorkerDied if the worker
+        is gone, does not answer within `timeout_s`, or answers something else."""
         worker = self._worker
         if worker is None:
             raise WorkerDied("the fork worker is not running")
         try:
-            worker.requests.write(json.dumps(request).encode() + b"\n")
-            worker.requests.flush()
-            if timeout_s is not None:
-                ready, _, _ = select.select([worker.replies], [], [], timeout_s)
-                if not ready:
-                    raise WorkerDied(f"the fork worker did not answer in {timeout_s:g} s")
-            line = worker.replies.readline()
+            return worker.channel.ask(request, *expected, timeout_s=timeout_s)
+        except TimeoutError:
+            raise WorkerDied(f"the fork worker did not answer in {timeout_s:g} s") from None
+        except EOFError:
+            raise WorkerDied("the fork worker stopped") from None
+        except WireError as exc:
+            raise WorkerDied(f"the fork worker answered {request.NAME!r} with: {exc}") from None
         except (BrokenPipeError, ValueError, OSError) as exc:
             raise WorkerDied(f"the fork worker stopped: {exc}") from None
-        if not line:
-            raise WorkerDied("the fork worker stopped")
-        return json.loads(line)
 
     def close(self) -> None:
         """Stop the worker and whatever child it is running; safe to call twice, from any thread."""
@@ -266,8 +274,7 @@ class _SpawnedWorker:
         assert proc.stdin is not None and proc.stdout is not None
         self.proc = proc
         self.pid = proc.pid
-        self.requests: IO[bytes] = proc.stdin
-        self.replies: IO[bytes] = proc.stdout
+        self.channel = Channel(proc.stdout, proc.stdin)
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -282,34 +289,24 @@ class _SpawnedWorker:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-        for stream in (self.requests, self.replies):
-            try:
-                stream.close()
-            except OSError:  # a request still buffered for a dead worker: drop it
-                with contextlib.suppress(OSError):
-                    stream.raw.close()  # type: ignore[attr-defined]
+        self.channel.close()
 
 
-def _request(op: str, spec: RunSpec, **fields: Any) -> dict[str, Any]:
-    return {
-        "op": op,
-        "timeout_s": spec.timeout_s,
-        "select": None if spec.select is None else list(spec.select),
-        "memory_limit_mb": spec.memory_limit_mb,
-        "order": None if spec.order is None else list(spec.order),
-        "first_catch": spec.first_catch,
-        **fields,
-    }
+def _run_request(workdir: Path, spec: RunSpec) -> RunRequest:
+    """A fork child's request: the tests only, none of the baseline's extras (coverage, the
+    modules record); its records come back through a pipe, not a results file."""
+    tests_only = replace(spec, coverage_source=None, record_modules=False)
+    return run_request(workdir, tests_only, in_process=True)
 
 
-def _piece(reply: dict[str, Any]) -> Piece:
+def _piece(reply: RunReply) -> Piece:
     return Piece(
-        records=reply["records"],
-        duration_s=reply["duration_s"],
-        exit_status=reply["exit_status"],
-        timed_out=reply["timed_out"],
-        output=reply["output"],
-        out_of_memory=bool(reply.get("out_of_memory")),
+        records=reply.records,
+        duration_s=reply.duration_s,
+        exit_status=reply.exit_status,
+        timed_out=reply.timed_out,
+        output=reply.output,
+        out_of_memory=reply.out_of_memory,
     )
 
 

@@ -5,9 +5,9 @@ A fresh child (breakit.engine.fork.child) spends ~0.35 s on the bundled target i
 and
 collecting the suite before its first test; a hot child starts at its first test. Only mutants
 whose changes lie inside function bodies can run this way (breakit.engine.codeswap says which, and
-refuses the rest: the runner then runs them fresh). Protocol, after the worker's "session"
-request ({workdir, args}): one reply {ready, tests} or {ready: false, error}, then for each
-{op: "hot", changes, select, timeout_s} a reply like a fresh run's, or {fallback: reason}.
+refuses the rest: the runner then runs them fresh). Protocol (breakit.engine.wire), after the
+worker's SessionRequest: one SessionReply (ready, or refused with why), then for each HotRequest a
+RunReply like a fresh run's, or a Fallback (its reason); any other operation, an ErrorReply.
 """
 
 from __future__ import annotations
@@ -21,33 +21,44 @@ import os
 import sys
 from pathlib import Path
 from types import CodeType
-from typing import IO, Any
+from typing import IO
 
 import pytest
 
 from breakit.engine.codeswap import LiveFunctions, NotHot, Swap, compile_module, plan_for_changes
 from breakit.engine.fork.channel import Channel
 from breakit.engine.fork.child import Forker, child_setup, enter_workspace
+from breakit.engine.wire import (
+    ErrorReply,
+    Fallback,
+    HotRequest,
+    RunRequest,
+    SessionReply,
+    SessionRequest,
+    WireError,
+    decode_request,
+)
 from breakit.pytest_plugin import Record, RecorderPlugin, ordered
+
+SERVED = {HotRequest.NAME: HotRequest}  # the one operation a hot session serves
 
 
 def hot_session(
-    request: dict[str, Any], channel: Channel, base_path: list[str], forker: Forker
+    request: SessionRequest, channel: Channel, base_path: list[str], forker: Forker
 ) -> None:
-    """Collect the suite in `request["workdir"]`, then serve hot runs until the channel closes;
+    """Collect the suite in `request.workdir`, then serve hot runs until the channel closes;
     `forker` forks the hot children."""
-    workdir = request["workdir"]
-    enter_workspace(workdir, base_path)
-    session = HotSession(channel, Path(workdir), forker)
+    enter_workspace(request.workdir, base_path)
+    session = HotSession(channel, Path(request.workdir), forker)
     sys.argv = ["pytest"]
     try:
-        pytest.main(request["args"], plugins=[session, session.recorder])
+        pytest.main(list(request.args), plugins=[session, session.recorder])
     except BaseException as exc:  # anything the project's conftest raises
         if not session.answered:
-            channel.reply({"ready": False, "error": f"{type(exc).__name__}: {exc}"})
+            session.refuse(f"{type(exc).__name__}: {exc}")
         return
     if not session.answered:
-        channel.reply({"ready": False, "error": "pytest stopped before running any test"})
+        session.refuse("pytest stopped before running any test")
 
 
 class HotSession:
@@ -75,8 +86,7 @@ class HotSession:
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
         errors = [r for r in self._early if r.get("event") == "collect_error"]
         if errors or session.testsfailed:
-            message = errors[0].get("message") if errors else "collection failed"
-            self._answer({"ready": False, "error": message})
+            self.refuse(errors[0].get("message") if errors else "collection failed")
             return True
         items = {item.nodeid: item for item in session.items}
         order = list(items)
@@ -84,29 +94,34 @@ class HotSession:
         live = LiveFunctions.scan(self.root)
         gc.collect()
         gc.freeze()  # the children share, and never collect, what the session built
-        self._answer({"ready": True, "tests": len(order)})
-        for request in self.channel:
-            if request.get("op") != "hot":
-                self.channel.reply({"fallback": f"not a hot request: {request.get('op')}"})
+        self.answered = True
+        self.channel.send(SessionReply(ready=True, tests=len(order), error=None))
+        for message in self.channel:
+            try:
+                request = decode_request(message, SERVED)
+            except WireError as exc:
+                self.channel.send(ErrorReply(error=str(exc)))
                 continue
+            assert isinstance(request, HotRequest)
             try:
                 swaps = plan_for_changes(
-                    request["changes"], self._originals_for(request), self.root, live
+                    request.changes, self._originals_for(request), self.root, live
                 )
             except NotHot as exc:
-                self.channel.reply({"fallback": str(exc)})
+                self.channel.send(Fallback(reason=str(exc)))
                 continue
-            wanted = request.get("select")
-            chosen = order if wanted is None else [n for n in order if n in set(wanted)]
-            if request.get("order") is not None:  # first-catch mode (breakit.engine.order)
-                chosen = [chosen[i] for i in ordered(chosen, request["order"])]
-            child = functools.partial(self._child, session, swaps, [items[n] for n in chosen])
-            self.channel.reply(self.forker.fork(request, child))
+            run = request.run
+            chosen = order if run.select is None else [n for n in order if n in set(run.select)]
+            if run.order is not None:  # first-catch mode (breakit.engine.order)
+                chosen = [chosen[i] for i in ordered(chosen, run.order)]
+            child = functools.partial(self._child, session, swaps, [items[n] for n in chosen], run)
+            self.channel.send(self.forker.fork(run, child))
         return True
 
-    def _answer(self, reply: dict[str, Any]) -> None:
+    def refuse(self, error: str | None) -> None:
+        """The session cannot serve hot runs: `error` says why (hot mutants then run fresh)."""
         self.answered = True
-        self.channel.reply(reply)
+        self.channel.send(SessionReply(ready=False, tests=0, error=error))
 
     def _read_project_sources(self) -> None:
         """The source of every module imported from the workspace, as it was imported (the
@@ -120,8 +135,8 @@ class HotSession:
             with contextlib.suppress(OSError):
                 self._sources[relpath] = Path(filename).read_bytes()
 
-    def _originals_for(self, request: dict[str, Any]) -> dict[str, CodeType]:
-        for relpath in request["changes"]:
+    def _originals_for(self, request: HotRequest) -> dict[str, CodeType]:
+        for relpath in request.changes:
             if relpath in self._sources and relpath not in self._originals:
                 filename = str(self.root / relpath)
                 self._originals[relpath] = compile_module(self._sources[relpath], filename)
@@ -132,13 +147,14 @@ class HotSession:
         session: pytest.Session,
         swaps: list[Swap],
         items: list[pytest.Item],
-        request: dict[str, Any],
+        run: RunRequest,
+        tmpdir: str,
         write_fd: int,
         _output_fd: int,
     ) -> int:
         # Output stays with pytest's capturing, as in the worker: a hot run reports no output.
-        child_setup(request, None, self.forker.worker_pid)
-        self.recorder.first_catch = bool(request.get("first_catch"))
+        child_setup(tmpdir, None, self.forker.worker_pid)
+        self.recorder.first_catch = run.first_catch
         for swap in swaps:
             swap.apply()
         linecache.clearcache()  # tracebacks read the mutated file, which is on disk now

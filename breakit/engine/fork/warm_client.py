@@ -5,20 +5,19 @@ A fork worker (breakit.engine.fork.worker) spends ~1.1 s importing FastAPI, SQLA
 before its first run, in every command. A *warm pool* (breakit.engine.fork.warm_server) does that
 once and forks ready workers, a few milliseconds each.
 
-It is only reused while nothing it was made from has changed — the key (`fingerprint`) hashes
+It is only reused while nothing it was made from has changed — the key (`fingerprint`,
+breakit.engine.fork.pool_key) hashes
 the Python, breakit's own files, the modules to preload, the project's module names, the paths
 packages are imported from (their modification times change on every install) and the
 environment — and it stops by itself after `idle_s` without a worker. It is a cache: stopping
 it (`breakit warm stop`, or killing it) loses nothing. docs/architecture.md, "Warm workers".
 
-Sockets live in a folder only this user can open: $XDG_RUNTIME_DIR/breakit, or
-$TMPDIR/breakit-<uid>.
+Sockets live in a folder only this user can open (pool_key.runtime_dir).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import select
@@ -26,103 +25,34 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import TypeVar
 
-from breakit.engine.fork.channel import HANDSHAKE_TIMEOUT_S, pool_folder, read_message
-from breakit.engine.shim import PACKAGE, make_shim, remove_with_shim
+from breakit.engine.fork.channel import HANDSHAKE_TIMEOUT_S, Channel, pool_folder
+from breakit.engine.fork.pool_key import fingerprint, project_tag, runtime_dir
+from breakit.engine.shim import make_shim, remove_with_shim
+from breakit.engine.wire import (
+    LaunchRequest,
+    PoolReady,
+    PoolStatus,
+    Reply,
+    Request,
+    StatusRequest,
+    StopRequest,
+    WireError,
+    WorkerReady,
+    WorkerRequest,
+    decode_reply,
+)
 from breakit.errors import WarmUnavailable
+
+R = TypeVar("R", bound=Reply)
 
 DEFAULT_IDLE_S = 15 * 60
 _READY_TIMEOUT_S = 120.0
 SERVER_MODULE = "breakit.engine.fork.warm_server"  # what `python -m` starts
-
-# Shell bookkeeping that changes between commands and cannot change what an import does.
-VOLATILE_ENV = frozenset(
-    {
-        "_",
-        "OLDPWD",
-        "PWD",
-        "SHLVL",
-        "COLUMNS",
-        "LINES",
-        "TERM_SESSION_ID",
-        "WINDOWID",
-        "PS1",
-        "PROMPT_COMMAND",
-        "HISTFILE",
-        "TMUX_PANE",
-        "SSH_TTY",
-    }
-)
-
-
-# Read by breakit and pytest when a run starts, never when a package is imported.
-RUNTIME_ENV_PREFIXES = ("BREAKIT_", "PYTEST_")
-
-
-def runtime_dir(create: bool = True) -> Path:
-    """The folder of the sockets: private to this user, or WarmUnavailable. Only a command
-    that may start a pool creates it: looking for one leaves no trace."""
-    if not hasattr(socket, "AF_UNIX") or not hasattr(os, "fork"):
-        raise WarmUnavailable("warm workers need Unix sockets and os.fork")
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    candidates = [Path(runtime) / "breakit"] if runtime else []
-    candidates += [
-        Path(tempfile.gettempdir()) / f"breakit-{os.getuid()}",
-        Path("/tmp") / f"breakit-{os.getuid()}",
-    ]
-    # A socket's path is at most ~107 bytes: a long TMPDIR (as under pytest) falls back to /tmp.
-    fitting = [c for c in candidates if len(str(c)) + _SOCKET_NAME_LENGTH < 100]
-    if not fitting:
-        raise WarmUnavailable(f"{candidates[0]} is too long a path for a Unix socket")
-    folder = fitting[0]
-    if not create and not folder.is_dir():
-        raise WarmUnavailable("no warm pool is running")
-    try:
-        folder.mkdir(mode=0o700, exist_ok=True)
-        info = folder.stat()
-    except OSError as exc:
-        raise WarmUnavailable(f"cannot use {folder}: {exc}") from None
-    if info.st_uid != os.getuid() or info.st_mode & 0o077:
-        raise WarmUnavailable(f"{folder} is not private to this user: not using it")
-    return folder
-
-
-_SOCKET_NAME_LENGTH = len("/0123456789-0123456789ab.sock")
-
-
-def project_tag(root: Path) -> str:
-    return hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:10]
-
-
-def fingerprint(modules: Sequence[str], project: Sequence[str], env: dict[str, str]) -> str:
-    """What a warm pool was made from; a pool is used only by commands with the same one."""
-    digest = hashlib.sha256()
-
-    def add(*parts: object) -> None:
-        for part in parts:
-            digest.update(str(part).encode())
-            digest.update(b"\0")
-
-    add(os.path.realpath(sys.executable), sys.version, *sorted(modules), "|", *sorted(project))
-    add(PACKAGE)
-    for path in sorted(PACKAGE.rglob("*.py")):
-        info = path.stat()
-        add(path.relative_to(PACKAGE), info.st_mtime_ns, info.st_size)
-    # A pip install or uninstall adds or removes entries: the folder's mtime changes.
-    for entry in sys.path[1:]:
-        with contextlib.suppress(OSError):
-            add(entry, os.stat(entry or ".").st_mtime_ns)
-    for name in sorted(env):
-        # breakit's and pytest's settings (BREAKIT_WARM, PYTEST_PLUGINS, PYTEST_ADDOPTS…) are
-        # read when a run starts, in the child, which has the command's own environment.
-        if name not in VOLATILE_ENV and not name.startswith(RUNTIME_ENV_PREFIXES):
-            add(name, env[name])
-    return digest.hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -141,11 +71,10 @@ class PoolInfo:
 class WarmWorker:
     """A fork worker forked from a warm pool: the ForkRunner talks to it over a socket."""
 
-    def __init__(self, sock: socket.socket, pid: int) -> None:
+    def __init__(self, sock: socket.socket, pid: int, channel: Channel) -> None:
         self.sock = sock
         self.pid = pid
-        self.requests: IO[bytes] = sock.makefile("wb")
-        self.replies: IO[bytes] = sock.makefile("rb")
+        self.channel = channel
 
     def alive(self) -> bool:
         try:
@@ -163,9 +92,7 @@ class WarmWorker:
             if not ready:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(self.pid, signal.SIGKILL)
-        for stream in (self.requests, self.replies):
-            with contextlib.suppress(OSError):
-                stream.close()
+        self.channel.close()
         self.sock.close()
 
 
@@ -221,13 +148,15 @@ class WarmPool:
             sock = self._connect_or_start()
             if sock is None:
                 raise WarmUnavailable("no warm pool is running")
-            request = {"op": "worker", "env": env, "scratch": str(scratch)}
-            reply = _exchange(sock, request, HANDSHAKE_TIMEOUT_S)
-            if not reply.get("ready"):
-                raise WarmUnavailable(f"the warm pool refused a worker: {reply}")
+            channel = Channel.over_socket(sock)
+            request = WorkerRequest(env=dict(env), scratch=str(scratch))
+            try:
+                reply = _exchange(sock, channel, request, WorkerReady)
+            except WireError as exc:
+                raise WarmUnavailable(f"the warm pool refused a worker: {exc}") from None
             sock.settimeout(None)
-            return WarmWorker(sock, int(reply["pid"]))
-        except (OSError, ValueError, WarmUnavailable) as exc:
+            return WarmWorker(sock, reply.pid, channel)
+        except (OSError, ValueError, EOFError, WarmUnavailable) as exc:
             self.error = str(exc)
             return None
 
@@ -259,13 +188,13 @@ class WarmPool:
         # As for a worker: breakit from where this process found it, never from the project.
         shim = make_shim(scratch)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(shim), env.get("PYTHONPATH")) if p)
-        spec = {
-            "socket": str(path),
-            "root": str(self.root),
-            "modules": list(self.modules),
-            "project": list(self.project),
-            "idle_s": self.idle_s,
-        }
+        launch = LaunchRequest(
+            socket=str(path),
+            root=str(self.root),
+            modules=self.modules,
+            project=self.project,
+            idle_s=self.idle_s,
+        )
         proc = subprocess.Popen(
             [sys.executable, "-m", SERVER_MODULE],
             cwd=scratch,
@@ -277,7 +206,7 @@ class WarmPool:
         )
         assert proc.stdin is not None and proc.stdout is not None
         try:
-            proc.stdin.write(json.dumps(spec).encode() + b"\n")
+            proc.stdin.write(launch.line())
             proc.stdin.close()
             ready, _, _ = select.select([proc.stdout], [], [], _READY_TIMEOUT_S)
             line = proc.stdout.readline() if ready else b""
@@ -289,7 +218,7 @@ class WarmPool:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        if not line or not json.loads(line).get("ready"):
+        if not _pool_ready(line):
             remove_with_shim(scratch)
             raise WarmUnavailable("the warm pool did not start")
 
@@ -307,10 +236,20 @@ def _connect(path: Path) -> socket.socket | None:
     return sock
 
 
-def _exchange(sock: socket.socket, request: dict[str, Any], timeout_s: float) -> dict[str, Any]:
-    sock.settimeout(timeout_s)
-    sock.sendall(json.dumps(request).encode() + b"\n")
-    return read_message(sock, timeout_s)
+def _pool_ready(line: bytes) -> bool:
+    """The new pool's first line says it listens."""
+    try:
+        decode_reply(json.loads(line), PoolReady)
+    except (ValueError, WireError):  # nothing, or not that
+        return False
+    return True
+
+
+def _exchange(sock: socket.socket, channel: Channel, request: Request, expected: type[R]) -> R:
+    """One request to the pool and its reply, within HANDSHAKE_TIMEOUT_S (socket.timeout, an
+    OSError, if not)."""
+    sock.settimeout(HANDSHAKE_TIMEOUT_S)
+    return channel.ask(request, expected)
 
 
 @contextlib.contextmanager
@@ -353,19 +292,22 @@ def pools(root: Path) -> list[PoolInfo]:
             _unlink_stale(path)
             continue
         with sock:
+            channel = Channel.over_socket(sock)
             try:
-                reply = _exchange(sock, {"op": "status"}, HANDSHAKE_TIMEOUT_S)
-            except (OSError, ValueError, WarmUnavailable):
+                reply = _exchange(sock, channel, StatusRequest(), PoolStatus)
+            except (OSError, ValueError, EOFError):  # WireError is a ValueError
                 continue
+            finally:
+                channel.close()
         found.append(
             PoolInfo(
                 socket=path,
-                pid=int(reply["pid"]),
-                root=str(reply["root"]),
-                age_s=float(reply["age_s"]),
-                idle_s=float(reply["idle_s"]),
-                workers=int(reply["workers"]),
-                stops_after_s=float(reply["stops_after_s"]),
+                pid=reply.pid,
+                root=reply.root,
+                age_s=reply.age_s,
+                idle_s=reply.idle_s,
+                workers=reply.workers,
+                stops_after_s=reply.stops_after_s,
             )
         )
     return found
@@ -379,7 +321,9 @@ def stop_pools(root: Path) -> int:
         if sock is None:
             _unlink_stale(path)
             continue
-        with sock, contextlib.suppress(OSError, ValueError, WarmUnavailable):
-            _exchange(sock, {"op": "stop"}, HANDSHAKE_TIMEOUT_S)
+        channel = Channel.over_socket(sock)
+        with sock, contextlib.suppress(OSError, ValueError, EOFError):
+            _exchange(sock, channel, StopRequest(), PoolStatus)
             stopped += 1
+        channel.close()
     return stopped

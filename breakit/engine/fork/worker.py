@@ -6,10 +6,12 @@ The worker (`python -m breakit.engine.fork.worker`, started by ForkRunner; or fo
 pool, breakit.engine.fork.warm_server) never imports the project's own modules: every child
 imports them fresh from its workspace, so FastAPI routes, `Depends` and
 `Field(default_factory=…)`, which capture functions at import time, always hold the mutated code.
-Protocol (breakit.engine.fork.channel): one JSON object per line, requests on the worker's stdin,
-replies on a private copy of its stdout (the worker's fd 1 goes to stderr, so nothing a package
-prints at import can break the protocol). This module runs in the worker only: it imports nothing
-of the command's side.
+Protocol (breakit.engine.fork.channel, breakit.engine.wire): one typed message per line, requests
+on the worker's stdin, replies on a private copy of its stdout (the worker's fd 1 goes to stderr,
+so nothing a package prints at import can break the protocol). The loop dispatches on the
+operation's name, as pytest-xdist's workers do (`Worker.handlers`): an operation it does not
+serve, or a request it cannot read, gets an ErrorReply. This module runs in the worker only: it
+imports nothing of the command's side.
 
 Nothing outlives the command (docs/ci.md, "No process left behind"): a worker stops, killing its
 child's group, on SIGTERM, when its channel hangs up (the command is gone: noticed through SIGIO
@@ -32,6 +34,18 @@ from typing import Any
 from breakit.engine.fork.channel import Channel
 from breakit.engine.fork.child import Forker, fresh_child
 from breakit.engine.lifeline import on_parent_death
+from breakit.engine.wire import (
+    ErrorReply,
+    PreloadReply,
+    PreloadRequest,
+    Reply,
+    Request,
+    RunReply,
+    RunRequest,
+    SessionRequest,
+    WireError,
+    decode_request,
+)
 
 
 class Worker:
@@ -63,33 +77,49 @@ class Worker:
             self.on_term(signal.SIGTERM, frame)
 
     def loop(self) -> None:
-        """Read a request, answer it, until the channel closes."""
+        """Read a request, answer it, until the channel closes (or the worker becomes a hot
+        session, which then answers until it closes)."""
         signal.signal(signal.SIGTERM, self.on_term)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         watch_channel(self.channel, self.on_term)
         sys.dont_write_bytecode = True
-        for request in self.channel:
-            if request["op"] == "preload":
-                self.project = tuple(request["project"])
-                failed = preload(request["modules"], self.project)
-                reply: dict[str, Any] = {"ready": True, "failed": failed}
-            elif request["op"] == "session":
-                from breakit.engine.fork.hot import hot_session
-
-                # Serves hot runs until stdin closes; the project is imported from then on, so
-                # this worker can never run a fresh child again.
-                hot_session(request, self.channel, self.base_path, self.forker)
+        # The operations served, each with its handler (None: the loop is over); after
+        # "session", the hot session serves its own (breakit.engine.fork.hot).
+        handlers: dict[type[Request], Callable[[Any], Reply | None]] = {
+            PreloadRequest: self.preload,
+            RunRequest: self.run_fresh,
+            SessionRequest: self.session,
+        }
+        served = {kind.NAME: kind for kind in handlers}
+        for message in self.channel:
+            try:
+                request = decode_request(message, served)
+            except WireError as exc:
+                self.channel.send(ErrorReply(error=str(exc)))
+                continue
+            reply = handlers[type(request)](request)
+            if reply is None:
                 return
-            else:
-                reply = self.run_fresh(request)
-            self.channel.reply(reply)
+            self.channel.send(reply)
 
-    def run_fresh(self, request: dict[str, Any]) -> dict[str, Any]:
+    def preload(self, request: PreloadRequest) -> PreloadReply:
+        """Import the suite's packages once, for every child."""
+        self.project = request.project
+        return PreloadReply(failed=tuple(preload(request.modules, self.project)))
+
+    def session(self, request: SessionRequest) -> None:
+        """Become a hot session: it serves hot runs until the channel closes; the project is
+        imported from then on, so this worker can never run a fresh child again."""
+        from breakit.engine.fork.hot import hot_session
+
+        hot_session(request, self.channel, self.base_path, self.forker)
+
+    def run_fresh(self, request: RunRequest) -> RunReply:
         """Fork one child that imports the project fresh and runs pytest for `request`."""
         base_path, project, worker_pid = self.base_path, self.project, self.forker.worker_pid
 
-        def main(req: dict[str, Any], write_fd: int, output_fd: int) -> int:
-            return fresh_child(req, base_path, project, worker_pid, write_fd, output_fd)
+        def main(tmpdir: str, write_fd: int, output_fd: int) -> int:
+            return fresh_child(request, base_path, project, worker_pid, tmpdir, write_fd, output_fd)
 
         return self.forker.fork(request, main)
 
@@ -109,7 +139,7 @@ def watch_channel(channel: Channel, stop: Callable[[int, object], None]) -> None
     this worker has exited or was killed. SIGIO tells, even while the worker waits for a child
     (which could run for minutes); requests arriving raise it too, and are left alone. A no-op
     where there is no SIGIO or O_ASYNC."""
-    fd = channel.requests.fileno()
+    fd = channel.incoming.fileno()
     if not hasattr(signal, "SIGIO") or not hasattr(os, "O_ASYNC"):
         return
     import fcntl
