@@ -13,7 +13,7 @@ from typing import Any
 
 from breakit.errors import UsageError
 from breakit.model import FULL, Baseline, KillMatrix, Mutant, MutantResult, TestOutcome, Verdict
-from breakit.reports.breakit_json import entry_outcomes, tests_json
+from breakit.outcome_codec import outcomes_from_index, tests_by_index
 from breakit.store import Store
 
 VERSION = 1
@@ -24,10 +24,9 @@ def save_last_run(root: Path, matrix: KillMatrix, baseline: Baseline) -> None:
     index = {nodeid: i for i, nodeid in enumerate(baseline.tests)}
     mutants = []
     for result in matrix.results:
-        tests = tests_json(result, index)
-        tests.pop("other", None)  # tests the baseline does not have are nobody's catch
-        for kind in ("caught", "errored"):
-            tests[kind] = [{"test": e["test"]} for e in tests[kind]]
+        # Without failure lines, and without the tests the baseline does not have (`other`):
+        # those are nobody's catch.
+        tests = tests_by_index(result.tests, index, message_chars=None, other=False)
         mutants.append(
             {
                 "id": result.mutant.id,
@@ -83,5 +82,5 @@ def _result(entry: dict[str, Any], tests: tuple[str, ...]) -> MutantResult:
         changes={},
         originals={},
     )
-    outcomes: dict[str, TestOutcome] = entry_outcomes(entry, tests)
+    outcomes: dict[str, TestOutcome] = outcomes_from_index(entry, tests)
     return MutantResult(mutant=mutant, verdict=Verdict(entry["verdict"]), tests=outcomes)

@@ -19,7 +19,8 @@ from breakit.model import (
     Verdict,
 )
 from breakit.mutant_ids import MutantIds
-from breakit.reports.breakit_json import VERSION, entry_order, entry_outcomes
+from breakit.outcome_codec import order_from_index, outcomes_from_index
+from breakit.reports.breakit_json import VERSION
 
 
 def read_document(path: Path) -> dict[str, Any]:
@@ -64,7 +65,8 @@ def merge_documents(
                 raise UsageError(f"mutant {entry['id']!r} is in more than one document")
             try:
                 verdict = Verdict(entry["verdict"])
-                outcomes, order = entry_outcomes(entry, tests), entry_order(entry, tests)
+                outcomes = outcomes_from_index(entry, tests)
+                order = order_from_index(entry, tests)
             except (KeyError, IndexError, TypeError, ValueError) as exc:
                 raise UsageError(
                     f"mutant {entry['id']!r} of a document is not readable: {exc!r}",

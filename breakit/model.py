@@ -28,6 +28,17 @@ class Outcome(StrEnum):
     NOT_RUN = "not_run"  # the test was not run for this mutant (deselected, or the run stopped)
 
 
+class NotRun(StrEnum):
+    """Why a NOT_RUN test did not run, where the run knows it (`TestOutcome.not_run`); a test
+    not run with no reason (None) was deselected, or never reached once the run stopped on its
+    own (a first-catch stop, a collection error). --verify compares by it (engine.oracle)."""
+
+    # Its test process died before it started, and nothing ran it afterwards (a plain pytest,
+    # as the oracle runs it, stops at the first crash).
+    AFTER_DEATH = "after_death"
+    STOPPED_DURING = "stopped_during"  # it was running when the run was stopped (timeout, Ctrl-C)
+
+
 class Verdict(StrEnum):
     """Per mutant, spelt as the mutation-testing-report-schema spells them."""
 
@@ -154,13 +165,14 @@ class TestOutcome:
     # (a cache written before breakit recorded them). Only the baseline's are kept in .breakit/.
     cpu_s: float | None = None
     queued_s: float | None = None
+    not_run: NotRun | None = None  # why a NOT_RUN test did not run, where that is known
+    # Its JSON (the result cache, the baseline, the report): breakit.outcome_codec, the only one.
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "outcome": self.outcome.value,
-            "message": self.message,
-            "duration_s": self.duration_s,
-        }
+    @property
+    def not_reached(self) -> bool:
+        """Not run, with nothing to say why: deselected (its tests do not reach the change), or
+        never reached once the run stopped. Such an outcome is the same for every mutant."""
+        return self.outcome is Outcome.NOT_RUN and self.message is None and self.not_run is None
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from breakit.model import Mutant, MutantResult, Outcome, TestOutcome, Verdict
+from breakit.model import Mutant, MutantResult, Verdict
+from breakit.outcome_codec import LISTED, tests_from_lists, tests_to_lists
 from breakit.ranges import format_ranges, format_sequence, parse_ranges
 
 __all__ = [
     "cache_use",
-    "outcomes_from_json",
     "pack_cache",
     "result_from_json",
     "result_to_json",
@@ -29,18 +29,11 @@ __all__ = [
 def result_to_json(result: MutantResult) -> dict[str, Any]:
     """A result as the journal and the cache keep it: its passing tests by node id only (most
     of a result: pyjwt's mutants run 475 tests each at most and catch with a few), the others
-    with their outcome, message and (brief, breakit.failure_text) failure text."""
-    missed = [n for n, o in result.tests.items() if o.outcome is Outcome.MISSED]
-    not_run = [n for n, o in result.tests.items() if _silent_not_run(o)]
+    with their outcome, message and (brief, breakit.failure_text) failure text
+    (breakit.outcome_codec.tests_to_lists)."""
     return {
         "verdict": result.verdict.value,
-        "missed": missed,
-        "not_run": not_run,
-        "tests": {
-            n: {**o.to_json(), "longrepr": o.longrepr}
-            for n, o in result.tests.items()
-            if o.outcome is not Outcome.MISSED and not _silent_not_run(o)
-        },
+        **tests_to_lists(result.tests),
         "order": list(result.order),
         "duration_s": result.duration_s,
         "error": result.error,
@@ -50,27 +43,17 @@ def result_to_json(result: MutantResult) -> dict[str, Any]:
 def result_from_json(mutant: Mutant, data: dict[str, Any]) -> MutantResult | None:
     """The cached result for `mutant`, or None if the entry is unreadable."""
     try:
-        tests = {n: TestOutcome(nodeid=n, outcome=Outcome.MISSED) for n in data.get("missed", ())}
-        tests.update(
-            (n, TestOutcome(nodeid=n, outcome=Outcome.NOT_RUN)) for n in data.get("not_run", ())
-        )
-        tests.update(outcomes_from_json(data["tests"]))
         return MutantResult(
             mutant=mutant,
             verdict=Verdict(data["verdict"]),
-            tests=tests,
+            tests=tests_from_lists(data),
             order=tuple(data["order"]),
             duration_s=float(data["duration_s"]),
             error=data.get("error"),
             cached=True,
         )
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, AttributeError):
         return None
-
-
-def _silent_not_run(outcome: TestOutcome) -> bool:
-    """A test the run did not reach, with nothing to say why (deselected, not a death)."""
-    return outcome.outcome is Outcome.NOT_RUN and outcome.message is None
 
 
 # cache.json names each test once, in a table: its entries name tests by their positions there.
@@ -90,7 +73,7 @@ def pack_cache(
     results = {}
     for key, entry in cache.items():
         packed = dict(entry)
-        for kind in ("missed", "not_run"):
+        for kind in LISTED:
             if isinstance(entry.get(kind), list):
                 packed[kind] = format_ranges(at(n) for n in entry[kind])
         if isinstance(entry.get("order"), list):
@@ -114,7 +97,7 @@ def unpack_cache(data: Any) -> dict[str, dict[str, Any]]:
         cache = {}
         for key, entry in data["results"].items():
             unpacked = dict(entry)
-            for kind in ("missed", "not_run"):
+            for kind in LISTED:
                 unpacked[kind] = [table[i] for i in parse_ranges(entry.get(kind, ""))]
             unpacked["order"] = [table[i] for i in parse_ranges(entry.get("order", ""))]
             cache[key] = unpacked
@@ -136,18 +119,3 @@ def cache_use(data: Any) -> tuple[dict[str, float], int]:
         else {}
     )
     return stamps, largest if isinstance(largest, int) else 0
-
-
-def outcomes_from_json(data: dict[str, Any]) -> dict[str, TestOutcome]:
-    return {
-        n: TestOutcome(
-            nodeid=n,
-            outcome=Outcome(o["outcome"]),
-            message=o.get("message"),
-            duration_s=o.get("duration_s", 0.0),
-            longrepr=o.get("longrepr"),
-            cpu_s=o.get("cpu_s"),
-            queued_s=o.get("queued_s"),
-        )
-        for n, o in data.items()
-    }

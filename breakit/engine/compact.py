@@ -34,7 +34,7 @@ def compact_result(result: MutantResult, baseline: Baseline) -> MutantResult:
         ):
             tests[shared.nodeid] = shared  # passed both times
             continue
-        if outcome.outcome is Outcome.NOT_RUN and outcome.message is None and shared is not None:
+        if outcome.not_reached and shared is not None:
             tests[shared.nodeid] = _NOT_RUN.setdefault(
                 shared.nodeid, TestOutcome(shared.nodeid, Outcome.NOT_RUN)
             )

@@ -12,13 +12,13 @@ import ast
 import warnings
 from collections.abc import Mapping, Set
 
+from breakit.cache_keys import project_files
 from breakit.config import Config
 from breakit.engine.runner import Runner, RunSpec
 from breakit.engine.selection import in_source
 from breakit.engine.workspace import Workspace
 from breakit.errors import ShadowingError
 from breakit.model import Outcome
-from breakit.store import project_files
 
 FORCED_FAILURE = "breakit forced failure"
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from breakit.cache_keys import ResultKeys, content_key, sanity_key
 from breakit.config import Config
 from breakit.engine import memlimit, project
 from breakit.engine.baseline import make_baseline
@@ -38,12 +39,7 @@ from breakit.engine.workspace import Workspace
 from breakit.errors import BreakitError
 from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Verdict
 from breakit.result_cache import result_from_json, result_to_json
-from breakit.store import (
-    ResultKeys,
-    Store,
-    content_key,
-    sanity_key,
-)
+from breakit.store import Store
 
 OnResult = Callable[[MutantResult], None]
 
@@ -381,7 +377,7 @@ class Lab:
         return matrix
 
     def sanity_key(self, baseline: Baseline) -> str:
-        """The key of the forced-fail sanity run's verdict and the proof's (store.sanity_key)."""
+        """The key of the sanity run's verdict and the proof's (cache_keys.sanity_key)."""
         modules = self._engine.get("modules", [])
         return sanity_key(baseline.key, modules, sorted(self.project_names()), self.backend)
 

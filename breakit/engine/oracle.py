@@ -22,13 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from breakit.engine.pieces import NOT_RUN_AFTER_DEATH, STOPPED_DURING
 from breakit.engine.runner import RunSpec
 from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.engine.verdict import mutant_result
 from breakit.engine.workspace import Workspace
 from breakit.errors import EngineMismatchError
-from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Outcome, Verdict
+from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, NotRun, Outcome, Verdict
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,7 @@ def differences(fast: MutantResult, oracle: MutantResult, *, partial: bool = Fal
     if Verdict.TIMEOUT in (fast.verdict, oracle.verdict) and not past_the_limit:
         return found  # the tests after the one that hung never ran: nothing more to compare
     for nodeid, expected in oracle.tests.items():
-        if expected.outcome is Outcome.NOT_RUN and expected.message == NOT_RUN_AFTER_DEATH:
+        if expected.outcome is Outcome.NOT_RUN and expected.not_run is NotRun.AFTER_DEATH:
             continue  # the oracle's pytest died before this test (see the module docstring)
         got = fast.tests.get(nodeid)
         outcome = got.outcome if got else Outcome.NOT_RUN
@@ -116,7 +115,7 @@ def _failed_past_the_limit(fast: MutantResult, oracle: MutantResult) -> bool:
     hung = [
         nodeid
         for nodeid, outcome in fast.tests.items()
-        if outcome.outcome is Outcome.NOT_RUN and outcome.message == STOPPED_DURING
+        if outcome.outcome is Outcome.NOT_RUN and outcome.not_run is NotRun.STOPPED_DURING
     ]
     finished = sum(o.duration_s for o in fast.tests.values() if o.outcome is not Outcome.NOT_RUN)
     waited = fast.duration_s - finished  # at most what the fast run spent in the hung test

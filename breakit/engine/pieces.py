@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from breakit.engine.runner import RunSpec
-from breakit.model import Outcome, SuiteRun, TestOutcome
+from breakit.model import NotRun, Outcome, SuiteRun, TestOutcome
+from breakit.outcome_codec import outcome_from_json
 from breakit.records import Record, collect_error_message
 
 _TAIL_LINES = 5
@@ -24,9 +25,11 @@ _USAGE_LINES = 20  # at most this many lines of a pytest usage error's own text
 _USAGE_CAUSE = "This error occurred:"  # pytest's line between what it read and the traceback
 _CONFTEST_FAILED = "ImportError while loading conftest"
 # A test's message when its process died before it started and nothing ran it afterwards (a
-# plain pytest, as the oracle runs it, stops at the first crash).
+# plain pytest, as the oracle runs it, stops at the first crash): NotRun.AFTER_DEATH says it
+# as data.
 NOT_RUN_AFTER_DEATH = "not run: the test process died before this test"
-# The message of the test that was running when the run was stopped (its timeout, or Ctrl-C).
+# The message of the test that was running when the run was stopped (its timeout, or Ctrl-C):
+# NotRun.STOPPED_DURING.
 STOPPED_DURING = "the run was stopped during this test"
 FAILS_AT_IMPORT = "fails at import"
 # The message of a test module (or conftest.py) whose collection failed, charged as errored.
@@ -127,110 +130,148 @@ def suite_run_from_pieces(
 
     A test during which its process died is caught, with how the process died. Tests collected
     but never started are NOT_RUN: after a death that nothing followed up, with
-    NOT_RUN_AFTER_DEATH. A test module whose collection failed, and a conftest.py pytest could
-    not load, is ERRORED under its own node id (its path: `collection_failures`). `workdir` is
-    cut from the paths in pytest's messages.
+    NOT_RUN_AFTER_DEATH (NotRun.AFTER_DEATH). A test module whose collection failed, and a
+    conftest.py pytest could not load, is ERRORED under its own node id (its path:
+    `collection_failures`). `workdir` is cut from the paths in pytest's messages.
     """
-    outcomes: dict[str, TestOutcome] = {}
-    order: list[str] = []
-    collected: list[str] = []
-    collect_errors: dict[str, str] = {}
-    collect_texts: dict[str, str | None] = {}
-    conftests: dict[str, str] = {}  # a conftest.py pytest stopped loading -> first error line
-    problems: list[str] = []
-    stopped: dict[str, str] = {}  # nodeid -> why it has no outcome
-    timed_out = False
+    assembly = _Assembly(timeout_s, memory_limit_mb)
     for index, piece in enumerate(pieces):
         output = piece.output
         if workdir is not None:
             output = output.replace(f"{workdir}{os.sep}", "")
+        assembly.add(index, piece, output)
+    return assembly.suite_run(pieces)
+
+
+@dataclass
+class _Assembly:
+    """What the pieces of one run said so far, piece by piece (`add`), and the SuiteRun they
+    make (`suite_run`)."""
+
+    timeout_s: float | None
+    memory_limit_mb: int | None
+    outcomes: dict[str, TestOutcome] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+    collected: list[str] = field(default_factory=list)
+    collect_errors: dict[str, str] = field(default_factory=dict)
+    collect_texts: dict[str, str | None] = field(default_factory=dict)
+    # A conftest.py pytest stopped loading -> its first error line.
+    conftests: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    # nodeid -> why it has no outcome, and the message that says so.
+    stopped: dict[str, tuple[NotRun, str]] = field(default_factory=dict)
+    timed_out: bool = False
+
+    def add(self, index: int, piece: Piece, output: str) -> None:
+        """The `index`th piece of the run, `output` its pytest output."""
+        starts = self._read_records(piece)
+        self.order.extend(n for n in starts if n not in self.order)
+        running = next((n for n in reversed(starts) if n not in self.outcomes), None)
+        died = died_during(piece)
+        if piece.timed_out:
+            self._timed_out(index, running)
+            running = None
+        elif died is not None:
+            self._died_in_test(piece, died)
+        elif not any(r.get("event") == "finish" for r in piece.records) and _died(piece, output):
+            how = _how_it_died(piece, self.memory_limit_mb)
+            if starts:
+                self.problems.append(f"the test process {how} after its last test")
+            elif self.collected:
+                self.problems.append(f"the test process {how} before any test started")
+            else:
+                self.problems.append(f"{FAILS_AT_IMPORT}: the test process {how} while collecting")
+        elif piece.exit_status not in (None, 0, 1, 5) and not self.collect_errors:
+            self._stopped_by_pytest(piece.exit_status, output)
+        if running and died is None:  # stopped from outside (Ctrl-C)
+            self.stopped.setdefault(running, (NotRun.STOPPED_DURING, STOPPED_DURING))
+
+    def _read_records(self, piece: Piece) -> list[str]:
+        """Take in the piece's records; the tests it started, in order."""
         starts: list[str] = []
         for record in piece.records:
             event = record.get("event")
             if event == "start":
                 starts.append(record["nodeid"])
             elif event == "test":
-                outcomes[record["nodeid"]] = _test_outcome(record)
+                self.outcomes[record["nodeid"]] = outcome_from_json(record["nodeid"], record)
             elif event == "collected":
-                collected.extend(n for n in record["nodeids"] if n not in collected)
+                self.collected.extend(n for n in record["nodeids"] if n not in self.collected)
             elif event == "collect_error":
                 where = record.get("nodeid") or _SESSION
-                collect_errors.setdefault(where, str(record.get("message")))
-                collect_texts.setdefault(where, record.get("longrepr"))
-        order.extend(n for n in starts if n not in order)
-        running = next((n for n in reversed(starts) if n not in outcomes), None)
-        died = died_during(piece)
-        if piece.timed_out:
-            limit = f" after {timeout_s:g} s" if timeout_s is not None else ""
-            if running:
-                stopped[running] = STOPPED_DURING
-            if index == 0:
-                timed_out = True
-                where = f" in {running}" if running else " before any test started"
-                problems.append(f"timed out{limit}{where}")
-            elif running:  # after a crash, in the fresh process: that crash is the verdict
-                stopped[running] = f"timed out{limit} (in a fresh process, after a crash)"
-            running = None
-        elif died is not None:
-            how = _how_it_died(piece, memory_limit_mb)
-            # How long it ran before it died: the piece's time less its finished tests' (and
-            # its collection, so a little more): --verify compares it with a timeout.
-            tests = (r for r in piece.records if r.get("event") == "test")
-            finished = sum(float(r.get("duration_s", 0.0)) for r in tests)
-            outcomes[died] = TestOutcome(
-                died,
-                Outcome.CAUGHT,
-                message=f"the test process {how} while this test ran",
-                duration_s=max(0.0, piece.duration_s - finished),
-            )
-            started = set(order)
-            for nodeid in collected:
-                if nodeid not in started:
-                    stopped.setdefault(nodeid, NOT_RUN_AFTER_DEATH)
-        elif not any(r.get("event") == "finish" for r in piece.records) and _died(piece, output):
-            how = _how_it_died(piece, memory_limit_mb)
-            if starts:
-                problems.append(f"the test process {how} after its last test")
-            elif collected:
-                problems.append(f"the test process {how} before any test started")
-            else:
-                problems.append(f"{FAILS_AT_IMPORT}: the test process {how} while collecting")
-        elif piece.exit_status not in (None, 0, 1, 5) and not collect_errors:
-            problems.append(_exit_problem(piece.exit_status, output))
-            conftest = _CONFTEST_LINE.search(output) if piece.exit_status == 4 else None
-            if conftest is not None and not os.path.isabs(conftest["path"]):
-                # pytest stopped loading the conftest files it loads first (`tests/conftest.py`,
-                # the rootdir's): exit 4, and no collection record names it.
-                where = conftest["path"]
-                conftests.setdefault(where, collect_error_message(output))
-                collect_texts.setdefault(where, output[conftest.start() :])
-        if running and died is None:  # stopped from outside (Ctrl-C)
-            stopped.setdefault(running, STOPPED_DURING)
-    for nodeid in (*collected, *order):
-        if nodeid not in outcomes:
-            outcomes[nodeid] = TestOutcome(nodeid, Outcome.NOT_RUN, message=stopped.get(nodeid))
-    failed = {**collect_errors, **conftests}
-    for where in collection_failures(failed):
-        message = f"{COLLECTION_FAILED}: {failed[where]}"
-        outcomes.setdefault(
-            where, TestOutcome(where, Outcome.ERRORED, message, longrepr=collect_texts.get(where))
+                self.collect_errors.setdefault(where, str(record.get("message")))
+                self.collect_texts.setdefault(where, record.get("longrepr"))
+        return starts
+
+    def _timed_out(self, index: int, running: str | None) -> None:
+        limit = f" after {self.timeout_s:g} s" if self.timeout_s is not None else ""
+        if running:
+            self.stopped[running] = (NotRun.STOPPED_DURING, STOPPED_DURING)
+        if index == 0:
+            self.timed_out = True
+            where = f" in {running}" if running else " before any test started"
+            self.problems.append(f"timed out{limit}{where}")
+        elif running:  # after a crash, in the fresh process: that crash is the verdict
+            message = f"timed out{limit} (in a fresh process, after a crash)"
+            self.stopped[running] = (NotRun.STOPPED_DURING, message)
+
+    def _died_in_test(self, piece: Piece, died: str) -> None:
+        how = _how_it_died(piece, self.memory_limit_mb)
+        # How long it ran before it died: the piece's time less its finished tests' (and
+        # its collection, so a little more): --verify compares it with a timeout.
+        tests = (r for r in piece.records if r.get("event") == "test")
+        finished = sum(float(r.get("duration_s", 0.0)) for r in tests)
+        self.outcomes[died] = TestOutcome(
+            died,
+            Outcome.CAUGHT,
+            message=f"the test process {how} while this test ran",
+            duration_s=max(0.0, piece.duration_s - finished),
         )
-    error: str | None = None
-    if timed_out:
-        error = problems[0]
-    elif collect_errors:
-        error = import_failure(collect_errors)
-    elif problems:
-        error = "\n".join(dict.fromkeys(problems))
-    first = pieces[0] if pieces else Piece()
-    return SuiteRun(
-        outcomes=outcomes,
-        order=tuple(order),
-        duration_s=sum(p.duration_s for p in pieces),
-        exit_status=first.exit_status,
-        timed_out=timed_out,
-        error=error,
-    )
+        started = set(self.order)
+        for nodeid in self.collected:
+            if nodeid not in started:
+                self.stopped.setdefault(nodeid, (NotRun.AFTER_DEATH, NOT_RUN_AFTER_DEATH))
+
+    def _stopped_by_pytest(self, exit_status: int, output: str) -> None:
+        """pytest stopped with an unusual status and no collection error said why."""
+        self.problems.append(_exit_problem(exit_status, output))
+        conftest = _CONFTEST_LINE.search(output) if exit_status == 4 else None
+        if conftest is not None and not os.path.isabs(conftest["path"]):
+            # pytest stopped loading the conftest files it loads first (`tests/conftest.py`,
+            # the rootdir's): exit 4, and no collection record names it.
+            where = conftest["path"]
+            self.conftests.setdefault(where, collect_error_message(output))
+            self.collect_texts.setdefault(where, output[conftest.start() :])
+
+    def suite_run(self, pieces: Sequence[Piece]) -> SuiteRun:
+        outcomes = self.outcomes
+        for nodeid in (*self.collected, *self.order):
+            if nodeid not in outcomes:
+                reason, message = self.stopped.get(nodeid, (None, None))
+                outcomes[nodeid] = TestOutcome(
+                    nodeid, Outcome.NOT_RUN, message=message, not_run=reason
+                )
+        failed = {**self.collect_errors, **self.conftests}
+        for where in collection_failures(failed):
+            message = f"{COLLECTION_FAILED}: {failed[where]}"
+            text = self.collect_texts.get(where)
+            outcomes.setdefault(where, TestOutcome(where, Outcome.ERRORED, message, longrepr=text))
+        error: str | None = None
+        if self.timed_out:
+            error = self.problems[0]
+        elif self.collect_errors:
+            error = import_failure(self.collect_errors)
+        elif self.problems:
+            error = "\n".join(dict.fromkeys(self.problems))
+        first = pieces[0] if pieces else Piece()
+        return SuiteRun(
+            outcomes=outcomes,
+            order=tuple(self.order),
+            duration_s=sum(p.duration_s for p in pieces),
+            exit_status=first.exit_status,
+            timed_out=self.timed_out,
+            error=error,
+        )
 
 
 def collection_failures(collect_errors: Mapping[str, str]) -> list[str]:
@@ -273,18 +314,6 @@ def does_not_compile(error: str) -> bool:
     """True if a run's `error` says the code does not compile (a syntax error), rather than
     that importing it raised."""
     return any(re.search(rf"\b{name}\b", error) for name in _SYNTAX_ERRORS)
-
-
-def _test_outcome(record: Record) -> TestOutcome:
-    return TestOutcome(
-        nodeid=record["nodeid"],
-        outcome=Outcome(record["outcome"]),
-        message=record.get("message"),
-        duration_s=float(record.get("duration_s", 0.0)),
-        longrepr=record.get("longrepr"),
-        cpu_s=record.get("cpu_s"),
-        queued_s=record.get("queued_s"),
-    )
 
 
 def _how_it_died(piece: Piece, memory_limit_mb: int | None) -> str:

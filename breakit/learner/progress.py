@@ -11,7 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from breakit.store import STATE_DIR, read_json, state_dir, write_json
+from breakit.store import read_state_json, remove_state_file, write_state_json
 
 PROGRESS_FILE = "progress.json"
 
@@ -35,10 +35,9 @@ class Progress:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self.path = self.root / STATE_DIR / PROGRESS_FILE
 
     def all(self) -> dict[str, dict[str, Any]]:
-        data = read_json(self.path)
+        data = read_state_json(self.root, PROGRESS_FILE)
         return data if isinstance(data, dict) else {}
 
     def get(self, exercise_id: str) -> dict[str, Any]:
@@ -49,8 +48,7 @@ class Progress:
         entry = dict(data.get(exercise_id) or {})
         entry.update(fields)
         data[exercise_id] = entry
-        state_dir(self.root)
-        write_json(self.path, data)
+        write_state_json(self.root, PROGRESS_FILE, data)
         return entry
 
     def record_run(
@@ -63,10 +61,7 @@ class Progress:
 
     def clear(self) -> bool:
         """Forget all progress; True if there was any."""
-        if not self.path.exists():
-            return False
-        self.path.unlink()
-        return True
+        return remove_state_file(self.root, PROGRESS_FILE)
 
 
 def exercise_state(

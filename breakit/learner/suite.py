@@ -8,6 +8,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from breakit.cache_keys import content_key
 from breakit.config import Config
 from breakit.engine.fork.client import ForkRunner
 from breakit.engine.fork.warm_client import WarmPool
@@ -16,7 +17,6 @@ from breakit.engine.runner import Runner
 from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.learner.why import shown_command
 from breakit.model import Outcome, SuiteRun
-from breakit.store import content_key
 
 Changes = Mapping[str, str | None]
 

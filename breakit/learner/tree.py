@@ -10,7 +10,6 @@ learner's unless asked to (a copy of what it overwrites is kept under `.breakit/
 from __future__ import annotations
 
 import hashlib
-import shutil
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -20,7 +19,14 @@ from typing import Any
 
 from breakit.errors import RefusedError, UsageError
 from breakit.model import Mutant
-from breakit.store import STATE_DIR, read_json, state_dir, write_json
+from breakit.store import (
+    copy_into_state,
+    read_state_json,
+    remove_state_tree,
+    state_file,
+    write_state_bytes,
+    write_state_json,
+)
 
 MANIFEST = "tree.json"
 
@@ -68,17 +74,15 @@ class Tree:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self.dir = self.root / STATE_DIR
 
     # --- the manifest -----------------------------------------------------------------------
 
     def _manifest(self) -> dict[str, Any]:
-        data = read_json(self.dir / MANIFEST)
+        data = read_state_json(self.root, MANIFEST)
         return data if isinstance(data, dict) else {}
 
     def _save(self, manifest: Mapping[str, Any]) -> None:
-        state_dir(self.root)
-        write_json(self.dir / MANIFEST, dict(manifest))
+        write_state_json(self.root, MANIFEST, dict(manifest))
 
     def ids(self) -> tuple[str, ...]:
         return tuple(sorted(self._manifest()))
@@ -128,7 +132,7 @@ class Tree:
         return path.read_bytes().decode("utf-8") if path.is_file() else None
 
     def _copy(self, mutant_id: str, kind: str, rel: str) -> Path:
-        return self.dir / kind / mutant_id / PurePosixPath(rel)
+        return state_file(self.root, *_kept(mutant_id, kind, rel))
 
     def clean_changes(self, mutant_id: str) -> dict[str, str | None]:
         """The changes that turn the tree back into the clean app (the originals)."""
@@ -179,20 +183,15 @@ class Tree:
                     f"{rel} changed while the breakage was being run; nothing was written",
                     hint="run the command again",
                 )
-            keep = self._copy(mutant.id, "originals", rel)
-            keep.parent.mkdir(parents=True, exist_ok=True)
-            keep.write_bytes(original)
+            write_state_bytes(self.root, _kept(mutant.id, "originals", rel), original)
             data = None if new is None else new.encode("utf-8")
             if data is not None:
-                wrote = self._copy(mutant.id, "written", rel)
-                wrote.parent.mkdir(parents=True, exist_ok=True)
-                wrote.write_bytes(data)
+                write_state_bytes(self.root, _kept(mutant.id, "written", rel), data)
             files[rel] = {"original": sha(original), "written": sha(data)}
         manifest = self._manifest()
         # Recorded before the files change: an interrupted write can still be reset.
         manifest[mutant.id] = {"files": files, "written_at": time.time()}
         self._save(manifest)
-        state_dir(self.root)
         for rel, new in mutant.changes.items():
             target = self._path(rel)
             if new is None:
@@ -218,15 +217,14 @@ class Tree:
                 "(a copy of what is overwritten is kept under .breakit/backups/)",
             )
         overwritten = []
-        backups = self.dir / "backups" / f"{mutant_id}-{time.strftime('%Y%m%d-%H%M%S')}"
+        backup_folder = f"{mutant_id}-{time.strftime('%Y%m%d-%H%M%S')}"
         for item in written.files:
             if item.state is FileState.RESTORED:
                 continue
             target = self._path(item.path)
             if item.state is FileState.EDITED and target.is_file():
-                backup = backups / PurePosixPath(item.path)
-                backup.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(target, backup)
+                parts = ("backups", backup_folder, *PurePosixPath(item.path).parts)
+                copy_into_state(self.root, parts, target)
                 overwritten.append(item.path)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(self._copy(mutant_id, "originals", item.path).read_bytes())
@@ -239,7 +237,12 @@ class Tree:
         manifest.pop(mutant_id, None)
         self._save(manifest)
         for kind in ("originals", "written"):
-            shutil.rmtree(self.dir / kind / mutant_id, ignore_errors=True)
+            remove_state_tree(self.root, (kind, mutant_id))
 
     def backups_dir(self) -> Path:
-        return self.dir / "backups"
+        return state_file(self.root, "backups")
+
+
+def _kept(mutant_id: str, kind: str, rel: str) -> tuple[str, ...]:
+    """Where under `.breakit/` the `kind` ("originals", "written") copy of `rel` is kept."""
+    return (kind, mutant_id, *PurePosixPath(rel).parts)

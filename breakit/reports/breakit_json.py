@@ -1,21 +1,16 @@
-"""breakit's own JSON document for `--json` on list / apply / check (docs/json.md)."""
+"""breakit's own JSON document for `--json` on list / apply / check (docs/json.md).
+
+A mutant's tests in it, and reading them back (breakit merge, and anyone in Python), are
+breakit.outcome_codec's (`tests_by_index`, `outcomes_from_index`, `order_from_index`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from breakit.model import (
-    Baseline,
-    KillMatrix,
-    Mutant,
-    MutantResult,
-    Mutation,
-    Outcome,
-    TestOutcome,
-    Verdict,
-)
-from breakit.ranges import format_ranges, parse_ranges
+from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Mutation
+from breakit.outcome_codec import order_by_index, tests_by_index
 
 if TYPE_CHECKING:
     from breakit.since import Since
@@ -45,55 +40,6 @@ def _mutant_fields(mutant: Mutant) -> dict[str, Any]:
     return fields
 
 
-# --- one mutant's tests ---------------------------------------------------------------------
-
-
-def _message(outcome: TestOutcome) -> str | None:
-    message = outcome.message
-    if message is not None and len(message) > MESSAGE_CHARS:
-        return message[: MESSAGE_CHARS - 1] + "…"
-    return message
-
-
-def tests_json(result: MutantResult, index: Mapping[str, int]) -> dict[str, Any]:
-    """The tests of one mutant, by their index in the baseline's list: which ran (`ran`), which
-    of those caught or errored (with the failure line); every other test that ran passed, and a
-    test not in `ran` did not run. A test the baseline does not have (the mutant changed the
-    suite) is under `other`, by node id."""
-    ran: list[int] = []
-    detected: dict[Outcome, list[dict[str, Any]]] = {Outcome.CAUGHT: [], Outcome.ERRORED: []}
-    other: dict[str, Any] = {}
-    for nodeid, outcome in result.tests.items():
-        if nodeid not in index:
-            other[nodeid] = {"outcome": outcome.outcome.value, "message": _message(outcome)}
-            continue
-        if outcome.outcome is Outcome.NOT_RUN:
-            continue
-        ran.append(index[nodeid])
-        if outcome.outcome in detected:
-            entry = {"test": index[nodeid], "message": _message(outcome)}
-            detected[outcome.outcome].append(entry)
-    fields: dict[str, Any] = {
-        "ran": format_ranges(ran),
-        "caught": sorted(detected[Outcome.CAUGHT], key=lambda e: e["test"]),
-        "errored": sorted(detected[Outcome.ERRORED], key=lambda e: e["test"]),
-    }
-    if other:
-        fields["other"] = other
-    return fields
-
-
-def order_json(result: MutantResult, index: Mapping[str, int]) -> list[int | str] | None:
-    """None when the tests ran in baseline order (the usual case: `ran`, ascending); else the
-    order, each test as its baseline index (a node id if the baseline does not have it)."""
-    ran = {n for n, o in result.tests.items() if o.outcome is not Outcome.NOT_RUN}
-    in_run = [n for n in result.order if n in ran]
-    expected = sorted((n for n in ran if n in index), key=index.__getitem__)
-    if in_run == expected and len(in_run) == len(ran):
-        return None
-    return [index.get(nodeid, nodeid) for nodeid in result.order]
-
-
 def result_json(
     result: MutantResult, index: Mapping[str, int], triage: Triage | None = None
 ) -> dict[str, Any]:
@@ -102,8 +48,8 @@ def result_json(
         **_mutant_fields(result.mutant),
         "verdict": result.verdict.value,
         "error": result.error,
-        "tests": tests_json(result, index),
-        "order": order_json(result, index),
+        "tests": tests_by_index(result.tests, index, message_chars=MESSAGE_CHARS),
+        "order": order_by_index(result, index),
         "duration_s": round(result.duration_s, 4),
         "cached": result.cached,
     }
@@ -141,36 +87,6 @@ def matrix_document(
         document["since"] = since.to_json()
     document.update(run or {})
     return document
-
-
-# --- reading it back (breakit merge, and anyone in Python) ------------------------------------
-
-
-def entry_outcomes(entry: Mapping[str, Any], tests: Sequence[str]) -> dict[str, TestOutcome]:
-    """One mutant's outcome for every test, as the engine made them: `tests` is the document's
-    `baseline.tests`. A test that ran and is not listed as caught or errored passed (missed);
-    one not in `ran` did not run. An Ignored mutant ran nothing, and lists no test."""
-    listed = entry["tests"]
-    if entry.get("verdict") == Verdict.IGNORED.value:
-        return {}
-    outcomes = {n: TestOutcome(n, Outcome.NOT_RUN) for n in tests}
-    for i in parse_ranges(listed["ran"]):
-        outcomes[tests[i]] = TestOutcome(tests[i], Outcome.MISSED)
-    for kind in (Outcome.CAUGHT, Outcome.ERRORED):
-        for found in listed[kind.value]:
-            nodeid = tests[found["test"]]
-            outcomes[nodeid] = TestOutcome(nodeid, kind, message=found.get("message"))
-    for nodeid, found in (listed.get("other") or {}).items():
-        outcomes[nodeid] = TestOutcome(nodeid, Outcome(found["outcome"]), found.get("message"))
-    return outcomes
-
-
-def entry_order(entry: Mapping[str, Any], tests: Sequence[str]) -> tuple[str, ...]:
-    """The order one mutant's tests ran in, as node ids."""
-    order = entry.get("order")
-    if order is None:
-        return tuple(tests[i] for i in parse_ranges(entry["tests"]["ran"]))
-    return tuple(tests[t] if isinstance(t, int) else t for t in order)
 
 
 def list_document(

@@ -18,7 +18,7 @@ from breakit.engine.runner import RunSpec
 from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.engine.workspace import Workspace
 from breakit.errors import ConfigError
-from breakit.model import Mutant, Outcome, SuiteRun, Verdict
+from breakit.model import Mutant, NotRun, Outcome, SuiteRun, Verdict
 
 # calc.add is what the mutants break; the three tests run in this order.
 CALC = "def add(a, b):\n    return a + b\n"
@@ -155,6 +155,7 @@ def test_a_plain_pytest_stops_at_the_death(project: Path) -> None:
     assert run.outcomes[SECOND].outcome is Outcome.CAUGHT
     assert run.outcomes[THIRD].outcome is Outcome.NOT_RUN
     assert run.outcomes[THIRD].message == NOT_RUN_AFTER_DEATH
+    assert run.outcomes[THIRD].not_run is NotRun.AFTER_DEATH
     assert run.order == (FIRST, SECOND)
 
 
@@ -338,6 +339,7 @@ def test_no_fresh_process_starts_once_the_mutants_time_is_used(tmp_path: Path) -
         runner.close()
     last = run.outcomes["tests/test_calc.py::test_3"]
     assert (last.outcome, last.message) == (Outcome.NOT_RUN, NOT_RUN_AFTER_DEATH)
+    assert last.not_run is NotRun.AFTER_DEATH
     assert run.outcomes["tests/test_calc.py::test_0"].outcome is Outcome.CAUGHT
     assert not run.timed_out and 2 <= len(run.order) <= 3
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from breakit.engine.oracle import compare, differences
 from breakit.engine.pieces import NOT_RUN_AFTER_DEATH, STOPPED_DURING
-from breakit.model import KillMatrix, Mutant, MutantResult, Outcome, TestOutcome, Verdict
+from breakit.model import KillMatrix, Mutant, MutantResult, NotRun, Outcome, TestOutcome, Verdict
 
 MUTANT = Mutant("m", "test", "m", {"a.py": "x = 2\n"}, {"a.py": "x = 1\n"})
 
@@ -71,7 +71,9 @@ def test_a_timeout_the_oracle_saw_fail_later_agrees_only_past_the_limit() -> Non
         Verdict.TIMEOUT,
         {
             "t1": TestOutcome("t1", Outcome.MISSED, duration_s=0.5),
-            "t2": TestOutcome("t2", Outcome.NOT_RUN, message=STOPPED_DURING),
+            "t2": TestOutcome(
+                "t2", Outcome.NOT_RUN, message=STOPPED_DURING, not_run=NotRun.STOPPED_DURING
+            ),
             "t3": TestOutcome("t3", Outcome.NOT_RUN),
         },
         duration_s=15.6,
@@ -81,7 +83,9 @@ def test_a_timeout_the_oracle_saw_fail_later_agrees_only_past_the_limit() -> Non
         tests = {
             "t1": TestOutcome("t1", t1, duration_s=0.5),
             "t2": TestOutcome("t2", Outcome.CAUGHT, duration_s=t2_after_s),
-            "t3": TestOutcome("t3", Outcome.NOT_RUN, message=NOT_RUN_AFTER_DEATH),
+            "t3": TestOutcome(
+                "t3", Outcome.NOT_RUN, message=NOT_RUN_AFTER_DEATH, not_run=NotRun.AFTER_DEATH
+            ),
         }
         return MutantResult(MUTANT, Verdict.KILLED, tests)
 

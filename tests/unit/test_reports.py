@@ -18,20 +18,15 @@ from rich.console import Console
 
 from breakit.model import KillMatrix, MutantResult, Outcome, Verdict
 from breakit.model import TestOutcome as Run  # not "Test…": pytest would try to collect it
+from breakit.outcome_codec import order_from_index, outcomes_from_index
+from breakit.ranges import format_ranges, parse_ranges
 from breakit.reports import (
     github_annotations,
     mutation_testing_report,
     render_html,
     render_junit,
 )
-from breakit.reports.breakit_json import (
-    MESSAGE_CHARS,
-    entry_order,
-    entry_outcomes,
-    format_ranges,
-    matrix_document,
-    parse_ranges,
-)
+from breakit.reports.breakit_json import MESSAGE_CHARS, matrix_document
 from breakit.reports.github import escape_data, escape_property
 from breakit.reports.progress import (
     ETA_MIN_RAN,
@@ -392,14 +387,14 @@ def test_document_round_trips_every_outcome_and_message(matrix):
     }
     assert killed["order"] is None  # ran in baseline order
     for result, entry in zip(matrix.results, document["mutants"], strict=True):
-        outcomes = entry_outcomes(entry, document["baseline"]["tests"])
+        outcomes = outcomes_from_index(entry, document["baseline"]["tests"])
         for nodeid in fx.TESTS:
             assert outcomes[nodeid].outcome is matrix.outcome(result.mutant.id, nodeid)
             expected = result.tests.get(nodeid)
             if expected is not None and expected.outcome in (Outcome.CAUGHT, Outcome.ERRORED):
                 assert outcomes[nodeid].message == expected.message
         ran = [n for n in result.order if result.tests[n].outcome is not Outcome.NOT_RUN]
-        assert list(entry_order(entry, document["baseline"]["tests"])) == ran
+        assert list(order_from_index(entry, document["baseline"]["tests"])) == ran
 
 
 def test_document_keeps_an_unusual_order_tests_outside_the_baseline_and_long_messages(matrix):
@@ -422,10 +417,10 @@ def test_document_keeps_an_unusual_order_tests_outside_the_baseline_and_long_mes
     }
     message = entry["tests"]["caught"][0]["message"]
     assert len(message) == MESSAGE_CHARS and message.endswith("…")
-    outcomes = entry_outcomes(entry, fx.TESTS)
+    outcomes = outcomes_from_index(entry, fx.TESTS)
     assert outcomes["tests/test_new.py::test_added"].outcome is Outcome.MISSED
-    assert entry_order(entry, fx.TESTS) == order
-    assert entry_outcomes(ignored_entry, fx.TESTS) == {}
+    assert order_from_index(entry, fx.TESTS) == order
+    assert outcomes_from_index(ignored_entry, fx.TESTS) == {}
 
 
 def test_document_size_does_not_grow_with_the_tests_that_passed(matrix):

@@ -11,7 +11,8 @@ from test_runner import write_project
 
 from breakit.engine.lab import Lab
 from breakit.model import MutantResult, Verdict
-from breakit.store import CACHE_MAX_AGE_DAYS, JOURNAL, Store, keep_cached
+from breakit.store import JOURNAL, Store
+from breakit.store_results import CACHE_MAX_AGE_DAYS, keep_cached
 
 
 @pytest.fixture
