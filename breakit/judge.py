@@ -1,14 +1,14 @@
-"""One test's record from pytest's reports of it: its setup, call and teardown phases, and its
+"""One test's outcome from pytest's reports of it: its setup, call and teardown phases, and its
 subtests' (`judge_phases`). Runs inside the project's pytest (breakit.pytest_plugin): it needs
-pytest, breakit.model's `Outcome` and breakit.records only.
+pytest, breakit.model and breakit.records only.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from breakit.model import Outcome
-from breakit.records import Record, failure_message
+from breakit.model import Outcome, TestOutcome
+from breakit.records import failure_message
 
 
 def is_subtest(report: pytest.TestReport) -> bool:
@@ -32,8 +32,8 @@ def subtest_label(report: pytest.TestReport) -> str:
     return " ".join(parts) or "(<subtest>)"
 
 
-def judge_phases(phases: list[pytest.TestReport]) -> Record:
-    """One test's record from its setup, call and teardown reports, and its subtests' reports.
+def judge_phases(phases: list[pytest.TestReport]) -> TestOutcome:
+    """One test's outcome from its setup, call and teardown reports, and its subtests' reports.
 
     A failing subtest is a catch, as it is for plain pytest (which exits 1): the message names the
     first failing subtest and its first useful line.
@@ -73,14 +73,7 @@ def judge_phases(phases: list[pytest.TestReport]) -> Record:
         message, longrepr = _subtests_failure(failed_subtests, call)
     if outcome == Outcome.CAUGHT and teardown is not None and teardown.failed:
         longrepr = f"{longrepr or ''}\n\n--- teardown ---\n{teardown.longreprtext}"
-    nodeid = phases[0].nodeid
-    return {
-        "nodeid": nodeid,
-        "outcome": outcome.value,  # a plain string: records are JSON, read back by engine.pieces
-        "message": message,
-        "longrepr": longrepr,
-        "duration_s": round(duration, 6),
-    }
+    return TestOutcome(phases[0].nodeid, outcome, message, round(duration, 6), longrepr)
 
 
 def _subtests_failure(

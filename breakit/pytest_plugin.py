@@ -43,6 +43,7 @@ import os
 import sys
 import time
 from collections.abc import Collection, Generator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
@@ -53,6 +54,7 @@ from breakit.engine import memlimit
 from breakit.engine.wire import REQUEST_ENV, RunRequest
 from breakit.judge import judge_phases
 from breakit.model import Outcome
+from breakit.outcome_codec import TIMED, outcome_to_json
 
 try:
     import resource
@@ -160,13 +162,17 @@ class RecorderPlugin:
         phases.append(report)
         if report.when == "teardown":
             del self._phases[report.nodeid]
-            record = judge_phases(phases)
+            outcome = judge_phases(phases)
             started = self._clocks.pop(report.nodeid, None)
             if started is not None:
-                record["cpu_s"] = round(max(0.0, cpu_time() - started[0]), 6)
-                record["queued_s"] = round(max(0.0, queued_time() - started[1]), 6)
-            self.sink({"event": "test", **record})
-            if self.first_catch and record["outcome"] in (Outcome.CAUGHT, Outcome.ERRORED):
+                outcome = replace(
+                    outcome,
+                    cpu_s=round(max(0.0, cpu_time() - started[0]), 6),
+                    queued_s=round(max(0.0, queued_time() - started[1]), 6),
+                )
+            record = outcome_to_json(outcome, TIMED)
+            self.sink({"event": "test", "nodeid": outcome.nodeid, **record})
+            if self.first_catch and outcome.outcome in (Outcome.CAUGHT, Outcome.ERRORED):
                 self.stop(report.nodeid)
 
     def stop(self, nodeid: str) -> None:

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from breakit import pytest_plugin
 from breakit.model import Mutant, MutantResult, NotRun, Outcome, SuiteRun, TestOutcome, Verdict
 from breakit.outcome_codec import (
     RECORD,
@@ -212,13 +211,14 @@ def test_the_report_form_is_as_before() -> None:
     assert by_index(TESTS, INDEX, message_chars=None, other=False) == brief
 
 
-def test_the_plugins_records_spell_outcomes_as_the_model_does() -> None:
-    # The plugin runs inside the project's pytest and does not import breakit.model: its
-    # strings are a second spelling, which must be the Outcome values the codec reads.
-    spelt = {pytest_plugin.CAUGHT, pytest_plugin.ERRORED, pytest_plugin.MISSED}
-    assert spelt | {pytest_plugin.NOT_RUN} == {kind.value for kind in Outcome}
-    record = {"event": "test", "nodeid": "t::a", "outcome": pytest_plugin.CAUGHT, "message": "m"}
-    assert outcome_from_json("t::a", record) == TestOutcome("t::a", Outcome.CAUGHT, "m")
+def test_the_plugins_records_are_the_codecs() -> None:
+    # The in-run plugin judges a test into a TestOutcome (breakit.judge) and writes its record
+    # with outcome_to_json: no second spelling of an outcome's string in the test process.
+    for module in ("pytest_plugin.py", "judge.py"):
+        text = (BREAKIT / module).read_text(encoding="utf-8")
+        assert "outcome_to_json" in text or module == "judge.py"
+        spelt = [kind.value for kind in Outcome if f'"{kind.value}"' in text]
+        assert spelt == [], module
 
 
 # --- no other encoder or decoder ---------------------------------------------------------------
@@ -236,21 +236,19 @@ OTHER_CODECS = {
     "a record's field": r"[\"'](outcome|not_run)[\"']\s*:"
     r"|\[\s*[\"'](outcome|not_run)[\"']\s*\]|\.get\(\s*[\"'](outcome|not_run)[\"']",
 }
-# The in-run plugin writes its records with its own spelling (it does not import breakit.model:
-# test_the_plugins_records_spell_outcomes_as_the_model_does); engine.pieces reads them with
-# outcome_from_json.
-NOT_SEARCHED = {"outcome_codec.py", "pytest_plugin.py"}
+NOT_SEARCHED = {"outcome_codec.py"}
 
 
 def test_no_other_outcome_codec() -> None:
-    """No module of breakit but breakit/outcome_codec.py turns a test outcome into JSON or
-    back: the grep looks for the shapes in OTHER_CODECS. Printing `outcome.value` for a person
-    (an f-string, a table cell: reports, engine.oracle's differences) is not encoding, and none
-    of the patterns matches it: they look for an outcome's string going into a dict (a JSON
-    object) or an Outcome coming out of one. Not searched: the codec itself, and the in-run
-    plugin (NOT_SEARCHED). Words that are outcome values but name something else as a JSON key
-    (a ranking's `caught` mutants, a prediction's `missed` tests) are not searched for either:
-    the codec's forms key tests by the outcome's own value, which is what is looked for."""
+    """No module of breakit but breakit/outcome_codec.py turns a test outcome into JSON or back: the
+    grep looks for the shapes in OTHER_CODECS. Printing `outcome.value` for a person (an
+    f-string, a table cell: reports, engine.oracle's differences) is not encoding, and none of
+    the patterns matches it: they look for an outcome's string going into a dict (a JSON object)
+    or an Outcome coming out of one. Not searched: the codec itself (NOT_SEARCHED). Words that
+    are outcome values but name something else as a JSON key (a ranking's `caught` mutants, a
+    prediction's `missed` tests) are not searched for either: the codec's forms key tests by the
+    outcome's own value, which is what is looked for. The in-run plugin is searched like the
+    rest: its records are the codec's."""
     found = []
     for path in sorted(BREAKIT.rglob("*.py")):
         if path.name in NOT_SEARCHED:
