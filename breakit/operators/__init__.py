@@ -7,8 +7,8 @@ from breakit.operators.discovery import (
     discover,
     generate_mutants,
     mutants_for_source,
-    source_files,
 )
+from breakit.operators.files import source_files
 from breakit.operators.registry import OPERATORS, operator_names, select_operators
 
 __all__ = [

@@ -1,5 +1,9 @@
-"""Discovery: list the source files, find every operator's sites (breakit.operators.sites), and
-make one Mutant per site.
+"""Discovery: list the source files (breakit.operators.files), find every operator's sites
+(breakit.operators.sites), and make one Mutant per site.
+
+One file's mutants are made in steps: parse it, find its sites, make a candidate of each site
+(its id, its mutated text), drop the duplicates (the same mutated text), and keep the ones that
+compile.
 
 Each mutant changes exactly one node and leaves every other byte of its file as it was: its new
 text is spliced into the original (breakit.operators.splice). Tests never run.
@@ -7,7 +11,6 @@ text is spliced into the original (breakit.operators.splice). Tests never run.
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import io
 import re
@@ -16,19 +19,18 @@ import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from typing import NamedTuple
 
 import libcst as cst
-from libcst.metadata import (
-    CodeRange,
-)
+from libcst.metadata import CodeRange
 
-from breakit.config import Config, entry_files, is_glob
-from breakit.errors import ConfigError, MutationError, UsageError
+from breakit.config import Config
+from breakit.errors import MutationError
 from breakit.model import Location, Mutant
 from breakit.operators.base import Operator
+from breakit.operators.files import read_source, source_files
 from breakit.operators.registry import select_operators
-from breakit.operators.sites import SiteFinder
+from breakit.operators.sites import Site, SiteFinder
 from breakit.operators.splice import (
     SplicedText,
     future_flags,
@@ -41,7 +43,6 @@ from breakit.operators.splice import (
 PRAGMA = "# pragma: no mutate"
 _PRAGMA = re.compile(r"#\s*pragma:\s*no\s+mutate\b")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
-_SKIPPED_DIRS = ("__pycache__",)
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def discover(
     mutants: list[Mutant] = []
     uncompilable = duplicates = 0
     for rel in files:
-        source = _read(config.root / rel, rel)
+        source = read_source(config.root / rel, rel)
         found = _file_mutants(rel, source, selected, label=module_label(rel, src_package))
         mutants.extend(found.mutants)
         uncompilable += found.uncompilable
@@ -98,71 +99,6 @@ def mutants_for_source(
 ) -> Discovery:
     """The mutants of one piece of source, as if it were the file `path` (for tests and docs)."""
     return _file_mutants(path, source, select_operators(operators))
-
-
-# --- files ------------------------------------------------------------------------------------
-
-
-def source_files(config: Config, paths: Sequence[str] | None = None) -> list[str]:
-    """Project-relative POSIX paths of the `*.py` files to mutate, sorted, excludes applied.
-
-    An entry is a file, a folder (every `*.py` under it) or a glob (breakit.config.entry_files).
-
-    `exclude` globs are matched with fnmatch against the relative path (`*` crosses `/`); a
-    glob naming a folder excludes everything under it.
-    """
-    root = config.root.resolve()
-    entries = config.source if paths is None else tuple(paths)
-    if not entries:
-        raise ConfigError(
-            "[tool.breakit] source is empty: there is no code to mutate",
-            hint='name the package to mutate, e.g. source = ["your_package"]',
-        )
-    found: set[str] = set()
-    for entry in entries:
-        if is_glob(entry) and not Path(entry).is_absolute():
-            matched = entry_files(root, entry)
-            if not matched:
-                error = ConfigError if paths is None else UsageError
-                raise error(f"{entry} matches no Python file (in {root})")
-            found.update(matched)
-            continue
-        target = Path(entry) if Path(entry).is_absolute() else root / entry
-        target = target.resolve()
-        if not target.is_relative_to(root):
-            raise UsageError(f"{entry} is outside the project ({root})")
-        if target.is_file():
-            if target.suffix != ".py":
-                raise UsageError(f"{entry} is not a Python file")
-            found.add(target.relative_to(root).as_posix())
-        elif target.is_dir():
-            for file in target.rglob("*.py"):
-                rel = file.relative_to(root)
-                hidden = any(p.startswith(".") or p in _SKIPPED_DIRS for p in rel.parts[:-1])
-                if not hidden and file.is_file():
-                    found.add(rel.as_posix())
-        else:
-            error = ConfigError if paths is None else UsageError
-            raise error(f"{entry} does not exist (in {root})")
-    return sorted(rel for rel in found if not _excluded(rel, config.exclude))
-
-
-def _excluded(rel: str, globs: Sequence[str]) -> bool:
-    return any(
-        fnmatch.fnmatchcase(rel, glob) or fnmatch.fnmatchcase(rel, glob.rstrip("/") + "/*")
-        for glob in globs
-    )
-
-
-def _read(path: Path, rel: str) -> str:
-    try:
-        with path.open(encoding="utf-8", newline="") as file:  # keep \r\n as it is
-            return file.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MutationError(f"cannot read {rel}: {exc}") from None
-
-
-# --- mutants ----------------------------------------------------------------------------------
 
 
 def module_label(rel: str, src_package: bool = False) -> str:
@@ -190,6 +126,49 @@ def _file_mutants(
 ) -> Discovery:
     """The mutants of one file; `fast=False` regenerates every mutant from the tree (tests).
     `label`: the ids' first part (default: `module_label(rel)`)."""
+    parsed = _parse(rel, source)
+    finder = SiteFinder(parsed.module, operators)
+    parsed.module.visit(finder)
+    label = module_label(rel) if label is None else label
+    candidates = _candidates(parsed, finder.sites, label, fast=fast)
+    kept = _deduplicated(candidates)
+    mutants, uncompilable = _compiling(kept, rel, future_flags(parsed.module))
+    return Discovery(tuple(mutants), (rel,), uncompilable, len(candidates) - len(kept))
+
+
+@dataclass(frozen=True)
+class _ParsedFile:
+    """One file as discovery reads it: its text, its tree, and where each node of it sits."""
+
+    rel: str
+    source: str
+    module: cst.Module
+    positions: Mapping[cst.CSTNode, CodeRange]  # each node's own position (the mutant's location)
+    spans: Mapping[cst.CSTNode, CodeRange]  # each node's whitespace-inclusive span (the splice)
+    line_starts: list[int]  # the offset in `source` at which each line starts
+
+
+class _Mutated(NamedTuple):
+    """One site's change applied to its file."""
+
+    # The Mutant's changes: a SplicedText, or the whole file regenerated.
+    changes: Mapping[str, str | None]
+    text: str  # the whole mutated file
+    check: str  # what is compiled to tell whether the mutant compiles (its unit, or `text`)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A mutant before its duplicates are dropped and its code is compiled."""
+
+    preference: tuple[bool, int, int]  # of two giving the same code, the lower is kept
+    order: tuple[int, ...]  # its place in the file: the order mutants are listed in
+    fingerprint: bytes  # the mutated file's hash: two candidates with the same are one mutant
+    check: str
+    mutant: Mutant
+
+
+def _parse(rel: str, source: str) -> _ParsedFile:
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -198,88 +177,101 @@ def _file_mutants(
             hint="fix the syntax error, or add the file to [tool.breakit] exclude",
         ) from None
     positions, spans = node_positions(module)
-    finder = SiteFinder(module, operators)
-    module.visit(finder)
-
-    no_mutate = _no_mutate_lines(source)
     line_starts = [0, *(match.end() for match in _NEWLINE.finditer(source))]
-    label = module_label(rel) if label is None else label
+    return _ParsedFile(rel, source, module, positions, spans, line_starts)
+
+
+def _candidates(
+    parsed: _ParsedFile, sites: Sequence[Site], label: str, *, fast: bool
+) -> list[_Candidate]:
+    """One candidate per site that changes the text and is not on a `# pragma: no mutate` line.
+
+    A mutant's id hashes its file, its operator, its old and new code, and how many sites of
+    that same file, operator and code came before it: it does not move when other code does.
+    """
+    no_mutate = _no_mutate_lines(parsed.source)
     seen: Counter[tuple[str, str, str]] = Counter()
-    candidates: list[tuple[tuple[int, ...], bytes, str, Mutant]] = []
-    for sequence, site in enumerate(finder.sites):
+    candidates: list[_Candidate] = []
+    for sequence, site in enumerate(sites):
         change = site.change
-        old_code = _display(module, change.node)
-        new_code = _display(module, change.new)
+        old_code = _display(parsed.module, change.node)
+        new_code = _display(parsed.module, change.new)
         key = (site.operator.name, _normal(old_code), _normal(new_code))
         occurrence = seen[key]  # counted before any filter, so filters never shift ids
         seen[key] += 1
-        where: CodeRange = positions[change.node]
+        where: CodeRange = parsed.positions[change.node]
         if where.start.line in no_mutate:
             continue
-        piece = splice(source, line_starts, spans[change.node], site, module) if fast else None
-        if piece is None:
-            text = regenerate(module, change)
-            changes: Mapping[str, str | None] = {rel: text}
-            check = text
-        else:
-            start, end, new_piece = piece
-            changes = SplicedText(rel, source, start, end, new_piece)
-            text = source[:start] + new_piece + source[end:]
-            unit = spans[site.unit]
-            unit_start = offset(line_starts, unit.start, len(source))
-            unit_end = offset(line_starts, unit.end, len(source))
-            header = "class _:\n" if site.in_class else ""
-            check = header + source[unit_start:start] + new_piece + source[end:unit_end]
-        if text == source:
+        mutated = _mutated(parsed, site, fast=fast)
+        if mutated.text == parsed.source:
             continue
         digest = hashlib.sha1(
-            "\0".join((rel, *key, str(occurrence))).encode("utf-8"), usedforsecurity=False
+            "\0".join((parsed.rel, *key, str(occurrence))).encode("utf-8"), usedforsecurity=False
         ).hexdigest()[:8]
-        location = Location(
-            rel, where.start.line, where.start.column + 1, where.end.line, where.end.column
-        )
+        start, end = where.start, where.end
         mutant = Mutant(
             id=f"{label}:{site.operator.name}:{digest}",
             origin=site.operator.name,
             title=change.title or _title(old_code, new_code, change.new is None),
-            changes=changes,
-            originals={rel: source},
-            location=location,
+            changes=mutated.changes,
+            originals={parsed.rel: parsed.source},
+            location=Location(parsed.rel, start.line, start.column + 1, end.line, end.column),
             replacement=new_code,
         )
-        order = (
-            where.start.line,
-            where.start.column,
-            where.end.line,
-            where.end.column,
-            site.rank,
-            sequence,
-        )
+        order = (start.line, start.column, end.line, end.column, site.rank, sequence)
         preference = (site.operator.family != "web", site.rank, sequence)
-        fingerprint = hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
-        candidates.append(((*preference, *order), fingerprint, check, mutant))
+        fingerprint = hashlib.sha1(mutated.text.encode("utf-8", "surrogatepass")).digest()
+        candidates.append(_Candidate(preference, order, fingerprint, mutated.check, mutant))
+    return candidates
 
-    # Two operators making the same code are one mutant: the more specific (web) one keeps it.
-    kept: dict[bytes, tuple[tuple[int, ...], str, Mutant]] = {}
-    for ranking, fingerprint, check, mutant in sorted(candidates, key=lambda c: c[0]):
-        if fingerprint not in kept:
-            kept[fingerprint] = (ranking[3:], check, mutant)
-    duplicates = len(candidates) - len(kept)
-    flags = future_flags(module)
 
+def _mutated(parsed: _ParsedFile, site: Site, *, fast: bool) -> _Mutated:
+    """The site's change spliced into the original text; regenerated from the tree when the
+    splice cannot be trusted, or when `fast` is off."""
+    source = parsed.source
+    piece = None
+    if fast:
+        span = parsed.spans[site.change.node]
+        piece = splice(source, parsed.line_starts, span, site, parsed.module)
+    if piece is None:
+        text = regenerate(parsed.module, site.change)
+        return _Mutated({parsed.rel: text}, text, text)
+    start, end, new_piece = piece
+    unit = parsed.spans[site.unit]
+    unit_start = offset(parsed.line_starts, unit.start, len(source))
+    unit_end = offset(parsed.line_starts, unit.end, len(source))
+    header = "class _:\n" if site.in_class else ""
+    return _Mutated(
+        SplicedText(parsed.rel, source, start, end, new_piece),
+        source[:start] + new_piece + source[end:],
+        header + source[unit_start:start] + new_piece + source[end:unit_end],
+    )
+
+
+def _deduplicated(candidates: Sequence[_Candidate]) -> list[_Candidate]:
+    """One candidate per mutated text, in file order. Two operators making the same code are
+    one mutant: the more specific (web) one keeps it."""
+    kept: dict[bytes, _Candidate] = {}
+    for candidate in sorted(candidates, key=lambda c: (c.preference, c.order)):
+        kept.setdefault(candidate.fingerprint, candidate)
+    return sorted(kept.values(), key=lambda c: c.order)
+
+
+def _compiling(candidates: Sequence[_Candidate], rel: str, flags: int) -> tuple[list[Mutant], int]:
+    """The mutants whose code compiles (ids made unique), and how many did not compile."""
     mutants: list[Mutant] = []
     uncompilable = 0
     used: set[str] = set()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SyntaxWarnings of mutated code are not ours to raise
-        for _order, check, mutant in sorted(kept.values(), key=lambda k: k[0]):
+        for candidate in candidates:
             try:
-                compile(check, rel, "exec", flags=flags, dont_inherit=True)
+                compile(candidate.check, rel, "exec", flags=flags, dont_inherit=True)
             except (SyntaxError, ValueError):
                 uncompilable += 1
                 continue
-            mutants.append(_unique(mutant, used))
-    return Discovery(tuple(mutants), (rel,), uncompilable, duplicates)
+            mutants.append(_unique(candidate.mutant, used))
+    return mutants, uncompilable
 
 
 def _unique(mutant: Mutant, used: set[str]) -> Mutant:

@@ -6,7 +6,7 @@ import textwrap
 
 from breakit.model import Mutant
 from breakit.operators import mutants_for_source
-from breakit.operators.web import swapped_status
+from breakit.operators.web_http import swapped_status
 
 PATH = "app/routes.py"
 
