@@ -23,7 +23,8 @@ from breakit.learner.progress import ExerciseState, Progress
 from breakit.learner.suite import alone, pytest_command
 from breakit.learner.why import Trace, tracing, why_caught
 from breakit.model import Baseline, Mutant, MutantResult, Mutation
-from breakit.reports.terminal import last_result_text, spinner
+from breakit.reports.list_view import last_result_text
+from breakit.reports.terminal import spinner
 
 if TYPE_CHECKING:
     from breakit.cli.env import Env

@@ -11,8 +11,9 @@ from breakit.cli.env import Env, MutationId, pass_env
 from breakit.cli.options import filter_options
 from breakit.gate import equivalent_reason
 from breakit.mutant_ids import Filters
-from breakit.reports import terminal
 from breakit.reports.breakit_json import generated_list_document, list_document
+from breakit.reports.list_view import render_generated_list
+from breakit.reports.mutant_view import render_show
 from breakit.store import Store
 
 
@@ -27,9 +28,7 @@ from breakit.store import Store
 def list_command(
     env: Env,
     generated: bool,
-    files: tuple[str, ...],
-    operators: tuple[str, ...],
-    match: tuple[str, ...],
+    filters: Filters,
     as_json: bool,
     reset_progress: bool,
 ) -> None:
@@ -38,7 +37,6 @@ def list_command(
         learning_loop.reset_progress(env)
         return
     last = Store(env.config.root).last_results()
-    filters = Filters(files, operators, match)
     if generated or filters != Filters():
         mutants = env.mutant_ids.generated(filters)
         if as_json:
@@ -49,7 +47,7 @@ def list_command(
                 for m in mutants
                 if (reason := equivalent_reason(m, env.config.equivalent)) is not None
             }
-            terminal.render_generated_list(env.out, mutants, last, equivalent)
+            render_generated_list(env.out, mutants, last, equivalent)
         return
     mutations = env.catalog.all()
     if as_json:
@@ -63,7 +61,7 @@ def list_command(
 @pass_env
 def show(env: Env, mutation_id: str) -> None:
     """Show a mutation: its question, hint, files and diff (or a generated mutant's)."""
-    terminal.render_show(env.out, env.mutant_ids.resolve(mutation_id))
+    render_show(env.out, env.mutant_ids.resolve(mutation_id))
 
 
 @click.command()

@@ -1,12 +1,13 @@
 """The option sets commands share (filters, the engine's options, report files) and what they
-build: the `Filters`, the `EngineOptions`, and from those a `Lab`."""
+build: each set reaches its command as one value (`filters`, a `Filters`; `engine`, the
+`EngineOptions`; `report_files`, the `ReportFiles`), and from the engine's a `Lab`."""
 
 from __future__ import annotations
 
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,32 @@ from breakit.cli.env import Env
 from breakit.config import WARM_SETTINGS, Config
 from breakit.engine.lab import BACKENDS, Lab
 from breakit.errors import UsageError
+from breakit.mutant_ids import Filters
+from breakit.reports.output import ReportFiles
 
 Command = Callable[..., None]
+Option = Callable[[Command], Command]
+
+
+def packed(
+    command: Command,
+    options: Sequence[Option],
+    name: str,
+    build: Callable[..., Any],
+    fields: Mapping[str, str],
+) -> Command:
+    """`command` with `options`, which it gets as one value, `name`: what `build` makes of them
+    (`fields` maps each option's parameter to `build`'s keyword)."""
+
+    @functools.wraps(command)
+    def with_value(*args: Any, **kwargs: Any) -> None:
+        values = {field: kwargs.pop(param) for param, field in fields.items()}
+        command(*args, **{name: build(**values)}, **kwargs)
+
+    wrapped: Command = with_value
+    for option in reversed(options):
+        wrapped = option(wrapped)
+    return wrapped
 
 
 class Jobs(click.ParamType):
@@ -64,9 +89,10 @@ def filter_options(command: Command) -> Command:
             help="Only mutant ids matching this glob, e.g. 'target_app.todos:*' (repeatable).",
         ),
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    # The command gets them as one value, `filters` (a Filters).
+    return packed(
+        command, options, "filters", Filters, {f: f for f in ("files", "operators", "match")}
+    )
 
 
 def engine_options(command: Command) -> Command:
@@ -115,14 +141,8 @@ def engine_options(command: Command) -> Command:
     ]
 
     # The command gets them as one value, `engine` (EngineOptions).
-    @functools.wraps(command)
-    def with_engine(*args: Any, **kwargs: Any) -> None:
-        fields = {name: kwargs.pop(name) for name in EngineOptions.__dataclass_fields__}
-        command(*args, engine=EngineOptions(**fields), **kwargs)
-
-    for option in reversed(options):
-        with_engine = option(with_engine)
-    return with_engine
+    fields = {name: name for name in EngineOptions.__dataclass_fields__}
+    return packed(command, options, "engine", EngineOptions, fields)
 
 
 @dataclass(frozen=True)
@@ -154,11 +174,14 @@ def report_options(command: Command) -> Command:
         click.option(
             "--junit", "junit_path", type=path, help="Write JUnit XML (one case a mutant)."
         ),
-        click.option("-q", "--quiet", is_flag=True, help="Print only the summary line."),
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    # The command gets the files as one value, `report_files` (ReportFiles), and `quiet` alone.
+    fields = {"output_dir": "output_dir", "report_json": "report_json"}
+    fields |= {"html_path": "html", "junit_path": "junit"}
+    command = click.option("-q", "--quiet", is_flag=True, help="Print only the summary line.")(
+        command
+    )
+    return packed(command, options, "report_files", ReportFiles, fields)
 
 
 def warm_mode(config: Config, flag: bool | None) -> str:

@@ -27,6 +27,7 @@ from breakit.reports import (
     render_junit,
 )
 from breakit.reports.breakit_json import MESSAGE_CHARS, matrix_document
+from breakit.reports.check_view import summary_line
 from breakit.reports.github import escape_data, escape_property
 from breakit.reports.progress import (
     ETA_MIN_RAN,
@@ -37,7 +38,7 @@ from breakit.reports.progress import (
     progress_bar,
     rate_and_left,
 )
-from breakit.reports.terminal import grouped_names, summary_line
+from breakit.reports.terminal import grouped_names
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = "mutation-testing-report-schema/dist/src/mutation-testing-report-schema.json"

@@ -1,0 +1,167 @@
+"""The steps of `breakit check`, in the order it takes them: which mutants (the ids or the
+filters, the shard, `--since`), the baseline, which of them run (`CheckPlan`), the run with its
+progress, and what the lab noted. Each step that finds nothing to check says so and exits 0."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import NoReturn
+
+import click
+from rich.markup import escape
+
+from breakit import since as pull_request
+from breakit.changes import Changes, changed_since
+from breakit.cli.check_progress import progress
+from breakit.cli.env import Env
+from breakit.cli.reporting import lab_notes, run_facts, warm_note
+from breakit.engine.lab import Lab
+from breakit.errors import EngineMismatchError, ExitCode, UsageError
+from breakit.gate import merge_in_order, split_equivalent
+from breakit.model import Baseline, KillMatrix, Mutant, MutantResult
+from breakit.mutant_ids import Filters
+from breakit.reports.breakit_json import matrix_document
+from breakit.reports.terminal import spinner
+from breakit.shard import Shard
+from breakit.triage.identical import split_identical, twins_results
+
+
+def since_changes(env: Env, ref: str | None, mutation_ids: Sequence[str]) -> Changes | None:
+    """`check --since REF`: what changed since REF (breakit.changes), or None without it."""
+    if ref is None:
+        return None
+    if mutation_ids:
+        raise UsageError(
+            "give mutant ids, or --since, not both",
+            hint="--since REF chooses the mutants itself; --file, --operator, --match narrow it",
+        )
+    return changed_since(env.config.root, ref)
+
+
+def nothing_to_check(env: Env, why: str) -> NoReturn:
+    """Say there is nothing to check, and why; exit 0."""
+    env.err.print(f"Nothing to check: {why}")
+    raise SystemExit(ExitCode.OK)
+
+
+def chosen_mutants(
+    env: Env,
+    mutation_ids: Sequence[str],
+    filters: Filters,
+    since: str | None,
+    shard: str | None,
+    *,
+    generated: bool,
+    all_mutants: bool,
+) -> tuple[list[Mutant], Changes | None]:
+    """The mutants the command line asks for: the ids, else the curated catalog and/or the
+    generated mutants (the filters ask for generated ones), then its shard of them; and with
+    `--since REF`, what changed since REF (the baseline's coverage then says what it brings
+    in: `brought_in`)."""
+    changes = since_changes(env, since, mutation_ids)  # a git error stops here, before any run
+    # Every curated mutation is applied before anything runs: one that no longer matches its
+    # code fails loudly here, not halfway through the run.
+    mutants = env.mutant_ids.select(
+        mutation_ids,
+        generated=generated or all_mutants or filters != Filters(),
+        curated=all_mutants or not (generated or filters != Filters()),
+        filters=filters,
+    )
+    if shard is not None:
+        mutants = Shard.parse(shard).select(mutants)
+    if changes is not None and not pull_request.may_bring_in(mutants, changes, env.config.source):
+        nothing_to_check(
+            env,
+            f"no mutant is on a line changed since {escape(changes.ref)}, and no test changed.",
+        )
+    if not mutants:
+        nothing_to_check(env, "no mutants were selected.")
+    return mutants, changes
+
+
+def run_baseline(env: Env, lab: Lab, *, quiet: bool) -> Baseline:
+    baseline_text = "baseline: running the suite on the unmutated code"
+    with spinner(env.err, baseline_text, pipe_line=not quiet):
+        return lab.baseline()
+
+
+def brought_in(
+    env: Env,
+    mutants: list[Mutant],
+    changes: Changes | None,
+    baseline: Baseline,
+    since: str | None,
+) -> tuple[list[Mutant], pull_request.Since | None]:
+    """With `--since`, the mutants on changed lines and those that the tests changed since REF
+    cover (their coverage in the baseline), and why each came; without it, `mutants`."""
+    if changes is None:
+        return mutants, None
+    mutants, chosen = pull_request.bring_in(
+        mutants, changes, baseline.tests, baseline.run.coverage, env.config.root
+    )
+    if not mutants:
+        nothing_to_check(env, f"nothing changed since {escape(since or '')} brings in a mutant.")
+    return mutants, chosen
+
+
+@dataclass(frozen=True)
+class CheckPlan:
+    """A check's mutants and which of them run: those declared equivalent and those whose
+    compiled code is the original's are Ignored, not run; one whose compiled code is an earlier
+    mutant's (its twin) takes that twin's verdict."""
+
+    mutants: Sequence[Mutant]
+    to_run: Sequence[Mutant]
+    ignored: Sequence[MutantResult]
+    twins: Mapping[str, str]
+
+    @classmethod
+    def of(cls, mutants: Sequence[Mutant], equivalent: Mapping[str, str]) -> CheckPlan:
+        to_run, ignored = split_equivalent(mutants, equivalent)
+        # Compiled code the original's (Ignored) or an earlier mutant's (its twin's verdict).
+        to_run, identical, twins = split_identical(to_run)
+        return cls(mutants, to_run, [*ignored, *identical], twins)
+
+    def whole(self, ran: KillMatrix) -> KillMatrix:
+        """The matrix of every mutant, in order: those that ran, the Ignored, the twins."""
+        twinned = twins_results(self.mutants, ran.results, self.twins)
+        return merge_in_order(self.mutants, ran, [*self.ignored, *twinned])
+
+
+def run_plan(
+    env: Env,
+    lab: Lab,
+    plan: CheckPlan,
+    baseline: Baseline,
+    *,
+    as_json: bool,
+    quiet: bool,
+    verbose: bool,
+) -> KillMatrix:
+    """Run the plan's mutants with their progress shown: the matrix of those that ran. When
+    `--verify` finds the engines disagree, the error stands; with --json, the document says
+    which verdicts and why."""
+    if verbose and not as_json:
+        env.err.print(lab.memory_ceiling_text(), markup=False, highlight=False)
+    try:
+        with progress(env, len(plan.to_run), quiet=quiet, verbose=verbose) as shown:
+            return lab.run(plan.to_run, baseline, on_result=shown.mutant, on_verify=shown.verify)
+    except EngineMismatchError:
+        checked = lab.verification
+        if as_json and checked is not None and checked.matrix is not None:
+            # The verdicts cannot be trusted, but which ones and why goes to the document.
+            matrix = plan.whole(checked.matrix)
+            document = matrix_document(matrix, baseline, lab.coverage_check, run=run_facts(lab))
+            click.echo(json.dumps(document, indent=2))
+        raise
+
+
+def check_notes(env: Env, lab: Lab, *, quiet: bool, as_json: bool) -> None:
+    """After the run: the lab's notes, what `--verify` found, the warm pool it left running."""
+    lab_notes(env, lab)
+    if lab.verification is not None and not quiet:
+        env.err.print(lab.verification.line(), markup=False, highlight=False)
+    if not quiet and not as_json:
+        warm_note(env, lab)

@@ -1,0 +1,108 @@
+"""What the commands that run mutants say once the run is over: the lab's notes, the warm pool
+it left running, the JSON document's keys about the run, and `report_and_gate`, the end of
+check and merge (report files, the terminal or JSON, the exit code)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+from rich.markup import escape
+
+from breakit import since as pull_request
+from breakit.cli.env import Env
+from breakit.engine.lab import Lab
+from breakit.gate import answer_key_mismatches, exit_code, skipped_answer_keys
+from breakit.model import Baseline, KillMatrix
+from breakit.reports.breakit_json import matrix_document
+from breakit.reports.check_view import fail_under_line, render_check, summary_line
+from breakit.reports.github import github_annotations
+from breakit.reports.output import ReportFiles, write_reports, write_step_summary
+from breakit.reports.summary import since_lines
+
+if TYPE_CHECKING:
+    from breakit.triage.value import Triage
+
+
+def lab_notes(env: Env, lab: Lab) -> None:
+    """The lab's warnings (a source entry never imported, lines the coverage map missed), as
+    they are: plain text on stderr, never read as markup."""
+    for note in lab.notes:
+        env.err.print(note, markup=False, highlight=False, soft_wrap=True)
+
+
+def warm_note(env: Env, lab: Lab) -> None:
+    """Say so when this command left a process running: the warm pool it started."""
+    pool = lab.warm_pool() if lab.warm == "start" else None
+    if pool is not None and pool.started:
+        minutes = f"{lab.warm_idle_s / 60:g}"
+        env.err.print(
+            f"[dim]started warm workers for this project: later runs start faster; they stop "
+            f"after {minutes} min unused (breakit warm stop; --no-warm)[/]",
+            highlight=False,
+        )
+
+
+def run_facts(lab: Lab) -> dict[str, Any]:
+    """The JSON document's keys about the run itself: the memory ceiling the test processes ran
+    under, how the survivors were proved on the whole suite, and what `--verify` found
+    (docs/json.md)."""
+    facts: dict[str, Any] = {
+        "memory_limit_mb": lab.memory_ceiling(),
+        "survivor_proofs": {"batches": lab.proof_batches, "alone": lab.proofs_alone},
+        "timing": lab.timing(),
+    }
+    if lab.verification is not None:
+        facts["verify"] = lab.verification.to_json()
+    return facts
+
+
+def report_and_gate(
+    env: Env,
+    matrix: KillMatrix,
+    baseline: Baseline,
+    report_files: ReportFiles,
+    *,
+    as_json: bool,
+    quiet: bool,
+    fail_under: float | None,
+    verbose: bool = False,
+    annotate: bool = False,
+    coverage_check: Mapping[str, Any] | None = None,
+    since: pull_request.Since | None = None,
+    run: Mapping[str, Any] | None = None,
+    triage: Mapping[str, Triage] | None = None,
+) -> NoReturn:
+    """The end of `check` and `merge`: report files, the terminal (or JSON), the exit code.
+    `run`: the JSON document's keys about the run (`run_facts`); `triage`: each survivor's."""
+    mismatches = answer_key_mismatches(matrix)
+    skipped = skipped_answer_keys(matrix)  # a first-catch run checks no answer key
+    if skipped:
+        env.err.print(skipped, markup=False, highlight=False, soft_wrap=True)
+    root = env.config.root
+    written = write_reports(
+        report_files, matrix, baseline, root, coverage_check, since, run, triage
+    )
+    write_step_summary(matrix, since)
+    if as_json:
+        document = matrix_document(matrix, baseline, coverage_check, since, run, triage)
+        click.echo(json.dumps(document, indent=2))
+    else:
+        if annotate and os.environ.get("GITHUB_ACTIONS") == "true":
+            for line in github_annotations(matrix, since):
+                click.echo(line)
+        if since is not None and not quiet:
+            for line in since_lines(matrix, since):
+                env.out.print(line, highlight=False, soft_wrap=True)
+        if quiet:
+            env.out.print(summary_line(matrix))
+        else:
+            render_check(env.out, matrix, mismatches, verbose=verbose, triage=triage)
+        if fail_under is not None:
+            env.out.print(fail_under_line(matrix, fail_under))
+        for path in written:
+            env.err.print(f"wrote {escape(str(path))}", highlight=False)
+    raise SystemExit(exit_code(matrix, mismatches, fail_under))

@@ -1,0 +1,158 @@
+"""A whole run in a terminal, as `check` and `merge` end: the results table (or, for many
+mutants, the verdict counts per operator), the catching tests with -v, the answer keys that do
+not match, each survivor and each broken mutant, then the summary line and the score gate."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from breakit.model import KillMatrix, Outcome, Verdict
+from breakit.reports.mutant_view import render_survivor, render_triage
+from breakit.reports.terminal import (
+    OUTCOME_STYLE,
+    UNCAUGHT,
+    VERDICT_STYLE,
+    short_nodeid,
+    took_text,
+    verdict_counts,
+)
+
+if TYPE_CHECKING:
+    from breakit.triage.value import Triage
+
+
+def render_check(
+    console: Console,
+    matrix: KillMatrix,
+    key_mismatches: Mapping[str, tuple[set[str], set[str]]],
+    *,
+    verbose: bool = False,
+    triage: Mapping[str, Triage] | None = None,
+) -> None:
+    if len(matrix.results) > 40 and not verbose:
+        render_verdict_counts(console, matrix)
+    else:
+        render_results_table(console, matrix)
+    if verbose:
+        render_catchers(console, matrix)
+    for mutant_id, (missing, unexpected) in key_mismatches.items():
+        console.print(
+            f"\n[yellow]Answer key of {escape(mutant_id)} does not match the tests that "
+            "catch it:[/]"
+        )
+        for nodeid in sorted(missing):
+            console.print(f"  [red]- expected, did not catch[/] {escape(nodeid)}", soft_wrap=True)
+        for nodeid in sorted(unexpected):
+            console.print(f"  [green]+ caught, not in the key[/] {escape(nodeid)}", soft_wrap=True)
+    survivors = [r for r in matrix.results if r.verdict in UNCAUGHT]
+    for result in survivors:
+        render_survivor(console, result, matrix.tests, verbose=verbose)
+        found = (triage or {}).get(result.mutant.id)
+        if found is not None:
+            render_triage(console, found)
+    render_broken(console, matrix, verbose=verbose)
+    console.print()
+    console.print(summary_line(matrix))
+
+
+_BROKEN_SHOWN = 10  # CompileError / RuntimeError reasons listed without --verbose
+
+
+def render_broken(console: Console, matrix: KillMatrix, *, verbose: bool = False) -> None:
+    """Why each CompileError and RuntimeError mutant counts for nothing, one line each (its
+    error's first line: `fails at import: KeyError: 'x' in 5 test modules`)."""
+    broken = [
+        r for r in matrix.results if r.verdict in (Verdict.COMPILE_ERROR, Verdict.RUNTIME_ERROR)
+    ]
+    if not broken:
+        return
+    console.print()
+    shown = broken if verbose else broken[:_BROKEN_SHOWN]
+    for result in shown:
+        reason = (result.error or "").splitlines()[0] if result.error else ""
+        console.print(
+            f"[yellow]{result.verdict.value}[/] [bold]{escape(result.mutant.id)}[/]: "
+            f"{escape(reason)}",
+            soft_wrap=True,
+        )
+    if len(shown) < len(broken):
+        console.print(f"[dim]… and {len(broken) - len(shown)} more (-v lists them)[/]")
+
+
+def render_catchers(console: Console, matrix: KillMatrix) -> None:
+    """--verbose: per detected mutant, every test that caught it and its failure line."""
+    for result in matrix.results:
+        detecting = [
+            o for o in result.tests.values() if o.outcome in (Outcome.CAUGHT, Outcome.ERRORED)
+        ]
+        if not detecting:
+            continue
+        console.print(f"\n[bold]{escape(result.mutant.id)}[/] caught by {len(detecting)}:")
+        for outcome in detecting:
+            label, style = OUTCOME_STYLE[outcome.outcome]
+            name = escape(short_nodeid(outcome.nodeid, matrix.tests))
+            why = f" [dim]{escape(outcome.message)}[/]" if outcome.message else ""
+            console.print(f"  [{style}]{label}[/] {name}{why}", soft_wrap=True)
+
+
+def render_results_table(console: Console, matrix: KillMatrix) -> None:
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    table.add_column("id", style="bold", overflow="fold")
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("caught by", justify="right", no_wrap=True)
+    table.add_column("time", justify="right", no_wrap=True)
+    for result in matrix.results:
+        style = VERDICT_STYLE[result.verdict]
+        detected = len(result.catchers) + len(result.errored_in)
+        table.add_row(
+            escape(result.mutant.id),
+            f"[{style}]{result.verdict.value}[/]",
+            f"{detected}/{len(matrix.tests)}" if detected else "-",
+            took_text(result),
+        )
+    console.print(table)
+
+
+def render_verdict_counts(console: Console, matrix: KillMatrix) -> None:
+    """Per operator (or `mutation` for the catalog): how many mutants got which verdict."""
+    rows: dict[str, dict[Verdict, int]] = {}
+    for result in matrix.results:
+        counts = rows.setdefault(result.mutant.origin, {})
+        counts[result.verdict] = counts.get(result.verdict, 0) + 1
+    shown = [v for v in Verdict if any(v in counts for counts in rows.values())]
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    table.add_column("operator", style="bold")
+    for verdict in shown:
+        table.add_column(verdict.value, justify="right", style=VERDICT_STYLE[verdict])
+    for origin, counts in sorted(rows.items()):
+        table.add_row(escape(origin), *(str(counts.get(v, "")) for v in shown))
+    console.print(table)
+
+
+def fail_under_line(matrix: KillMatrix, fail_under: float) -> str:
+    score = matrix.score()
+    if score is None:
+        return "[yellow]no valid mutants: the score gate does not apply[/]"
+    if score < fail_under:
+        return f"[bold red]score {score:.1f}% is under --fail-under {fail_under:g}%[/]"
+    return f"[green]score {score:.1f}% meets --fail-under {fail_under:g}%[/]"
+
+
+def summary_line(matrix: KillMatrix) -> str:
+    counts = verdict_counts(result.verdict for result in matrix.results)
+    parts = [f"{n} {v.value}" for v, n in counts.items()]
+    score = matrix.score()
+    score_text = f", score {score:.1f}%" if score is not None else ""
+    survived = counts.get(Verdict.SURVIVED, 0)
+    colour = "red" if survived else "green"
+    cached = sum(1 for result in matrix.results if result.cached)
+    reused = f" [dim]({cached} reused from .breakit/)[/]"
+    line = f"[{colour}]{len(matrix.results)} mutants: {', '.join(parts)}{score_text}[/]"
+    # A partial matrix: the catching tests shown are the first of each (docs/json.md, "matrix").
+    partial = " [dim](first-catch: each stopped at its first catching test)[/]"
+    return line + (reused if cached else "") + (partial if matrix.first_catch else "")
