@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from breakit import __version__
 from breakit.config import Config
-from breakit.engine.fork.warm_client import fingerprint
+from breakit.engine.fork.pool_key import fingerprint
 from breakit.engine.workspace import DEFAULT_IGNORE, DEFAULT_IGNORE_TOP
 from breakit.model import Mutant
 

@@ -78,11 +78,6 @@ class CoverageRecorder:
         run's test times are then not a plain run's, so breakit times the suite again."""
         return isinstance(self.core, CoveragePyCore)
 
-    @classmethod
-    def from_json(cls, settings: str) -> CoverageRecorder:
-        data = json.loads(settings)
-        return cls(Path(data["out"]), Path(data["root"]), [Path(p) for p in data["source"]])
-
     def start(self) -> None:
         self.core.start()
         self.core.switch("")

@@ -10,7 +10,9 @@ the oracle, a plain pytest, stops there (the test is caught with how the process
 later tests are not run), so those later tests are not compared: plain pytest has nothing to
 say about them. A first-catch matrix (`KillMatrix.first_catch`) stops each Killed mutant at its
 first catch: its tests not run are not compared either, and a Killed there may be the oracle's
-Timeout (a test caught it before another hung: README, "Which mode where").
+Timeout (a test caught it before another hung: README, "Which mode where"). A fast Timeout is
+the oracle's Killed when the test it stopped failed in the oracle only after running longer than
+the fast run waited for it: the oracle's limit, the whole suite's, is longer, and both catch it.
 """
 
 from __future__ import annotations
@@ -118,7 +120,7 @@ def _failed_past_the_limit(fast: MutantResult, oracle: MutantResult) -> bool:
         if outcome.outcome is Outcome.NOT_RUN and outcome.not_run is NotRun.STOPPED_DURING
     ]
     finished = sum(o.duration_s for o in fast.tests.values() if o.outcome is not Outcome.NOT_RUN)
-    waited = fast.duration_s - finished  # at most what the fast run spent in the hung test
+    waited = fast.duration_s - finished  # its time in the hung test, and its start-up: no less
     return len(hung) == 1 and (
         (failed := oracle.tests.get(hung[0])) is not None
         and failed.outcome in (Outcome.CAUGHT, Outcome.ERRORED)
