@@ -109,6 +109,8 @@ class Mutant:
 
     `changes` maps project-relative paths to their new text (None: the file is deleted);
     `originals` holds the unmutated text of the same paths, from which the diff is made.
+    ("changes" is only ever such a map in breakit: git's changed lines are a `GitDiff`,
+    one operator's rewrite of one node an `Edit`.)
     """
 
     id: str

@@ -274,8 +274,8 @@ def test_spliced_text_equals_regeneration_on_the_bundled_target(monkeypatch):
     config = load_config(REPO)
     sources = {rel: (REPO / rel).read_text(encoding="utf-8") for rel in source_files(config)}
 
-    def no_fallback(module, change):
-        raise AssertionError(f"the splice fell back to regenerating for {change.node}")
+    def no_fallback(module, edit):
+        raise AssertionError(f"the splice fell back to regenerating for {edit.node}")
 
     with monkeypatch.context() as patch:
         patch.setattr(discovery_module, "regenerate", no_fallback)
