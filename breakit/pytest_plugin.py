@@ -75,13 +75,13 @@ class RecorderPlugin:
         self,
         sink: Sink,
         *,
-        select: Collection[str] | None = None,
+        nodeids: Collection[str] | None = None,
         record_modules: bool = False,
         order: Sequence[str] | None = None,
         first_catch: bool = False,
     ) -> None:
         self.sink = sink
-        self.select = None if select is None else frozenset(select)
+        self.nodeids = None if nodeids is None else frozenset(nodeids)
         self.record_modules = record_modules
         self.order = None if order is None else tuple(order)
         self.first_catch = first_catch  # set again per hot run (breakit.engine.fork.hot)
@@ -95,7 +95,7 @@ class RecorderPlugin:
         """The recorder that follows `request`: which tests, in what order, what else to record."""
         return cls(
             sink,
-            select=request.select,
+            nodeids=request.select,
             record_modules=request.record_modules,
             order=request.order,
             first_catch=request.first_catch,
@@ -136,9 +136,9 @@ class RecorderPlugin:
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        if self.select is not None:
-            kept = [item for item in items if item.nodeid in self.select]
-            dropped = [item for item in items if item.nodeid not in self.select]
+        if self.nodeids is not None:
+            kept = [item for item in items if item.nodeid in self.nodeids]
+            dropped = [item for item in items if item.nodeid not in self.nodeids]
             if dropped:
                 config.hook.pytest_deselected(items=dropped)
                 items[:] = kept

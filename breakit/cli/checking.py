@@ -63,14 +63,14 @@ def chosen_mutants(
     git_diff = since_git_diff(env, since, mutation_ids)  # a git error stops here, before any run
     # Every curated mutation is applied before anything runs: one that no longer matches its
     # code fails loudly here, not halfway through the run.
-    mutants = env.mutant_ids.select(
+    mutants = env.mutant_ids.for_check(
         mutation_ids,
         generated=generated or all_mutants or filters != Filters(),
         curated=all_mutants or not (generated or filters != Filters()),
         filters=filters,
     )
     if shard is not None:
-        mutants = Shard.parse(shard).select(mutants)
+        mutants = Shard.parse(shard).pick(mutants)
     if git_diff is not None and not pull_request.may_bring_in(mutants, git_diff, env.config.source):
         ref = escape(git_diff.ref)
         nothing_to_check(env, f"no mutant is on a line changed since {ref}, and no test changed.")

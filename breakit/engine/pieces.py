@@ -82,11 +82,11 @@ def died_during(piece: Piece) -> str | None:
     return next((nodeid for nodeid in reversed(starts) if nodeid not in done), None)
 
 
-PieceRun = Callable[[tuple[str, ...] | None], Piece]  # run the tests `select` names (None: all)
+PieceRun = Callable[[tuple[str, ...] | None], Piece]  # run the tests `nodeids` (None: all)
 
 
 def run_in_pieces(run_piece: PieceRun, spec: RunSpec) -> list[Piece]:
-    """`run_piece(select)` for `spec.select`, then, each time the process died during a test,
+    """`run_piece(nodeids)` for `spec.select`, then, each time the process died during a test,
     again for the tests after that one (each piece runs at least one test fewer).
 
     No new piece starts once the pieces so far have used the mutant's whole time

@@ -185,9 +185,8 @@ def test_ids_name_the_module_as_imported_a_src_folder_left_out(tmp_path):
     former = former_id(mutant)
     assert former == "src." + src_ids[0]
     assert ids.resolve(former) is mutant
-    assert ids.select([former, src_ids[0]], generated=True, curated=False, filters=Filters()) == [
-        mutant
-    ]
+    chosen = ids.for_check([former, src_ids[0]], generated=True, curated=False, filters=Filters())
+    assert chosen == [mutant]
     assert Filters(match=("src.pkg.mod:*",)).keep(mutant)
     assert Filters(match=("pkg.mod:*",)).keep(mutant)
     assert equivalent_reason(mutant, {former: "same"}) == "same"
