@@ -5,8 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from breakit.engine.pieces import does_not_compile
-from breakit.model import Baseline, Mutant, MutantResult, Outcome, SuiteRun, TestOutcome, Verdict
+from breakit.model import (
+    Baseline,
+    Mutant,
+    MutantResult,
+    Outcome,
+    RunFailure,
+    SuiteRun,
+    TestOutcome,
+    Verdict,
+)
 
 
 def outcomes_for(run: SuiteRun, tests: Iterable[str]) -> dict[str, TestOutcome]:
@@ -29,12 +37,14 @@ def judge(run: SuiteRun, tests: dict[str, TestOutcome]) -> tuple[Verdict, str | 
     A verdict claims what plain pytest does with the mutant (README, "What a verdict
     guarantees"). A test module that raises while it is collected (its own module-level code,
     a conftest.py, or the source it imports raising) makes plain pytest fail, naming it: that
-    module is ERRORED (engine.pieces.collection_failures) and the mutant Killed. What no file of
-    the suite can be charged with does not count in the score (docs/json.md, "Verdicts that do
-    not count"): CompileError, code that does not compile (a syntax error: no program to test);
-    RuntimeError, pytest stopping on its own (a usage error while it reads its configuration,
-    such as a `filterwarnings` class the mutant broke; an internal error; a process that died
-    while collecting). Their `error` is the first line of the run's, which says what failed.
+    module is ERRORED (engine.run_failure.collection_failures) and the mutant Killed. What no
+    file of the suite can be charged with does not count in the score (docs/json.md, "Verdicts
+    that do not count"): CompileError, code that does not compile (a syntax error: no program
+    to test); RuntimeError, pytest stopping on its own (a usage error while it reads its
+    configuration, such as a `filterwarnings` class the mutant broke; an internal error; a
+    process that died while collecting). The run's `failure` says which (a SYNTAX_ERROR is a
+    CompileError when no test ran); their `error` is the first line of the run's, which says
+    what failed.
     """
     if run.timed_out:
         return Verdict.TIMEOUT, _one_line(run.error) or "the tests did not finish in time"
@@ -42,7 +52,7 @@ def judge(run: SuiteRun, tests: dict[str, TestOutcome]) -> tuple[Verdict, str | 
         return Verdict.KILLED, None
     if run.error:
         nothing_ran = all(o.outcome is Outcome.NOT_RUN for o in tests.values())
-        if nothing_ran and does_not_compile(run.error):
+        if nothing_ran and run.failure is RunFailure.SYNTAX_ERROR:
             return Verdict.COMPILE_ERROR, _one_line(run.error)
         return Verdict.RUNTIME_ERROR, _one_line(run.error)
     return Verdict.SURVIVED, None
