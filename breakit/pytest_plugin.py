@@ -64,8 +64,10 @@ try:
 except ImportError:  # Windows: no child-process accounting
     resource = None  # type: ignore[assignment]
 
-# What the process that starts the run reads lives in breakit.records, which needs no pytest.
-from breakit.records import Record, Sink, collect_error_message
+# What the process that starts the run reads lives in breakit.records and breakit.failure_text,
+# which need no pytest.
+from breakit.failure_text import collect_error_message
+from breakit.records import Record, Sink
 
 # What pytest_cmdline_main returns: the session's exit status.
 _Status = int | pytest.ExitCode | None

@@ -27,9 +27,10 @@ from breakit.engine.run_failure import (
     raised_failure,
 )
 from breakit.engine.runner import RunSpec
+from breakit.failure_text import collect_error_message
 from breakit.model import NotRun, Outcome, RunFailure, SuiteRun, TestOutcome
 from breakit.outcome_codec import outcome_from_json
-from breakit.records import Record, collect_error_message
+from breakit.records import Record
 
 # A test's message when its process died before it started and nothing ran it afterwards (a
 # plain pytest, as the oracle runs it, stops at the first crash): NotRun.AFTER_DEATH says it

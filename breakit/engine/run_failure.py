@@ -1,4 +1,5 @@
-"""What went wrong with a run that is no test's: its kind (a RunFailure) and its text.
+"""Why a run failed, the one home of its text: what went wrong that is no test's, as a kind (a
+RunFailure) and a text, and a red baseline's one line (`baseline_failure`).
 
 Decided where the failure is seen, as the pieces of a run are put together (breakit.engine.pieces):
 from the plugin's collection records (which say what was raised), pytest's exit status, and,
@@ -14,8 +15,8 @@ import signal
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from breakit.model import RunFailure
-from breakit.records import collect_error_message
+from breakit.failure_text import collect_error_message
+from breakit.model import Baseline, RunFailure
 
 _TAIL_LINES = 5
 _USAGE_LINES = 20  # at most this many lines of a pytest usage error's own text
@@ -143,3 +144,16 @@ def _output_summary(output: str) -> str:
     if any(line.startswith("E ") for line in lines):
         return collect_error_message(output)
     return "\n".join(lines[-_TAIL_LINES:])
+
+
+def baseline_failure(baseline: Baseline) -> str:
+    """One line naming what is wrong with a red baseline."""
+    run = baseline.run
+    if run.error:
+        return f"the suite does not run on the unmutated code: {run.error}"
+    if not run.order:
+        return "the suite collected no tests: check [tool.breakit] tests"
+    failing = list(baseline.failing)
+    names = ", ".join(f"{o.nodeid} ({o.message or o.outcome.value})" for o in failing[:5])
+    more = f" and {len(failing) - 5} more" if len(failing) > 5 else ""
+    return f"the suite fails on the unmutated code, fix it first: {names}{more}"

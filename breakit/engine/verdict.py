@@ -1,5 +1,4 @@
-"""Judging one mutant: from a SuiteRun to a Verdict, test by test; NoCoverage without a run, and
-what is wrong with a red baseline."""
+"""Judging one mutant: from a SuiteRun to a Verdict, test by test; NoCoverage without a run."""
 
 from __future__ import annotations
 
@@ -91,16 +90,3 @@ def no_coverage(mutant: Mutant, baseline: Baseline) -> MutantResult:
         tests=tests,
         error="no test executes the changed lines",
     )
-
-
-def baseline_failure(baseline: Baseline) -> str:
-    """One line naming what is wrong with a red baseline."""
-    run = baseline.run
-    if run.error:
-        return f"the suite does not run on the unmutated code: {run.error}"
-    if not run.order:
-        return "the suite collected no tests: check [tool.breakit] tests"
-    failing = list(baseline.failing)
-    names = ", ".join(f"{o.nodeid} ({o.message or o.outcome.value})" for o in failing[:5])
-    more = f" and {len(failing) - 5} more" if len(failing) > 5 else ""
-    return f"the suite fails on the unmutated code, fix it first: {names}{more}"
