@@ -1,5 +1,7 @@
-"""pytest's failure text: what the learner's views read from it, and a brief form that keeps
-exactly that.
+"""pytest's failure text, its one home: the first useful line of a failure (`failure_message`,
+`collect_error_message`: a test's and a collector's `message`), what the learner's views read
+from it, and a brief form that keeps exactly that. The standard library only: the CLI reads it
+without importing pytest.
 
 A run of hundreds of mutants over a suite of hundreds of tests collects tens of thousands of
 failure texts (pyjwt's 690 mutants: 19 671 caught tests, 76 MB of tracebacks, most of them
@@ -11,8 +13,19 @@ between them (`brief_longrepr`): `parse_longrepr` reads the same from both.
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["BRIEF_OVER", "brief_longrepr", "parse_longrepr"]
+if TYPE_CHECKING:
+    import pytest
+
+__all__ = [
+    "BRIEF_OVER",
+    "brief_longrepr",
+    "collect_error_message",
+    "failure_message",
+    "parse_longrepr",
+]
 
 # `path/to/test_x.py:27: AssertionError` — where each traceback entry ends, and what it raised.
 _NATIVE_FRAME = '  File "'
@@ -20,6 +33,8 @@ _WHERE = re.compile(r"^(?P<path>[^\s:][^:]*\.py):(?P<line>\d+): (?P<error>[\w.]*
 _CHATTER = ("Traceback", "During handling", "The above exception")
 BRIEF_OVER = 1000  # characters: a shorter text is kept whole
 _CONTEXT = 20  # lines kept from where the error starts
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)\b.*")
+_FILE_LINE = re.compile(r'^File "(?P<path>[^"]+)", line (?P<line>\d+)')
 
 
 def parse_longrepr(text: str, nodeid: str = "") -> tuple[str | None, tuple[str, ...], str | None]:
@@ -118,3 +133,75 @@ def brief_longrepr(text: str | None, nodeid: str = "") -> str | None:
     if previous < len(lines) - 1:
         kept.append(f"  … {len(lines) - 1 - previous} lines cut …")
     return "\n".join(kept)
+
+
+# --- the first useful line of a failure -------------------------------------------------------
+
+
+def failure_message(report: pytest.TestReport) -> str | None:
+    """The first useful line of a failed or skipped phase: `assert 404 == 200`, `TypeError: …`."""
+    longrepr = report.longrepr
+    if longrepr is None:
+        return None
+    if isinstance(longrepr, tuple):  # a skip: (path, lineno, "Skipped: reason")
+        reason = str(longrepr[2])
+        return reason.removeprefix("Skipped: ")
+    crash = getattr(longrepr, "reprcrash", None)
+    if crash is not None and crash.message:
+        return _first_line(crash.message)
+    errorstring = getattr(longrepr, "errorstring", None)  # fixture 'client' not found
+    if errorstring:
+        return _first_line(errorstring)
+    return _last_error_line(report.longreprtext) or _first_line(report.longreprtext)
+
+
+def collect_error_message(text: str, rootpath: Path | None = None) -> str:
+    """The first useful line of a collection error: `SyntaxError: invalid syntax (a.py, line 3)`.
+
+    pytest's text for an import failure ends with the exception in `E   ` lines (or, with
+    `--tb=native`, is Python's own traceback); a SyntaxError also carries its `File "…", line N`,
+    which is added so the line points at the code.
+    """
+    error_lines = _error_lines(text)
+    message = _last_error_line(text) or _first_line(text)
+    if message.startswith(("SyntaxError", "IndentationError", "TabError")):
+        for line in reversed(error_lines):
+            found = _FILE_LINE.match(line)
+            if found:
+                path = _relative(found["path"], rootpath)
+                message = f"{message} ({path}, line {found['line']})"
+                break
+    return message
+
+
+def _error_lines(text: str) -> list[str]:
+    """pytest's `E   ` lines; for a native traceback (no such lines), every line."""
+    lines = text.splitlines()
+    marked = [line[1:].strip() for line in lines if line.startswith("E ")]
+    return marked or [line.strip() for line in lines if line.strip()]
+
+
+def _last_error_line(text: str) -> str | None:
+    error_lines = _error_lines(text)
+    for line in reversed(error_lines):
+        if _EXCEPTION_LINE.match(line):
+            return line
+    if not any(line.startswith("E ") for line in text.splitlines()):
+        return None
+    return error_lines[-1] if error_lines else None
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return text.strip()
+
+
+def _relative(path: str, rootpath: Path | None) -> str:
+    if rootpath is None:
+        return path
+    try:
+        return Path(path).relative_to(rootpath).as_posix()
+    except ValueError:
+        return path

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from breakit.failure_text import failure_message
 from breakit.model import Outcome, TestOutcome
-from breakit.records import failure_message
 
 
 def is_subtest(report: pytest.TestReport) -> bool:

@@ -39,6 +39,21 @@ class NotRun(StrEnum):
     STOPPED_DURING = "stopped_during"  # it was running when the run was stopped (timeout, Ctrl-C)
 
 
+class RunFailure(StrEnum):
+    """How a run failed as a whole (`SuiteRun.failure`, with its `error`), decided where the
+    failure is seen (engine.pieces, from the plugin's records, pytest's exit status and output);
+    the verdict reads it (engine.verdict: SYNTAX_ERROR is a CompileError), never the text."""
+
+    SYNTAX_ERROR = "syntax error"  # code pytest imported does not compile
+    IMPORT_ERROR = "import error"  # importing a test module or a conftest.py raised
+    USAGE_ERROR = "usage error"  # pytest stopped reading its options or configuration (exit 4)
+    INTERNAL_ERROR = "internal error"  # pytest's INTERNALERROR (exit 3)
+    INTERRUPTED = "interrupted"  # pytest was interrupted (exit 2, no collection error)
+    EXIT_STATUS = "exit status"  # pytest ended with a status of its own (`pytest.exit(…, 7)`)
+    PROCESS_DIED = "process died"  # the test process died, not during a test
+    TIMED_OUT = "timed out"  # the run was stopped at its time limit
+
+
 class Verdict(StrEnum):
     """Per mutant, spelt as the mutation-testing-report-schema spells them."""
 
@@ -109,6 +124,8 @@ class Mutant:
 
     `changes` maps project-relative paths to their new text (None: the file is deleted);
     `originals` holds the unmutated text of the same paths, from which the diff is made.
+    ("changes" is only ever such a map in breakit: git's changed lines are a `GitDiff`,
+    one operator's rewrite of one node an `Edit`.)
     """
 
     id: str
@@ -186,6 +203,7 @@ class SuiteRun:
     timed_out: bool = False
     # A problem that is not a test's: collection errors, an import error, a crash of pytest.
     error: str | None = None
+    failure: RunFailure | None = None  # what kind of problem `error` is (set with it)
     coverage: Mapping[str, frozenset[tuple[str, int]]] | None = None  # nodeid -> (path, line)
 
 

@@ -137,7 +137,7 @@ class MutantIds:
             self.mutants.put(mutant, known=self.catalog.ids)
         return mutant
 
-    def select(
+    def for_check(
         self, ids: Sequence[str], *, generated: bool, curated: bool, filters: Filters
     ) -> list[Mutant]:
         """What `check` runs: the given ids, else the curated catalog and/or generated mutants."""

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from breakit.model import MutantResult, NotRun, Outcome, SuiteRun, TestOutcome, Verdict
+from breakit.model import MutantResult, NotRun, Outcome, RunFailure, SuiteRun, TestOutcome, Verdict
 from breakit.ranges import format_ranges, parse_ranges
 
 __all__ = [
@@ -201,6 +201,7 @@ def run_to_json(run: SuiteRun) -> dict[str, Any]:
         "exit_status": run.exit_status,
         "timed_out": run.timed_out,
         "error": run.error,
+        "failure": None if run.failure is None else run.failure.value,
         "coverage": None
         if run.coverage is None
         else {n: sorted([p, line] for p, line in lines) for n, lines in run.coverage.items()},
@@ -216,6 +217,7 @@ def run_from_json(data: dict[str, Any]) -> SuiteRun:
         exit_status=data["exit_status"],
         timed_out=data.get("timed_out", False),
         error=data.get("error"),
+        failure=None if data.get("failure") is None else RunFailure(data["failure"]),
         coverage=None
         if coverage is None
         else {n: frozenset((p, line) for p, line in lines) for n, lines in coverage.items()},

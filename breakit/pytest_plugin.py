@@ -15,7 +15,9 @@ Records, by their "event" key:
   the test's start to its teardown's end, queued_s the time its thread was runnable but waiting
   for a core (Linux; else 0): wall time beyond both is time spent waiting (sleep, I/O), which
   `-j auto` (breakit.engine.workers) turns into more workers
-- ``collect_error``: {nodeid, message, longrepr} — a module that could not be collected
+- ``collect_error``: {nodeid, message, longrepr, failure} — a collector that failed (a module,
+  a conftest.py): its first error line, pytest's text, and what it raised as a value of
+  breakit.model.RunFailure (a syntax error; an import error for any other exception)
 - ``collected``: {nodeids} — every test collected, in run order
 - ``set_aside``: {notes} — the user's plugins and options breakit set aside in this run
   (breakit.set_aside), one short phrase each; only when there were any
@@ -48,12 +50,13 @@ from pathlib import Path
 from typing import IO
 
 import pytest
+from _pytest.config import ConftestImportFailure  # what pytest wraps a conftest's error in
 
 from breakit import set_aside
 from breakit.engine import memlimit
 from breakit.engine.wire import REQUEST_ENV, RunRequest
 from breakit.judge import judge_phases
-from breakit.model import Outcome
+from breakit.model import Outcome, RunFailure
 from breakit.outcome_codec import TIMED, outcome_to_json
 
 try:
@@ -61,8 +64,10 @@ try:
 except ImportError:  # Windows: no child-process accounting
     resource = None  # type: ignore[assignment]
 
-# What the process that starts the run reads lives in breakit.records, which needs no pytest.
-from breakit.records import Record, Sink, collect_error_message
+# What the process that starts the run reads lives in breakit.records and breakit.failure_text,
+# which need no pytest.
+from breakit.failure_text import collect_error_message
+from breakit.records import Record, Sink
 
 # What pytest_cmdline_main returns: the session's exit status.
 _Status = int | pytest.ExitCode | None
@@ -75,13 +80,13 @@ class RecorderPlugin:
         self,
         sink: Sink,
         *,
-        select: Collection[str] | None = None,
+        nodeids: Collection[str] | None = None,
         record_modules: bool = False,
         order: Sequence[str] | None = None,
         first_catch: bool = False,
     ) -> None:
         self.sink = sink
-        self.select = None if select is None else frozenset(select)
+        self.nodeids = None if nodeids is None else frozenset(nodeids)
         self.record_modules = record_modules
         self.order = None if order is None else tuple(order)
         self.first_catch = first_catch  # set again per hot run (breakit.engine.fork.hot)
@@ -89,13 +94,16 @@ class RecorderPlugin:
         self.rootpath: Path | None = None
         self._phases: dict[str, list[pytest.TestReport]] = {}
         self._clocks: dict[str, tuple[float, float]] = {}  # nodeid -> (CPU, queued) at start
+        # A failed collector's node id -> what it raised (pytest_exception_interact, which pytest
+        # calls before pytest_collectreport with the exception the report only has as text).
+        self._collect_failures: dict[str, RunFailure] = {}
 
     @classmethod
     def for_request(cls, sink: Sink, request: RunRequest) -> RecorderPlugin:
         """The recorder that follows `request`: which tests, in what order, what else to record."""
         return cls(
             sink,
-            select=request.select,
+            nodeids=request.select,
             record_modules=request.record_modules,
             order=request.order,
             first_catch=request.first_catch,
@@ -119,16 +127,24 @@ class RecorderPlugin:
         self.session = session
         self.rootpath = session.config.rootpath
 
+    def pytest_exception_interact(
+        self, node: pytest.Item | pytest.Collector, call: pytest.CallInfo[object], report: object
+    ) -> None:
+        if isinstance(report, pytest.CollectReport) and call.excinfo is not None:
+            self._collect_failures[report.nodeid] = collect_failure(call.excinfo.value)
+
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if not report.failed:
             return
         text = report.longreprtext
+        failure = self._collect_failures.pop(report.nodeid, RunFailure.IMPORT_ERROR)
         self.sink(
             {
                 "event": "collect_error",
                 "nodeid": report.nodeid,
                 "message": collect_error_message(text, self.rootpath),
                 "longrepr": text,
+                "failure": failure.value,
             }
         )
 
@@ -136,9 +152,9 @@ class RecorderPlugin:
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        if self.select is not None:
-            kept = [item for item in items if item.nodeid in self.select]
-            dropped = [item for item in items if item.nodeid not in self.select]
+        if self.nodeids is not None:
+            kept = [item for item in items if item.nodeid in self.nodeids]
+            dropped = [item for item in items if item.nodeid not in self.nodeids]
             if dropped:
                 config.hook.pytest_deselected(items=dropped)
                 items[:] = kept
@@ -196,6 +212,17 @@ class RecorderPlugin:
                 "coverage_traced": None if recorder is None else recorder.traces,
             }
         )
+
+
+def collect_failure(raised: BaseException) -> RunFailure:
+    """What a failed collector raised, as a RunFailure: SYNTAX_ERROR for a SyntaxError (an
+    IndentationError, a TabError), which pytest wraps: a test module's in a CollectError raised
+    from it, a conftest.py's in a ConftestImportFailure (its `cause`); else IMPORT_ERROR."""
+    if isinstance(raised, ConftestImportFailure):
+        raised = raised.cause
+    elif isinstance(raised, pytest.Collector.CollectError) and raised.__cause__ is not None:
+        raised = raised.__cause__
+    return RunFailure.SYNTAX_ERROR if isinstance(raised, SyntaxError) else RunFailure.IMPORT_ERROR
 
 
 def ordered(nodeids: Sequence[str], order: Sequence[str]) -> list[int]:

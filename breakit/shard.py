@@ -27,7 +27,7 @@ class Shard:
             raise UsageError(f"--shard {text!r}: k must be between 1 and n")
         return shard
 
-    def select(self, mutants: Sequence[Mutant]) -> list[Mutant]:
+    def pick(self, mutants: Sequence[Mutant]) -> list[Mutant]:
         """This shard's mutants: every n-th of them sorted by id, so that the shards are the
         same size (±1), each mutant lands in exactly one, and the split does not depend on the
         order the mutants were found in. Every job must see the same mutants (the same commit)."""

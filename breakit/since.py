@@ -2,7 +2,8 @@
 
 A mutant is brought in for one or both of two reasons:
 
-- `changed-line`: a line it changes was changed since REF (breakit.changes), before any run;
+- `changed-line`: a line it changes was changed since REF (breakit.git_diff), before any
+  run;
 - `changed-test:<node id>`: a test that is new or changed since REF executes, in the baseline's
   per-test coverage, a line the mutant changes. So this part is chosen after the baseline.
 
@@ -23,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from breakit.changes import Changes
 from breakit.engine.selection import changed_lines, in_source
+from breakit.git_diff import GitDiff
 from breakit.model import Mutant
 
 CHANGED_LINE = "changed-line"
@@ -35,10 +36,10 @@ Coverage = Mapping[str, frozenset[tuple[str, int]]]
 
 @dataclass(frozen=True)
 class Since:
-    """What `--since` chose: the changes, each chosen mutant's reasons, and the changed tests
+    """What `--since` chose: the changed lines, each chosen mutant's reasons, and the changed tests
     with the line of their definition to point at (the first changed one)."""
 
-    changes: Changes
+    git_diff: GitDiff
     reasons: Mapping[str, tuple[str, ...]]
     tests: Mapping[str, tuple[str, int]]
 
@@ -47,16 +48,16 @@ class Since:
 
     def describe(self, mutant_id: str) -> str:
         """`brought in by --since REF: changed line, changed test …`, for the report files."""
-        return f"brought in by --since {self.changes.ref}: " + reason_text(
+        return f"brought in by --since {self.git_diff.ref}: " + reason_text(
             self.reasons.get(mutant_id, ())
         )
 
     def to_json(self) -> dict[str, Any]:
         """The JSON document's `since` object (docs/json.md)."""
         return {
-            "ref": self.changes.ref,
-            "commit": self.changes.commit,
-            "files": sorted(self.changes.lines),
+            "ref": self.git_diff.ref,
+            "commit": self.git_diff.commit,
+            "files": sorted(self.git_diff.lines),
             "changed_tests": list(self.tests),
             "reasons": {mutant_id: list(why) for mutant_id, why in self.reasons.items()},
         }
@@ -88,26 +89,28 @@ def mutant_lines(mutant: Mutant) -> dict[str, set[int]]:
     return found
 
 
-def on_changed_lines(mutant: Mutant, changes: Changes) -> bool:
-    return any(changes.touches(path, lines) for path, lines in mutant_lines(mutant).items())
+def on_changed_lines(mutant: Mutant, git_diff: GitDiff) -> bool:
+    return any(git_diff.touches(path, lines) for path, lines in mutant_lines(mutant).items())
 
 
-def may_bring_in(mutants: Sequence[Mutant], changes: Changes, source: Sequence[str]) -> bool:
+def may_bring_in(mutants: Sequence[Mutant], git_diff: GitDiff, source: Sequence[str]) -> bool:
     """False when no mutant is on a changed line and no Python file outside the source changed
     (so no test did): then nothing is brought in, and the baseline need not run."""
-    if any(p.endswith(".py") and not in_source(p, source) for p in changes.lines):
+    if any(p.endswith(".py") and not in_source(p, source) for p in git_diff.lines):
         return True
-    return any(on_changed_lines(m, changes) for m in mutants)
+    return any(on_changed_lines(m, git_diff) for m in mutants)
 
 
-def changed_tests(tests: Sequence[str], changes: Changes, root: Path) -> dict[str, tuple[str, int]]:
+def changed_tests(
+    tests: Sequence[str], git_diff: GitDiff, root: Path
+) -> dict[str, tuple[str, int]]:
     """The tests (node ids, in `tests`' order) new or changed since the revision, each with the
     first changed line of its definition."""
     found: dict[str, tuple[str, int]] = {}
     trees: dict[str, ast.Module | None] = {}
     for nodeid in tests:
         path, _, rest = nodeid.partition("::")
-        lines = changes.lines.get(path)
+        lines = git_diff.lines.get(path)
         if not lines:
             continue
         if path not in trees:
@@ -160,20 +163,20 @@ def _definition(tree: ast.Module | None, rest: str) -> set[int] | None:
 
 def bring_in(
     mutants: Sequence[Mutant],
-    changes: Changes,
+    git_diff: GitDiff,
     tests: Sequence[str],
     coverage: Coverage | None,
     root: Path,
 ) -> tuple[list[Mutant], Since]:
-    """The mutants `changes` brings in (in their order) and why. `tests` and `coverage` are the
-    baseline's; without per-test coverage, every changed test brings in every mutant."""
-    changed = changed_tests(tests, changes, root)
+    """The mutants `git_diff` brings in (in their order) and why. `tests` and `coverage`
+    are the baseline's; without per-test coverage, every changed test brings in every mutant."""
+    changed = changed_tests(tests, git_diff, root)
     reasons: dict[str, tuple[str, ...]] = {}
     chosen: list[Mutant] = []
     for mutant in mutants:
         lines = mutant_lines(mutant)
         why: list[str] = []
-        if any(changes.touches(path, found) for path, found in lines.items()):
+        if any(git_diff.touches(path, found) for path, found in lines.items()):
             why.append(CHANGED_LINE)
         wanted = {(path, line) for path, found in lines.items() for line in found}
         for nodeid in changed:
@@ -182,4 +185,4 @@ def bring_in(
         if why:
             chosen.append(mutant)
             reasons[mutant.id] = tuple(why)
-    return chosen, Since(changes=changes, reasons=reasons, tests=changed)
+    return chosen, Since(git_diff=git_diff, reasons=reasons, tests=changed)

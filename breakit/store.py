@@ -2,7 +2,7 @@
 result cache (keyed by breakit.cache_keys; its files: breakit.store_results), the
 last known result of every mutant and the last check's matrix (breakit.last_run), curated
 mutants (breakit.mutant_cache) and the learner's files (`read_state_json`, `write_state_json`
-and the kept copies: breakit.learner.tree, breakit.learner.progress).
+and the kept copies: breakit.learner.tree, breakit.learner.exercise_progress).
 
 It lives at the project root, holds its own `.gitignore` (so it is never committed, whatever
 the project's ignore rules say), and is only ever a cache: deleting it loses nothing. Every

@@ -1,4 +1,4 @@
-"""The real git, for the tests of `check --since` (tests/unit/test_changes.py,
+"""The real git, for the tests of `check --since` (tests/unit/test_git_diff.py,
 tests/e2e/test_cli_since.py): an identity of its own, so no user config is needed."""
 
 from __future__ import annotations

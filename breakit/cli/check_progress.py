@@ -1,6 +1,6 @@
 """What `check` shows while its mutants run: a progress bar on a terminal, plain lines
-elsewhere (breakit.reports.progress draws both); `progress` hands the lab what to call with each
-result."""
+elsewhere (breakit.reports.progress_view draws both); `progress` hands the lab what to call with
+each result."""
 
 from __future__ import annotations
 
@@ -31,9 +31,9 @@ def progress(
 ) -> Iterator[Shown]:
     """A progress bar on a terminal; elsewhere (a pipe, CI logs, `--json | jq`) plain lines on
     stderr every ~5 % or 10 s (one per mutant with -v); both with mutants/s and the time left
-    (breakit.reports.progress), for the mutants and then for `--verify`'s runs. Nothing with
+    (breakit.reports.progress_view), for the mutants and then for `--verify`'s runs. Nothing with
     -q."""
-    from breakit.reports.progress import ProgressLines, progress_bar, takes_time
+    from breakit.reports.progress_view import ProgressLines, progress_bar, takes_time
 
     if quiet:
         yield Shown(lambda result: None, lambda count: lambda result: None)

@@ -13,13 +13,13 @@ import click
 from rich.markup import escape
 
 from breakit import since as pull_request
-from breakit.changes import Changes, changed_since
 from breakit.cli.check_progress import progress
 from breakit.cli.env import Env
 from breakit.cli.reporting import lab_notes, run_facts, warm_note
 from breakit.engine.lab import Lab
 from breakit.errors import EngineMismatchError, ExitCode, UsageError
 from breakit.gate import merge_in_order, split_equivalent
+from breakit.git_diff import GitDiff, changed_since
 from breakit.model import Baseline, KillMatrix, Mutant, MutantResult
 from breakit.mutant_ids import Filters
 from breakit.reports.breakit_json import matrix_document
@@ -28,8 +28,8 @@ from breakit.shard import Shard
 from breakit.triage.identical import split_identical, twins_results
 
 
-def since_changes(env: Env, ref: str | None, mutation_ids: Sequence[str]) -> Changes | None:
-    """`check --since REF`: what changed since REF (breakit.changes), or None without it."""
+def since_git_diff(env: Env, ref: str | None, mutation_ids: Sequence[str]) -> GitDiff | None:
+    """`check --since REF`: what changed since REF (breakit.git_diff), or None without it."""
     if ref is None:
         return None
     if mutation_ids:
@@ -55,30 +55,28 @@ def chosen_mutants(
     *,
     generated: bool,
     all_mutants: bool,
-) -> tuple[list[Mutant], Changes | None]:
+) -> tuple[list[Mutant], GitDiff | None]:
     """The mutants the command line asks for: the ids, else the curated catalog and/or the
     generated mutants (the filters ask for generated ones), then its shard of them; and with
     `--since REF`, what changed since REF (the baseline's coverage then says what it brings
     in: `brought_in`)."""
-    changes = since_changes(env, since, mutation_ids)  # a git error stops here, before any run
+    git_diff = since_git_diff(env, since, mutation_ids)  # a git error stops here, before any run
     # Every curated mutation is applied before anything runs: one that no longer matches its
     # code fails loudly here, not halfway through the run.
-    mutants = env.mutant_ids.select(
+    mutants = env.mutant_ids.for_check(
         mutation_ids,
         generated=generated or all_mutants or filters != Filters(),
         curated=all_mutants or not (generated or filters != Filters()),
         filters=filters,
     )
     if shard is not None:
-        mutants = Shard.parse(shard).select(mutants)
-    if changes is not None and not pull_request.may_bring_in(mutants, changes, env.config.source):
-        nothing_to_check(
-            env,
-            f"no mutant is on a line changed since {escape(changes.ref)}, and no test changed.",
-        )
+        mutants = Shard.parse(shard).pick(mutants)
+    if git_diff is not None and not pull_request.may_bring_in(mutants, git_diff, env.config.source):
+        ref = escape(git_diff.ref)
+        nothing_to_check(env, f"no mutant is on a line changed since {ref}, and no test changed.")
     if not mutants:
         nothing_to_check(env, "no mutants were selected.")
-    return mutants, changes
+    return mutants, git_diff
 
 
 def run_baseline(env: Env, lab: Lab, *, quiet: bool) -> Baseline:
@@ -90,16 +88,16 @@ def run_baseline(env: Env, lab: Lab, *, quiet: bool) -> Baseline:
 def brought_in(
     env: Env,
     mutants: list[Mutant],
-    changes: Changes | None,
+    git_diff: GitDiff | None,
     baseline: Baseline,
     since: str | None,
 ) -> tuple[list[Mutant], pull_request.Since | None]:
     """With `--since`, the mutants on changed lines and those that the tests changed since REF
     cover (their coverage in the baseline), and why each came; without it, `mutants`."""
-    if changes is None:
+    if git_diff is None:
         return mutants, None
     mutants, chosen = pull_request.bring_in(
-        mutants, changes, baseline.tests, baseline.run.coverage, env.config.root
+        mutants, git_diff, baseline.tests, baseline.run.coverage, env.config.root
     )
     if not mutants:
         nothing_to_check(env, f"nothing changed since {escape(since or '')} brings in a mutant.")

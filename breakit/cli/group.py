@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from breakit import __version__
-from breakit.cli import learner, learning_loop, listing, ranking, running, warm
+from breakit.cli import learner, learning_loop, listing, running, tests_command, warm
 from breakit.cli.env import Env
 from breakit.errors import ExitCode
 
@@ -45,6 +45,6 @@ def cli(ctx: click.Context, project: Path | None, color: bool | None) -> None:
 
 
 # The order of `breakit --help` is click's (alphabetical), not this one.
-for module in (listing, running, warm, learner, ranking):
+for module in (listing, running, warm, learner, tests_command):
     for command in module.COMMANDS:
         cli.add_command(command)

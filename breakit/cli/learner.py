@@ -16,8 +16,8 @@ from rich.markup import escape
 from breakit.cli.env import Env, MutationId, pass_env
 from breakit.errors import ExitCode, RefusedError, UsageError
 from breakit.learner import views
+from breakit.learner.exercise_progress import Progress
 from breakit.learner.explain import EXERCISE_DOC, answer_for
-from breakit.learner.progress import Progress
 from breakit.learner.suite import compare, failing, run_suite
 from breakit.learner.tree import Tree
 from breakit.model import FIRST_CATCH, Mutation

@@ -18,8 +18,8 @@ from rich.markup import escape
 
 from breakit.errors import BreakitError, UsageError
 from breakit.learner import loop, views
+from breakit.learner.exercise_progress import ExerciseState, Progress
 from breakit.learner.predict import choices, parse_answer
-from breakit.learner.progress import ExerciseState, Progress
 from breakit.learner.suite import alone, pytest_command
 from breakit.learner.why import Trace, tracing, why_caught
 from breakit.model import Baseline, Mutant, MutantResult, Mutation

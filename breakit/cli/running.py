@@ -169,14 +169,14 @@ def check(
     5 a curated mutation no longer applies or does not import, 6 a mutation was caught but
     not by the tests its answer key declares, 7 the score is under --fail-under.
     """
-    mutants, changes = chosen_mutants(
+    mutants, git_diff = chosen_mutants(
         env, mutation_ids, filters, since, shard, generated=generated, all_mutants=all_mutants
     )
     lab = make_lab(env, engine)
     lab.first_catch = first_catch
     with lab.session():
         baseline = run_baseline(env, lab, quiet=quiet)
-        mutants, chosen = brought_in(env, mutants, changes, baseline, since)
+        mutants, chosen = brought_in(env, mutants, git_diff, baseline, since)
         lab.start_workers(baseline, mutants=len(mutants))  # while the mutants are planned
         plan = CheckPlan.of(mutants, env.config.equivalent)
         ran = run_plan(env, lab, plan, baseline, as_json=as_json, quiet=quiet, verbose=verbose)

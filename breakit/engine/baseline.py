@@ -17,11 +17,11 @@ from dataclasses import replace
 from typing import Any
 
 from breakit.config import Config
+from breakit.engine.run_failure import baseline_failure
 from breakit.engine.runner import Runner, RunSpec
 from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.engine.timing import timing_run_pays, untraced_times
 from breakit.engine.user_setup import plain_pytest_passes
-from breakit.engine.verdict import baseline_failure
 from breakit.engine.workspace import Workspace
 from breakit.errors import BaselineFailedError, RecorderConflictError
 from breakit.model import Baseline, SuiteRun

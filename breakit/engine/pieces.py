@@ -9,21 +9,29 @@ per process; `suite_run_from_pieces` puts them together). Every runner builds it
 from __future__ import annotations
 
 import os
-import re
 import signal
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from breakit.engine.run_failure import (
+    CONFTEST_FAILED,
+    CONFTEST_LINE,
+    FAILS_AT_IMPORT,
+    SESSION,
+    CollectError,
+    collection_failures,
+    exit_failure,
+    exit_problem,
+    import_failure,
+    raised_failure,
+)
 from breakit.engine.runner import RunSpec
-from breakit.model import NotRun, Outcome, SuiteRun, TestOutcome
+from breakit.failure_text import collect_error_message
+from breakit.model import NotRun, Outcome, RunFailure, SuiteRun, TestOutcome
 from breakit.outcome_codec import outcome_from_json
-from breakit.records import Record, collect_error_message
+from breakit.records import Record
 
-_TAIL_LINES = 5
-_USAGE_LINES = 20  # at most this many lines of a pytest usage error's own text
-_USAGE_CAUSE = "This error occurred:"  # pytest's line between what it read and the traceback
-_CONFTEST_FAILED = "ImportError while loading conftest"
 # A test's message when its process died before it started and nothing ran it afterwards (a
 # plain pytest, as the oracle runs it, stops at the first crash): NotRun.AFTER_DEATH says it
 # as data.
@@ -31,12 +39,8 @@ NOT_RUN_AFTER_DEATH = "not run: the test process died before this test"
 # The message of the test that was running when the run was stopped (its timeout, or Ctrl-C):
 # NotRun.STOPPED_DURING.
 STOPPED_DURING = "the run was stopped during this test"
-FAILS_AT_IMPORT = "fails at import"
 # The message of a test module (or conftest.py) whose collection failed, charged as errored.
 COLLECTION_FAILED = "collection failed"
-_SESSION = "the session"  # a collection error pytest names no collector for
-_SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
-_CONFTEST_LINE = re.compile(rf"^{_CONFTEST_FAILED} '(?P<path>[^']+)'", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -82,11 +86,11 @@ def died_during(piece: Piece) -> str | None:
     return next((nodeid for nodeid in reversed(starts) if nodeid not in done), None)
 
 
-PieceRun = Callable[[tuple[str, ...] | None], Piece]  # run the tests `select` names (None: all)
+PieceRun = Callable[[tuple[str, ...] | None], Piece]  # run the tests `nodeids` (None: all)
 
 
 def run_in_pieces(run_piece: PieceRun, spec: RunSpec) -> list[Piece]:
-    """`run_piece(select)` for `spec.select`, then, each time the process died during a test,
+    """`run_piece(nodeids)` for `spec.select`, then, each time the process died during a test,
     again for the tests after that one (each piece runs at least one test fewer).
 
     No new piece starts once the pieces so far have used the mutant's whole time
@@ -153,11 +157,12 @@ class _Assembly:
     outcomes: dict[str, TestOutcome] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
     collected: list[str] = field(default_factory=list)
-    collect_errors: dict[str, str] = field(default_factory=dict)
+    collect_errors: dict[str, CollectError] = field(default_factory=dict)
     collect_texts: dict[str, str | None] = field(default_factory=dict)
-    # A conftest.py pytest stopped loading -> its first error line.
-    conftests: dict[str, str] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    # A conftest.py pytest stopped loading -> its error.
+    conftests: dict[str, CollectError] = field(default_factory=dict)
+    # What went wrong that is no test's, in order, each with its kind.
+    problems: list[tuple[RunFailure, str]] = field(default_factory=list)
     # nodeid -> why it has no outcome, and the message that says so.
     stopped: dict[str, tuple[NotRun, str]] = field(default_factory=dict)
     timed_out: bool = False
@@ -176,11 +181,12 @@ class _Assembly:
         elif not any(r.get("event") == "finish" for r in piece.records) and _died(piece, output):
             how = _how_it_died(piece, self.memory_limit_mb)
             if starts:
-                self.problems.append(f"the test process {how} after its last test")
+                problem = f"the test process {how} after its last test"
             elif self.collected:
-                self.problems.append(f"the test process {how} before any test started")
+                problem = f"the test process {how} before any test started"
             else:
-                self.problems.append(f"{FAILS_AT_IMPORT}: the test process {how} while collecting")
+                problem = f"{FAILS_AT_IMPORT}: the test process {how} while collecting"
+            self.problems.append((RunFailure.PROCESS_DIED, problem))
         elif piece.exit_status not in (None, 0, 1, 5) and not self.collect_errors:
             self._stopped_by_pytest(piece.exit_status, output)
         if running and died is None:  # stopped from outside (Ctrl-C)
@@ -198,8 +204,11 @@ class _Assembly:
             elif event == "collected":
                 self.collected.extend(n for n in record["nodeids"] if n not in self.collected)
             elif event == "collect_error":
-                where = record.get("nodeid") or _SESSION
-                self.collect_errors.setdefault(where, str(record.get("message")))
+                where = record.get("nodeid") or SESSION
+                failure = RunFailure(record.get("failure") or RunFailure.IMPORT_ERROR)
+                self.collect_errors.setdefault(
+                    where, CollectError(str(record.get("message")), failure)
+                )
                 self.collect_texts.setdefault(where, record.get("longrepr"))
         return starts
 
@@ -210,7 +219,7 @@ class _Assembly:
         if index == 0:
             self.timed_out = True
             where = f" in {running}" if running else " before any test started"
-            self.problems.append(f"timed out{limit}{where}")
+            self.problems.append((RunFailure.TIMED_OUT, f"timed out{limit}{where}"))
         elif running:  # after a crash, in the fresh process: that crash is the verdict
             message = f"timed out{limit} (in a fresh process, after a crash)"
             self.stopped[running] = (NotRun.STOPPED_DURING, message)
@@ -234,13 +243,17 @@ class _Assembly:
 
     def _stopped_by_pytest(self, exit_status: int, output: str) -> None:
         """pytest stopped with an unusual status and no collection error said why."""
-        self.problems.append(_exit_problem(exit_status, output))
-        conftest = _CONFTEST_LINE.search(output) if exit_status == 4 else None
+        raised = raised_failure(output)
+        self.problems.append(
+            (exit_failure(exit_status, output, raised), exit_problem(exit_status, output))
+        )
+        conftest = CONFTEST_LINE.search(output) if exit_status == 4 else None
         if conftest is not None and not os.path.isabs(conftest["path"]):
             # pytest stopped loading the conftest files it loads first (`tests/conftest.py`,
             # the rootdir's): exit 4, and no collection record names it.
             where = conftest["path"]
-            self.conftests.setdefault(where, collect_error_message(output))
+            failure = raised or RunFailure.IMPORT_ERROR
+            self.conftests.setdefault(where, CollectError(collect_error_message(output), failure))
             self.collect_texts.setdefault(where, output[conftest.start() :])
 
     def suite_run(self, pieces: Sequence[Piece]) -> SuiteRun:
@@ -253,16 +266,10 @@ class _Assembly:
                 )
         failed = {**self.collect_errors, **self.conftests}
         for where in collection_failures(failed):
-            message = f"{COLLECTION_FAILED}: {failed[where]}"
+            message = f"{COLLECTION_FAILED}: {failed[where].message}"
             text = self.collect_texts.get(where)
             outcomes.setdefault(where, TestOutcome(where, Outcome.ERRORED, message, longrepr=text))
-        error: str | None = None
-        if self.timed_out:
-            error = self.problems[0]
-        elif self.collect_errors:
-            error = import_failure(self.collect_errors)
-        elif self.problems:
-            error = "\n".join(dict.fromkeys(self.problems))
+        failure, error = self._failure()
         first = pieces[0] if pieces else Piece()
         return SuiteRun(
             outcomes=outcomes,
@@ -271,49 +278,24 @@ class _Assembly:
             exit_status=first.exit_status,
             timed_out=self.timed_out,
             error=error,
+            failure=failure,
         )
 
-
-def collection_failures(collect_errors: Mapping[str, str]) -> list[str]:
-    """The collectors charged with a failed collection (`collect_errors`: where -> first error
-    line): each test module, package or folder pytest names as failing to collect, and a
-    conftest.py it could not load (by path), for an exception raised while importing it (the
-    mutant's code raising when the test module, or the source it imports, runs). Plain pytest
-    fails on each (`ERROR tests/test_api.py`, exit 2; exit 4 for a conftest it loads first),
-    which is what Killed claims. Not charged: code that does not compile (CompileError), and a
-    collection error pytest names no collector for (RuntimeError)."""
-    return [
-        where
-        for where, message in collect_errors.items()
-        if where != _SESSION and not message.startswith(_SYNTAX_ERRORS)
-    ]
-
-
-def import_failure(collect_errors: Mapping[str, str]) -> str:
-    """What went wrong collecting, in one line (`collect_errors`: where -> first error line).
-
-    Each distinct error is named once with the test modules it stopped, by name for one, else
-    by their number: code that does not compile as pytest's "error collecting …", an exception
-    raised while importing (a KeyError, a TypeError) as `fails at import: KeyError:
-    'verify_signature' in 5 test modules`.
-    """
-    found: dict[tuple[bool, str], list[str]] = {}
-    for where, message in collect_errors.items():
-        found.setdefault((message.startswith(_SYNTAX_ERRORS), message), []).append(where)
-    parts = []
-    for (syntax, message), places in sorted(found.items(), key=lambda item: -len(item[1])):
-        where = places[0] if len(places) == 1 else f"{len(places)} test modules"
-        if syntax:
-            parts.append(f"error collecting {where}: {message}")
+    def _failure(self) -> tuple[RunFailure | None, str | None]:
+        """The run's problem that is no test's, and its kind: the time limit; else what went
+        wrong collecting; else every problem the pieces had. Code that does not compile
+        anywhere in it makes it a SYNTAX_ERROR (a CompileError, if no test ran)."""
+        if self.timed_out:
+            return self.problems[0]
+        if self.collect_errors:
+            kinds = [found.failure for found in self.collect_errors.values()]
+            error = import_failure(self.collect_errors)
+        elif self.problems:
+            kinds = [kind for kind, _ in self.problems]
+            error = "\n".join(dict.fromkeys(text for _, text in self.problems))
         else:
-            parts.append(f"{FAILS_AT_IMPORT}: {message} in {where}")
-    return "; ".join(parts)
-
-
-def does_not_compile(error: str) -> bool:
-    """True if a run's `error` says the code does not compile (a syntax error), rather than
-    that importing it raised."""
-    return any(re.search(rf"\b{name}\b", error) for name in _SYNTAX_ERRORS)
+            return None, None
+        return (RunFailure.SYNTAX_ERROR if RunFailure.SYNTAX_ERROR in kinds else kinds[0]), error
 
 
 def _how_it_died(piece: Piece, memory_limit_mb: int | None) -> str:
@@ -340,52 +322,5 @@ def _died(piece: Piece, output: str) -> bool:
         return True
     lines = output.splitlines()
     return not any(
-        line.startswith(("ERROR: ", "INTERNALERROR>", _CONFTEST_FAILED)) for line in lines
+        line.startswith(("ERROR: ", "INTERNALERROR>", CONFTEST_FAILED)) for line in lines
     )
-
-
-def _exit_problem(exit_status: int, output: str) -> str:
-    """One or two lines saying why pytest stopped with an unusual status."""
-    summary = _output_summary(output)
-    if exit_status < 0:
-        try:
-            label = f"pytest was killed by {signal.Signals(-exit_status).name}"
-        except ValueError:
-            label = f"pytest was killed by signal {-exit_status}"
-    elif summary.startswith(_CONFTEST_FAILED):
-        return summary  # says it all: pytest stopped before collecting anything
-    else:
-        labels = {2: "pytest was interrupted", 3: "pytest hit an internal error"}
-        label = labels.get(exit_status, "pytest usage error" if exit_status == 4 else "")
-        label = label or f"pytest exited with status {exit_status}"
-    return f"{label}: {summary}" if summary else label
-
-
-def _output_summary(output: str) -> str:
-    """The most telling line(s) of pytest's own output when no record explains the problem."""
-    lines = [line.rstrip() for line in output.splitlines() if line.strip()]
-    conftest = [line for line in lines if line.startswith(_CONFTEST_FAILED)]
-    if conftest:  # a conftest that does not import stops pytest before collection
-        return f"{conftest[-1].rstrip('.')}: {collect_error_message(output)}"
-    errors = [line.removeprefix("ERROR: ") for line in lines if line.startswith("ERROR: ")]
-    if errors:
-        first = next(i for i, line in enumerate(lines) if line.startswith("ERROR: "))
-        block = [lines[first].removeprefix("ERROR: "), *lines[first + 1 :]]
-        if any(line.startswith("Traceback (most recent call last)") for line in block):
-            # A usage error with a traceback (a filterwarnings class that does not import):
-            # the line saying what failed is its last one. The first line, which a mutant's
-            # `error` keeps alone, says both, with what pytest was reading when pytest names
-            # it on a line of its own (the filter); then the head and the tail of pytest's text.
-            reading = block[1].strip() if len(block) > 2 and block[2] == _USAGE_CAUSE else ""
-            headline = f"{block[0].rstrip(': ')}{f' {reading!r}' if reading else ''}: {block[-1]}"
-            if len(block) > _USAGE_LINES:
-                block = [*block[:4], "…", *block[-(_USAGE_LINES - 5) :]]
-            return "\n".join([headline, *block[1:]])
-        return "\n".join(errors)
-    internal = [line for line in lines if line.startswith("INTERNALERROR>")]
-    if internal:
-        raised = [line for line in internal if line.startswith("INTERNALERROR> E ")]
-        return (raised or internal)[-1].removeprefix("INTERNALERROR>").strip()
-    if any(line.startswith("E ") for line in lines):
-        return collect_error_message(output)
-    return "\n".join(lines[-_TAIL_LINES:])

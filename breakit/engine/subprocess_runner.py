@@ -104,8 +104,8 @@ class SubprocessRunner:
         pieces: list[Piece] = []
         coverage: list[CoverageFound | None] = []
 
-        def run_piece(select: tuple[str, ...] | None) -> Piece:
-            piece_spec = replace(spec, select=select)
+        def run_piece(nodeids: tuple[str, ...] | None) -> Piece:
+            piece_spec = replace(spec, select=nodeids)
             if pieces:  # after a crash: the tests only, the baseline's extras came with the first
                 piece_spec = replace(piece_spec, coverage_source=None, record_modules=False)
             piece, found = self._run_piece(workdir, piece_spec)

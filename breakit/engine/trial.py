@@ -40,11 +40,11 @@ def _run_on(
 
 
 def _mutant_spec(
-    lab: Lab, mutant: Mutant, baseline: Baseline, select: tuple[str, ...] | None
+    lab: Lab, mutant: Mutant, baseline: Baseline, nodeids: tuple[str, ...] | None
 ) -> RunSpec:
-    spec = lab.spec(lab.timeout_for(baseline, select), select)
+    spec = lab.spec(lab.timeout_for(baseline, nodeids), nodeids)
     if lab.killer_first is not None:
-        tests = lab.killer_first.order(mutant, baseline.tests if select is None else select)
+        tests = lab.killer_first.order(mutant, baseline.tests if nodeids is None else nodeids)
         spec = replace(spec, order=tests, first_catch=True)
     return spec
 

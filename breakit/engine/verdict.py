@@ -1,12 +1,19 @@
-"""Judging one mutant: from a SuiteRun to a Verdict, test by test; NoCoverage without a run, and
-what is wrong with a red baseline."""
+"""Judging one mutant: from a SuiteRun to a Verdict, test by test; NoCoverage without a run."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from breakit.engine.pieces import does_not_compile
-from breakit.model import Baseline, Mutant, MutantResult, Outcome, SuiteRun, TestOutcome, Verdict
+from breakit.model import (
+    Baseline,
+    Mutant,
+    MutantResult,
+    Outcome,
+    RunFailure,
+    SuiteRun,
+    TestOutcome,
+    Verdict,
+)
 
 
 def outcomes_for(run: SuiteRun, tests: Iterable[str]) -> dict[str, TestOutcome]:
@@ -29,12 +36,14 @@ def judge(run: SuiteRun, tests: dict[str, TestOutcome]) -> tuple[Verdict, str | 
     A verdict claims what plain pytest does with the mutant (README, "What a verdict
     guarantees"). A test module that raises while it is collected (its own module-level code,
     a conftest.py, or the source it imports raising) makes plain pytest fail, naming it: that
-    module is ERRORED (engine.pieces.collection_failures) and the mutant Killed. What no file of
-    the suite can be charged with does not count in the score (docs/json.md, "Verdicts that do
-    not count"): CompileError, code that does not compile (a syntax error: no program to test);
-    RuntimeError, pytest stopping on its own (a usage error while it reads its configuration,
-    such as a `filterwarnings` class the mutant broke; an internal error; a process that died
-    while collecting). Their `error` is the first line of the run's, which says what failed.
+    module is ERRORED (engine.run_failure.collection_failures) and the mutant Killed. What no
+    file of the suite can be charged with does not count in the score (docs/json.md, "Verdicts
+    that do not count"): CompileError, code that does not compile (a syntax error: no program
+    to test); RuntimeError, pytest stopping on its own (a usage error while it reads its
+    configuration, such as a `filterwarnings` class the mutant broke; an internal error; a
+    process that died while collecting). The run's `failure` says which (a SYNTAX_ERROR is a
+    CompileError when no test ran); their `error` is the first line of the run's, which says
+    what failed.
     """
     if run.timed_out:
         return Verdict.TIMEOUT, _one_line(run.error) or "the tests did not finish in time"
@@ -42,7 +51,7 @@ def judge(run: SuiteRun, tests: dict[str, TestOutcome]) -> tuple[Verdict, str | 
         return Verdict.KILLED, None
     if run.error:
         nothing_ran = all(o.outcome is Outcome.NOT_RUN for o in tests.values())
-        if nothing_ran and does_not_compile(run.error):
+        if nothing_ran and run.failure is RunFailure.SYNTAX_ERROR:
             return Verdict.COMPILE_ERROR, _one_line(run.error)
         return Verdict.RUNTIME_ERROR, _one_line(run.error)
     return Verdict.SURVIVED, None
@@ -81,16 +90,3 @@ def no_coverage(mutant: Mutant, baseline: Baseline) -> MutantResult:
         tests=tests,
         error="no test executes the changed lines",
     )
-
-
-def baseline_failure(baseline: Baseline) -> str:
-    """One line naming what is wrong with a red baseline."""
-    run = baseline.run
-    if run.error:
-        return f"the suite does not run on the unmutated code: {run.error}"
-    if not run.order:
-        return "the suite collected no tests: check [tool.breakit] tests"
-    failing = list(baseline.failing)
-    names = ", ".join(f"{o.nodeid} ({o.message or o.outcome.value})" for o in failing[:5])
-    more = f" and {len(failing) - 5} more" if len(failing) > 5 else ""
-    return f"the suite fails on the unmutated code, fix it first: {names}{more}"

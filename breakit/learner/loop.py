@@ -11,8 +11,8 @@ from pathlib import Path
 
 from breakit.config import Config
 from breakit.errors import UsageError
+from breakit.learner.exercise_progress import ExerciseState, Progress, exercise_state
 from breakit.learner.predict import Score, score
-from breakit.learner.progress import ExerciseState, Progress, exercise_state
 from breakit.learner.tree import Tree, Written
 from breakit.model import Mutant, MutantResult, Mutation
 

@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from breakit.learner.exercise_progress import ExerciseState, progress_line
 from breakit.learner.predict import Score
-from breakit.learner.progress import ExerciseState, progress_line
 from breakit.learner.tree import FileState, Written
 from breakit.learner.why import CatchKind, Why
 from breakit.model import Mutation, Outcome, SuiteRun

@@ -23,13 +23,13 @@ class ProjectFilter(watchfiles.DefaultFilter):
     def __init__(self) -> None:
         super().__init__(ignore_dirs=(*watchfiles.DefaultFilter.ignore_dirs, STATE_DIR))
 
-    def __call__(self, change: watchfiles.Change, path: str) -> bool:
-        return path.endswith(WATCHED_SUFFIXES) and super().__call__(change, path)
+    def __call__(self, kind: watchfiles.Change, path: str) -> bool:
+        return path.endswith(WATCHED_SUFFIXES) and super().__call__(kind, path)
 
 
-def changed_paths(root: Path, changes: Iterable[tuple[watchfiles.Change, str]]) -> list[str]:
+def changed_paths(root: Path, events: Iterable[tuple[watchfiles.Change, str]]) -> list[str]:
     found = set()
-    for _change, path in changes:
+    for _kind, path in events:
         try:
             found.add(Path(path).resolve().relative_to(root.resolve()).as_posix())
         except ValueError:
@@ -54,10 +54,10 @@ def watch_loop(
         runs += 1
         if stop_after is not None and runs >= stop_after:
             return runs
-        for changes in watchfiles.watch(
+        for events in watchfiles.watch(
             root, watch_filter=ProjectFilter(), debounce=debounce_ms, raise_interrupt=False
         ):
-            cycle(changed_paths(root, changes))
+            cycle(changed_paths(root, events))
             runs += 1
             if stop_after is not None and runs >= stop_after:
                 break

@@ -1,6 +1,6 @@
 """Generated mutants: Operators find sites in the source and make one Mutant per site."""
 
-from breakit.operators.base import Change, Context, Operator
+from breakit.operators.base import Context, Edit, Operator
 from breakit.operators.discovery import (
     PRAGMA,
     Discovery,
@@ -14,9 +14,9 @@ from breakit.operators.registry import OPERATORS, operator_names, select_operato
 __all__ = [
     "OPERATORS",
     "PRAGMA",
-    "Change",
     "Context",
     "Discovery",
+    "Edit",
     "Operator",
     "discover",
     "generate_mutants",

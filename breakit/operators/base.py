@@ -1,4 +1,4 @@
-"""What an Operator is: a named rule that, shown one node and where it sits, yields Changes."""
+"""What an Operator is: a named rule that, shown one node and where it sits, yields Edits."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import libcst as cst
 
 
 @dataclass(frozen=True)
-class Change:
+class Edit:
     """Replace `node` (an original node of the tree) with `new`; `new=None` removes it.
 
     Removal is only for nodes that can vanish from a sequence and leave valid code (a
@@ -63,12 +63,12 @@ class Context:
 # The node is one of the operator's `node_types`, and each find function annotates the kinds it
 # takes (`cst.Comparison`, `cst.Call | cst.Assign`…): a Callable over CSTNode could not accept
 # those (parameters are contravariant), so the node is typed Any here.
-Find = Callable[[Any, Context], Iterable[Change]]
+Find = Callable[[Any, Context], Iterable[Edit]]
 
 
 @dataclass(frozen=True)
 class Operator:
-    """A rule: called on every node of one of `node_types`, it yields one Change per mutant."""
+    """A rule: called on every node of one of `node_types`, it yields one Edit per mutant."""
 
     name: str
     family: str  # "generic" or "web"

@@ -149,7 +149,7 @@ class _ParsedFile:
 
 
 class _Mutated(NamedTuple):
-    """One site's change applied to its file."""
+    """One site's edit applied to its file."""
 
     # The Mutant's changes: a SplicedText, or the whole file regenerated.
     changes: Mapping[str, str | None]
@@ -193,13 +193,13 @@ def _candidates(
     seen: Counter[tuple[str, str, str]] = Counter()
     candidates: list[_Candidate] = []
     for sequence, site in enumerate(sites):
-        change = site.change
-        old_code = _display(parsed.module, change.node)
-        new_code = _display(parsed.module, change.new)
+        edit = site.edit
+        old_code = _display(parsed.module, edit.node)
+        new_code = _display(parsed.module, edit.new)
         key = (site.operator.name, _normal(old_code), _normal(new_code))
         occurrence = seen[key]  # counted before any filter, so filters never shift ids
         seen[key] += 1
-        where: CodeRange = parsed.positions[change.node]
+        where: CodeRange = parsed.positions[edit.node]
         if where.start.line in no_mutate:
             continue
         mutated = _mutated(parsed, site, fast=fast)
@@ -212,7 +212,7 @@ def _candidates(
         mutant = Mutant(
             id=f"{label}:{site.operator.name}:{digest}",
             origin=site.operator.name,
-            title=change.title or _title(old_code, new_code, change.new is None),
+            title=edit.title or _title(old_code, new_code, edit.new is None),
             changes=mutated.changes,
             originals={parsed.rel: parsed.source},
             location=Location(parsed.rel, start.line, start.column + 1, end.line, end.column),
@@ -226,15 +226,15 @@ def _candidates(
 
 
 def _mutated(parsed: _ParsedFile, site: Site, *, fast: bool) -> _Mutated:
-    """The site's change spliced into the original text; regenerated from the tree when the
+    """The site's edit spliced into the original text; regenerated from the tree when the
     splice cannot be trusted, or when `fast` is off."""
     source = parsed.source
     piece = None
     if fast:
-        span = parsed.spans[site.change.node]
+        span = parsed.spans[site.edit.node]
         piece = splice(source, parsed.line_starts, span, site, parsed.module)
     if piece is None:
-        text = regenerate(parsed.module, site.change)
+        text = regenerate(parsed.module, site.edit)
         return _Mutated({parsed.rel: text}, text, text)
     start, end, new_piece = piece
     unit = parsed.spans[site.unit]

@@ -8,7 +8,7 @@ from typing import Any
 
 import libcst as cst
 
-from breakit.operators.base import Change, Context, Operator
+from breakit.operators.base import Context, Edit, Operator
 from breakit.operators.shapes import claimed_by_web, pass_statement, statement_call, with_parens_of
 
 _COMPARISON_SWAPS: dict[type[cst.BaseCompOp], type[cst.BaseCompOp]] = {
@@ -54,7 +54,7 @@ def _title(ctx: Context, old: cst.CSTNode, new: cst.CSTNode) -> str:
     return f"`{ctx.code(old)}` → `{ctx.code(new)}`"
 
 
-def comparison(node: cst.Comparison, ctx: Context) -> Iterator[Change]:
+def comparison(node: cst.Comparison, ctx: Context) -> Iterator[Edit]:
     for index, target in enumerate(node.comparisons):
         new_type = _COMPARISON_SWAPS.get(type(target.operator))
         if new_type is None:
@@ -63,82 +63,82 @@ def comparison(node: cst.Comparison, ctx: Context) -> Iterator[Change]:
         targets = list(node.comparisons)
         targets[index] = target.with_changes(operator=new_op)
         title = _title(ctx, target.operator, new_op)
-        yield Change(node, node.with_changes(comparisons=targets), title)
+        yield Edit(node, node.with_changes(comparisons=targets), title)
 
 
-def arithmetic(node: cst.BinaryOperation, ctx: Context) -> Iterator[Change]:
+def arithmetic(node: cst.BinaryOperation, ctx: Context) -> Iterator[Edit]:
     # `"%s" % x` and `"a" + b` are formatting and concatenation: swapping them only crashes.
     if isinstance(node.left, _STRINGS) or isinstance(node.right, _STRINGS):
         return
     new_type = _ARITHMETIC_SWAPS.get(type(node.operator))
     if new_type is not None:
         new_op = _swap_operator(node.operator, new_type)
-        yield Change(node, node.with_changes(operator=new_op), _title(ctx, node.operator, new_op))
+        yield Edit(node, node.with_changes(operator=new_op), _title(ctx, node.operator, new_op))
 
 
-def boolean(node: cst.Name, ctx: Context) -> Iterator[Change]:
+def boolean(node: cst.Name, ctx: Context) -> Iterator[Edit]:
     if node.value in ("True", "False"):
-        yield Change(node, node.with_changes(value="False" if node.value == "True" else "True"))
+        yield Edit(node, node.with_changes(value="False" if node.value == "True" else "True"))
 
 
-def and_or(node: cst.BooleanOperation, ctx: Context) -> Iterator[Change]:
+def and_or(node: cst.BooleanOperation, ctx: Context) -> Iterator[Edit]:
     new_type = cst.Or if isinstance(node.operator, cst.And) else cst.And
     new_op = _swap_operator(node.operator, new_type)
-    yield Change(node, node.with_changes(operator=new_op), _title(ctx, node.operator, new_op))
+    yield Edit(node, node.with_changes(operator=new_op), _title(ctx, node.operator, new_op))
 
 
-def not_removed(node: cst.UnaryOperation, ctx: Context) -> Iterator[Change]:
+def not_removed(node: cst.UnaryOperation, ctx: Context) -> Iterator[Edit]:
     if isinstance(node.operator, cst.Not):
-        yield Change(node, with_parens_of(node, node.expression))
+        yield Edit(node, with_parens_of(node, node.expression))
 
 
-def number(node: cst.Integer | cst.Float, ctx: Context) -> Iterator[Change]:
+def number(node: cst.Integer | cst.Float, ctx: Context) -> Iterator[Edit]:
     if isinstance(node, cst.Integer):
         value = int(node.evaluated_value)
         prefix = node.value[:2].lower()
         spell = {"0x": hex, "0o": oct, "0b": bin}.get(prefix, str)
         for new in (value + 1, value - 1):
             if new >= 0:
-                yield Change(node, node.with_changes(value=spell(new)))
+                yield Edit(node, node.with_changes(value=spell(new)))
     else:
         real = float(node.evaluated_value)
         for new_real in (real + 1.0, 0.0):
             if new_real != real and math.isfinite(new_real):
-                yield Change(node, node.with_changes(value=repr(new_real)))
+                yield Edit(node, node.with_changes(value=repr(new_real)))
 
 
-def string_emptied(node: cst.SimpleString, ctx: Context) -> Iterator[Change]:
+def string_emptied(node: cst.SimpleString, ctx: Context) -> Iterator[Edit]:
     # Pieces of f-strings are left alone: `f"{d['key']}"` is formatting, not a value.
     if node.raw_value and not ctx.inside(cst.FormattedString):
-        yield Change(node, node.with_changes(value=f"{node.prefix}{node.quote}{node.quote}"))
+        yield Edit(node, node.with_changes(value=f"{node.prefix}{node.quote}{node.quote}"))
 
 
-def return_none(node: cst.Return, ctx: Context) -> Iterator[Change]:
+def return_none(node: cst.Return, ctx: Context) -> Iterator[Edit]:
     value = node.value
     if value is None or (isinstance(value, cst.Name) and value.value == "None"):
         return
-    yield Change(value, with_parens_of(value, cst.Name("None")))
+    yield Edit(value, with_parens_of(value, cst.Name("None")))
 
 
-def call_removed(node: cst.Expr, ctx: Context) -> Iterator[Change]:
+def call_removed(node: cst.Expr, ctx: Context) -> Iterator[Edit]:
     call = statement_call(node)
     if call is not None and not claimed_by_web(call):
-        yield Change(node, pass_statement(node))
+        yield Edit(node, pass_statement(node))
 
 
-def if_condition(node: cst.If, ctx: Context) -> Iterator[Change]:
+def if_condition(node: cst.If, ctx: Context) -> Iterator[Edit]:
     test = node.test
     if isinstance(test, cst.Name) and test.value in ("True", "False"):
         return
     for forced in ("True", "False"):
-        yield Change(test, with_parens_of(test, cst.Name(forced)))
+        yield Edit(test, with_parens_of(test, cst.Name(forced)))
 
 
-def augmented_assignment(node: cst.AugAssign, ctx: Context) -> Iterator[Change]:
+def augmented_assignment(node: cst.AugAssign, ctx: Context) -> Iterator[Edit]:
     new_type = _AUGMENTED_SWAPS.get(type(node.operator))
     if new_type is not None:
         new_op = _swap_operator(node.operator, new_type)
-        yield Change(node, node.with_changes(operator=new_op), _title(ctx, node.operator, new_op))
+        yield Edit(node, node.with_changes(operator=new_op), _title(ctx, node.operator, new_op))
 
 
 OPERATORS: tuple[Operator, ...] = (

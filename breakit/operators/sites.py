@@ -1,5 +1,5 @@
 """Where the operators apply in one module: a visitor that walks the tree once, asks each
-operator registered for a node's type, and keeps every Change as a Site (with the indentation
+operator registered for a node's type, and keeps every Edit as a Site (with the indentation
 it renders at and the smallest unit that compiles on its own). Docstrings, imports, `__all__`,
 the `if __name__ == "__main__":` block and annotations (but for operators that look there)
 are skipped."""
@@ -11,16 +11,16 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from breakit.operators.base import Change, Context, Operator
+from breakit.operators.base import Context, Edit, Operator
 
 
 @dataclass(frozen=True)
 class Site:
     rank: int  # the operator's place in the registry
     operator: Operator
-    change: Change
+    edit: Edit
     indents: tuple[str, ...]  # the indentation the changed node is rendered at
-    # The smallest piece of the file that compiles on its own and holds the change: a
+    # The smallest piece of the file that compiles on its own and holds the edit: a
     # top-level statement, or a statement of a top-level class's body (compiled under a
     # stand-in `class _:` header). Scopes nest inside it, so it compiles exactly when the
     # whole file does, at a fraction of the cost on big files.
@@ -119,9 +119,9 @@ class SiteFinder(cst.CSTVisitor):
         for rank, operator in self.by_type.get(kind, ()):
             if self.annotations and not operator.in_annotations:
                 continue
-            for change in operator.find(node, self.context):
+            for edit in operator.find(node, self.context):
                 unit, in_class = self._unit()
-                self.sites.append(Site(rank, operator, change, tuple(self.indents), unit, in_class))
+                self.sites.append(Site(rank, operator, edit, tuple(self.indents), unit, in_class))
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:

@@ -17,7 +17,7 @@ from libcst.metadata import (
     WhitespaceInclusivePositionProvider,
 )
 
-from breakit.operators.base import Change
+from breakit.operators.base import Edit
 from breakit.operators.sites import Site
 
 
@@ -89,9 +89,9 @@ def splice(
     try:
         start = line_starts[span.start.line - 1] + span.start.column
         end = line_starts[span.end.line - 1] + span.end.column
-        if _render(site.change.node, site.indents, module) != source[start:end]:
+        if _render(site.edit.node, site.indents, module) != source[start:end]:
             return None
-        new = site.change.new
+        new = site.edit.new
         new_code = "" if new is None else _render(new, site.indents, module)
     except (ImportError, AttributeError, TypeError, IndexError):  # libcst internals moved
         return None
@@ -166,5 +166,5 @@ class _ReplaceOne(cst.CSTTransformer):
         return updated_node
 
 
-def regenerate(module: cst.Module, change: Change) -> str:
-    return module.visit(_ReplaceOne(change.node, change.new)).code
+def regenerate(module: cst.Module, edit: Edit) -> str:
+    return module.visit(_ReplaceOne(edit.node, edit.new)).code

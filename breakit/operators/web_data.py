@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from breakit.operators.base import Change, Context
+from breakit.operators.base import Context, Edit
 from breakit.operators.shapes import (
     callee_name,
     db_statement_kind,
@@ -71,7 +71,7 @@ _NOT_CONSTRUCTORS = CONSTRAINT_CALLS | _DEPENDENCIES | {"Annotated"}
 _FILTER_METHODS = frozenset({"where", "filter", "filter_by"})
 
 
-def constructor_keyword_dropped(node: cst.Call, ctx: Context) -> Iterator[Change]:
+def constructor_keyword_dropped(node: cst.Call, ctx: Context) -> Iterator[Edit]:
     name = callee_name(node)
     if not is_capitalised_name(name) or name in _NOT_CONSTRUCTORS:
         return
@@ -82,7 +82,7 @@ def constructor_keyword_dropped(node: cst.Call, ctx: Context) -> Iterator[Change
     for index, arg in enumerate(node.args):
         if arg.keyword is not None:
             new = node.with_changes(args=drop_item(node.args, index))
-            yield Change(node, new, f"`{arg.keyword.value}=` dropped from {name}(...)")
+            yield Edit(node, new, f"`{arg.keyword.value}=` dropped from {name}(...)")
 
 
 def _parameter_names(function: cst.FunctionDef) -> set[str]:
@@ -110,30 +110,30 @@ def _guarded_parameter(test: cst.BaseExpression) -> str | None:
     return None
 
 
-def param_filter_removed(node: cst.If, ctx: Context) -> Iterator[Change]:
+def param_filter_removed(node: cst.If, ctx: Context) -> Iterator[Edit]:
     function = ctx.enclosing_function()
     name = _guarded_parameter(node.test)
     if function is None or name is None or node.orelse is not None:
         return
     if name in _parameter_names(function):
         new = cst.SimpleStatementLine([cst.Pass()], leading_lines=node.leading_lines)
-        yield Change(node, new, f"the `if {ctx.code(node.test)}:` block removed")
+        yield Edit(node, new, f"the `if {ctx.code(node.test)}:` block removed")
 
 
-def where_dropped(node: cst.Call, ctx: Context) -> Iterator[Change]:
+def where_dropped(node: cst.Call, ctx: Context) -> Iterator[Edit]:
     func = node.func
     if method_call(node, _FILTER_METHODS) and isinstance(func, cst.Attribute):
-        yield Change(node, with_parens_of(node, func.value), f"`.{func.attr.value}(...)` dropped")
+        yield Edit(node, with_parens_of(node, func.value), f"`.{func.attr.value}(...)` dropped")
 
 
-def pydantic_constraint_removed(node: cst.Call, ctx: Context) -> Iterator[Change]:
+def pydantic_constraint_removed(node: cst.Call, ctx: Context) -> Iterator[Edit]:
     name = callee_name(node)
     if name not in CONSTRAINT_CALLS:
         return
     for index, arg in enumerate(node.args):
         if arg.keyword is not None and arg.keyword.value in CONSTRAINT_KEYWORDS:
             new = node.with_changes(args=drop_item(node.args, index))
-            yield Change(node, new, f"`{ctx.code(arg).rstrip(',')}` dropped from {name}(...)")
+            yield Edit(node, new, f"`{ctx.code(arg).rstrip(',')}` dropped from {name}(...)")
 
 
 def _is_dependency(node: cst.BaseExpression | None) -> bool:
@@ -142,13 +142,13 @@ def _is_dependency(node: cst.BaseExpression | None) -> bool:
 
 def depends_removed(
     node: cst.Subscript | cst.Param | cst.List | cst.Tuple, ctx: Context
-) -> Iterator[Change]:
+) -> Iterator[Edit]:
     new: cst.CSTNode
     if isinstance(node, cst.Param):
         default = node.default
         if default is not None and _is_dependency(default):
             new = node.with_changes(default=None, equal=cst.MaybeSentinel.DEFAULT)
-            yield Change(node, new, f"`= {ctx.code(default)}` dropped")
+            yield Edit(node, new, f"`= {ctx.code(default)}` dropped")
         return
     if isinstance(node, cst.Subscript):
         value = node.value
@@ -167,25 +167,25 @@ def depends_removed(
                     if not isinstance(first, cst.Index):
                         return
                     new = with_parens_of(node, first.value)
-                yield Change(node, new, f"`{ctx.code(element.slice.value)}` dropped")
+                yield Edit(node, new, f"`{ctx.code(element.slice.value)}` dropped")
         return
     if isinstance(node, cst.Tuple) and not node.lpar and len(node.elements) < 2:
         return  # `x = Depends(f),` cannot become an empty tuple without parentheses
     for index, item in enumerate(node.elements):
         if isinstance(item, cst.Element) and _is_dependency(item.value):
             new = node.with_changes(elements=drop_item(node.elements, index))
-            yield Change(node, new, f"`{ctx.code(item.value)}` dropped")
+            yield Edit(node, new, f"`{ctx.code(item.value)}` dropped")
 
 
-def _db_statement(node: cst.Expr, kind: str) -> Iterator[Change]:
+def _db_statement(node: cst.Expr, kind: str) -> Iterator[Edit]:
     call = statement_call(node)
     if call is not None and db_statement_kind(call) == kind:
-        yield Change(node, pass_statement(node))
+        yield Edit(node, pass_statement(node))
 
 
-def db_commit_removed(node: cst.Expr, ctx: Context) -> Iterator[Change]:
+def db_commit_removed(node: cst.Expr, ctx: Context) -> Iterator[Edit]:
     yield from _db_statement(node, "commit")
 
 
-def db_write_removed(node: cst.Expr, ctx: Context) -> Iterator[Change]:
+def db_write_removed(node: cst.Expr, ctx: Context) -> Iterator[Edit]:
     yield from _db_statement(node, "write")

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from breakit.operators.base import Change, Context
+from breakit.operators.base import Context, Edit
 from breakit.operators.shapes import (
     callee_name,
     drop_item,
@@ -58,7 +58,7 @@ def swapped_status(code: int) -> int:
     return 400
 
 
-def _status_change(value: cst.BaseExpression, ctx: Context) -> Iterator[Change]:
+def _status_edit(value: cst.BaseExpression, ctx: Context) -> Iterator[Edit]:
     code = status_code(value)
     if code is None:
         return
@@ -67,16 +67,16 @@ def _status_change(value: cst.BaseExpression, ctx: Context) -> Iterator[Change]:
         new: cst.BaseExpression = value.with_changes(attr=cst.Name(_STATUS_CONSTANTS[new_code]))
     else:
         new = with_parens_of(value, cst.Integer(str(new_code)))
-    yield Change(value, new, f"status {code} → {new_code}")
+    yield Edit(value, new, f"status {code} → {new_code}")
 
 
-def status_code_swapped(node: cst.Call | cst.Assign, ctx: Context) -> Iterator[Change]:
+def status_code_swapped(node: cst.Call | cst.Assign, ctx: Context) -> Iterator[Edit]:
     if isinstance(node, cst.Assign):
         if any(
             isinstance(t.target, cst.Attribute) and t.target.attr.value == "status_code"
             for t in node.targets
         ):
-            yield from _status_change(node.value, ctx)
+            yield from _status_edit(node.value, ctx)
         return
     sites: list[cst.BaseExpression] = []
     name = callee_name(node) or ""
@@ -89,16 +89,16 @@ def status_code_swapped(node: cst.Call | cst.Assign, ctx: Context) -> Iterator[C
     if keyword is not None:
         sites.append(keyword.value)
     for site in sites:
-        yield from _status_change(site, ctx)
+        yield from _status_edit(site, ctx)
 
 
-def raise_http_removed(node: cst.Raise, ctx: Context) -> Iterator[Change]:
+def raise_http_removed(node: cst.Raise, ctx: Context) -> Iterator[Edit]:
     exc = node.exc
     if isinstance(exc, cst.Call) and (callee_name(exc) or "").endswith("HTTPException"):
-        yield Change(node, pass_statement(node))
+        yield Edit(node, pass_statement(node))
 
 
-def route_method(node: cst.Decorator, ctx: Context) -> Iterator[Change]:
+def route_method(node: cst.Decorator, ctx: Context) -> Iterator[Edit]:
     call = route_call(node)
     if call is None:
         return
@@ -107,10 +107,10 @@ def route_method(node: cst.Decorator, ctx: Context) -> Iterator[Change]:
         return
     old = func.attr.value
     new_func = func.with_changes(attr=cst.Name(_METHOD_SWAPS[old]))
-    yield Change(call, call.with_changes(func=new_func), f"`.{old}` → `.{_METHOD_SWAPS[old]}`")
+    yield Edit(call, call.with_changes(func=new_func), f"`.{old}` → `.{_METHOD_SWAPS[old]}`")
 
 
-def route_path_changed(node: cst.Decorator, ctx: Context) -> Iterator[Change]:
+def route_path_changed(node: cst.Decorator, ctx: Context) -> Iterator[Edit]:
     call = route_call(node)
     path = route_path(call) if call is not None else None
     if call is None or path is None:
@@ -119,20 +119,20 @@ def route_path_changed(node: cst.Decorator, ctx: Context) -> Iterator[Change]:
     new_raw = raw + ("x" if raw.endswith("/") else "/x")
     new_path = path.with_changes(value=f"{path.prefix}{path.quote}{new_raw}{path.quote}")
     new_call = call.deep_replace(path, new_path)
-    yield Change(call, new_call, f"route path {raw!r} → {new_raw!r}")
+    yield Edit(call, new_call, f"route path {raw!r} → {new_raw!r}")
 
 
-def response_model_dropped(node: cst.Decorator, ctx: Context) -> Iterator[Change]:
+def response_model_dropped(node: cst.Decorator, ctx: Context) -> Iterator[Edit]:
     call = route_call(node)
     if call is None:
         return
     for index, arg in enumerate(call.args):
         if arg.keyword is not None and arg.keyword.value == "response_model":
             new = call.with_changes(args=drop_item(call.args, index))
-            yield Change(call, new, f"`response_model={ctx.code(arg.value)}` dropped")
+            yield Edit(call, new, f"`response_model={ctx.code(arg.value)}` dropped")
 
 
-def returned_key_dropped(node: cst.Return, ctx: Context) -> Iterator[Change]:
+def returned_key_dropped(node: cst.Return, ctx: Context) -> Iterator[Edit]:
     value = node.value
     if not isinstance(value, cst.Dict):
         return
@@ -140,20 +140,20 @@ def returned_key_dropped(node: cst.Return, ctx: Context) -> Iterator[Change]:
         if isinstance(element, cst.DictElement):
             new = value.with_changes(elements=drop_item(value.elements, index))
             title = f"key {ctx.code(element.key)} dropped from the returned dict"
-            yield Change(value, new, title)
+            yield Edit(value, new, title)
 
 
-def exception_handler_removed(node: cst.Decorator | cst.Expr, ctx: Context) -> Iterator[Change]:
+def exception_handler_removed(node: cst.Decorator | cst.Expr, ctx: Context) -> Iterator[Edit]:
     if isinstance(node, cst.Decorator):
         decorator = node.decorator
         if isinstance(decorator, cst.Call) and method_call(
             decorator, frozenset({"exception_handler"})
         ):
-            yield Change(node, None, f"`@{ctx.code(decorator)}` removed")
+            yield Edit(node, None, f"`@{ctx.code(decorator)}` removed")
         return
     call = statement_call(node)
     if call is not None and method_call(call, frozenset({"add_exception_handler"})):
-        yield Change(node, pass_statement(node))
+        yield Edit(node, pass_statement(node))
 
 
 def _only_reraises(body: cst.BaseSuite) -> bool:
@@ -165,7 +165,7 @@ def _only_reraises(body: cst.BaseSuite) -> bool:
     return len(small) == 1 and isinstance(small[0], cst.Raise) and small[0].exc is None
 
 
-def except_reraises(node: cst.ExceptHandler, ctx: Context) -> Iterator[Change]:
+def except_reraises(node: cst.ExceptHandler, ctx: Context) -> Iterator[Edit]:
     if node.type is None or _only_reraises(node.body):
         return
     body: cst.BaseSuite
@@ -174,4 +174,4 @@ def except_reraises(node: cst.ExceptHandler, ctx: Context) -> Iterator[Change]:
     else:
         body = node.body.with_changes(body=[cst.Raise()])
     title = f"`except {ctx.code(node.type)}:` body → `raise`"
-    yield Change(node, node.with_changes(body=body), title)
+    yield Edit(node, node.with_changes(body=body), title)

@@ -277,7 +277,7 @@ def _mutants(
     out = ['<section id="mutants"><h2>Mutants</h2>']
     if since is not None:
         out.append(
-            f'<p class="sub">Since <code>{escape(since.changes.ref)}</code>: the mutants on '
+            f'<p class="sub">Since <code>{escape(since.git_diff.ref)}</code>: the mutants on '
             "lines changed since then, and those covered by tests added or changed.</p>"
         )
     for index, result in enumerate(matrix.results):

@@ -59,7 +59,7 @@ def summary_markdown(matrix: KillMatrix, since: Since | None = None) -> str:
     (with --since), then each survivor on one line, and its diff folded under it."""
     score = matrix.score()
     score_text = f"score {score:.1f}%" if score is not None else "no valid mutants"
-    scope = f" on the change since {code(since.changes.ref)}" if since is not None else ""
+    scope = f" on the change since {code(since.git_diff.ref)}" if since is not None else ""
     counts = Counter(r.verdict for r in matrix.results)
     parts = [
         f"## breakit: {len(matrix.results)} mutants{scope}, {score_text}",
@@ -122,9 +122,9 @@ def _survivor_line(result: MutantResult, since: Since | None) -> str:
 
 def _since_paragraph(matrix: KillMatrix, since: Since) -> str:
     on_lines, by_test = _reason_counts(matrix, since)
-    commit = since.changes.commit[:12]
+    commit = since.git_diff.commit[:12]
     text = (
-        f"Brought in by the change since {code(since.changes.ref)} ({code(commit)}): "
+        f"Brought in by the change since {code(since.git_diff.ref)} ({code(commit)}): "
         f"{on_lines} on changed lines"
     )
     if by_test:
@@ -151,9 +151,9 @@ def since_lines(matrix: KillMatrix, since: Since) -> list[str]:
     """For the terminal (rich markup): how many mutants each reason brought in, and each
     mutant's reasons when there are few enough to read."""
     on_lines, by_test = _reason_counts(matrix, since)
-    ref = escape(since.changes.ref)
+    ref = escape(since.git_diff.ref)
     lines = [
-        f"[bold]Since {ref}[/] ({since.changes.commit[:12]}): {len(matrix.results)} mutants, "
+        f"[bold]Since {ref}[/] ({since.git_diff.commit[:12]}): {len(matrix.results)} mutants, "
         f"{on_lines} on changed lines, {sum(1 for r in matrix.results if _by_test(since, r))} "
         "brought in by changed tests"
     ]

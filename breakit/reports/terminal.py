@@ -98,7 +98,7 @@ def grouped_names(nodeids: Sequence[str], tests: Sequence[str], *, limit: int | 
 
 def verdict_counts(verdicts: Iterable[Verdict]) -> dict[Verdict, int]:
     """How many of each verdict, in the order first met: what the summary line counts, and the
-    progress lines (breakit.reports.progress) with it."""
+    progress lines (breakit.reports.progress_view) with it."""
     counts: dict[Verdict, int] = {}
     for verdict in verdicts:
         counts[verdict] = counts.get(verdict, 0) + 1

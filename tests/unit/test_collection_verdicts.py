@@ -6,21 +6,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from test_runner import write_project
 
+from breakit.engine.fork.client import ForkRunner
 from breakit.engine.oracle import differences
 from breakit.engine.pieces import Piece, suite_run_from_pieces, suite_run_from_records
 from breakit.engine.runner import RunSpec
 from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.engine.verdict import mutant_result
-from breakit.model import Mutant, Outcome, Verdict
+from breakit.model import Mutant, Outcome, RunFailure, Verdict
 
 MUTANT = Mutant("m", "test", "m", {"calc.py": "x = 2\n"}, {"calc.py": "x = 1\n"})
 TESTS = ("tests/test_a.py::test_a", "tests/test_b.py::test_b")
 
 
-def collect_error(nodeid: str, message: str) -> dict[str, str]:
-    return {"event": "collect_error", "nodeid": nodeid, "message": message, "longrepr": "…"}
+def collect_error(
+    nodeid: str, message: str, failure: RunFailure = RunFailure.IMPORT_ERROR
+) -> dict[str, str]:
+    """The plugin's record of a failed collector (breakit.pytest_plugin)."""
+    return {
+        "event": "collect_error",
+        "nodeid": nodeid,
+        "message": message,
+        "longrepr": "…",
+        "failure": failure.value,
+    }
 
 
 def judged(records: list[dict[str, str]], *, exit_status: int = 2, output: str = ""):
@@ -48,7 +59,10 @@ def test_a_test_module_that_raises_while_collected_is_errored_and_the_mutant_kil
 def test_code_that_does_not_compile_is_a_compile_error_in_one_line() -> None:
     syntax = "SyntaxError: invalid syntax (calc.py, line 3)"
     result = judged(
-        [collect_error("tests/test_a.py", syntax), collect_error("tests/test_b.py", syntax)]
+        [
+            collect_error("tests/test_a.py", syntax, RunFailure.SYNTAX_ERROR),
+            collect_error("tests/test_b.py", syntax, RunFailure.SYNTAX_ERROR),
+        ]
     )
     assert result.verdict is Verdict.COMPILE_ERROR
     assert result.error == f"error collecting 2 test modules: {syntax}"
@@ -145,3 +159,62 @@ def test_the_real_pytest_charges_a_test_module_and_a_conftest(tmp_path: Path) ->
     assert run.exit_status == 4
     result = mutant_result(MUTANT, run, (), 1.0)
     assert (result.verdict, result.errored_in) == (Verdict.KILLED, ("tests/conftest.py",))
+
+
+@pytest.mark.parametrize("backend", ["subprocess", "fork"])
+def test_each_kind_of_failure_is_a_field_set_by_the_real_run(tmp_path: Path, backend: str) -> None:
+    """How a run failed is `SuiteRun.failure`, set where the failure is seen (the plugin's
+    records, pytest's exit status and output), in a subprocess and in a fork worker's child."""
+    test_ok = "from calc import one\n\n\ndef test_one():\n    assert one() == 1\n"
+    projects = {
+        # Code the tests import does not compile: a CompileError.
+        RunFailure.SYNTAX_ERROR: {"calc.py": "def one(:\n    return 1\n"},
+        # A test module imports what is not there: its module is charged, the mutant Killed.
+        RunFailure.IMPORT_ERROR: {
+            "calc.py": "from no_such_module import one\n",
+        },
+    }
+    runner = SubprocessRunner() if backend == "subprocess" else ForkRunner([], project=["calc"])
+    try:
+        runs = {}
+        for kind, files in projects.items():
+            root = write_project(tmp_path / kind.name, {"tests/test_calc.py": test_ok, **files})
+            runs[kind] = runner.run(root, RunSpec(("tests",), timeout_s=60))
+        fine = write_project(
+            tmp_path / "fine",
+            {"calc.py": "def one():\n    return 1\n", "tests/test_calc.py": test_ok},
+        )
+        # An option pytest does not know: it stops before collecting (exit 4).
+        bad_option = RunSpec(("tests",), timeout_s=60, extra_args=("--no-such-option",))
+        runs[RunFailure.USAGE_ERROR] = runner.run(fine, bad_option)
+        runs[None] = runner.run(fine, RunSpec(("tests",), timeout_s=60))
+    finally:
+        if isinstance(runner, ForkRunner):
+            runner.close()
+    assert {kind: run.failure for kind, run in runs.items()} == {kind: kind for kind in runs}
+    assert [kind for kind, run in runs.items() if run.error is None] == [None]
+    verdicts = {kind: mutant_result(MUTANT, run, (), 1.0).verdict for kind, run in runs.items()}
+    assert verdicts == {
+        RunFailure.SYNTAX_ERROR: Verdict.COMPILE_ERROR,
+        RunFailure.IMPORT_ERROR: Verdict.KILLED,
+        RunFailure.USAGE_ERROR: Verdict.RUNTIME_ERROR,
+        None: Verdict.SURVIVED,
+    }
+
+
+def test_a_conftest_pytest_loads_first_and_a_timeout_have_their_kinds(tmp_path: Path) -> None:
+    # No record says what a conftest pytest loads first raised: pytest's output does (exit 4).
+    broken = {"tests/test_ok.py": "def test_ok():\n    pass\n"}
+    runner = SubprocessRunner()
+    for source, kind in (("x = (\n", RunFailure.SYNTAX_ERROR), ("x = {}['y']\n", None)):
+        root = write_project(tmp_path / str(kind), {**broken, "tests/conftest.py": source})
+        run = runner.run(root, RunSpec(("tests",), timeout_s=60))
+        assert run.exit_status == 4
+        assert run.failure is (kind or RunFailure.IMPORT_ERROR), run.error
+    timed_out = suite_run_from_pieces([Piece([], 9.0, None, timed_out=True)], timeout_s=5)
+    assert (timed_out.failure, timed_out.error) == (
+        RunFailure.TIMED_OUT,
+        "timed out after 5 s before any test started",
+    )
+    died = suite_run_from_pieces([Piece([], 1.0, -9)])
+    assert died.failure is RunFailure.PROCESS_DIED, died.error

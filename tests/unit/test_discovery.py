@@ -185,9 +185,8 @@ def test_ids_name_the_module_as_imported_a_src_folder_left_out(tmp_path):
     former = former_id(mutant)
     assert former == "src." + src_ids[0]
     assert ids.resolve(former) is mutant
-    assert ids.select([former, src_ids[0]], generated=True, curated=False, filters=Filters()) == [
-        mutant
-    ]
+    chosen = ids.for_check([former, src_ids[0]], generated=True, curated=False, filters=Filters())
+    assert chosen == [mutant]
     assert Filters(match=("src.pkg.mod:*",)).keep(mutant)
     assert Filters(match=("pkg.mod:*",)).keep(mutant)
     assert equivalent_reason(mutant, {former: "same"}) == "same"
@@ -274,8 +273,8 @@ def test_spliced_text_equals_regeneration_on_the_bundled_target(monkeypatch):
     config = load_config(REPO)
     sources = {rel: (REPO / rel).read_text(encoding="utf-8") for rel in source_files(config)}
 
-    def no_fallback(module, change):
-        raise AssertionError(f"the splice fell back to regenerating for {change.node}")
+    def no_fallback(module, edit):
+        raise AssertionError(f"the splice fell back to regenerating for {edit.node}")
 
     with monkeypatch.context() as patch:
         patch.setattr(discovery_module, "regenerate", no_fallback)

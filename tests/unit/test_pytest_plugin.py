@@ -204,6 +204,13 @@ def test_collection_errors_name_the_module_and_the_error(tmp_path: Path) -> None
         "tests/test_syntax.py": "SyntaxError: invalid syntax (tests/test_syntax.py, line 1)",
     }
     assert all(r["longrepr"] for r in records if r["event"] == "collect_error")
+    # What each raised, from the exception itself (RunFailure's values), not from its text.
+    failures = {r["nodeid"]: r["failure"] for r in records if r["event"] == "collect_error"}
+    assert failures == {
+        "tests/test_imports.py": "import error",
+        "tests/test_names.py": "import error",
+        "tests/test_syntax.py": "syntax error",
+    }
     assert not [r for r in records if r["event"] == "test"]  # pytest stops before running
     assert status == 2
 

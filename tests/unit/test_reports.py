@@ -29,7 +29,7 @@ from breakit.reports import (
 from breakit.reports.breakit_json import MESSAGE_CHARS, matrix_document
 from breakit.reports.check_view import summary_line
 from breakit.reports.github import escape_data, escape_property
-from breakit.reports.progress import (
+from breakit.reports.progress_view import (
     ETA_MIN_RAN,
     ETA_MIN_S,
     Pace,

@@ -8,7 +8,7 @@ from dataclasses import replace
 import report_fixtures as fx
 from markdown_it import MarkdownIt
 
-from breakit.changes import Changes
+from breakit.git_diff import GitDiff
 from breakit.model import KillMatrix, MutantResult, Verdict
 from breakit.reports.github import github_annotations
 from breakit.reports.summary import BUDGET, MAX_DIFFS, summary_markdown
@@ -28,9 +28,9 @@ def since_for(matrix: KillMatrix) -> Since:
     reasons = {r.mutant.id: (CHANGED_LINE,) for r in matrix.results}
     reasons[fx.ID_NO_COVERAGE] = (CHANGED_TEST + fx.T_CREATE,)
     reasons[fx.ID_DROP_CONFTEST] = (CHANGED_TEST + fx.T_CREATE, CHANGED_TEST + fx.T_STATUS)
-    changes = Changes("origin/main", "ab" * 20, {"app/todos.py": frozenset({15})})
+    git_diff = GitDiff("origin/main", "ab" * 20, {"app/todos.py": frozenset({15})})
     tests = {fx.T_CREATE: ("tests/test_todos.py", 7), fx.T_STATUS: ("tests/test_todos.py", 27)}
-    return Since(changes=changes, reasons=reasons, tests=tests)
+    return Since(git_diff=git_diff, reasons=reasons, tests=tests)
 
 
 def test_the_summary_is_markdown_with_a_heading_a_table_and_each_survivors_folded_diff():

@@ -10,7 +10,7 @@ from rich.console import Console
 from breakit.engine import memlimit
 from breakit.engine.oracle import Verification
 from breakit.model import Mutant, MutantResult, Verdict
-from breakit.reports.progress import ProgressLines
+from breakit.reports.progress_view import ProgressLines
 
 
 def test_the_figures_and_the_closing_line() -> None:
@@ -37,7 +37,7 @@ def test_the_verify_phase_has_progress_lines_of_its_own() -> None:
     for n in range(1, 21):
         now[0] = float(n)
         lines(MutantResult(mutant, Verdict.SURVIVED, {}))  # the oracle's verdicts: not counted
-    # The time left once 5 mutants ran after the first, 5 s after it (reports.progress).
+    # The time left once 5 mutants ran after the first, 5 s after it (reports.progress_view).
     assert out.getvalue().splitlines()[::5] == [
         "breakit: verify 1/20 mutants",
         "breakit: verify 6/20 mutants, 1.0/s, ~14 s left",

@@ -187,8 +187,8 @@ class ForkRunner:
             self._discard()  # a hot session has the project imported: a fresh worker
         self.start()
 
-        def run_piece(select: tuple[str, ...] | None) -> Piece:
-            request = _run_request(workdir, replace(spec, select=select))
+        def run_piece(nodeids: tuple[str, ...] | None) -> Piece:
+            request = _run_request(workdir, replace(spec, select=nodeids))
             try:
                 reply = self._ask(request, RunReply)
             except WorkerDied:
@@ -206,9 +206,9 @@ class ForkRunner:
         """`spec` in the hot session; None if it must run fresh. A hot child that dies during a
         test is followed by another for the tests after it (fresh ones if the session goes)."""
         pieces: list[Piece] = []
-        select = spec.select
+        nodeids = spec.select
         while True:
-            run = _run_request(workdir, replace(spec, select=select))
+            run = _run_request(workdir, replace(spec, select=nodeids))
             request = HotRequest(run=run, changes=dict(changes))
             reply: Reply | None  # a RunReply, a Fallback, or None: the session is gone
             try:
@@ -224,12 +224,12 @@ class ForkRunner:
                         self.stats.fallbacks += 1
                         self.stats.fallback_reasons.append(reply.reason)
                     return None
-                pieces += self._run_fresh(workdir, replace(spec, select=select))
+                pieces += self._run_fresh(workdir, replace(spec, select=nodeids))
                 break
             pieces.append(_piece(reply))
             # First-catch: a death is a catch, and the run stops there (pieces.run_in_pieces).
-            select = () if spec.first_catch else tests_after_death(pieces[-1])
-            if not select:
+            nodeids = () if spec.first_catch else tests_after_death(pieces[-1])
+            if not nodeids:
                 break
         self.stats.hot_runs += 1
         return _suite_run(pieces, workdir, spec)

@@ -1,4 +1,4 @@
-"""What changed since a git revision (breakit.changes), and which tests that makes changed
+"""What changed since a git revision (breakit.git_diff), and which tests that makes changed
 (breakit.since): the hunk parser on git's own output, and the real git on small repositories."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from breakit.changes import Changes, GitError, changed_since, parse_diff, unquote_path
 from breakit.errors import ExitCode
+from breakit.git_diff import GitDiff, GitError, changed_since, parse_diff, unquote_path
 from breakit.since import changed_tests
 from tests.git_helper import git
 
@@ -94,21 +94,21 @@ def test_staged_unstaged_and_untracked_changes_all_count(repo: Path):
     git(repo, "add", "app/staged.py")
     (repo / "app" / "untracked.py").write_text("U = 1\nV = 2\n")
     (repo / "ignored.py").write_text("I = 1\n")  # .gitignore'd: not the project's
-    changes = changed_since(repo, "HEAD")
-    assert changes.lines == {
+    git_diff = changed_since(repo, "HEAD")
+    assert git_diff.lines == {
         "app/calc.py": frozenset({2}),
         "app/staged.py": frozenset({1}),
         "app/untracked.py": frozenset({1, 2}),
     }
-    assert changes.new == {"app/staged.py", "app/untracked.py"}
-    assert changes.commit == git(repo, "rev-parse", "HEAD").strip()
+    assert git_diff.new == {"app/staged.py", "app/untracked.py"}
+    assert git_diff.commit == git(repo, "rev-parse", "HEAD").strip()
 
 
 def test_a_project_in_a_subfolder_of_the_repository_sees_its_own_paths(repo: Path):
     (repo / "app" / "calc.py").write_text("def add(a, b):\n    return b + a\n")
     (repo / "tests" / "test_calc.py").write_text("# changed\n")
-    changes = changed_since(repo / "app", "HEAD")
-    assert changes.lines == {"calc.py": frozenset({2})}
+    git_diff = changed_since(repo / "app", "HEAD")
+    assert git_diff.lines == {"calc.py": frozenset({2})}
 
 
 def test_git_errors_are_usage_errors_with_a_hint(repo: Path, tmp_path: Path, monkeypatch):
@@ -168,8 +168,8 @@ def changed(tmp_path: Path, lines: set[int]) -> set[str]:
         NODE + "TestGroup::test_b",
         NODE + "test_inherited_from_elsewhere",
     ]
-    changes = Changes("HEAD", "0" * 40, {"tests/test_m.py": frozenset(lines)})
-    return set(changed_tests(tests, changes, tmp_path))
+    git_diff = GitDiff("HEAD", "0" * 40, {"tests/test_m.py": frozenset(lines)})
+    return set(changed_tests(tests, git_diff, tmp_path))
 
 
 def test_a_test_is_changed_when_a_line_of_its_own_definition_is(tmp_path: Path):
@@ -212,19 +212,19 @@ def test_bring_in_keeps_the_mutants_on_changed_lines_and_those_changed_tests_cov
         tests[1]: frozenset({("app/calc.py", 6)}),
     }
     # test_neg's body changed; add's line too.
-    changes = Changes(
+    git_diff = GitDiff(
         "HEAD", "0" * 40, {"app/calc.py": frozenset({2}), "tests/test_calc.py": frozenset({6})}
     )
-    chosen, since = bring_in([add, neg], changes, tests, coverage, tmp_path)
+    chosen, since = bring_in([add, neg], git_diff, tests, coverage, tmp_path)
     assert [m.id for m in chosen] == ["add", "neg"]
     assert since.reasons == {"add": ("changed-line",), "neg": (f"changed-test:{tests[1]}",)}
     assert since.tests == {tests[1]: ("tests/test_calc.py", 6)}
     # Nothing changed in a test, and neg's line did not change: only add.
-    only_source = Changes("HEAD", "0" * 40, {"app/calc.py": frozenset({2})})
+    only_source = GitDiff("HEAD", "0" * 40, {"app/calc.py": frozenset({2})})
     assert [m.id for m in bring_in([add, neg], only_source, tests, coverage, tmp_path)[0]] == [
         "add"
     ]
     # Without per-test coverage, a changed test brings in every mutant (nothing is assumed).
-    chosen, since = bring_in([add, neg], changes, tests, None, tmp_path)
+    chosen, since = bring_in([add, neg], git_diff, tests, None, tmp_path)
     assert since.reasons["neg"] == (f"changed-test:{tests[1]}",)
     assert since.reasons["add"] == ("changed-line", f"changed-test:{tests[1]}")

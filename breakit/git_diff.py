@@ -2,7 +2,7 @@
 
 `changed_since(root, ref)` asks the real git (`git diff --unified=0 REF`, which compares REF with
 the working tree, so staged and unstaged edits count; and `git ls-files --others
---exclude-standard`, whose untracked files count whole) and returns a `Changes` value: for each
+--exclude-standard`, whose untracked files count whole) and returns a `GitDiff` value: for each
 project-relative path, the 1-based lines of its current text that are new or changed, next to
 a deletion, or — for a new or untracked file — all of them. Deleted files are not listed: no
 mutant can be on them. Paths are relative to `root` (git's `--relative`): files outside the
@@ -30,7 +30,7 @@ class GitError(UsageError):
 
 
 @dataclass(frozen=True)
-class Changes:
+class GitDiff:
     """The lines changed since `ref` (`commit` is what it resolved to), per project-relative
     path; `new` holds the paths that did not exist at `ref` (added or untracked)."""
 
@@ -117,7 +117,7 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
         ) from None
 
 
-def changed_since(root: Path, ref: str) -> Changes:
+def changed_since(root: Path, ref: str) -> GitDiff:
     """What changed in the project at `root` since the git revision `ref`, uncommitted and
     untracked files included (see the module's docstring). Raises GitError."""
     inside = _git(root, "rev-parse", "--is-inside-work-tree")
@@ -156,7 +156,7 @@ def changed_since(root: Path, ref: str) -> Changes:
             count = len(file.read_text(encoding="utf-8", errors="replace").splitlines())
             lines[path] = set(range(1, count + 1))
             new.add(path)
-    return Changes(
+    return GitDiff(
         ref=ref,
         commit=commit,
         lines={path: frozenset(found) for path, found in sorted(lines.items())},
