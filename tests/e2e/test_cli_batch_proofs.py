@@ -13,7 +13,9 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_harness import Breakit, outcomes, write_project
+from cli_harness import Breakit, outcomes
+
+from tests.project_files import write_project
 
 MEMO_IN_A_DICT = {
     "pyproject.toml": """

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import IO
 
 import pytest
-from cli_harness import Breakit, snapshot, write_project
+from cli_harness import Breakit, snapshot
+
+from tests.project_files import write_project
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc")
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli_harness import MIXED_PROJECT, Breakit, write_project
+from cli_harness import MIXED_PROJECT, Breakit
+
+from tests.project_files import write_project
 
 SPLIT_TESTS = {
     "tests/test_calc.py": None,  # the two files below replace it

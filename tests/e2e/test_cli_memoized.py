@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli_harness import Breakit, outcomes, write_project
+from cli_harness import Breakit, outcomes
+
+from tests.project_files import write_project
 
 MEMOIZED = {
     "pyproject.toml": """

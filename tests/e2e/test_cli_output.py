@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import re
 
-from cli_harness import MIXED_PROJECT, Breakit, write_project
+from cli_harness import MIXED_PROJECT, Breakit
+
+from tests.project_files import write_project
 
 PARAMETRIZED_TEST = """
     import pytest

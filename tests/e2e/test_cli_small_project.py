@@ -6,7 +6,9 @@ import json
 import signal
 import time
 
-from cli_harness import HANG_BREAKAGE, outcomes, snapshot, write_project
+from cli_harness import HANG_BREAKAGE, outcomes, snapshot
+
+from tests.project_files import write_project
 
 
 def test_check_catches_both_breakages_with_the_declared_tests(small):

@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_harness import Breakit, write_project
+from cli_harness import Breakit
 
 from breakit.errors import ExitCode
 from breakit.ranges import parse_ranges
+from tests.project_files import write_project
 
 
 def project(tmp_path: Path, files: dict[str, str]) -> Breakit:

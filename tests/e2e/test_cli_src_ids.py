@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli_harness import Breakit, write_project
+from cli_harness import Breakit
+
+from tests.project_files import write_project
 
 SRC_LAYOUT = {
     "pyproject.toml": """

@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_harness import Breakit, outcomes, write_project
+from cli_harness import Breakit, outcomes
+
+from tests.project_files import write_project
 
 # pytest 8 has the subtests fixture only with the pytest-subtests plugin.
 HAS_FIXTURE = (

@@ -6,7 +6,9 @@ import json
 import signal
 import time
 
-from cli_harness import outcomes, snapshot, write_project
+from cli_harness import outcomes, snapshot
+
+from tests.project_files import write_project
 
 
 def test_fast_engine_matches_the_oracle_on_every_curated_mutation(bundled):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_learner_loop import answering
+from cli_harness import answering
 
 
 def test_predict_constant_id_shows_the_requests_and_scores_the_prediction(bundled):

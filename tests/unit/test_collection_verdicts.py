@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_runner import write_project
-
 from breakit.engine.oracle import differences
 from breakit.engine.pieces import Piece, suite_run_from_pieces, suite_run_from_records
 from breakit.engine.runner import RunSpec
 from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.engine.verdict import mutant_result
 from breakit.model import Mutant, Outcome, Verdict
+from tests.project_files import tiny_project
 
 MUTANT = Mutant("m", "test", "m", {"calc.py": "x = 2\n"}, {"calc.py": "x = 1\n"})
 TESTS = ("tests/test_a.py::test_a", "tests/test_b.py::test_b")
@@ -123,7 +122,7 @@ def test_the_oracle_comparison_covers_the_modules() -> None:
 
 def test_the_real_pytest_charges_a_test_module_and_a_conftest(tmp_path: Path) -> None:
     calls = "from calc import parse\n\nVALUE = parse('1.2')[0]\n"
-    root = write_project(
+    root = tiny_project(
         tmp_path / "proj",
         {
             "calc.py": "def parse(text):\n    return None\n",

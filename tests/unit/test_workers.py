@@ -8,13 +8,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from test_runner import write_project
 
 from breakit.config import Config
 from breakit.engine.lab import Lab
 from breakit.engine.workers import MAX_PER_CORE, auto_workers
 from breakit.model import Baseline, Outcome, SuiteRun, TestOutcome
 from breakit.store import Store
+from tests.project_files import tiny_project
 
 SOURCE = "def half(n):\n    return n / 2\n"
 
@@ -52,7 +52,7 @@ LOTS = 1 << 40  # more memory than any cap needs
 
 
 def baseline_of(root: Path, tests: str) -> tuple[Lab, Baseline]:
-    write_project(root, {"calc/__init__.py": SOURCE, "tests/test_calc.py": tests})
+    tiny_project(root, {"calc/__init__.py": SOURCE, "tests/test_calc.py": tests})
     lab = Lab(Config(root=root, source=("calc",), tests=("tests",)), use_cache=False)
     with lab.session():
         return lab, lab.baseline()
