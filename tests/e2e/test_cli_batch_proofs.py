@@ -17,6 +17,8 @@ from cli_harness import Breakit, outcomes
 
 from tests.project_files import write_project
 
+pytestmark = pytest.mark.slow
+
 MEMO_IN_A_DICT = {
     "pyproject.toml": """
         [project]

@@ -7,9 +7,12 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from cli_harness import MIXED_PROJECT, Breakit
 
 from tests.project_files import write_project
+
+pytestmark = pytest.mark.slow
 
 PARAMETRIZED_TEST = """
     import pytest

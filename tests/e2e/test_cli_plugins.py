@@ -25,6 +25,8 @@ from plugin_site import plugin_site
 
 from tests.project_files import write_project
 
+pytestmark = pytest.mark.slow
+
 PROJECT = {
     "pyproject.toml": """
         [project]

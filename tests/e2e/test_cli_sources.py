@@ -16,6 +16,8 @@ from breakit.errors import ExitCode
 from breakit.ranges import parse_ranges
 from tests.project_files import write_project
 
+pytestmark = pytest.mark.slow
+
 
 def project(tmp_path: Path, files: dict[str, str]) -> Breakit:
     root = tmp_path / "project"

@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from cli_harness import Breakit
 
 from tests.project_files import write_project
+
+pytestmark = pytest.mark.slow
 
 SRC_LAYOUT = {
     "pyproject.toml": """

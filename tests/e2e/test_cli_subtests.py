@@ -11,6 +11,8 @@ from cli_harness import Breakit, outcomes
 
 from tests.project_files import write_project
 
+pytestmark = pytest.mark.slow
+
 # pytest 8 has the subtests fixture only with the pytest-subtests plugin.
 HAS_FIXTURE = (
     int(pytest.__version__.split(".")[0]) >= 9

@@ -12,6 +12,8 @@ from cli_harness import HANG_BREAKAGE, Breakit, snapshot
 
 from tests.project_files import write_project
 
+pytestmark = pytest.mark.slow
+
 WARM = {"BREAKIT_WARM": "on"}
 
 

@@ -26,6 +26,8 @@ from cli_harness import SMALL_PROJECT, outcomes, snapshot
 
 from tests.project_files import write_project
 
+pytestmark = pytest.mark.slow
+
 SITE = sysconfig.get_paths()["purelib"]
 
 

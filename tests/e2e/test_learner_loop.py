@@ -9,7 +9,10 @@ import sys
 import time
 import uuid
 
+import pytest
 from cli_harness import answering, snapshot
+
+pytestmark = pytest.mark.slow
 
 
 def test_welcome_and_completion_of_ids(small):

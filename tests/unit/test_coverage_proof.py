@@ -191,6 +191,7 @@ def config(root: Path) -> Config:
     return Config(root=root, source=("calc.py",), tests=("tests",), timeout_min_s=30.0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["fork", "subprocess"])
 def test_lines_the_map_missed_run_the_whole_suite(
     tmp_path: Path, backend: str, monkeypatch: pytest.MonkeyPatch
@@ -297,6 +298,7 @@ def test_late_in_a_subprocess():
 """
 
 
+@pytest.mark.slow
 def test_module_level_lines_that_never_ran_are_claims_the_proof_checks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

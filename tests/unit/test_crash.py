@@ -240,6 +240,7 @@ def lab_mutants() -> list[Mutant]:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["fork", "subprocess"])
 def test_verdicts_of_dying_and_broken_mutants_agree_with_the_oracle(
     tmp_path: Path, backend: str
@@ -325,6 +326,7 @@ def test_the_lab_takes_the_default_ceiling_from_the_baseline(tmp_path: Path) -> 
     assert off.spec().memory_limit_mb is None
 
 
+@pytest.mark.slow
 def test_no_fresh_process_starts_once_the_mutants_time_is_used(tmp_path: Path) -> None:
     # Every test dies after a second; the mutant has 2.5 s: at most three processes start.
     dies = "import os, time\n\n\ndef die():\n    time.sleep(1)\n    os._exit(3)\n"

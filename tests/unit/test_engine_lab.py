@@ -26,6 +26,7 @@ def project(tmp_path: Path) -> Path:
     return tiny_project(tmp_path / "proj", {"calc/__init__.py": CALC, "tests/test_calc.py": TESTS})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["fork", "fork-fresh", "subprocess"])
 def test_selection_no_coverage_and_input_order(project: Path, backend: str) -> None:
     hot = backend == "fork"
@@ -143,6 +144,7 @@ def test_forced_failure_puts_the_raise_where_libcst_did(tmp_path: Path, source: 
     assert forced_failure_changes(config) == {"pkg/m.py": with_libcst(source.lstrip("\ufeff"))}
 
 
+@pytest.mark.slow
 def test_a_passed_sanity_run_is_remembered_while_imports_cannot_differ(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -161,6 +163,7 @@ def test_a_passed_sanity_run_is_remembered_while_imports_cannot_differ(
     assert sanity_runs(use_cache=False) == 1
 
 
+@pytest.mark.slow
 def test_tests_importing_another_copy_is_a_loud_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -171,6 +171,7 @@ def test_a_subtest_time_is_not_counted_twice(recorded: dict[str, dict[str, objec
 # --- the lab and the oracle ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("style", STYLE_PARAMS)
 @pytest.mark.parametrize("backend", ["fork", "fork-fresh", "subprocess"])
 def test_a_mutant_failing_one_subtest_is_killed_and_the_oracle_agrees(
