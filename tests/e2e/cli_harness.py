@@ -8,13 +8,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
 # The one reader of breakit's JSON document as docs/json.md describes it, shared with the field
 # trial (bench/document.py).
 from bench.document import outcomes as outcomes
+from tests.project_files import write_project
 
 REPO = Path(__file__).resolve().parents[2]
 IGNORED = shutil.ignore_patterns(
@@ -104,6 +104,19 @@ class Breakit:
 
 def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def answering(breakit: Breakit, answer: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real CLI with `answer` on its standard input (no terminal: --predict reads a line)."""
+    return subprocess.run(
+        [sys.executable, "-m", "breakit", *args],
+        cwd=breakit.root,
+        env=breakit.env(),
+        input=answer,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 SMALL_PROJECT = {
@@ -225,13 +238,6 @@ MIXED_PROJECT = {
             assert is_positive(1)
     """,
 }
-
-
-def write_project(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip())
 
 
 def project_in(tmp: Path, name: str, files: dict[str, str]) -> Breakit:

@@ -6,7 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from cli_harness import IGNORED, REPO, SMALL_PROJECT, Breakit, write_project
+from cli_harness import IGNORED, REPO, SMALL_PROJECT, Breakit
+
+from tests.project_files import write_project
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,8 @@ from cli_harness import REPO, Breakit
 
 from tests.git_helper import git
 
+pytestmark = pytest.mark.slow
+
 RUN_SH = REPO / "action" / "run.sh"
 EARLIER_STEP = "## an earlier step's summary\n"
 NEW_FUNCTION = "\n\ndef double(n):\n    return n * 2\n"

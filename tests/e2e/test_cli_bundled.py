@@ -6,7 +6,10 @@ import ast
 import json
 import subprocess
 
+import pytest
 from cli_harness import outcomes, snapshot
+
+pytestmark = pytest.mark.slow
 
 
 def test_show_and_diff_and_git_apply(bundled):

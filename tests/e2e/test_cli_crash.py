@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import json
 
-from cli_harness import outcomes, write_project
+import pytest
+from cli_harness import outcomes
+
+from tests.project_files import write_project
+
+pytestmark = pytest.mark.slow
 
 # add() calls os._exit(3) when it adds 2 and 3: test_add's process dies during it.
 EXIT_BREAKAGE = """

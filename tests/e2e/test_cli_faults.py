@@ -16,9 +16,14 @@ from pathlib import Path
 from typing import IO
 
 import pytest
-from cli_harness import Breakit, snapshot, write_project
+from cli_harness import Breakit, snapshot
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc")
+from tests.project_files import write_project
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc"),
+]
 
 MARKER = "FAULT_TEST_MARKER"  # in the environment of breakit and of all it starts
 FLAG = "FAULT_TEST_FLAG"  # a file the hanging mutant creates once it hangs

@@ -7,7 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cli_harness import Breakit, write_project
+import pytest
+from cli_harness import Breakit
+
+from tests.project_files import write_project
+
+pytestmark = pytest.mark.slow
 
 # A project whose mutants of `double` only the slow test, listed last, catches; the fast tests run
 # `double` (so they are selected) without checking what it returns. `label` survives everything.

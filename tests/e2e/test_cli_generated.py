@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from cli_harness import outcomes
+
+pytestmark = pytest.mark.slow
 
 
 def generated_ids(small, *args: str) -> list[str]:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli_harness import MIXED_PROJECT, Breakit, write_project
+import pytest
+from cli_harness import MIXED_PROJECT, Breakit
+
+from tests.project_files import write_project
+
+pytestmark = pytest.mark.slow
 
 SPLIT_TESTS = {
     "tests/test_calc.py": None,  # the two files below replace it

@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 
+import pytest
+
+pytestmark = pytest.mark.slow
+
 
 def verdicts(result: subprocess.CompletedProcess[str]) -> dict[str, str]:
     return {m["id"]: m["verdict"] for m in json.loads(result.stdout)["mutants"]}

@@ -8,7 +8,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli_harness import Breakit, outcomes, write_project
+import pytest
+from cli_harness import Breakit, outcomes
+
+from tests.project_files import write_project
+
+pytestmark = pytest.mark.slow
 
 MEMOIZED = {
     "pyproject.toml": """

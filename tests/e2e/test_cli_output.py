@@ -7,7 +7,12 @@ from __future__ import annotations
 import json
 import re
 
-from cli_harness import MIXED_PROJECT, Breakit, write_project
+import pytest
+from cli_harness import MIXED_PROJECT, Breakit
+
+from tests.project_files import write_project
+
+pytestmark = pytest.mark.slow
 
 PARAMETRIZED_TEST = """
     import pytest

@@ -20,8 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_harness import Breakit, write_project
+from cli_harness import Breakit
 from plugin_site import plugin_site
+
+from tests.project_files import write_project
+
+pytestmark = pytest.mark.slow
 
 PROJECT = {
     "pyproject.toml": """

@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
+import pytest
+
+pytestmark = pytest.mark.slow
+
 
 def make_minus_survive(small) -> None:
     test_file = small.root / "tests/test_calc.py"

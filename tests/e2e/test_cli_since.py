@@ -8,9 +8,12 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 from cli_harness import outcomes
 
 from tests.git_helper import git
+
+pytestmark = pytest.mark.slow
 
 NEW_FUNCTION = '''
 

@@ -6,7 +6,12 @@ import json
 import signal
 import time
 
-from cli_harness import HANG_BREAKAGE, outcomes, snapshot, write_project
+import pytest
+from cli_harness import HANG_BREAKAGE, outcomes, snapshot
+
+from tests.project_files import write_project
+
+pytestmark = pytest.mark.slow
 
 
 def test_check_catches_both_breakages_with_the_declared_tests(small):

@@ -7,7 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_harness import Breakit, outcomes, write_project
+from cli_harness import Breakit, outcomes
+
+from tests.project_files import write_project
+
+pytestmark = pytest.mark.slow
 
 # pytest 8 has the subtests fixture only with the pytest-subtests plugin.
 HAS_FIXTURE = (

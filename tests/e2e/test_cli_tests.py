@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from cli_harness import outcomes
+
+pytestmark = pytest.mark.slow
 
 
 def catching(document: dict) -> dict[str, set[str]]:

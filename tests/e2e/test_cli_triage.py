@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from cli_harness import Breakit, project_in
 
+pytestmark = pytest.mark.slow
+
 GRADES = {
     "pyproject.toml": """
         [project]

@@ -9,7 +9,12 @@ import json
 import re
 from pathlib import Path
 
-from cli_harness import Breakit, outcomes, write_project
+import pytest
+from cli_harness import Breakit, outcomes
+
+from tests.project_files import write_project
+
+pytestmark = pytest.mark.slow
 
 VERIFY_LINE = re.compile(r"^breakit: verify (\d+)/(\d+) mutants", re.MULTILINE)
 

@@ -8,7 +8,11 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from cli_harness import HANG_BREAKAGE, Breakit, snapshot, write_project
+from cli_harness import HANG_BREAKAGE, Breakit, snapshot
+
+from tests.project_files import write_project
+
+pytestmark = pytest.mark.slow
 
 WARM = {"BREAKIT_WARM": "on"}
 

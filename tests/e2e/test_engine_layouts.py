@@ -22,7 +22,11 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from cli_harness import SMALL_PROJECT, outcomes, snapshot, write_project
+from cli_harness import SMALL_PROJECT, outcomes, snapshot
+
+from tests.project_files import write_project
+
+pytestmark = pytest.mark.slow
 
 SITE = sysconfig.get_paths()["purelib"]
 

@@ -6,7 +6,12 @@ import json
 import signal
 import time
 
-from cli_harness import outcomes, snapshot, write_project
+import pytest
+from cli_harness import outcomes, snapshot
+
+from tests.project_files import write_project
+
+pytestmark = pytest.mark.slow
 
 
 def test_fast_engine_matches_the_oracle_on_every_curated_mutation(bundled):

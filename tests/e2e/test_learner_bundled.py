@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from test_learner_loop import answering
+import pytest
+from cli_harness import answering
+
+pytestmark = pytest.mark.slow
 
 
 def test_predict_constant_id_shows_the_requests_and_scores_the_prediction(bundled):

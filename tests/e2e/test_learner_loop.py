@@ -9,20 +9,10 @@ import sys
 import time
 import uuid
 
-from cli_harness import snapshot
+import pytest
+from cli_harness import answering, snapshot
 
-
-def answering(breakit, answer: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """The real CLI with `answer` on its standard input (no terminal: --predict reads a line)."""
-    return subprocess.run(
-        [sys.executable, "-m", "breakit", *args],
-        cwd=breakit.root,
-        env=breakit.env(),
-        input=answer,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+pytestmark = pytest.mark.slow
 
 
 def test_welcome_and_completion_of_ids(small):

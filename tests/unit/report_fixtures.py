@@ -19,6 +19,7 @@ from breakit.model import (
     TestOutcome,
     Verdict,
 )
+from tests.project_files import write_project
 
 XSS = "<script>alert(1)</script>"
 
@@ -110,12 +111,9 @@ ID_DROP_CONFTEST = "drop_conftest"
 CAUGHT_MESSAGES = {T_CREATE: "assert 0 == 1", T_SECOND: "assert 1 == 2"}
 
 
-def write_project(root: Path) -> Path:
-    for path, text in FILES.items():
-        file = root / path
-        file.parent.mkdir(parents=True, exist_ok=True)
-        file.write_text(text, encoding="utf-8")
-    return root
+def write_todo_project(root: Path) -> Path:
+    """The todo store of `FILES` on disk, which the hand-built matrices describe."""
+    return write_project(root, FILES)
 
 
 def _where(text: str, needle: str, path: str) -> Location:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_runner import write_project
 
 from breakit.engine.fork.client import ForkRunner
 from breakit.engine.oracle import differences
@@ -16,6 +15,7 @@ from breakit.engine.runner import RunSpec
 from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.engine.verdict import mutant_result
 from breakit.model import Mutant, Outcome, RunFailure, Verdict
+from tests.project_files import tiny_project
 
 MUTANT = Mutant("m", "test", "m", {"calc.py": "x = 2\n"}, {"calc.py": "x = 1\n"})
 TESTS = ("tests/test_a.py::test_a", "tests/test_b.py::test_b")
@@ -137,7 +137,7 @@ def test_the_oracle_comparison_covers_the_modules() -> None:
 
 def test_the_real_pytest_charges_a_test_module_and_a_conftest(tmp_path: Path) -> None:
     calls = "from calc import parse\n\nVALUE = parse('1.2')[0]\n"
-    root = write_project(
+    root = tiny_project(
         tmp_path / "proj",
         {
             "calc.py": "def parse(text):\n    return None\n",
@@ -178,9 +178,9 @@ def test_each_kind_of_failure_is_a_field_set_by_the_real_run(tmp_path: Path, bac
     try:
         runs = {}
         for kind, files in projects.items():
-            root = write_project(tmp_path / kind.name, {"tests/test_calc.py": test_ok, **files})
+            root = tiny_project(tmp_path / kind.name, {"tests/test_calc.py": test_ok, **files})
             runs[kind] = runner.run(root, RunSpec(("tests",), timeout_s=60))
-        fine = write_project(
+        fine = tiny_project(
             tmp_path / "fine",
             {"calc.py": "def one():\n    return 1\n", "tests/test_calc.py": test_ok},
         )
@@ -207,7 +207,7 @@ def test_a_conftest_pytest_loads_first_and_a_timeout_have_their_kinds(tmp_path: 
     broken = {"tests/test_ok.py": "def test_ok():\n    pass\n"}
     runner = SubprocessRunner()
     for source, kind in (("x = (\n", RunFailure.SYNTAX_ERROR), ("x = {}['y']\n", None)):
-        root = write_project(tmp_path / str(kind), {**broken, "tests/conftest.py": source})
+        root = tiny_project(tmp_path / str(kind), {**broken, "tests/conftest.py": source})
         run = runner.run(root, RunSpec(("tests",), timeout_s=60))
         assert run.exit_status == 4
         assert run.failure is (kind or RunFailure.IMPORT_ERROR), run.error

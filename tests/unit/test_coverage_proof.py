@@ -9,7 +9,6 @@ import types
 from pathlib import Path
 
 import pytest
-from test_runner import write_project
 
 from breakit.config import Config
 from breakit.engine.coverage_map import CORE_ENV
@@ -18,6 +17,7 @@ from breakit.engine.lab import Lab
 from breakit.engine.oracle import compare, oracle_matrix
 from breakit.model import Mutant, Verdict
 from breakit.operators import generate_mutants
+from tests.project_files import tiny_project
 
 SHAPES = '''"""Statements of every shape a claimed line can sit in."""
 from __future__ import annotations
@@ -191,13 +191,14 @@ def config(root: Path) -> Config:
     return Config(root=root, source=("calc.py",), tests=("tests",), timeout_min_s=30.0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["fork", "subprocess"])
 def test_lines_the_map_missed_run_the_whole_suite(
     tmp_path: Path, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # coverage.py's tracer, whatever the Python: sys.monitoring (3.12+) sees the _thread thread.
     monkeypatch.setenv(CORE_ENV, "coverage")
-    root = write_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TESTS})
+    root = tiny_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TESTS})
     mutants = generate_mutants(config(root))
 
     def run(**settings: object) -> Lab:
@@ -235,7 +236,7 @@ def test_lines_the_map_missed_run_the_whole_suite(
 
 def test_a_claim_that_holds_stays_no_coverage(tmp_path: Path) -> None:
     tests = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
-    root = write_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": tests})
+    root = tiny_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": tests})
     mutant = next(m for m in generate_mutants(config(root)) if m.location.start_line == 2)  # type: ignore[union-attr]
     lab = Lab(config(root), jobs=1, use_cache=False)
     with lab.session():
@@ -254,7 +255,7 @@ def test_a_claim_that_holds_stays_no_coverage(tmp_path: Path) -> None:
 
 def test_no_claim_no_proof_run(tmp_path: Path) -> None:
     tests = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
-    root = write_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": tests})
+    root = tiny_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": tests})
     mutant = Mutant(
         "plus", "test", "plus", {"calc.py": CALC.replace("a + b", "a - b")}, {"calc.py": CALC}
     )
@@ -297,11 +298,12 @@ def test_late_in_a_subprocess():
 """
 
 
+@pytest.mark.slow
 def test_module_level_lines_that_never_ran_are_claims_the_proof_checks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(CORE_ENV, "coverage")
-    root = write_project(
+    root = tiny_project(
         tmp_path / "proj",
         {"typed.py": TYPED, "late.py": "FACTOR = 3\n", "tests/test_typed.py": LATE_TESTS},
     )

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_runner import write_project
 
 from breakit.config import Config, parse_table
 from breakit.engine.fork.client import ForkRunner
@@ -19,6 +18,7 @@ from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.engine.workspace import Workspace
 from breakit.errors import ConfigError
 from breakit.model import Mutant, NotRun, Outcome, SuiteRun, Verdict
+from tests.project_files import tiny_project
 
 # calc.add is what the mutants break; the three tests run in this order.
 CALC = "def add(a, b):\n    return a + b\n"
@@ -58,7 +58,7 @@ ALLOCATES = (
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    return write_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TESTS})
+    return tiny_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TESTS})
 
 
 @pytest.fixture(params=["fork", "subprocess"])
@@ -240,11 +240,12 @@ def lab_mutants() -> list[Mutant]:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["fork", "subprocess"])
 def test_verdicts_of_dying_and_broken_mutants_agree_with_the_oracle(
     tmp_path: Path, backend: str
 ) -> None:
-    root = write_project(tmp_path / "proj", {"calc/__init__.py": LAB_CALC, **LAB_TESTS})
+    root = tiny_project(tmp_path / "proj", {"calc/__init__.py": LAB_CALC, **LAB_TESTS})
     config = Config(
         root=root, source=("calc",), tests=("tests",), timeout_min_s=30.0, memory_limit_mb=300
     )
@@ -293,7 +294,7 @@ def test_verdicts_of_dying_and_broken_mutants_agree_with_the_oracle(
 
 
 def test_memory_limit_mb_is_configured_or_a_multiple_of_the_baseline_peak(tmp_path: Path) -> None:
-    root = write_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TESTS})
+    root = tiny_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TESTS})
     base = {"tests": ["tests"]}
     assert parse_table(root, {**base, "memory_limit_mb": 512}).memory_limit_mb == 512
     assert parse_table(root, {**base, "memory_limit_mb": "off"}).memory_limit_mb == 0
@@ -309,7 +310,7 @@ def test_memory_limit_mb_is_configured_or_a_multiple_of_the_baseline_peak(tmp_pa
 
 
 def test_the_lab_takes_the_default_ceiling_from_the_baseline(tmp_path: Path) -> None:
-    root = write_project(tmp_path / "proj", {"calc/__init__.py": LAB_CALC, **LAB_TESTS})
+    root = tiny_project(tmp_path / "proj", {"calc/__init__.py": LAB_CALC, **LAB_TESTS})
     lab = Lab(Config(root=root, source=("calc",), tests=("tests",)), use_cache=False)
     with lab.session():
         lab.baseline()
@@ -325,13 +326,14 @@ def test_the_lab_takes_the_default_ceiling_from_the_baseline(tmp_path: Path) -> 
     assert off.spec().memory_limit_mb is None
 
 
+@pytest.mark.slow
 def test_no_fresh_process_starts_once_the_mutants_time_is_used(tmp_path: Path) -> None:
     # Every test dies after a second; the mutant has 2.5 s: at most three processes start.
     dies = "import os, time\n\n\ndef die():\n    time.sleep(1)\n    os._exit(3)\n"
     tests = "from calc import die\n\n" + "".join(
         f"\ndef test_{i}():\n    die()\n" for i in range(4)
     )
-    root = write_project(tmp_path / "proj", {"calc.py": dies, "tests/test_calc.py": tests})
+    root = tiny_project(tmp_path / "proj", {"calc.py": dies, "tests/test_calc.py": tests})
     runner = ForkRunner(["json"], project=["calc", "tests"])
     try:
         run = runner.run(root, RunSpec(("tests",), timeout_s=2.5))
@@ -360,7 +362,7 @@ def test_the_ceiling_counts_memory_in_use_not_thread_stacks(tmp_path: Path) -> N
             for thread in pool:
                 thread.join()
     """
-    root = write_project(tmp_path / "proj", {"tests/test_threads.py": threads})
+    root = tiny_project(tmp_path / "proj", {"tests/test_threads.py": threads})
     runner = ForkRunner(["json"], project=["tests"])
     try:
         run = runner.run(root, RunSpec(("tests",), timeout_s=60, memory_limit_mb=300))

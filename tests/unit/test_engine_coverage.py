@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_runner import write_project
-
 from breakit.engine.runner import RunSpec
 from breakit.engine.selection import ALL, changed_lines, in_source, module_level_lines, select_tests
 from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.model import Mutant
 from breakit.records import FIXTURES, IMPORT_TIME
+from tests.project_files import tiny_project
 
 APP = """\
 from fastapi import FastAPI
@@ -76,7 +75,7 @@ def mutant(path: str, original: str, new: str | None) -> Mutant:
 
 
 def test_handlers_are_attributed_to_their_tests_in_every_thread(tmp_path: Path) -> None:
-    root = write_project(
+    root = tiny_project(
         tmp_path / "proj",
         {
             "shop/__init__.py": "",

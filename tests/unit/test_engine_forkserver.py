@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_runner import HANGING, group_members, wait_gone, write_project
 
 from breakit.engine.fork.client import ForkRunner
 from breakit.engine.fork.warm_client import WarmPool, stop_pools
@@ -17,9 +16,8 @@ from breakit.engine.runner import RunSpec
 from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.engine.workspace import Workspace
 from breakit.model import Outcome
-
-CALC = "def add(a, b):\n    return a + b\n"
-TEST_ADD = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
+from tests.processes import HANGING, group_members, wait_gone
+from tests.project_files import CALC, TEST_ADD, tiny_project
 
 # Each test leaves something behind that a fresh process would not see: an environment
 # variable, a changed working directory, a module-level registry, an extra module.
@@ -67,7 +65,7 @@ def runner(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ForkRunne
 
 
 def test_same_outcomes_as_a_fresh_pytest(tmp_path: Path, runner: ForkRunner) -> None:
-    root = write_project(
+    root = tiny_project(
         tmp_path / "proj",
         {
             "calc.py": CALC,
@@ -99,7 +97,7 @@ def test_same_outcomes_as_a_fresh_pytest(tmp_path: Path, runner: ForkRunner) -> 
 
 def test_two_mutants_of_one_file_in_a_row_leak_nothing(tmp_path: Path, runner: ForkRunner) -> None:
     source = CALC + "\nREGISTRY = []\n"
-    root = write_project(tmp_path / "proj", {"calc.py": source, "tests/test_calc.py": LEAKY_TESTS})
+    root = tiny_project(tmp_path / "proj", {"calc.py": source, "tests/test_calc.py": LEAKY_TESTS})
     nodeid = "tests/test_calc.py::test_add"
     same_second = time.time_ns()
     runs = []
@@ -126,7 +124,7 @@ def test_two_mutants_of_one_file_in_a_row_leak_nothing(tmp_path: Path, runner: F
 
 
 def test_selection_runs_only_the_chosen_tests(tmp_path: Path, runner: ForkRunner) -> None:
-    root = write_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": LEAKY_TESTS})
+    root = tiny_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": LEAKY_TESTS})
     os.environ["EXPECTED_CWD"] = str(root.resolve())
     try:
         run = runner.run(
@@ -143,7 +141,7 @@ def test_timeout_kills_the_child_group_and_the_worker_carries_on(
 ) -> None:
     pids_file = tmp_path / "pids"
     monkeypatch.setenv("PIDS_FILE", str(pids_file))
-    root = write_project(
+    root = tiny_project(
         tmp_path / "proj",
         {"calc.py": CALC, "tests/test_hang.py": HANGING, "tests/test_calc.py": LEAKY_TESTS},
     )
@@ -167,11 +165,9 @@ def test_the_workspace_copy_wins_over_an_installed_copy(
 ) -> None:
     # A decoy `calc` first on the worker's PYTHONPATH, as an install of the unmutated tree
     # would be; listed for preloading, it must still not be imported by the worker.
-    decoy = write_project(
-        tmp_path / "decoy", {"calc/__init__.py": "def add(a, b):\n    return 5\n"}
-    )
+    decoy = tiny_project(tmp_path / "decoy", {"calc/__init__.py": "def add(a, b):\n    return 5\n"})
     monkeypatch.setenv("PYTHONPATH", str(decoy))
-    root = write_project(
+    root = tiny_project(
         tmp_path / "proj",
         {"src/calc/__init__.py": CALC, "tests/test_calc.py": LEAKY_TESTS.split("def test_env")[0]},
     )
@@ -196,7 +192,7 @@ def test_close_stops_the_worker(runner: ForkRunner) -> None:
 
 
 def test_a_worker_killed_from_outside_is_replaced(tmp_path: Path, runner: ForkRunner) -> None:
-    root = write_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TEST_ADD})
+    root = tiny_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TEST_ADD})
     spec = RunSpec(("tests",), timeout_s=60)
     assert runner.run(root, spec).outcomes["tests/test_calc.py::test_add"].outcome is Outcome.MISSED
     first = runner.worker_pid
@@ -218,7 +214,7 @@ def hot_spec(**kwargs: object) -> RunSpec:
 
 def test_hot_mutants_of_one_file_in_a_row_leak_nothing(tmp_path: Path, runner: ForkRunner) -> None:
     source = CALC + "\nREGISTRY = []\n"
-    root = write_project(tmp_path / "proj", {"calc.py": source, "tests/test_calc.py": LEAKY_TESTS})
+    root = tiny_project(tmp_path / "proj", {"calc.py": source, "tests/test_calc.py": LEAKY_TESTS})
     nodeid = "tests/test_calc.py::test_add"
     runs = []
     with Workspace(root) as workspace:
@@ -252,7 +248,7 @@ TEST_NAMES = ("test_add", "test_environment_and_cwd_are_fresh", "test_module_sta
 def test_a_hot_mutant_the_session_cannot_swap_runs_fresh(
     tmp_path: Path, runner: ForkRunner
 ) -> None:
-    root = write_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TEST_ADD})
+    root = tiny_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TEST_ADD})
     nodeid = "tests/test_calc.py::test_add"
     with Workspace(root) as workspace:
         assert runner.open_session(workspace.path, RunSpec(("tests",)))
@@ -270,7 +266,7 @@ def test_a_hot_mutant_the_session_cannot_swap_runs_fresh(
 def test_a_suite_that_does_not_collect_gets_no_hot_session(
     tmp_path: Path, runner: ForkRunner
 ) -> None:
-    root = write_project(
+    root = tiny_project(
         tmp_path / "proj",
         {"calc.py": CALC, "tests/test_calc.py": TEST_ADD, "tests/test_broken.py": "import nope\n"},
     )
@@ -288,7 +284,7 @@ def test_a_hot_mutant_that_hangs_is_killed_and_the_session_carries_on(
     tmp_path: Path, runner: ForkRunner
 ) -> None:
     loop = "def add(a, b):\n    while True:\n        pass\n"
-    root = write_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TEST_ADD})
+    root = tiny_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TEST_ADD})
     with Workspace(root) as workspace:
         assert runner.open_session(workspace.path, RunSpec(("tests",)))
         started = time.monotonic()

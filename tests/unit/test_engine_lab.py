@@ -5,47 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_runner import write_project
 
 from breakit.config import Config
 from breakit.engine.forced_fail import forced_failure_changes
 from breakit.engine.lab import Lab
 from breakit.engine.oracle import compare, oracle_matrix
 from breakit.errors import ShadowingError
-from breakit.model import Mutant, MutantResult, Outcome, Verdict
-
-CALC = '''"""Two functions and one that no test calls."""
-
-from __future__ import annotations
-
-
-def add(a, b):
-    return a + b
-
-
-def is_positive(n):
-    return n > 0
-
-
-def unused():
-    return 1
-'''
-
-TESTS = """
-from calc import add, is_positive
-
-
-def test_add():
-    assert add(2, 3) == 5
-
-
-def test_positive():
-    assert is_positive(1)
-
-
-def test_zero_is_not_positive():
-    assert not is_positive(0)
-"""
+from breakit.model import MutantResult, Outcome, Verdict
+from tests.lab_project import CALC, TESTS, make_config, mutants
+from tests.project_files import tiny_project
 
 ADD, POSITIVE, ZERO = (
     f"tests/test_calc.py::{name}"
@@ -53,28 +21,12 @@ ADD, POSITIVE, ZERO = (
 )
 
 
-def mutants(path: str = "calc/__init__.py") -> list[Mutant]:
-    def one(mid: str, old: str, new: str) -> Mutant:
-        return Mutant(mid, "test", mid, {path: CALC.replace(old, new)}, {path: CALC})
-
-    return [
-        one("minus", "a + b", "a - b"),
-        one("at-least", "n > 0", "n >= 0"),
-        one("unused", "return 1", "return 2"),
-        one("times", "a + b", "a * b"),
-        one("doc", "Two functions", "2 functions"),
-    ]
-
-
-def make_config(root: Path, source: str = "calc", **extra: object) -> Config:
-    return Config(root=root, source=(source,), tests=("tests",), timeout_min_s=30.0, **extra)  # type: ignore[arg-type]
-
-
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    return write_project(tmp_path / "proj", {"calc/__init__.py": CALC, "tests/test_calc.py": TESTS})
+    return tiny_project(tmp_path / "proj", {"calc/__init__.py": CALC, "tests/test_calc.py": TESTS})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["fork", "fork-fresh", "subprocess"])
 def test_selection_no_coverage_and_input_order(project: Path, backend: str) -> None:
     hot = backend == "fork"
@@ -192,6 +144,7 @@ def test_forced_failure_puts_the_raise_where_libcst_did(tmp_path: Path, source: 
     assert forced_failure_changes(config) == {"pkg/m.py": with_libcst(source.lstrip("\ufeff"))}
 
 
+@pytest.mark.slow
 def test_a_passed_sanity_run_is_remembered_while_imports_cannot_differ(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -210,15 +163,16 @@ def test_a_passed_sanity_run_is_remembered_while_imports_cannot_differ(
     assert sanity_runs(use_cache=False) == 1
 
 
+@pytest.mark.slow
 def test_tests_importing_another_copy_is_a_loud_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The package lives in lib/, which nothing puts on the path; the tests find an installed
     # copy of the same code instead (here: on PYTHONPATH): every mutant would survive.
-    root = write_project(
+    root = tiny_project(
         tmp_path / "proj", {"lib/calc/__init__.py": CALC, "tests/test_calc.py": TESTS}
     )
-    installed = write_project(tmp_path / "site", {"calc/__init__.py": CALC})
+    installed = tiny_project(tmp_path / "site", {"calc/__init__.py": CALC})
     monkeypatch.setenv("PYTHONPATH", str(installed))
     streamed: list[MutantResult] = []
     for backend, jobs in (("fork", 2), ("subprocess", 1)):

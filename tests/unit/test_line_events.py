@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_runner import write_project
 
 from breakit.engine import line_events
 from breakit.engine.coverage_map import CORE_ENV
 from breakit.engine.runner import RunSpec
 from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.records import IMPORT_TIME
+from tests.project_files import tiny_project
 
 # What a core may get wrong: nested functions, generators resumed later, coroutines, class
 # bodies, a `def` handler in a worker thread, a lazily imported module, a loop's body (recorded
@@ -102,7 +102,7 @@ def coverage_map(root: Path) -> dict[str, set[tuple[str, int]]]:
 def test_monitoring_records_what_coverage_py_records(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = write_project(
+    root = tiny_project(
         tmp_path / "proj",
         {"lib/__init__.py": LIB, "lib/extra.py": EXTRA, "tests/test_lib.py": TESTS},
     )

@@ -437,6 +437,7 @@ def test_answer_keys_name_real_tests():
             assert f"def {function}(" in (ROOT / path).read_text(), (mutation.id, nodeid)
 
 
+@pytest.mark.slow
 def test_drop_conftest_answer_key_is_what_pytest_reports(tmp_path):
     """The shared-state failures are real assertion failures, exactly the declared ones."""
     for name in ("pyproject.toml", "target_app", "tests/integration"):

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_runner import write_project
 
 from breakit.pytest_plugin import JsonLinesSink, RecorderPlugin
 from breakit.records import read_records
+from tests.project_files import tiny_project
+from tests.recorded_runs import record_run, records_by_name
 
 OUTCOMES = """
 import time
@@ -93,38 +94,10 @@ def test_xpass_lenient():
 """
 
 
-def record_run(root: Path, *args: str) -> tuple[int, list[dict[str, Any]]]:
-    """Run pytest in-process on `root` with a RecorderPlugin; the exit status and the records."""
-    records: list[dict[str, Any]] = []
-    modules = set(sys.modules)
-    try:
-        status = pytest.main(
-            [
-                f"--rootdir={root}",
-                "-p",
-                "no:cacheprovider",
-                "-p",
-                "no:randomly",
-                "--import-mode=importlib",
-                "-q",
-                *(str(root / arg) for arg in args),
-            ],
-            plugins=[RecorderPlugin(records.append)],
-        )
-    finally:
-        for name in set(sys.modules) - modules:  # the tiny project's modules must not linger
-            del sys.modules[name]
-    return int(status), records
-
-
 @pytest.fixture(scope="module")
 def outcome_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, list[dict[str, Any]]]:
-    root = write_project(tmp_path_factory.mktemp("outcomes"), {"tests/test_outcomes.py": OUTCOMES})
+    root = tiny_project(tmp_path_factory.mktemp("outcomes"), {"tests/test_outcomes.py": OUTCOMES})
     return record_run(root, "tests")
-
-
-def records_by_name(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {r["nodeid"].rpartition("::")[2]: r for r in records if r["event"] == "test"}
 
 
 @pytest.mark.parametrize(
@@ -187,7 +160,7 @@ def test_order_collection_and_exit_status_are_recorded(
 
 
 def test_collection_errors_name_the_module_and_the_error(tmp_path: Path) -> None:
-    root = write_project(
+    root = tiny_project(
         tmp_path,
         {
             "tests/test_syntax.py": "def broken(:\n    pass\n",
@@ -287,7 +260,7 @@ def started(records: list[dict[str, Any]]) -> list[str]:
 
 
 def test_first_catch_stops_after_a_failing_subtest(tmp_path: Path) -> None:
-    root = write_project(tmp_path, {"tests/test_fc.py": FIRST_CATCH})
+    root = tiny_project(tmp_path, {"tests/test_fc.py": FIRST_CATCH})
     status, records = first_catch_run(root)
     # A failing subtest is a catch (judge_phases): the session stops after its test, exit 1.
     assert started(records) == ["test_passes_first", "test_one_subtest_fails"]
@@ -300,7 +273,7 @@ def test_first_catch_stops_after_a_failing_subtest(tmp_path: Path) -> None:
 def test_first_catch_runs_the_ordered_tests_first_and_stops_at_a_setup_error(
     tmp_path: Path,
 ) -> None:
-    root = write_project(tmp_path, {"tests/test_fc.py": FIRST_CATCH})
+    root = tiny_project(tmp_path, {"tests/test_fc.py": FIRST_CATCH})
     ids = [f"tests/test_fc.py::{name}" for name in ("test_passes_after", "test_missing_fixture")]
     status, records = first_catch_run(root, order=ids)
     # The named tests first, in that order; the missing fixture (errored) stops the run.

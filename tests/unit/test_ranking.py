@@ -180,7 +180,7 @@ class RankTable(HTMLParser):
 
 
 def test_the_html_report_has_the_ranked_table(tmp_path) -> None:
-    project = fx.write_project(tmp_path / "project")
+    project = fx.write_todo_project(tmp_path / "project")
     matrix = fx.build_matrix()
     baseline = fx.build_baseline()
     page = render_html(matrix, baseline, project)

@@ -65,7 +65,7 @@ def schema() -> dict:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    return fx.write_project(tmp_path / "project")
+    return fx.write_todo_project(tmp_path / "project")
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import os
 import signal
 import sys
 import tempfile
-import textwrap
 import threading
 import time
 from pathlib import Path
@@ -17,81 +16,8 @@ from breakit.engine.runner import RunSpec
 from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.engine.workspace import Workspace
 from breakit.model import Outcome
-
-PYPROJECT = '[project]\nname = "tiny"\nversion = "0"\n\n[tool.pytest.ini_options]\naddopts = ""\n'
-
-CALC = "def add(a, b):\n    return a + b\n"
-TEST_CALC = """
-from calc import add
-
-
-def test_add():
-    assert add(2, 3) == 5
-"""
-
-# The test starts a child that would outlive it, writes both pids down, then hangs.
-HANGING = """
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
-
-
-def test_quick():
-    pass
-
-
-def test_hangs():
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    Path(os.environ["PIDS_FILE"]).write_text(f"{os.getpid()} {child.pid}")
-    time.sleep(60)
-
-
-def test_never_reached():
-    pass
-"""
-
-
-def write_project(root: Path, files: dict[str, str]) -> Path:
-    for relpath, text in {"pyproject.toml": PYPROJECT, **files}.items():
-        path = root / relpath
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return root
-
-
-def group_members(pgid: int) -> list[int]:
-    """Live (not zombie) processes in a process group, read from /proc."""
-    members = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        state, _ppid, group = stat.rpartition(")")[2].split()[:3]
-        if int(group) == pgid and state != "Z":
-            members.append(int(entry.name))
-    return members
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
-def wait_gone(pids: list[int], pgid: int, within_s: float = 3.0) -> bool:
-    deadline = time.monotonic() + within_s
-    while time.monotonic() < deadline:
-        if not group_members(pgid) and not any(alive(pid) for pid in pids):
-            return True
-        time.sleep(0.05)
-    return False
+from tests.processes import HANGING, wait_gone
+from tests.project_files import CALC, TEST_ADD, tiny_project
 
 
 @pytest.fixture
@@ -104,7 +30,7 @@ def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_outcomes_messages_order_and_command(tmp_path: Path, scratch: Path) -> None:
-    root = write_project(
+    root = tiny_project(
         tmp_path / "proj",
         {
             "tests/test_mixed.py": """
@@ -159,7 +85,7 @@ def test_outcomes_messages_order_and_command(tmp_path: Path, scratch: Path) -> N
 
 
 def test_a_module_that_does_not_import_sets_error(tmp_path: Path) -> None:
-    root = write_project(
+    root = tiny_project(
         tmp_path / "proj",
         {
             "tests/test_ok.py": "def test_ok():\n    pass\n",
@@ -177,8 +103,8 @@ def test_a_module_that_does_not_import_sets_error(tmp_path: Path) -> None:
 
 
 def test_usage_and_conftest_errors_are_explained(tmp_path: Path) -> None:
-    fine = write_project(tmp_path / "fine", {"tests/test_ok.py": "def test_ok():\n    pass\n"})
-    root = write_project(
+    fine = tiny_project(tmp_path / "fine", {"tests/test_ok.py": "def test_ok():\n    pass\n"})
+    root = tiny_project(
         tmp_path / "proj",
         {
             "tests/conftest.py": "import no_such_plugin_module\n",
@@ -200,7 +126,7 @@ def test_usage_and_conftest_errors_are_explained(tmp_path: Path) -> None:
 def test_timeout_kills_the_whole_process_group(
     tmp_path: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = write_project(tmp_path / "proj", {"tests/test_hang.py": HANGING})
+    root = tiny_project(tmp_path / "proj", {"tests/test_hang.py": HANGING})
     pids_file = tmp_path / "pids"
     monkeypatch.setenv("PIDS_FILE", str(pids_file))
     started = time.monotonic()
@@ -223,7 +149,7 @@ def test_timeout_kills_the_whole_process_group(
 def test_ctrl_c_kills_the_group_and_is_raised_again(
     tmp_path: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = write_project(tmp_path / "proj", {"tests/test_hang.py": HANGING})
+    root = tiny_project(tmp_path / "proj", {"tests/test_hang.py": HANGING})
     pids_file = tmp_path / "pids"
     monkeypatch.setenv("PIDS_FILE", str(pids_file))
 
@@ -251,7 +177,7 @@ def test_ctrl_c_kills_the_group_and_is_raised_again(
 def test_two_mutants_of_one_file_in_a_row_each_import_fresh(tmp_path: Path) -> None:
     # Both mutants have the same size and get the same mtime: exactly what a cached .pyc of the
     # first one is keyed on, so if any bytecode were written the second run would reuse it.
-    root = write_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TEST_CALC})
+    root = tiny_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TEST_ADD})
     # The runner must not rely on the caller's environment to keep bytecode out.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     runner = SubprocessRunner(env=env)
@@ -276,16 +202,14 @@ def test_two_mutants_of_one_file_in_a_row_each_import_fresh(tmp_path: Path) -> N
 def test_the_workspace_copy_wins_over_the_same_package_elsewhere(tmp_path: Path) -> None:
     # A src/ layout project, and a decoy of its package first on the inherited PYTHONPATH
     # (as an editable install of the user's unmutated tree would be).
-    root = write_project(
+    root = tiny_project(
         tmp_path / "proj",
         {
             "src/calc/__init__.py": CALC,
-            "tests/test_calc.py": TEST_CALC,
+            "tests/test_calc.py": TEST_ADD,
         },
     )
-    decoy = write_project(
-        tmp_path / "decoy", {"calc/__init__.py": "def add(a, b):\n    return 5\n"}
-    )
+    decoy = tiny_project(tmp_path / "decoy", {"calc/__init__.py": "def add(a, b):\n    return 5\n"})
     env = {**os.environ, "PYTHONPATH": str(decoy)}
     runner = SubprocessRunner(env=env)
     mutant = {"src/calc/__init__.py": CALC.replace("+", "-")}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_runner import write_project
 
 from breakit.config import Config, entry_files, entry_matches, parse_table
 from breakit.engine.forced_fail import forced_failure_changes
@@ -15,6 +14,7 @@ from breakit.engine.selection import in_source
 from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.errors import ConfigError
 from breakit.operators import source_files
+from tests.project_files import tiny_project
 
 
 @pytest.mark.parametrize(
@@ -92,7 +92,7 @@ def test_module_names_of_file_entries(tree: Path) -> None:
 
 
 def test_a_single_file_is_measured(tmp_path: Path) -> None:
-    root = write_project(
+    root = tiny_project(
         tmp_path / "proj",
         {
             "app/calc.py": "def add(a, b):\n    return a + b\n",

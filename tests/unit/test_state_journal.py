@@ -6,18 +6,18 @@ import json
 from pathlib import Path
 
 import pytest
-from test_engine_lab import CALC, TESTS, make_config, mutants
-from test_runner import write_project
 
 from breakit.engine.lab import Lab
 from breakit.model import MutantResult, Verdict
 from breakit.store import JOURNAL, Store
 from breakit.store_results import CACHE_MAX_AGE_DAYS, keep_cached
+from tests.lab_project import CALC, TESTS, make_config, mutants
+from tests.project_files import tiny_project
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    return write_project(tmp_path / "proj", {"calc/__init__.py": CALC, "tests/test_calc.py": TESTS})
+    return tiny_project(tmp_path / "proj", {"calc/__init__.py": CALC, "tests/test_calc.py": TESTS})
 
 
 def entry(verdict: str) -> dict[str, object]:

@@ -11,13 +11,13 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-from test_pytest_plugin import record_run, records_by_name
-from test_runner import write_project
 
 from breakit.config import Config
 from breakit.engine.lab import Lab
 from breakit.engine.oracle import compare, oracle_matrix
 from breakit.model import Mutant, Outcome, Verdict
+from tests.project_files import tiny_project
+from tests.recorded_runs import record_run, records_by_name
 
 # pytest 8 has the fixture only with the pytest-subtests plugin; unittest's subTest works anyway.
 HAS_FIXTURE = (
@@ -69,7 +69,7 @@ STYLE_PARAMS = [pytest.param("unittest"), pytest.param("fixture", marks=needs_fi
 
 def bucket_project(root: Path, style: str) -> Path:
     tests = STYLES[style][1]
-    return write_project(root, {"bucket/__init__.py": BUCKET, "tests/test_bucket.py": tests})
+    return tiny_project(root, {"bucket/__init__.py": BUCKET, "tests/test_bucket.py": tests})
 
 
 def bucket_mutant(mid: str, old: str, new: str) -> Mutant:
@@ -119,7 +119,7 @@ def test_slow_subtest(subtests):
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, object]]:
-    root = write_project(tmp_path_factory.mktemp("subtests"), {"tests/test_loops.py": RECORDED})
+    root = tiny_project(tmp_path_factory.mktemp("subtests"), {"tests/test_loops.py": RECORDED})
     status, records = record_run(root, "tests")
     assert status == 1  # plain pytest fails the run: breakit must see the same failures
     return records_by_name(records)
@@ -171,6 +171,7 @@ def test_a_subtest_time_is_not_counted_twice(recorded: dict[str, dict[str, objec
 # --- the lab and the oracle ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("style", STYLE_PARAMS)
 @pytest.mark.parametrize("backend", ["fork", "fork-fresh", "subprocess"])
 def test_a_mutant_failing_one_subtest_is_killed_and_the_oracle_agrees(

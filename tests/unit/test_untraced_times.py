@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_runner import write_project
 
 from breakit.config import Config
 from breakit.engine.coverage_map import CORE_ENV
 from breakit.engine.lab import Lab
 from breakit.engine.line_events import available as line_events_available
 from breakit.engine.timing import timing_run_pays
+from tests.project_files import tiny_project
 
 SOURCE = """
 def spin(n):
@@ -36,7 +36,7 @@ def test_quick():
 
 
 def lab_for(root: Path, timeout_min_s: float = 10.0) -> Lab:
-    write_project(root, {"calc/__init__.py": SOURCE, "tests/test_calc.py": TESTS})
+    tiny_project(root, {"calc/__init__.py": SOURCE, "tests/test_calc.py": TESTS})
     config = Config(root=root, source=("calc",), tests=("tests",), timeout_min_s=timeout_min_s)
     return Lab(config, use_cache=False)
 

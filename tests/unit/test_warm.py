@@ -11,8 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_engine_forkserver import CALC, TEST_ADD
-from test_runner import wait_gone, write_project
 
 from breakit.engine.fork.client import ForkRunner
 from breakit.engine.fork.pool_key import fingerprint, runtime_dir
@@ -20,6 +18,8 @@ from breakit.engine.fork.warm_client import WarmPool, pools, stop_pools
 from breakit.engine.runner import RunSpec
 from breakit.errors import WarmUnavailable
 from breakit.model import Outcome
+from tests.processes import wait_gone
+from tests.project_files import CALC, TEST_ADD, tiny_project
 
 MODULES = ["json"]
 PROJECT = ["calc", "tests"]
@@ -29,7 +29,7 @@ NODE = "tests/test_calc.py::test_add"
 
 @pytest.fixture
 def root(tmp_path: Path) -> Iterator[Path]:
-    project = write_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TEST_ADD})
+    project = tiny_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TEST_ADD})
     yield project
     stop_pools(project)
 
