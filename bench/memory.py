@@ -1,4 +1,4 @@
-"""Peak memory of a process tree, for bench/bench.py: every process counted, none twice.
+"""Peak memory of a process tree, for the benchmark's rows: every process counted, none twice.
 
 A forked worker shares its parent's pages until it writes them, so adding up RSS counts the
 shared pages once per process and overstates a forking tool (breakit and mutmut both fork).
@@ -9,8 +9,8 @@ Linux only (/proc); elsewhere the peak is None.
 
 As a command, it runs one and says what held the memory at its peak, process by process:
 
-    python bench/memory.py CMD [ARGS...]
-    python bench/memory.py breakit check --generated -q --no-cache
+    python -m bench.memory CMD [ARGS...]
+    python -m bench.memory breakit check --generated -q --no-cache
 """
 
 from __future__ import annotations

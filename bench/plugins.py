@@ -1,6 +1,6 @@
 """The plugin matrix: breakit on a public project with each popular pytest plugin in `addopts`.
 
-    python bench/plugins.py [--workdir DIR] [--sample N] [--only SETUP]
+    python -m bench.plugins [--workdir DIR] [--sample N] [--only SETUP]
 
 For a public library fetched from PyPI (itsdangerous, src/ layout, 297 tests, a suite of about a
 second) it writes each setup's line into the project's `[tool.pytest.ini_options]`, the way the
@@ -29,8 +29,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from field import Project, clean_env, lay_out, run, venv_python
+if not __package__:  # `python bench/plugins.py`: the checkout first, so `bench` is this package
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+from bench.corpus import Project
+from bench.fetch import lay_out, venv_python
+from bench.process import clean_env, run
 
 PLUGINS = (
     "pytest-cov",

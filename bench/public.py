@@ -1,10 +1,10 @@
 """The public library bench/bench.py measures, fetched from PyPI and set up, then the bench on it.
 
-    python bench/public.py [--workdir DIR] [BENCH ARGS...]
+    python -m bench.public [--workdir DIR] [BENCH ARGS...]
 
 pyjwt 2.15.1 (issue 15's library: 475 tests, about 7 s of them, three of which sleep 4.5 s
 between them), its whole suite, `jwt/api_jwt.py` and `jwt/api_jws.py` mutated. The sdist is
-fetched and unpacked as the field trial does it (bench/field.py), into DIR/pyjwt/tree, with a
+fetched and unpacked as the field trial does it (bench/fetch.py), into DIR/pyjwt/tree, with a
 `[tool.breakit]` table; its venv, DIR/pyjwt/bench-venv, has pyjwt (editable), pytest,
 cryptography and breakit from this repository with the `bench` extra (mutmut, fermut). Then it
 runs `bench/bench.py --project TREE --generated --skip j1 --skip warm --skip apply` (the rows
@@ -21,7 +21,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from field import REPO, Project, StepError, clean_env, lay_out, run  # bench/field.py
+if not __package__:  # `python bench/public.py`: the checkout first, so `bench` is this package
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+from bench import REPO
+from bench.corpus import Project
+from bench.fetch import lay_out
+from bench.process import StepError, clean_env, run
 
 MUTATED = ("jwt/api_jwt.py", "jwt/api_jws.py")
 PYJWT_FILES = (

@@ -12,6 +12,10 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
+# The one reader of breakit's JSON document as docs/json.md describes it, shared with the field
+# trial (bench/document.py).
+from bench.document import outcomes as outcomes
+
 REPO = Path(__file__).resolve().parents[2]
 IGNORED = shutil.ignore_patterns(
     ".git",
@@ -263,19 +267,3 @@ HANG_BREAKAGE = """
                     edits=(FileEdit("calc/__init__.py", Hang, looks_for="def add"),),
                 )
             """
-
-
-def outcomes(document: dict, mutant: dict) -> dict[str, dict]:
-    """One mutant of a breakit JSON document (docs/json.md, version 2) as {node id: {outcome,
-    message}} for every baseline test, read as the docs describe it (not with breakit's code)."""
-    tests = document["baseline"]["tests"]
-    found = {nodeid: {"outcome": "not_run", "message": None} for nodeid in tests}
-    for part in filter(None, mutant["tests"]["ran"].split(",")):
-        first, _, last = part.partition("-")
-        for i in range(int(first), int(last or first) + 1):
-            found[tests[i]] = {"outcome": "missed", "message": None}
-    for kind in ("caught", "errored"):
-        for entry in mutant["tests"][kind]:
-            found[tests[entry["test"]]] = {"outcome": kind, "message": entry["message"]}
-    found.update(mutant["tests"].get("other", {}))
-    return found

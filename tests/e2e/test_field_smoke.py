@@ -1,4 +1,4 @@
-"""A smoke of the field trial (bench/field.py) on a tiny project written here, not fetched.
+"""A smoke of the field trial (`python -m bench.field`) on a tiny project written here, not fetched.
 
 The real trial downloads public projects and takes many minutes; this runs the same machinery
 (config written into pyproject.toml, plain suite, check, --verify on a seeded sample, the
@@ -8,26 +8,17 @@ interpreter, so a change that breaks the trial is seen in CI.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def load_field():
-    spec = importlib.util.spec_from_file_location("field", REPO / "bench" / "field.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["field"] = module  # dataclasses resolve their module by name
-    spec.loader.exec_module(module)
-    return module
-
-
-field = load_field()
+from bench.corpus import Project
+from bench.independent import plain_agrees
+from bench.process import Run, run
+from bench.trial import trial
+from bench.trial_table import table
 
 FILES = {
     "pyproject.toml": '[project]\nname = "shop"\nversion = "0"\n',
@@ -69,14 +60,14 @@ def write(root: Path) -> Path:
 
 
 def test_the_trial_agrees_with_plain_pytest_on_a_small_project(tmp_path: Path) -> None:
-    project = field.Project(
+    project = Project(
         name="shop",
         why="smoke",
         local=str(write(tmp_path / "shop")),
         source=("shop",),
         tests=("tests",),
     )
-    row = field.trial(
+    row = trial(
         project, tmp_path / "work", seed=1, sample=3, suspects=1, jobs=2, python=sys.executable
     )
     assert row.error == "", row.error
@@ -95,7 +86,7 @@ def test_the_trial_agrees_with_plain_pytest_on_a_small_project(tmp_path: Path) -
     laid_out = (tmp_path / "work" / "shop" / "tree" / "pyproject.toml").read_text()
     assert "[tool.breakit]" in laid_out
     assert "[tool.breakit]" not in (tmp_path / "shop" / "pyproject.toml").read_text()
-    assert "shop" in field.table([row])
+    assert "shop" in table([row])
 
 
 @pytest.mark.parametrize(
@@ -116,18 +107,18 @@ def test_the_trial_agrees_with_plain_pytest_on_a_small_project(tmp_path: Path) -
     ],
 )
 def test_what_plain_pytest_must_do_for_each_verdict(verdict: str, rc: int | None, agrees: bool):
-    assert field.plain_agrees(verdict, field.Run(rc, "", "", 1.0)) is agrees
+    assert plain_agrees(verdict, Run(rc, "", "", 1.0)) is agrees
 
 
 def test_the_independent_check_runs_under_breakits_memory_ceiling(tmp_path: Path) -> None:
     # A run that allocates without end is stopped at the ceiling, as breakit's test process is,
     # and it is a failed run (Killed), not a hang: more-itertools' `_is_scalar` returning None.
     grows = "chunks = []\nwhile True:\n    chunks.append(bytearray(2**20))\n"
-    got = field.run([sys.executable, "-c", grows], tmp_path, timeout=60, memory_limit_mb=200)
+    got = run([sys.executable, "-c", grows], tmp_path, timeout=60, memory_limit_mb=200)
     assert got.out_of_memory and got.seconds < 60
-    assert field.plain_agrees("Killed", got) and not field.plain_agrees("Survived", got)
+    assert plain_agrees("Killed", got) and not plain_agrees("Survived", got)
     # A Timeout: breakit stopped it sooner than it ran out of memory here, or it is not one.
-    assert field.plain_agrees("Timeout", got, waited_s=got.seconds / 2)
-    assert not field.plain_agrees("Timeout", got, waited_s=got.seconds * 2)
-    small = field.run([sys.executable, "-c", "print(1)"], tmp_path, memory_limit_mb=200)
+    assert plain_agrees("Timeout", got, waited_s=got.seconds / 2)
+    assert not plain_agrees("Timeout", got, waited_s=got.seconds * 2)
+    small = run([sys.executable, "-c", "print(1)"], tmp_path, memory_limit_mb=200)
     assert (small.rc, small.out_of_memory) == (0, False)

@@ -83,8 +83,8 @@ def test_selection_no_coverage_and_input_order(project: Path, backend: str) -> N
         jobs=2,
         backend="fork" if backend.startswith("fork") else backend,
         use_cache=False,
+        hot=hot,
     )
-    lab.hot = hot
     streamed: list[MutantResult] = []
     with lab.session():
         baseline = lab.baseline()

@@ -107,22 +107,6 @@ def test_the_graph_sees_imports_and_cycles() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-# What issue 25 has not split yet (its closing note): each still over its limit, so fixing one
-# fails the test below until it leaves this list, and a new one fails it at once.
-NOT_YET_SPLIT = {
-    "bench/bench.py": 801,
-    "bench/field.py": 926,
-}
-FUNCTIONS_NOT_YET_SPLIT = {
-    "bench/bench.py:engine",
-    "bench/bench.py:section",
-    "bench/bench.py:fermut_rows",
-    "bench/bench.py:main",
-    "bench/field.py:_trial",
-    "bench/field.py:main",
-}
-
-
 def code_files() -> list[Path]:
     return sorted([*PACKAGE.rglob("*.py"), *BENCH.rglob("*.py")])
 
@@ -133,7 +117,7 @@ def test_no_module_over_400_lines() -> None:
         for path in code_files()
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
-    assert set(long) == set(NOT_YET_SPLIT)
+    assert long == {}
 
 
 def long_functions(path: Path) -> dict[str, int]:
@@ -151,7 +135,7 @@ def test_no_function_over_60_lines() -> None:
     long: dict[str, int] = {}
     for path in code_files():
         long.update(long_functions(path))
-    assert set(long) == FUNCTIONS_NOT_YET_SPLIT
+    assert long == {}
 
 
 def test_the_function_check_measures_whole_functions(tmp_path: Path) -> None:
