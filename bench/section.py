@@ -113,7 +113,7 @@ def physical_limits(
     def limit(
         chosen: Sequence[Mutant], over: int, survivors: frozenset[str] = frozenset()
     ) -> float:
-        plans = [(m.id, lab.plan(m, baseline)) for m in chosen]
+        plans = [(m.id, lab.plan(m, baseline).tests) for m in chosen]
         return figures.physical_limit(plans, baseline.tests, durations, over, survivors)
 
     hot = [m for m in mutants if lab.is_hot(m, baseline)]

@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from breakit import __version__
 from breakit.config import Config
 from breakit.engine.fork.pool_key import fingerprint
+from breakit.engine.selection import TestPlan
 from breakit.engine.workspace import DEFAULT_IGNORE, DEFAULT_IGNORE_TOP
 from breakit.model import Mutant
 
@@ -114,15 +115,16 @@ class ResultKeys:
         return digest.hexdigest()[:24]
 
     def both(
-        self, mutants: Sequence[Mutant], plans: Sequence[tuple[str, ...] | None]
+        self, mutants: Sequence[Mutant], plans: Sequence[TestPlan]
     ) -> tuple[list[str | None], list[str | None]]:
         """Per mutant, the key of its full result and of its first-catch result; None for a
         mutant that runs no test (NoCoverage: never cached)."""
         full: list[str | None] = []
         first: list[str | None] = []
-        for mutant, chosen in zip(mutants, plans, strict=True):
-            full.append(None if chosen == () else self.key(mutant, chosen))
-            first.append(None if chosen == () else self.key(mutant, chosen, first_catch=True))
+        for mutant, plan in zip(mutants, plans, strict=True):
+            none = plan.reaches_no_test
+            full.append(None if none else self.key(mutant, plan.tests))
+            first.append(None if none else self.key(mutant, plan.tests, first_catch=True))
         return full, first
 
 

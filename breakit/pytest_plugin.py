@@ -29,7 +29,7 @@ Records, by their "event" key:
   order, minus the project's own (under the rootdir) and breakit's: what a fork worker preloads
 
 What to record comes in one `RunRequest` (breakit.engine.wire; `RecorderPlugin.for_request`), in
-a file named by BREAKIT_REQUEST for `-p breakit.pytest_plugin`. Its `select` deselects every other
+a file named by BREAKIT_REQUEST for `-p breakit.pytest_plugin`. Its `nodeids` deselect every other
 test, as `--deselect` would: they are reported neither as run nor as collected. Its `coverage`
 turns on per-test coverage (breakit.engine.coverage_map) before the project's conftest files are
 imported. First-catch mode (breakit.engine.order): its `order` runs the tests it names first, in
@@ -103,7 +103,7 @@ class RecorderPlugin:
         """The recorder that follows `request`: which tests, in what order, what else to record."""
         return cls(
             sink,
-            nodeids=request.select,
+            nodeids=request.nodeids,
             record_modules=request.record_modules,
             order=request.order,
             first_catch=request.first_catch,

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from breakit.engine.engine_record import EngineRecord
 from breakit.model import Baseline, KillMatrix
 from breakit.outcome_codec import run_from_json, run_to_json
 from breakit.result_cache import unpack_cache
@@ -136,25 +137,24 @@ class Store:
         except (KeyError, TypeError, ValueError):
             return None
 
-    def save_baseline(self, baseline: Baseline, engine: dict[str, Any] | None = None) -> None:
-        """Cache `baseline`, with what the engine learnt from it (`engine`: the modules a fork
-        worker preloads, the suite's startup time)."""
+    def save_baseline(self, baseline: Baseline, engine: EngineRecord | None = None) -> None:
+        """Cache `baseline`, with what the engine learnt from it (breakit.engine.engine_record)."""
         self._write(
             "baseline.json",
             {
                 "key": baseline.key,
                 "tests": list(baseline.tests),
                 "run": run_to_json(baseline.run),
-                "engine": engine or {},
+                "engine": (engine or EngineRecord()).to_json(),
             },
         )
 
-    def load_engine(self, key: str) -> dict[str, Any]:
-        """The engine's notes saved with the baseline of `key` ({} if there are none)."""
+    def load_engine(self, key: str) -> EngineRecord:
+        """The engine record saved with the baseline of `key` (an empty one if there is none)."""
         data = self._read("baseline.json")
-        if not data or data.get("key") != key or not isinstance(data.get("engine"), dict):
-            return {}
-        return data["engine"]
+        if not isinstance(data, dict) or data.get("key") != key:
+            return EngineRecord()
+        return EngineRecord.from_json(data.get("engine"))
 
     def is_sane(self, key: str) -> bool:
         """The forced-fail sanity run passed under `key` (sanity_key) before."""

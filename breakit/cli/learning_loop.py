@@ -80,7 +80,7 @@ def after_apply(
         out.print()
         views.render_why(out, whys, baseline.tests, alone_outcomes)
         if triage is not None:
-            views.render_triage(out, triage)
+            views.render_why_not_noticed(out, triage)
         if prediction is not None:
             views.render_prediction(out, prediction, baseline.tests)
         # The command is a courtesy: never fail the run for it.

@@ -16,7 +16,8 @@ import click
 
 from breakit.cli.env import Env
 from breakit.config import WARM_SETTINGS, Config
-from breakit.engine.lab import BACKENDS, Lab
+from breakit.engine.lab import Lab
+from breakit.engine.runners import BACKENDS, Warm, default_backend
 from breakit.errors import UsageError
 from breakit.mutant_ids import Filters
 from breakit.reports.output import ReportFiles
@@ -184,12 +185,12 @@ def report_options(command: Command) -> Command:
     return packed(command, options, "report_files", ReportFiles, fields)
 
 
-def warm_mode(config: Config, flag: bool | None) -> str:
+def warm_mode(config: Config, flag: bool | None) -> Warm:
     """The Lab's warm mode: --warm/--no-warm, else BREAKIT_WARM, else [tool.breakit] warm.
     "auto" starts a pool only for a command run in a terminal; elsewhere (CI, scripts) it uses
     one that is already running, and never leaves a process behind."""
     if flag is not None:
-        return "start" if flag else "off"
+        return Warm.ON if flag else Warm.OFF
     setting = os.environ.get("BREAKIT_WARM", "").strip().lower() or config.warm
     if setting not in WARM_SETTINGS:
         raise UsageError(
@@ -197,13 +198,19 @@ def warm_mode(config: Config, flag: bool | None) -> str:
         )
     if setting == "auto":
         interactive = sys.stdin.isatty() and sys.stderr.isatty()
-        return "start" if interactive else "use"
-    return "start" if setting == "on" else "off"
+        return Warm.ON if interactive else Warm.IF_RUNNING
+    return Warm(setting)
 
 
-def make_lab(env: Env, engine: EngineOptions, *, reuse_results: bool = True) -> Lab:
-    lab = Lab(
+def make_lab(
+    env: Env, engine: EngineOptions, *, reuse_results: bool = True, first_catch: bool = False
+) -> Lab:
+    """The Lab for a command: its engine options, the config's warm setting and the command's
+    start time, all through the constructor."""
+    return Lab(
         env.config,
+        backend=engine.backend or default_backend(),
+        first_catch=first_catch,
         use_cache=not engine.no_cache,
         jobs=engine.jobs,
         verify=engine.verify,
@@ -214,6 +221,3 @@ def make_lab(env: Env, engine: EngineOptions, *, reuse_results: bool = True) -> 
         warm=warm_mode(env.config, engine.warm),
         warm_idle_s=env.config.warm_idle_minutes * 60,
     )
-    if engine.backend:
-        lab.backend = engine.backend
-    return lab

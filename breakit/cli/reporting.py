@@ -15,6 +15,7 @@ from rich.markup import escape
 from breakit import since as pull_request
 from breakit.cli.env import Env
 from breakit.engine.lab import Lab
+from breakit.engine.runners import Warm
 from breakit.gate import answer_key_mismatches, exit_code, skipped_answer_keys
 from breakit.model import Baseline, KillMatrix
 from breakit.reports.breakit_json import matrix_document
@@ -36,7 +37,7 @@ def lab_notes(env: Env, lab: Lab) -> None:
 
 def warm_note(env: Env, lab: Lab) -> None:
     """Say so when this command left a process running: the warm pool it started."""
-    pool = lab.warm_pool() if lab.warm == "start" else None
+    pool = lab.warm_pool() if lab.warm is Warm.ON else None
     if pool is not None and pool.started:
         minutes = f"{lab.warm_idle_s / 60:g}"
         env.err.print(

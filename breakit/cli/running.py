@@ -172,8 +172,7 @@ def check(
     mutants, git_diff = chosen_mutants(
         env, mutation_ids, filters, since, shard, generated=generated, all_mutants=all_mutants
     )
-    lab = make_lab(env, engine)
-    lab.first_catch = first_catch
+    lab = make_lab(env, engine, first_catch=first_catch)
     with lab.session():
         baseline = run_baseline(env, lab, quiet=quiet)
         mutants, chosen = brought_in(env, mutants, git_diff, baseline, since)

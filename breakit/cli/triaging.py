@@ -39,7 +39,7 @@ def triage_run(
     from breakit.triage.run import triage_survivors
 
     def spec_for(tests: Sequence[str]) -> Any:
-        return lab.spec(lab.timeout_for(baseline, tests), select=tests)
+        return lab.spec(lab.timeout_for(baseline, tests), nodeids=tests)
 
     count = len(survivors)
     text = f"triage: the tests of {count} survivor{'s' if count != 1 else ''}, once more"

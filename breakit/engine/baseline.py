@@ -14,18 +14,20 @@ import os
 import sys
 import threading
 from dataclasses import replace
-from typing import Any
 
+from breakit.cache_keys import content_key
 from breakit.config import Config
+from breakit.engine.engine_record import EngineRecord
 from breakit.engine.run_failure import baseline_failure
 from breakit.engine.runner import Runner, RunSpec
 from breakit.engine.subprocess_runner import SubprocessRunner
-from breakit.engine.timing import timing_run_pays, untraced_times
+from breakit.engine.timing import UntracedTimes, timing_run_pays, untraced_times, with_untraced
 from breakit.engine.user_setup import plain_pytest_passes
 from breakit.engine.workspace import Workspace
 from breakit.errors import BaselineFailedError, RecorderConflictError
 from breakit.model import Baseline, SuiteRun
 from breakit.records import CORE_ENV, Record
+from breakit.store import Store
 
 
 def make_baseline(
@@ -37,7 +39,7 @@ def make_baseline(
     project: frozenset[str],
     coverage: bool = True,
     runner: Runner | None = None,
-) -> tuple[Baseline, dict[str, Any]]:
+) -> tuple[Baseline, EngineRecord]:
     """The Baseline under `key` and its engine record (modules a fork worker preloads, startup
     time, peak memory, what was set aside, and the untraced times where they pay). `spec` is the
     unmutated run's; `runner` one the lab was given, else a fresh pytest. Raises
@@ -63,26 +65,53 @@ def make_baseline(
         engine = engine_record(run, records, project)
         if _found(records, "finish").get("coverage_traced") and timing_run_pays(config, run):
             if timing is not None:
-                engine.update(timing.result())
+                engine = with_untraced(engine, timing.result())
             else:
                 with workspace.mutated({}) as workdir:
-                    engine.update(untraced_times(runner or SubprocessRunner(), workdir, plain))
+                    times = untraced_times(runner or SubprocessRunner(), workdir, plain)
+                engine = with_untraced(engine, times)
         return baseline, engine
     finally:
         if timing is not None:
             timing.stop()
 
 
-def engine_record(run: SuiteRun, records: list[Record], project: frozenset[str]) -> dict[str, Any]:
+def cached_or_made(
+    config: Config,
+    store: Store,
+    workspace: Workspace,
+    spec: RunSpec,
+    *,
+    use_cache: bool,
+    project: frozenset[str],
+    coverage: bool = True,
+    runner: Runner | None = None,
+) -> tuple[Baseline, EngineRecord]:
+    """The baseline of the project as it is now (its content key) and its engine record: the
+    cached ones if `use_cache` and they are there, else made (`make_baseline`) and cached."""
+    key = content_key(config.root)
+    cached = store.load_baseline(key) if use_cache else None
+    if cached is not None:
+        return cached, store.load_engine(key)
+    # The unmutated suite runs as plain pytest would, under a ceiling only if one is set.
+    plain = replace(spec, memory_limit_mb=config.memory_limit_mb or None)
+    made = make_baseline(
+        config, workspace, plain, key, project=project, coverage=coverage, runner=runner
+    )
+    store.save_baseline(*made)
+    return made
+
+
+def engine_record(run: SuiteRun, records: list[Record], project: frozenset[str]) -> EngineRecord:
     """What the baseline's run tells the engine, besides the tests' outcomes."""
     modules: list[str] = _found(records, "modules").get("names", [])
     tests_s = sum(o.duration_s for o in run.outcomes.values())
-    return {
-        "modules": [m for m in modules if m.split(".")[0] not in project],
-        "startup_s": max(0.0, run.duration_s - tests_s),
-        "peak_rss_kb": _found(records, "finish").get("peak_rss_kb"),
-        "set_aside": _found(records, "set_aside").get("notes", []),
-    }
+    return EngineRecord(
+        modules=tuple(m for m in modules if m.split(".")[0] not in project),
+        startup_s=max(0.0, run.duration_s - tests_s),
+        peak_rss_kb=_found(records, "finish").get("peak_rss_kb"),
+        set_aside=tuple(_found(records, "set_aside").get("notes", [])),
+    )
 
 
 def _found(records: list[Record], event: str) -> Record:
@@ -108,7 +137,7 @@ class _TimingRun:
 
     def __init__(self, config: Config, spec: RunSpec) -> None:
         self._runner = SubprocessRunner()
-        self._times: dict[str, Any] = {}
+        self._times: UntracedTimes | None = None
         self._workspace = Workspace(config.root)
         self._thread = threading.Thread(target=self._run, args=(spec,), daemon=True)
         self._thread.start()
@@ -118,10 +147,10 @@ class _TimingRun:
             with self._workspace as workspace, workspace.mutated({}) as workdir:
                 self._times = untraced_times(self._runner, workdir, spec)
         except Exception:  # stopped, or broken: the traced times stand (longer timeouts)
-            self._times = {}
+            self._times = None
 
-    def result(self) -> dict[str, Any]:
-        """The untraced times, once the run is over ({} if it broke)."""
+    def result(self) -> UntracedTimes | None:
+        """The untraced times, once the run is over (None if it broke)."""
         self._thread.join()
         return self._times
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from breakit.engine.runner import Runner, RunSpec
-from breakit.engine.selection import changed_lines
+from breakit.engine.selection import TestPlan, changed_lines
 from breakit.engine.workspace import Scratch, Workspace
 from breakit.model import Mutant
 
@@ -236,14 +236,14 @@ Claims = dict[tuple[str, int], list[int]]  # (path, line) → the indexes of the
 
 
 def no_coverage_claims(
-    mutants: Sequence[Mutant], plans: Sequence[tuple[str, ...] | None]
+    mutants: Sequence[Mutant], plans: Sequence[TestPlan]
 ) -> tuple[Claims, dict[str, str]]:
-    """The (path, line)s the NoCoverage mutants (plan `()`) changed, each with the mutants that
-    claim it, and the original text of their files."""
+    """The (path, line)s the NoCoverage mutants (their plan reaches no test) changed, each with
+    the mutants that claim it, and the original text of their files."""
     claims: Claims = {}
     originals: dict[str, str] = {}
-    for index, chosen in enumerate(plans):
-        if chosen != ():
+    for index, plan in enumerate(plans):
+        if not plan.reaches_no_test:
             continue
         for path, new in mutants[index].changes.items():
             original = mutants[index].originals.get(path)

@@ -3,52 +3,45 @@
 The lab returns values and never prints: progress goes to the `on_result` callback, called in the
 calling thread as each mutant finishes; the KillMatrix keeps the mutants' input order whatever
 order they finished in. Each worker has its own Workspace (a copy of the project) and its own
-runner (`new_runner`): a fork worker (breakit.engine.fork.client) where `os.fork` exists, else one
-fresh `python -m pytest` per run; the lab drives either through the Runner protocol alone. A
-mutant runs the tests whose coverage touches its lines (engine.selection); the rest are NOT_RUN.
+runner (breakit.engine.runners). A mutant runs the tests whose coverage touches its lines
+(engine.selection); the rest are NOT_RUN. What the loop calls lives beside it: the baseline and
+its engine record (engine.baseline, engine.engine_record), the cache (engine.result_reuse), the
+workers (engine.parallel), the oracle (engine.oracle).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-from breakit.cache_keys import ResultKeys, content_key, sanity_key
+from breakit.cache_keys import sanity_key
 from breakit.config import Config
 from breakit.engine import memlimit, project
-from breakit.engine.baseline import make_baseline
-from breakit.engine.fork.client import ForkRunner
+from breakit.engine.baseline import cached_or_made
+from breakit.engine.engine_record import EngineRecord
 from breakit.engine.fork.warm_client import DEFAULT_IDLE_S, WarmPool
-from breakit.engine.memlimit import default_limit_mb
-from breakit.engine.no_coverage import claims_to_prove
+from breakit.engine.no_coverage import PendingProof, claims_to_prove
 from breakit.engine.oracle import OracleSettings, Verification
 from breakit.engine.order import KillerFirst
 from breakit.engine.parallel import run_parallel
+from breakit.engine.result_reuse import RunKeys
 from breakit.engine.runner import Runner, RunSpec, StartingRunner
-from breakit.engine.selection import ALL, first_pass_tests, hot_eligible, select_tests
-from breakit.engine.subprocess_runner import SubprocessRunner
+from breakit.engine.runners import RunnerFactory, Warm, default_backend
+from breakit.engine.selection import WHOLE_SUITE, TestPlan, first_pass_tests, hot_eligible
+from breakit.engine.selection import select_tests as tests_reaching
 from breakit.engine.timing import mutant_timeout
 from breakit.engine.user_setup import set_aside_notes
 from breakit.engine.verdict import no_coverage
 from breakit.engine.workers import auto_workers
 from breakit.engine.workspace import Workspace
 from breakit.errors import BreakitError
-from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Verdict
-from breakit.result_cache import result_from_json, result_to_json
+from breakit.model import Baseline, KillMatrix, Mutant, MutantResult
 from breakit.store import Store
 
 OnResult = Callable[[MutantResult], None]
-
-BACKENDS = ("fork", "subprocess")
-WARM_MODES = ("off", "use", "start")
-
-
-def default_backend() -> str:
-    return "fork" if hasattr(os, "fork") else "subprocess"
 
 
 @dataclass
@@ -59,12 +52,11 @@ class Lab:
     reuse_results: bool = True  # False: run every mutant, but still cache what it finds
     jobs: int | None = None  # parallel workers (None: auto, from the baseline: engine.workers)
     backend: str = field(default_factory=default_backend)  # "fork" or "subprocess"
-    select: bool = True  # run only the tests that cover a mutant's changed lines
+    by_coverage: bool = True  # run only the tests whose coverage reaches a mutant's change
     sanity_check: bool = True  # the forced-fail run before the first mutant
     verify: bool = False  # check every result against the oracle (fresh pytest, whole suite)
     hot: bool = True  # fork backend: body-only mutants in a collect-once session (fork.hot)
-    # fork backend: workers from the project's warm pool (fork.warm_client): "off", "use", "start"
-    warm: str = "off"
+    warm: Warm = Warm.OFF  # fork backend: workers from the project's warm pool
     warm_idle_s: float = DEFAULT_IDLE_S
     first_catch: bool = False  # each mutant stops at its first catching test (engine.order)
     # Survivors of their planned tests proved on the whole suite in batches (engine.batch).
@@ -73,20 +65,18 @@ class Lab:
     started: float = field(default_factory=time.monotonic)
 
     def __post_init__(self) -> None:
-        if self.backend not in BACKENDS:
-            raise ValueError(f"unknown backend {self.backend!r}: one of {', '.join(BACKENDS)}")
-        if self.backend == "fork" and not hasattr(os, "fork"):
-            self.backend = "subprocess"
-        if self.warm not in WARM_MODES:
-            raise ValueError(f"unknown warm mode {self.warm!r}: one of {', '.join(WARM_MODES)}")
-        self._pool: WarmPool | None = None
+        self.warm = Warm(self.warm)
+        self._runners = RunnerFactory(
+            self.config.root, self.backend, warm=self.warm, warm_idle_s=self.warm_idle_s
+        )
+        self.backend = self._runners.backend  # "fork" falls back where there is no os.fork
         self._ahead: list[StartingRunner] = []  # fork workers start_workers started
         self.state = Store(self.config.root)
         self._workspace: Workspace | None = None
-        self._engine: dict[str, Any] = {}
+        self.engine = EngineRecord()  # the baseline's (engine.engine_record), once it is known
         self._baseline: Baseline | None = None  # the last one baseline() returned
         self._project_names: frozenset[str] | None = None
-        self._sane = False
+        self.sane = False  # the sanity run passed (or passed before under the same key)
         self.hot_runs = 0  # mutants run in a hot session (breakit.engine.fork.hot)
         self.hot_fallbacks = 0  # hot mutants the session refused, run fresh instead
         self.warm_workers = 0  # workers forked from the warm pool (breakit.engine.fork.warm_client)
@@ -154,55 +144,72 @@ class Lab:
     def workers(self) -> int:
         return self.workers_for(self._baseline)
 
-    def workers_for(
-        self, baseline: Baseline | None, runs: Sequence[tuple[str, ...] | None] | None = None
-    ) -> int:
+    def workers_for(self, baseline: Baseline | None, plans: Sequence[TestPlan] = ()) -> int:
         """`jobs`, else one per core, more if the tests to run wait (breakit.engine.workers):
-        `runs`, each mutant's planned tests, else `baseline`'s whole suite."""
+        those of `plans`, else `baseline`'s whole suite."""
         if self.runner is not None:
             return 1
         if self.jobs:
             return self.jobs
         ceiling = self.memory_ceiling()
+        runs = [plan.tests for plan in plans] if plans else None
         return auto_workers(baseline, runs=runs, ceiling_bytes=ceiling and ceiling * 1024 * 1024)
 
-    def spec(self, timeout_s: float | None = None, select: Sequence[str] | None = None) -> RunSpec:
+    def spec(self, timeout_s: float | None = None, nodeids: Sequence[str] | None = None) -> RunSpec:
         return RunSpec(
             test_args=self.config.tests,
             timeout_s=timeout_s,
             extra_args=self.config.pytest_args,
-            select=None if select is None else tuple(select),
-            memory_limit_mb=self.memory_limit_mb(),
+            nodeids=None if nodeids is None else tuple(nodeids),
+            memory_limit_mb=memlimit.limit_for(
+                self.config.memory_limit_mb, self.engine.peak_rss_kb
+            ),
         )
 
-    def memory_limit_mb(self) -> int | None:
-        """The test processes' memory ceiling (breakit.engine.memlimit): `[tool.breakit]
-        memory_limit_mb`, else a multiple of the baseline's peak; None: no ceiling."""
-        if self.config.memory_limit_mb is not None:
-            return self.config.memory_limit_mb or None
-        return default_limit_mb(self._engine.get("peak_rss_kb"))
-
     def memory_ceiling(self) -> int | None:
-        """The ceiling in force (after `baseline()`): `memory_limit_mb` where a process's memory
-        can be watched (Linux), else None. JSON `memory_limit_mb`."""
-        return self.memory_limit_mb() if memlimit.can_watch() else None
+        """The ceiling in force (after `baseline()`, breakit.engine.memlimit) where a process's
+        memory can be watched (Linux), else None. JSON `memory_limit_mb`."""
+        if not memlimit.can_watch():
+            return None
+        return memlimit.limit_for(self.config.memory_limit_mb, self.engine.peak_rss_kb)
 
     def memory_ceiling_text(self) -> str:
         """The ceiling in force and where it comes from, in words (`check -v`)."""
         configured = self.config.memory_limit_mb is not None
-        peak = self._engine.get("peak_rss_kb")
+        peak = self.engine.peak_rss_kb
         return memlimit.limit_text(self.memory_ceiling(), peak, configured=configured)
 
     # --- baseline -------------------------------------------------------------------------
 
     def baseline(self) -> Baseline:
         """The suite on the unmutated code, with per-test coverage of the source (cached while
-        source and tests are unchanged)."""
+        source and tests are unchanged: engine.baseline)."""
         started = time.monotonic()
         try:
-            return self._baseline_of(content_key(self.config.root))
+            baseline, self.engine = cached_or_made(
+                self.config,
+                self.state,
+                self.workspace,
+                self.spec(),
+                use_cache=self.use_cache,
+                project=self.project_names(),
+                coverage=self.by_coverage,
+                runner=self.runner,
+            )
         finally:
             self.baseline_s = time.monotonic() - started
+        self._baseline = baseline
+        self.add_note(*set_aside_notes(list(self.engine.set_aside)))
+        self.add_note(*project.unimported_sources(self.config, baseline))
+        self._runners = RunnerFactory(
+            self.config.root,
+            self.backend,
+            modules=self.engine.modules,
+            project=sorted(self.project_names()),
+            warm=self.warm,
+            warm_idle_s=self.warm_idle_s,
+        )
+        return baseline
 
     def timing(self) -> dict[str, float | None]:
         """JSON `timing`: how long the baseline took, and when the first mutant started, from
@@ -212,31 +219,6 @@ class Lab:
             "baseline_s": None if self.baseline_s is None else round(self.baseline_s, 3),
             "first_mutant_s": None if first is None else round(first - self.started, 3),
         }
-
-    def _baseline_of(self, key: str) -> Baseline:
-        cached = self.state.load_baseline(key) if self.use_cache else None
-        if cached is not None:
-            self._engine = self.state.load_engine(key)
-            self._baseline = cached
-            self.add_note(*set_aside_notes(self._engine.get("set_aside")))
-            self.add_note(*project.unimported_sources(self.config, cached))
-            return cached
-        # The unmutated suite runs as plain pytest would, under a ceiling only if one is set.
-        spec = replace(self.spec(), memory_limit_mb=self.config.memory_limit_mb or None)
-        baseline, self._engine = make_baseline(
-            self.config,
-            self.workspace,
-            spec,
-            key,
-            project=self.project_names(),
-            coverage=self.select,
-            runner=self.runner,
-        )
-        self.add_note(*set_aside_notes(self._engine.get("set_aside")))
-        self.state.save_baseline(baseline, self._engine)
-        self._baseline = baseline
-        self.add_note(*project.unimported_sources(self.config, baseline))
-        return baseline
 
     def add_note(self, *notes: str) -> None:
         self.notes.extend(note for note in notes if note not in self.notes)
@@ -250,18 +232,15 @@ class Lab:
 
     def timeout_for(self, baseline: Baseline, tests: Sequence[str] | None = None) -> float:
         """How long `tests` (None: the whole suite) may run under a mutant (engine.timing)."""
-        return mutant_timeout(self.config, self._engine, baseline, tests)
+        return mutant_timeout(self.config, self.engine, baseline, tests)
 
     # --- mutants --------------------------------------------------------------------------
 
-    def plan(self, mutant: Mutant, baseline: Baseline) -> tuple[str, ...] | None:
-        """The tests `mutant` runs: None for the whole suite, () for none (NoCoverage)."""
-        if not self.select:
-            return None
-        chosen = select_tests(mutant, baseline.run.coverage, baseline.tests, self.config.source)
-        if chosen is ALL or not isinstance(chosen, tuple):
-            return None
-        return chosen
+    def plan(self, mutant: Mutant, baseline: Baseline) -> TestPlan:
+        """The tests `mutant` runs (engine.selection), the whole suite unless `by_coverage`."""
+        if not self.by_coverage:
+            return WHOLE_SUITE
+        return tests_reaching(mutant, baseline.run.coverage, baseline.tests, self.config.source)
 
     def whole_suite_first_pass(self, mutant: Mutant, baseline: Baseline) -> tuple[str, ...] | None:
         """First-catch, for a mutant planned on the whole suite: the tests to try first
@@ -269,7 +248,7 @@ class Lab:
         suite. None: run the whole suite at once (no test reaches the change, or every one does,
         or the full matrix is wanted: it needs every catching test)."""
         coverage = baseline.run.coverage
-        if not (self.first_catch and self.batch_proofs and self.select) or coverage is None:
+        if not (self.first_catch and self.batch_proofs and self.by_coverage) or coverage is None:
             return None
         tests = first_pass_tests(mutant, coverage, baseline.tests)
         return tests if tests and len(tests) < len(baseline.tests) else None
@@ -299,86 +278,91 @@ class Lab:
         # mutants (engine.no_coverage), the claimed mutants waiting for it.
         proof = claims_to_prove(self, mutants, plans, baseline)
         claimed = proof.indices if proof else frozenset()
-        results: list[MutantResult | None] = [None] * len(mutants)
-        keys = ResultKeys(self.config)
-        full_keys, fc_keys = keys.both(mutants, plans)
-        mutant_keys = fc_keys if self.first_catch else full_keys
+        keys = RunKeys(self.config, mutants, plans, first_catch=self.first_catch)
         # First-catch: each mutant's tests killer-first, learning from each result as it comes.
         self.killer_first = (
             KillerFirst(baseline, self.state.last_results()) if self.first_catch else None
         )
         on_result = self.killer_first.learning(on_result) if self.killer_first else on_result
         cache = self.state.cached_results() if self.use_cache and self.reuse_results else {}
-        for index, key in enumerate(full_keys):
-            # A full result serves a first-catch run (same verdict, more catchers), first; never
-            # the reverse.
-            found = cache.get(key or "") or (self.first_catch and cache.get(fc_keys[index] or ""))
-            reused = result_from_json(mutants[index], found) if found else None
-            if reused is not None:
-                results[index] = reused
-                if on_result is not None:
-                    on_result(reused)
-        todo = [i for i, chosen in enumerate(plans) if chosen != () and results[i] is None]
+        results = keys.reusable(cache)
+        for result in results.values():
+            if on_result is not None:
+                on_result(result)
+        todo = [i for i, plan in enumerate(plans) if not plan.reaches_no_test and i not in results]
         # Fresh runs first: a worker that has opened its hot session cannot run fresh again.
         todo.sort(key=lambda i: self.is_hot(mutants[i], baseline))
-        unrun = [i for i, chosen in enumerate(plans) if chosen == () and i not in claimed]
-        for index in unrun:
-            results[index] = no_coverage(mutants[index], baseline)
+        unrun = {
+            index: no_coverage(mutants[index], baseline)
+            for index, plan in enumerate(plans)
+            if plan.reaches_no_test and index not in claimed
+        }
+        fresh = self._run_fresh(mutants, plans, todo, baseline, proof, keys, unrun, on_result)
+        results |= unrun | fresh
+        matrix = KillMatrix(
+            baseline.tests, tuple(results[i] for i in sorted(results)), self.first_catch
+        )
+        if self.verify:
+            self._verify(matrix, baseline, on_verify)
+        self.state.record(matrix)
+        self.state.store_results(keys.fresh(fresh), used=keys.used())
+        return matrix
 
-        def hand_out_unrun() -> None:
-            # Only after the sanity run: if the tests ran another copy of the code, every
-            # mutant looks uncovered, and that must be an error, not a verdict.
-            for index in unrun:
-                if on_result is not None:
-                    on_result(results[index])  # type: ignore[arg-type]
-            unrun.clear()
-
-        if self.sanity_check and not self._sane and self.use_cache:
+    def _run_fresh(
+        self,
+        mutants: Sequence[Mutant],
+        plans: list[TestPlan],
+        todo: Sequence[int],
+        baseline: Baseline,
+        proof: PendingProof | None,
+        keys: RunKeys,
+        unrun: dict[int, MutantResult],
+        on_result: OnResult | None,
+    ) -> dict[int, MutantResult]:
+        """The mutants to `todo` and the claimed ones over the workers; `unrun`'s results handed
+        out only after the sanity run: if the tests ran another copy of the code, every mutant
+        looks uncovered, and that must be an error, not a verdict."""
+        if self.sanity_check and not self.sane and self.use_cache:
             # Proven before with the same code, tests, configuration, Python and packages.
-            self._sane = self.state.is_sane(self.sanity_key(baseline))
-        if todo or claimed or (unrun and self.sanity_check and not self._sane):
+            self.sane = self.state.is_sane(self.sanity_key(baseline))
+        waiting = list(unrun.values())
+        fresh: dict[int, MutantResult] = {}
+        if todo or proof or (unrun and self.sanity_check and not self.sane):
             # Each result is journaled as it comes (after the sanity run: run_parallel holds
             # them until then), so an interrupted run loses none it finished.
             with self.state.journal() as journal:
                 for index, result in run_parallel(self, mutants, plans, todo, baseline, proof):
-                    hand_out_unrun()
-                    results[index] = result
-                    if index in claimed and plans[index] is None:  # the proof saw its line run
-                        full_keys[index] = keys.key(mutants[index], None)
-                        fc_keys[index] = keys.key(mutants[index], None, first_catch=True)
-                    key = mutant_keys[index]
-                    if key is not None and result.verdict in CACHEABLE:
-                        journal.add(key, result_to_json(result))
+                    _hand_out(waiting, on_result)
+                    fresh[index] = result
+                    if proof and index in proof.indices and plans[index].whole_suite:
+                        keys.to_whole_suite(index)  # the proof saw its line run
+                    if (kept := keys.kept(index, result)) is not None:
+                        journal.add(*kept)
                     if on_result is not None:
                         on_result(result)
-        hand_out_unrun()
-        matrix = KillMatrix(baseline.tests, tuple(r for r in results if r), self.first_catch)
-        if self.verify:
-            from breakit.engine.oracle import verify
+        _hand_out(waiting, on_result)
+        return fresh
 
-            settings = self.oracle_settings(baseline)
-            on_oracle = on_verify(len(matrix.results)) if on_verify is not None else None
-            try:
-                self.verification = verify(settings, matrix, baseline, on_result=on_oracle)
-                if self.verification.mismatches:
-                    raise self.verification.error()
-            except BreakitError:
-                self.state.discard_journal()  # a disagreeing result is never kept
-                raise
-        self.state.record(matrix)
-        fresh = {
-            key: result_to_json(finished)
-            for i in (*todo, *claimed)
-            if (key := mutant_keys[i]) is not None
-            and (finished := results[i]) is not None
-            and finished.verdict in CACHEABLE
-        }
-        self.state.store_results(fresh, used=(k for k in (*full_keys, *fc_keys) if k))
-        return matrix
+    def _verify(
+        self, matrix: KillMatrix, baseline: Baseline, on_verify: Callable[[int], OnResult] | None
+    ) -> None:
+        """Every result of `matrix` checked against the oracle (`verification`); a
+        disagreement is an error, and no result of the run is kept."""
+        from breakit.engine.oracle import verify
+
+        settings = self.oracle_settings(baseline)
+        on_oracle = on_verify(len(matrix.results)) if on_verify is not None else None
+        try:
+            self.verification = verify(settings, matrix, baseline, on_result=on_oracle)
+            if self.verification.mismatches:
+                raise self.verification.error()
+        except BreakitError:
+            self.state.discard_journal()  # a disagreeing result is never kept
+            raise
 
     def sanity_key(self, baseline: Baseline) -> str:
         """The key of the sanity run's verdict and the proof's (cache_keys.sanity_key)."""
-        modules = self._engine.get("modules", [])
+        modules = self.engine.modules
         return sanity_key(baseline.key, modules, sorted(self.project_names()), self.backend)
 
     def oracle_settings(self, baseline: Baseline) -> OracleSettings:
@@ -388,29 +372,17 @@ class Lab:
         return OracleSettings(root=self.config.root, spec=spec, jobs=self.workers)
 
     def new_runner(self) -> Runner:
-        """A runner for this lab's backend (the lab's own `runner` if it was given one): a fork
-        worker (from the warm pool, if any) after `baseline()`, else a fresh pytest per run."""
-        if self.runner is not None:
-            return self.runner
-        if self.backend == "fork":
-            modules = self._engine.get("modules", [])
-            return ForkRunner(modules, project=sorted(self.project_names()), pool=self.warm_pool())
-        return SubprocessRunner()
+        """A runner for this lab (engine.runners): the lab's own `runner` if it was given one,
+        else its backend's, a fork worker preloading what the baseline imports once it ran."""
+        return self.runner if self.runner is not None else self._runners.new_runner()
 
     def warm_pool(self) -> WarmPool | None:
         """The project's warm pool for this baseline (after `baseline()`), unless warm is off."""
-        if self.warm == "off" or self.backend != "fork":
-            return None
-        if self._pool is None:
-            self._pool = WarmPool(
-                self.config.root,
-                self._engine.get("modules", []),
-                sorted(self.project_names()),
-                start=self.warm == "start",
-                idle_s=self.warm_idle_s,
-            )
-        return self._pool
+        return self._runners.warm_pool()
 
 
-# A timeout depends on the machine's load as much as on the code: it is always run again.
-CACHEABLE = frozenset(Verdict) - {Verdict.TIMEOUT}
+def _hand_out(waiting: list[MutantResult], on_result: OnResult | None) -> None:
+    for result in waiting:
+        if on_result is not None:
+            on_result(result)
+    waiting.clear()

@@ -53,6 +53,14 @@ def default_limit_mb(peak_kb: float | None) -> int:
     return max(FLOOR_MB, physical_mb() // 2)
 
 
+def limit_for(configured_mb: int | None, peak_kb: float | None) -> int | None:
+    """The test processes' ceiling in MB: `[tool.breakit] memory_limit_mb` if it is set (0:
+    none), else `default_limit_mb` of the baseline's peak. None: no ceiling."""
+    if configured_mb is not None:
+        return configured_mb or None
+    return default_limit_mb(peak_kb)
+
+
 def limit_text(limit_mb: int | None, peak_kb: float | None, *, configured: bool) -> str:
     """The ceiling in force (None: none), and where it comes from, in words (`check -v`)."""
     if limit_mb is None:

@@ -1,12 +1,12 @@
 """NoCoverage claims settled: from the proof remembered under the same key, or by a proof run that
 a worker starts beside the first mutants (breakit.engine.parallel), the claimed mutants waiting.
 
-A mutant no test reaches (its plan is `()`) is reported NoCoverage only once a run of the suite
-with a marker on each claimed line (breakit.engine.coverage_proof) saw none of its lines run. That
-run takes as long as the suite (6.4 s of pyjwt's 18 s before its first mutant), and nothing but
-the claimed mutants depends on it: so it runs as a worker's first job, and the other mutants start
-at once. A claimed mutant whose line ran after all then runs the whole suite; the others are
-NoCoverage.
+A mutant no test reaches (TestPlan.reaches_no_test) is reported NoCoverage only once a run of
+the suite with a marker on each claimed line (breakit.engine.coverage_proof) saw none of its
+lines run. That run takes as long as the suite (6.4 s of pyjwt's 18 s before its first mutant),
+and nothing but the claimed mutants depends on it: so it runs as a worker's first job, and the
+other mutants start at once. A claimed mutant whose line ran after all then runs the whole
+suite; the others are NoCoverage.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING
 
 from breakit.engine.coverage_proof import Claims, Found, no_coverage_claims, proof_note, proof_run
 from breakit.engine.runner import Runner
+from breakit.engine.selection import WHOLE_SUITE, TestPlan
 from breakit.engine.workspace import Workspace
 from breakit.model import Baseline, Mutant
 
 if TYPE_CHECKING:
     from breakit.engine.lab import Lab
 
-Plans = list[tuple[str, ...] | None]  # each mutant's tests: None the whole suite, () none
+Plans = list[TestPlan]  # each mutant's, in the lab's order: the proof updates it
 
 
 @dataclass(frozen=True)
@@ -91,5 +92,5 @@ def settle(
             lab.add_note(proof_note(path, len(lines), len(sent), why))
             moved |= sent
     for index in moved:
-        plans[index] = None
+        plans[index] = WHOLE_SUITE
     return frozenset(moved)

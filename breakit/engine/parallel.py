@@ -18,6 +18,7 @@ from breakit.engine.batch import BATCH_SIZE, batches, proved_survivor
 from breakit.engine.forced_fail import check_forced_failure, forced_failure_changes
 from breakit.engine.no_coverage import PendingProof
 from breakit.engine.runner import Runner
+from breakit.engine.selection import TestPlan
 from breakit.engine.trial import first_pass, prove_alone, prove_batch
 from breakit.engine.verdict import no_coverage
 from breakit.engine.workspace import Workspace
@@ -137,15 +138,10 @@ class Jobs:
             self._cond.notify_all()
 
 
-def _close_all(runners: Sequence[Runner]) -> None:
-    for runner in runners:
-        runner.close()
-
-
 def run_parallel(
     lab: Lab,
     mutants: Sequence[Mutant],
-    plans: Sequence[tuple[str, ...] | None],
+    plans: list[TestPlan],
     todo: Sequence[int],
     baseline: Baseline,
     proof: PendingProof | None = None,
@@ -157,26 +153,54 @@ def run_parallel(
     mutants (one of them the NoCoverage proof first), but no result is handed out before the
     sanity run has passed.
     """
-    done: queue.SimpleQueue[tuple[int, MutantResult | BaseException | None]] = queue.SimpleQueue()
-    stop = threading.Event()
-    hot = [i for i in todo if lab.is_hot(mutants[i], baseline)]
-    jobs = Jobs(mutants, todo, stop, hot=hot, proof=proof is not None)
-    claimed = proof.indices if proof else frozenset()
-    sanity = lab.sanity_check and not lab._sane
-    count = lab.workers_for(baseline, [plans[index] for index in todo])
-    count = max(1, min(count, len(todo) + len(claimed) + sanity))
-    runners: list[Runner] = []  # taken in the ExitStack below, which closes them whatever happens
+    return _Workers(lab, mutants, plans, todo, baseline, proof).results()
 
-    def do(job: Job, runner: Runner, workspace: Workspace) -> None:
+
+class _Workers:
+    """One run_parallel: the jobs, the worker threads, and the queue of what they finish."""
+
+    def __init__(
+        self,
+        lab: Lab,
+        mutants: Sequence[Mutant],
+        plans: list[TestPlan],
+        todo: Sequence[int],
+        baseline: Baseline,
+        proof: PendingProof | None,
+    ) -> None:
+        self.lab, self.mutants, self.plans, self.baseline = lab, mutants, plans, baseline
+        self.proof = proof
+        self.done: queue.SimpleQueue[tuple[int, MutantResult | BaseException | None]] = (
+            queue.SimpleQueue()
+        )
+        self.stop = threading.Event()
+        hot = [i for i in todo if lab.is_hot(mutants[i], baseline)]
+        self.jobs = Jobs(mutants, todo, self.stop, hot=hot, proof=proof is not None)
+        self.claimed = proof.indices if proof else frozenset()
+        self.sanity = lab.sanity_check and not lab.sane
+        # Everything a worker hands back: a result per mutant, and the sanity run's end.
+        self.expected = len(todo) + len(self.claimed) + self.sanity
+        count = lab.workers_for(baseline, [plans[index] for index in todo])
+        self.count = max(1, min(count, self.expected))
+        self.runners: list[Runner] = []
+
+    def do(self, job: Job, runner: Runner, workspace: Workspace) -> None:
+        lab, mutants, baseline, jobs, done = (
+            self.lab,
+            self.mutants,
+            self.baseline,
+            self.jobs,
+            self.done,
+        )
         if job == PROOF:
-            assert proof is not None
-            assert isinstance(plans, list)
-            moved = proof.run(lab, runner, workspace, baseline, plans)
-            for index in sorted(claimed - moved):
+            assert self.proof is not None
+            moved = self.proof.run(lab, runner, workspace, baseline, self.plans)
+            for index in sorted(self.claimed - moved):
                 done.put((index, no_coverage(mutants[index], baseline)))
             return jobs.finish(whole_suite=moved)
         if isinstance(job, int):
-            result, waits = first_pass(lab, runner, workspace, mutants[job], baseline, plans[job])
+            plan = self.plans[job]
+            result, waits = first_pass(lab, runner, workspace, mutants[job], baseline, plan.tests)
             if waits:
                 return jobs.finish(first=job, survived=result)
             done.put((job, result))
@@ -192,65 +216,86 @@ def run_parallel(
             done.put((index, proved_survivor(first, baseline, spent / len(job))))
         return jobs.finish()
 
-    def work(slot: int, workspace: Workspace) -> None:
-        runner = runners[slot]
+    def sanity_run(self, runner: Runner, workspace: Workspace) -> None:
+        lab = self.lab
+        changes = forced_failure_changes(lab.config)
+        if changes:
+            lab.sanity_runs += 1
+            spec = lab.spec(lab.timeout_for(self.baseline))
+            names = lab.project_names() & project.source_names(lab.config)
+            check_forced_failure(lab.config, runner, workspace, changes, spec, names)
+        self.done.put((_SANE, None))
+
+    def work(self, runner: Runner, workspace: Workspace, *, first: bool) -> None:
         try:
             runner.start()
-            if slot == 0 and sanity:
-                changes = forced_failure_changes(lab.config)
-                if changes:
-                    lab.sanity_runs += 1
-                    spec = lab.spec(lab.timeout_for(baseline))
-                    names = lab.project_names() & project.source_names(lab.config)
-                    check_forced_failure(lab.config, runner, workspace, changes, spec, names)
-                done.put((_SANE, None))
-            while (job := jobs.take()) is not None:
-                do(job, runner, workspace)
+            if first and self.sanity:
+                self.sanity_run(runner, workspace)
+            while (job := self.jobs.take()) is not None:
+                self.do(job, runner, workspace)
         except BaseException as exc:  # handed to the calling thread, which raises it
-            done.put((_FAILED, exc))
+            self.done.put((_FAILED, exc))
 
-    held: list[Finished] = []
-    with contextlib.ExitStack() as stack:
-        stack.callback(_close_all, runners)
-        runners.extend(lab.take_runners(count))
-        workspaces = [lab.workspace]
-        for _ in range(count - 1):
-            workspaces.append(stack.enter_context(Workspace(lab.config.root)))
-        threads = [
-            threading.Thread(target=work, args=(slot, workspaces[slot]), daemon=True)
-            for slot in range(count)
-        ]
-        try:
+    def results(self) -> Iterator[Finished]:
+        with contextlib.ExitStack() as stack:
+            stack.callback(self.close)
+            self.runners.extend(self.lab.take_runners(self.count))
+            workspaces = [self.lab.workspace]
+            for _ in range(self.count - 1):
+                workspaces.append(stack.enter_context(Workspace(self.lab.config.root)))
+            pairs = enumerate(zip(self.runners, workspaces, strict=True))
+            threads = [
+                threading.Thread(target=self.work, args=pair, kwargs={"first": slot == 0})
+                for slot, pair in pairs
+            ]
             for thread in threads:
-                thread.start()
-            for _ in range(len(todo) + len(claimed) + sanity):
-                while True:
-                    try:
-                        index, item = done.get(timeout=0.2)
-                        break
-                    except queue.Empty:
-                        if not any(t.is_alive() for t in threads) and done.empty():
-                            raise RuntimeError("every worker stopped early") from None
-                if isinstance(item, BaseException):
-                    raise item
-                if index == _SANE:
-                    lab._sane = True
-                    lab.state.save_sane(lab.sanity_key(baseline))
-                    yield from held
-                    held.clear()
-                elif isinstance(item, MutantResult):
-                    if lab._sane or not lab.sanity_check:
-                        yield index, item
-                    else:
-                        held.append((index, item))
-        finally:
-            stop.set()
-            for runner in runners:
-                lab.hot_runs += runner.stats.hot_runs
-                lab.hot_fallbacks += runner.stats.fallbacks
-                lab.warm_workers += runner.stats.warm
-                lab.proof_batches += runner.stats.proof_batches
-                lab.proofs_alone += runner.stats.proofs_alone
-                runner.close()
-            for thread in threads:
-                thread.join(timeout=10)
+                thread.daemon = True
+            try:
+                for thread in threads:
+                    thread.start()
+                yield from self.handed_out(threads)
+            finally:
+                self.stop.set()
+                self.close()
+                for thread in threads:
+                    thread.join(timeout=10)
+
+    def handed_out(self, threads: Sequence[threading.Thread]) -> Iterator[Finished]:
+        """The results as they come, held until the sanity run has passed."""
+        lab, held = self.lab, list[Finished]()
+        for _ in range(self.expected):
+            index, item = self.next_done(threads)
+            if isinstance(item, BaseException):
+                raise item
+            if index == _SANE:
+                lab.sane = True
+                lab.state.save_sane(lab.sanity_key(self.baseline))
+                yield from held
+                held.clear()
+            elif isinstance(item, MutantResult):
+                if lab.sane or not lab.sanity_check:
+                    yield index, item
+                else:
+                    held.append((index, item))
+
+    def next_done(
+        self, threads: Sequence[threading.Thread]
+    ) -> tuple[int, MutantResult | BaseException | None]:
+        while True:
+            try:
+                return self.done.get(timeout=0.2)
+            except queue.Empty:
+                if not any(t.is_alive() for t in threads) and self.done.empty():
+                    raise RuntimeError("every worker stopped early") from None
+
+    def close(self) -> None:
+        """Every runner closed, once, its counts added to the lab's."""
+        lab = self.lab
+        while self.runners:
+            runner = self.runners.pop()
+            lab.hot_runs += runner.stats.hot_runs
+            lab.hot_fallbacks += runner.stats.fallbacks
+            lab.warm_workers += runner.stats.warm
+            lab.proof_batches += runner.stats.proof_batches
+            lab.proofs_alone += runner.stats.proofs_alone
+            runner.close()

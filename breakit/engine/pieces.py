@@ -90,7 +90,7 @@ PieceRun = Callable[[tuple[str, ...] | None], Piece]  # run the tests `nodeids` 
 
 
 def run_in_pieces(run_piece: PieceRun, spec: RunSpec) -> list[Piece]:
-    """`run_piece(nodeids)` for `spec.select`, then, each time the process died during a test,
+    """`run_piece(nodeids)` for `spec.nodeids`, then, each time the process died during a test,
     again for the tests after that one (each piece runs at least one test fewer).
 
     No new piece starts once the pieces so far have used the mutant's whole time
@@ -99,7 +99,7 @@ def run_in_pieces(run_piece: PieceRun, spec: RunSpec) -> list[Piece]:
     The tests left are NOT_RUN (NOT_RUN_AFTER_DEATH), as they are in a plain pytest. In
     first-catch mode (`spec.first_catch`) that death is the first catch: no piece follows it.
     """
-    pieces = [run_piece(spec.select)]
+    pieces = [run_piece(spec.nodeids)]
     # First-catch mode stops at the first catch, and a test during which the process died is one.
     while not spec.first_catch and (rest := tests_after_death(pieces[-1])):
         spent = sum(piece.duration_s for piece in pieces)

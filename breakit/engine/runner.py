@@ -29,7 +29,7 @@ class RunSpec:
     test_args: tuple[str, ...]  # pytest args / paths / node ids, relative to the project root
     timeout_s: float | None = None  # kill the run (and its whole process group) after this long
     extra_args: tuple[str, ...] = ()  # from config.pytest_args
-    select: tuple[str, ...] | None = None  # run only these node ids (None: every test)
+    nodeids: tuple[str, ...] | None = None  # run only these node ids (None: every test)
     # Baseline only: per-test coverage of these project-relative source paths
     # (SuiteRun.coverage), and the imported modules (the "modules" record).
     coverage_source: tuple[str, ...] | None = None
@@ -137,7 +137,7 @@ def run_request(
         args=tuple(pytest_args(workdir, spec, in_process=in_process)),
         timeout_s=spec.timeout_s,
         memory_limit_mb=spec.memory_limit_mb,
-        select=spec.select,
+        nodeids=spec.nodeids,
         order=spec.order,
         first_catch=spec.first_catch,
         record_modules=spec.record_modules,

@@ -1,7 +1,7 @@
 """Which tests a mutant needs: those whose baseline coverage touches the lines it changes.
 
-`select_tests` answers ALL (run the whole suite), a tuple of node ids in baseline order, or an
-empty tuple (no test and no import executes the change: the mutant is NoCoverage, never run).
+`select_tests` answers a TestPlan: the whole suite, some tests (node ids in baseline order), or
+none (no test and no import executes the change: the mutant is NoCoverage, never run).
 The whole suite runs when the change touches a file outside the measured source (a test file, a
 conftest), creates or deletes a file, or touches a line run at import time or by a fixture. A
 line at module or class level (decorators and default values included) counts as import time
@@ -18,6 +18,7 @@ import ast
 import difflib
 import functools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Final
 
 from breakit.config import entry_matches
@@ -25,13 +26,26 @@ from breakit.model import Mutant
 from breakit.records import FIXTURES, IMPORT_TIME, SPECIAL_KEYS
 
 
-class _All:
-    def __repr__(self) -> str:
-        return "ALL"
+@dataclass(frozen=True)
+class TestPlan:
+    """The tests a mutant runs: the whole suite (`tests` None), some of them (node ids in
+    baseline order), or none (`()`: no test reaches its change, a NoCoverage claim that the
+    proof run checks, breakit.engine.no_coverage)."""
+
+    __test__ = False  # pytest: not a test class, wherever it is imported
+    tests: tuple[str, ...] | None
+
+    @property
+    def whole_suite(self) -> bool:
+        return self.tests is None
+
+    @property
+    def reaches_no_test(self) -> bool:
+        return self.tests == ()
 
 
-ALL: Final = _All()
-Selection = tuple[str, ...] | _All
+WHOLE_SUITE: Final = TestPlan(None)
+NO_TEST: Final = TestPlan(())
 
 
 def in_source(path: str, source: Sequence[str]) -> bool:
@@ -109,31 +123,31 @@ def select_tests(
     coverage: Mapping[str, frozenset[tuple[str, int]]] | None,
     tests: Sequence[str],
     source: Sequence[str],
-) -> Selection:
+) -> TestPlan:
     """The tests `mutant` must run, from the baseline's `coverage` map (see coverage_map)."""
     if coverage is None:
-        return ALL
+        return WHOLE_SUITE
     wanted: set[tuple[str, int]] = set()
     for path, new in mutant.changes.items():
         original = mutant.originals.get(path)
         if new is None or original is None or not in_source(path, source):
-            return ALL
+            return WHOLE_SUITE
         if not path.endswith(".py"):
-            return ALL
+            return WHOLE_SUITE
         lines = changed_lines(original, new)
         at_module_level = {(path, line) for line in lines & module_level_lines(original)}
         if at_module_level and ran_anywhere(at_module_level, coverage):
-            return ALL
+            return WHOLE_SUITE
         wanted.update((path, line) for line in lines)
     shared = coverage.get(IMPORT_TIME, frozenset()) | coverage.get(FIXTURES, frozenset())
     if wanted & shared:
-        return ALL
+        return WHOLE_SUITE
     hit = {
         nodeid
         for nodeid, lines in coverage.items()
         if nodeid not in SPECIAL_KEYS and not wanted.isdisjoint(lines)
     }
-    return tuple(nodeid for nodeid in tests if nodeid in hit)
+    return TestPlan(tuple(nodeid for nodeid in tests if nodeid in hit))
 
 
 def first_pass_tests(

@@ -105,7 +105,7 @@ class SubprocessRunner:
         coverage: list[CoverageFound | None] = []
 
         def run_piece(nodeids: tuple[str, ...] | None) -> Piece:
-            piece_spec = replace(spec, select=nodeids)
+            piece_spec = replace(spec, nodeids=nodeids)
             if pieces:  # after a crash: the tests only, the baseline's extras came with the first
                 piece_spec = replace(piece_spec, coverage_source=None, record_modules=False)
             piece, found = self._run_piece(workdir, piece_spec)
@@ -116,7 +116,7 @@ class SubprocessRunner:
         if self.restart:
             run_in_pieces(run_piece, spec)
         else:
-            run_piece(spec.select)
+            run_piece(spec.nodeids)
         run = suite_run_from_pieces(
             pieces,
             timeout_s=spec.timeout_s,

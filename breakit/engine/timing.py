@@ -12,12 +12,21 @@ with the baseline in its engine record), when that can matter (`timing_run_pays`
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from breakit.config import Config
+from breakit.engine.engine_record import EngineRecord
 from breakit.engine.runner import Runner, RunSpec
 from breakit.model import Baseline, SuiteRun
+
+
+@dataclass(frozen=True)
+class UntracedTimes:
+    """What a plain run of the suite measured: each test's time, and the rest (startup)."""
+
+    tests_s: Mapping[str, float]
+    startup_s: float
 
 
 def timing_run_pays(config: Config, run: SuiteRun) -> bool:
@@ -30,26 +39,34 @@ def timing_run_pays(config: Config, run: SuiteRun) -> bool:
     return config.timeout_factor * cpu > config.timeout_min_s
 
 
-def untraced_times(runner: Runner, workdir: Path, spec: RunSpec) -> dict[str, Any]:
-    """The engine record's `untraced_s` (each test's time) and `startup_s`, from one plain run
-    of `spec` (no coverage) in `workdir`; nothing when that run broke."""
+def untraced_times(runner: Runner, workdir: Path, spec: RunSpec) -> UntracedTimes | None:
+    """Each test's time and the suite's startup time, from one plain run of `spec` (no coverage)
+    in `workdir`; None when that run broke."""
     run = runner.run(workdir, spec)
     times = {nodeid: o.duration_s for nodeid, o in run.outcomes.items()}
     if run.error or not times:
-        return {}  # the traced times stand: longer timeouts, never wrong verdicts
-    return {"untraced_s": times, "startup_s": max(0.0, run.duration_s - sum(times.values()))}
+        return None  # the traced times stand: longer timeouts, never wrong verdicts
+    return UntracedTimes(times, max(0.0, run.duration_s - sum(times.values())))
+
+
+def with_untraced(record: EngineRecord, times: UntracedTimes | None) -> EngineRecord:
+    """`record` with the untraced times in place of the traced ones, where a timing run gave
+    them."""
+    if times is None:
+        return record
+    return replace(record, untraced_s=times.tests_s, startup_s=times.startup_s)
 
 
 def mutant_timeout(
-    config: Config, engine: Mapping[str, Any], baseline: Baseline, tests: Sequence[str] | None
+    config: Config, engine: EngineRecord, baseline: Baseline, tests: Sequence[str] | None
 ) -> float:
     """factor × (the tests' time + the suite's startup time) + a constant, the times being the
     untraced ones where the engine record has them."""
     chosen = baseline.tests if tests is None else tests
     outcomes = baseline.run.outcomes
-    untraced: Mapping[str, float] = engine.get("untraced_s") or {}
+    untraced = engine.untraced_s
     tests_s = sum(untraced.get(n, outcomes[n].duration_s) for n in chosen if n in outcomes)
-    startup = engine.get("startup_s")
+    startup = engine.startup_s
     if startup is None:
         startup = max(0.0, baseline.duration_s - sum(o.duration_s for o in outcomes.values()))
     return config.timeout_factor * (tests_s + startup) + config.timeout_min_s

@@ -117,7 +117,7 @@ class RunRequest(Request):
     args: tuple[str, ...]
     timeout_s: float | None  # kill the run (and its whole process group) after this long
     memory_limit_mb: int | None  # the test process's memory ceiling (breakit.engine.memlimit)
-    select: tuple[str, ...] | None  # run only these node ids (None: every test)
+    nodeids: tuple[str, ...] | None  # run only these node ids (None: every test)
     # First-catch mode (breakit.engine.order): these tests first, in this order, and the run
     # stops after the first test that catches or errors.
     order: tuple[str, ...] | None

@@ -10,10 +10,9 @@ from dataclasses import dataclass, replace
 
 from breakit.cache_keys import content_key
 from breakit.config import Config
-from breakit.engine.fork.client import ForkRunner
-from breakit.engine.fork.warm_client import WarmPool
 from breakit.engine.lab import Lab
 from breakit.engine.runner import Runner
+from breakit.engine.runners import RunnerFactory, Warm
 from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.learner.why import shown_command
 from breakit.model import Outcome, SuiteRun
@@ -106,10 +105,13 @@ def many_runs_runner(lab: Lab) -> Runner:
     from the project's warm pool if one runs (never started from here); else the lab's."""
     if not hasattr(os, "fork"):
         return lab.new_runner()
-    modules = lab.state.load_engine(content_key(lab.config.root)).get("modules", [])
-    names = sorted(lab.project_names())
-    pool = WarmPool(lab.config.root, modules, names, start=False)
-    return ForkRunner(modules, project=names, pool=pool)
+    return RunnerFactory(
+        lab.config.root,
+        "fork",
+        modules=lab.state.load_engine(content_key(lab.config.root)).modules,
+        project=sorted(lab.project_names()),
+        warm=Warm.IF_RUNNING,
+    ).new_runner()
 
 
 def pytest_command(config: Config) -> str:

@@ -90,7 +90,7 @@ TRIAGE_NEXT = {
 }
 
 
-def render_triage(console: Console, triage: Triage) -> None:
+def render_why_not_noticed(console: Console, triage: Triage) -> None:
     """A surviving breakage: why no test noticed it, and where the test that would goes."""
     console.print("[bold]Why no test noticed[/] (its tests ran once more, on the original code):")
     for line in triage.lines():

@@ -1,4 +1,4 @@
-"""The triage of a run's survivors: each survivor's probe (breakit.triage.sites), the probes in
+"""The triage of a run's survivors: each survivor's probe (breakit.triage.probe_sites), the probes in
 rounds (breakit.triage.instrument), each round one fresh `python -m pytest` of the survivors'
 own tests on the original code with the probes in it (`-p breakit.triage.plugin`), in a copy
 of the project; then each survivor classified (breakit.triage.classify).
@@ -25,7 +25,7 @@ from breakit.triage import TRIAGE_ENV
 from breakit.triage.classify import Triage, classify, gather
 from breakit.triage.instrument import Round, rounds
 from breakit.triage.probe import Probe, Source
-from breakit.triage.sites import find_probe
+from breakit.triage.probe_sites import find_probe
 
 PLUGIN = ("-p", "breakit.triage.plugin")
 # Each survivor's own tests, once more, with probes in them: more time than the mutant's run.

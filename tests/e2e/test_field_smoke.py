@@ -59,6 +59,7 @@ def write(root: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_the_trial_agrees_with_plain_pytest_on_a_small_project(tmp_path: Path) -> None:
     project = Project(
         name="shop",
@@ -110,6 +111,7 @@ def test_what_plain_pytest_must_do_for_each_verdict(verdict: str, rc: int | None
     assert plain_agrees(verdict, Run(rc, "", "", 1.0)) is agrees
 
 
+@pytest.mark.slow
 def test_the_independent_check_runs_under_breakits_memory_ceiling(tmp_path: Path) -> None:
     # A run that allocates without end is stopped at the ceiling, as breakit's test process is,
     # and it is a failed run (Killed), not a hang: more-itertools' `_is_scalar` returning None.

@@ -206,7 +206,7 @@ def test_lines_the_map_missed_run_the_whole_suite(
         with lab.session():
             baseline = lab.baseline()
             # The map really is wrong: it claims double() and halve() run in no test.
-            claimed = [m for m in mutants if lab.plan(m, baseline) == ()]
+            claimed = [m for m in mutants if lab.plan(m, baseline).reaches_no_test]
             assert {m.location.start_line for m in claimed if m.location} == {2, 6}
             lab.matrix = lab.run(mutants, baseline)  # type: ignore[attr-defined]
             if lab.proof_runs:
@@ -324,7 +324,7 @@ def test_module_level_lines_that_never_ran_are_claims_the_proof_checks(
     assert by_line[("typed.py", 5)] is Verdict.NO_COVERAGE
     # A line run at import selects the whole suite, as before.
     scale_line = [m for m in mutants if m.location and m.location.start_line == 7]
-    assert scale_line and all(plans[m.id] is None for m in scale_line)
+    assert scale_line and all(plans[m.id].whole_suite for m in scale_line)
     # late.py's line ran, in a subprocess: the proof's marker saw it, and the suite catches it.
     assert by_line[("late.py", 1)] is Verdict.KILLED
     assert lab.coverage_check["hit"] == [{"path": "late.py", "line": 1}]

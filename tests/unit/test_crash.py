@@ -314,7 +314,7 @@ def test_the_lab_takes_the_default_ceiling_from_the_baseline(tmp_path: Path) -> 
     lab = Lab(Config(root=root, source=("calc",), tests=("tests",)), use_cache=False)
     with lab.session():
         lab.baseline()
-    peak = lab._engine["peak_rss_kb"]
+    peak = lab.engine.peak_rss_kb
     assert peak > 1024  # pytest's own process, in KB
     assert lab.spec().memory_limit_mb == default_limit_mb(peak) >= 256
     assert lab.memory_ceiling() == lab.spec().memory_limit_mb < 1024  # a small suite's

@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from breakit.engine.runner import RunSpec
-from breakit.engine.selection import ALL, changed_lines, in_source, module_level_lines, select_tests
+from breakit.engine.selection import (
+    WHOLE_SUITE,
+    TestPlan,
+    changed_lines,
+    in_source,
+    module_level_lines,
+    select_tests,
+)
 from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.model import Mutant
 from breakit.records import FIXTURES, IMPORT_TIME
@@ -107,19 +114,21 @@ def test_handlers_are_attributed_to_their_tests_in_every_thread(tmp_path: Path) 
     def pick(path: str, original: str, old: str, new: str) -> object:
         return select_tests(mutant(path, original, original.replace(old, new)), cov, tests, source)
 
-    assert pick("shop/app.py", APP, "LIMIT + 1", "LIMIT - 1") == (SYNC,)
-    assert pick("shop/app.py", APP, "LIMIT + 2", "LIMIT - 2") == (ASYNC,)
-    assert pick("shop/app.py", APP, "LIMIT = 10", "LIMIT = 11") is ALL  # import time
-    assert pick("shop/app.py", APP, "return 0", "return 1") == ()  # NoCoverage
+    assert pick("shop/app.py", APP, "LIMIT + 1", "LIMIT - 1") == TestPlan((SYNC,))
+    assert pick("shop/app.py", APP, "LIMIT + 2", "LIMIT - 2") == TestPlan((ASYNC,))
+    assert pick("shop/app.py", APP, "LIMIT = 10", "LIMIT = 11") == WHOLE_SUITE  # import time
+    assert pick("shop/app.py", APP, "return 0", "return 1") == TestPlan(())  # NoCoverage
     # A module imported lazily by the first test that needs it: its body is still import time.
     lazy = {k: v for k, v in cov.items() if k != FIXTURES}
     changed = mutant("shop/app.py", APP, APP.replace("LIMIT = 10", "LIMIT = 11"))
-    assert select_tests(changed, lazy, tests, source) is ALL
-    assert pick("shop/app.py", APP, '"/sync"', '"/sink"') is ALL  # a decorator's argument
-    assert pick("shop/helpers.py", HELPERS, "TestClient(app)", "None") is ALL  # fixture code
-    assert pick("tests/test_shop.py", TESTS, "11}", "12}") is ALL  # not in the source
-    assert select_tests(mutant("shop/app.py", APP, None), cov, tests, source) is ALL
-    assert select_tests(mutant("shop/app.py", APP, APP), None, tests, source) is ALL
+    assert select_tests(changed, lazy, tests, source) == WHOLE_SUITE
+    assert pick("shop/app.py", APP, '"/sync"', '"/sink"') == WHOLE_SUITE  # a decorator's argument
+    assert (
+        pick("shop/helpers.py", HELPERS, "TestClient(app)", "None") == WHOLE_SUITE
+    )  # fixture code
+    assert pick("tests/test_shop.py", TESTS, "11}", "12}") == WHOLE_SUITE  # not in the source
+    assert select_tests(mutant("shop/app.py", APP, None), cov, tests, source) == WHOLE_SUITE
+    assert select_tests(mutant("shop/app.py", APP, APP), None, tests, source) == WHOLE_SUITE
 
 
 def test_changed_lines_cover_whole_statements_and_headers_only() -> None:

@@ -128,7 +128,7 @@ def test_selection_runs_only_the_chosen_tests(tmp_path: Path, runner: ForkRunner
     os.environ["EXPECTED_CWD"] = str(root.resolve())
     try:
         run = runner.run(
-            root, RunSpec(("tests",), timeout_s=60, select=("tests/test_calc.py::test_add",))
+            root, RunSpec(("tests",), timeout_s=60, nodeids=("tests/test_calc.py::test_add",))
         )
     finally:
         del os.environ["EXPECTED_CWD"]
@@ -255,7 +255,7 @@ def test_a_hot_mutant_the_session_cannot_swap_runs_fresh(
         # A default value is evaluated at import: no code swap can give what a fresh import does.
         changes = {"calc.py": CALC.replace("(a, b)", "(a, b=1)").replace("+", "-")}
         with workspace.mutated(changes) as workdir:
-            run = runner.run_hot(workdir, hot_spec(select=(nodeid,)), changes)
+            run = runner.run_hot(workdir, hot_spec(nodeids=(nodeid,)), changes)
         after = runner.run(workspace.path, RunSpec(("tests",), timeout_s=60))
     assert (runner.stats.hot_runs, runner.stats.fallbacks) == (0, 1)
     assert runner.stats.fallback_reasons == ["the module body changed: it ran at import"]

@@ -35,8 +35,8 @@ def test_selection_no_coverage_and_input_order(project: Path, backend: str) -> N
         jobs=2,
         backend="fork" if backend.startswith("fork") else backend,
         use_cache=False,
+        hot=hot,
     )
-    lab.hot = hot
     streamed: list[MutantResult] = []
     with lab.session():
         baseline = lab.baseline()
@@ -74,10 +74,10 @@ def test_timeouts_follow_the_selected_tests(project: Path) -> None:
     lab = Lab(make_config(project, timeout_factor=2.0), use_cache=False)
     with lab.session():
         baseline = lab.baseline()
-    startup = lab._engine["startup_s"]
+    startup = lab.engine.startup_s
     assert startup > 0
     # The test's time without tracing where coverage.py's tracer recorded the coverage (3.11).
-    add_s = lab._engine.get("untraced_s", {}).get(ADD, baseline.run.outcomes[ADD].duration_s)
+    add_s = lab.engine.untraced_s.get(ADD, baseline.run.outcomes[ADD].duration_s)
     assert lab.timeout_for(baseline, (ADD,)) == pytest.approx(2.0 * (add_s + startup) + 30.0)
     assert lab.timeout_for(baseline) >= lab.timeout_for(baseline, (ADD,))
 

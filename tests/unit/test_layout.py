@@ -107,17 +107,6 @@ def test_the_graph_sees_imports_and_cycles() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-# What issue 25 has not split yet (its closing note): each still over its limit, so fixing one
-# fails the test below until it leaves this list, and a new one fails it at once.
-NOT_YET_SPLIT = {
-    "breakit/engine/lab.py": 416,
-}
-FUNCTIONS_NOT_YET_SPLIT = {
-    "breakit/engine/lab.py:run",
-    "breakit/engine/parallel.py:run_parallel",
-}
-
-
 def code_files() -> list[Path]:
     return sorted([*PACKAGE.rglob("*.py"), *BENCH.rglob("*.py")])
 
@@ -128,7 +117,7 @@ def test_no_module_over_400_lines() -> None:
         for path in code_files()
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
-    assert set(long) == set(NOT_YET_SPLIT)
+    assert long == {}
 
 
 def long_functions(path: Path) -> dict[str, int]:
@@ -146,7 +135,7 @@ def test_no_function_over_60_lines() -> None:
     long: dict[str, int] = {}
     for path in code_files():
         long.update(long_functions(path))
-    assert set(long) == FUNCTIONS_NOT_YET_SPLIT
+    assert long == {}
 
 
 def test_the_function_check_measures_whole_functions(tmp_path: Path) -> None:
@@ -182,3 +171,13 @@ def test_docs_architecture_names_every_module_once() -> None:
     )
     twice = sorted({m for m in named if named.count(m) > 1})
     assert (sorted(set(modules) - set(named)), twice) == ([], [])
+
+
+def test_no_two_modules_share_a_name() -> None:
+    """A name says what a module holds: two `progress.py` (the learner's record and the check's
+    bar) made every import of one a guess at which."""
+    names: dict[str, list[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        if path.name != "__init__.py":
+            names.setdefault(path.name, []).append(str(path.relative_to(PACKAGE.parent)))
+    assert {name: paths for name, paths in names.items() if len(paths) > 1} == {}

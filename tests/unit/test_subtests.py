@@ -180,8 +180,13 @@ def test_a_mutant_failing_one_subtest_is_killed_and_the_oracle_agrees(
     root = bucket_project(tmp_path / "proj", style)
     nodeid = STYLES[style][0]
     config = Config(root=root, source=("bucket",), tests=("tests",), timeout_min_s=30.0)
-    lab = Lab(config, jobs=2, backend=backend.removesuffix("-fresh"), use_cache=False)
-    lab.hot = backend == "fork"
+    lab = Lab(
+        config,
+        jobs=2,
+        backend=backend.removesuffix("-fresh"),
+        use_cache=False,
+        hot=backend == "fork",
+    )
     one_subtest = bucket_mutant("x-above-2", "x >= 2", "x > 2")  # bucket(2) is "small" now
     none_fail = bucket_mutant("below-100", "x >= 2", "x >= 2 and x < 100")
     with lab.session():

@@ -49,14 +49,14 @@ def test_a_traced_baseline_is_timed_again_without_tracing(
     lab = lab_for(tmp_path, timeout_min_s=0.01)
     with lab.session():
         baseline = lab.baseline()
-        untraced = lab._engine["untraced_s"]
+        untraced = lab.engine.untraced_s
         traced = {n: o.duration_s for n, o in baseline.run.outcomes.items()}
         spin = "tests/test_calc.py::test_spin"
         assert set(untraced) == set(traced)
         # The tracer costs several times the loop's plain time; the margin absorbs a busy machine.
         assert untraced[spin] < traced[spin]
         timeout = lab.timeout_for(baseline, (spin,))
-        expected = lab.config.timeout_factor * (untraced[spin] + lab._engine["startup_s"])
+        expected = lab.config.timeout_factor * (untraced[spin] + lab.engine.startup_s)
         assert timeout == pytest.approx(expected + lab.config.timeout_min_s)
 
 
@@ -65,7 +65,7 @@ def test_the_monitoring_core_needs_no_second_run(tmp_path: Path) -> None:
     lab = lab_for(tmp_path)
     with lab.session():
         lab.baseline()
-        assert "untraced_s" not in lab._engine
+        assert not lab.engine.untraced_s
 
 
 def test_a_suite_that_computes_little_is_not_timed_again(
@@ -77,7 +77,7 @@ def test_a_suite_that_computes_little_is_not_timed_again(
     lab = lab_for(tmp_path)
     with lab.session():
         baseline = lab.baseline()
-        assert "untraced_s" not in lab._engine
+        assert not lab.engine.untraced_s
         assert not timing_run_pays(lab.config, baseline.run)
         busy = Config(root=tmp_path, source=("calc",), tests=("tests",), timeout_min_s=0.01)
         assert timing_run_pays(busy, baseline.run)

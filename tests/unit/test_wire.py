@@ -42,7 +42,7 @@ RUN = RunRequest(
     args=("-q", "tests"),
     timeout_s=2.5,
     memory_limit_mb=512,
-    select=("tests/test_a.py::test_one", "tests/test_a.py::test_two"),
+    nodeids=("tests/test_a.py::test_one", "tests/test_a.py::test_two"),
     order=("tests/test_a.py::test_two",),
     first_catch=True,
     record_modules=False,
@@ -57,7 +57,7 @@ EVERY_MESSAGE: list[Message] = [
         args=(),
         timeout_s=None,
         memory_limit_mb=None,
-        select=None,
+        nodeids=None,
         order=None,
         first_catch=False,
         record_modules=True,
@@ -110,8 +110,8 @@ def test_a_message_with_an_extra_field_does_not_decode() -> None:
     with pytest.raises(WireError, match=r"extra \['shuffle'\]"):
         RunRequest.decode(data)
     nested = HotRequest(run=RUN, changes={}).encode()
-    del nested["run"]["select"]
-    with pytest.raises(WireError, match="select"):
+    del nested["run"]["nodeids"]
+    with pytest.raises(WireError, match="nodeids"):
         HotRequest.decode(nested)
 
 
@@ -167,7 +167,7 @@ def test_run_request_carries_every_field_of_the_spec_the_plugin_follows(tmp_path
     spec = RunSpec(
         test_args=("tests",),
         timeout_s=3.0,
-        select=("a", "b"),
+        nodeids=("a", "b"),
         coverage_source=("pkg",),
         record_modules=True,
         memory_limit_mb=100,
@@ -175,7 +175,7 @@ def test_run_request_carries_every_field_of_the_spec_the_plugin_follows(tmp_path
         first_catch=True,
     )
     request = run_request(tmp_path, spec, results=tmp_path / "r", coverage_out=tmp_path / "c")
-    assert (request.select, request.order, request.first_catch) == (("a", "b"), ("b",), True)
+    assert (request.nodeids, request.order, request.first_catch) == (("a", "b"), ("b",), True)
     assert (request.timeout_s, request.memory_limit_mb, request.record_modules) == (3.0, 100, True)
     assert request.coverage == CoverageRequest(
         out=str(tmp_path / "c"), root=str(tmp_path), source=(str(tmp_path / "pkg"),)

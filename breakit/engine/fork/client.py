@@ -188,7 +188,7 @@ class ForkRunner:
         self.start()
 
         def run_piece(nodeids: tuple[str, ...] | None) -> Piece:
-            request = _run_request(workdir, replace(spec, select=nodeids))
+            request = _run_request(workdir, replace(spec, nodeids=nodeids))
             try:
                 reply = self._ask(request, RunReply)
             except WorkerDied:
@@ -206,9 +206,9 @@ class ForkRunner:
         """`spec` in the hot session; None if it must run fresh. A hot child that dies during a
         test is followed by another for the tests after it (fresh ones if the session goes)."""
         pieces: list[Piece] = []
-        nodeids = spec.select
+        nodeids = spec.nodeids
         while True:
-            run = _run_request(workdir, replace(spec, select=nodeids))
+            run = _run_request(workdir, replace(spec, nodeids=nodeids))
             request = HotRequest(run=run, changes=dict(changes))
             reply: Reply | None  # a RunReply, a Fallback, or None: the session is gone
             try:
@@ -224,7 +224,7 @@ class ForkRunner:
                         self.stats.fallbacks += 1
                         self.stats.fallback_reasons.append(reply.reason)
                     return None
-                pieces += self._run_fresh(workdir, replace(spec, select=nodeids))
+                pieces += self._run_fresh(workdir, replace(spec, nodeids=nodeids))
                 break
             pieces.append(_piece(reply))
             # First-catch: a death is a catch, and the run stops there (pieces.run_in_pieces).

@@ -111,7 +111,7 @@ class HotSession:
                 self.channel.send(Fallback(reason=str(exc)))
                 continue
             run = request.run
-            chosen = order if run.select is None else [n for n in order if n in set(run.select)]
+            chosen = order if run.nodeids is None else [n for n in order if n in set(run.nodeids)]
             if run.order is not None:  # first-catch mode (breakit.engine.order)
                 chosen = [chosen[i] for i in ordered(chosen, run.order)]
             child = functools.partial(self._child, session, swaps, [items[n] for n in chosen], run)
