@@ -1,7 +1,7 @@
-"""The triage of a run's survivors: each survivor's probe (breakit.triage.probe_sites), the probes in
-rounds (breakit.triage.instrument), each round one fresh `python -m pytest` of the survivors'
-own tests on the original code with the probes in it (`-p breakit.triage.plugin`), in a copy
-of the project; then each survivor classified (breakit.triage.classify).
+"""The triage of a run's survivors: each survivor's probe (breakit.triage.probe_sites), the
+probes in rounds (breakit.triage.instrument), each round one fresh `python -m pytest` of the
+survivors' own tests on the original code with the probes in it (`-p breakit.triage.plugin`),
+in a copy of the project; then each survivor classified (breakit.triage.classify).
 
 It runs after the verdicts are final and on the original code: it adds what it saw and never
 changes a result. What it cost is returned with it (`TriageRun.duration_s`, `runs`).
