@@ -50,7 +50,6 @@ from pathlib import Path
 from typing import IO
 
 import pytest
-from _pytest.config import ConftestImportFailure  # what pytest wraps a conftest's error in
 
 from breakit import set_aside
 from breakit.engine import memlimit
@@ -217,11 +216,12 @@ class RecorderPlugin:
 def collect_failure(raised: BaseException) -> RunFailure:
     """What a failed collector raised, as a RunFailure: SYNTAX_ERROR for a SyntaxError (an
     IndentationError, a TabError), which pytest wraps: a test module's in a CollectError raised
-    from it, a conftest.py's in a ConftestImportFailure (its `cause`); else IMPORT_ERROR."""
-    if isinstance(raised, ConftestImportFailure):
-        raised = raised.cause
-    elif isinstance(raised, pytest.Collector.CollectError) and raised.__cause__ is not None:
+    from it, a conftest.py's in a ConftestImportFailure (its `cause`, read by name: the class is
+    not pytest's public API, and the plugin must import on every pytest); else IMPORT_ERROR."""
+    if isinstance(raised, pytest.Collector.CollectError) and raised.__cause__ is not None:
         raised = raised.__cause__
+    elif isinstance(cause := getattr(raised, "cause", None), BaseException):
+        raised = cause
     return RunFailure.SYNTAX_ERROR if isinstance(raised, SyntaxError) else RunFailure.IMPORT_ERROR
 
 

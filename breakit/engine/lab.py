@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from breakit.cache_keys import sanity_key
@@ -67,7 +67,11 @@ class Lab:
     def __post_init__(self) -> None:
         self.warm = Warm(self.warm)
         self._runners = RunnerFactory(
-            self.config.root, self.backend, warm=self.warm, warm_idle_s=self.warm_idle_s
+            self.config.root,
+            self.backend,
+            warm=self.warm,
+            warm_idle_s=self.warm_idle_s,
+            given=self.runner,
         )
         self.backend = self._runners.backend  # "fork" falls back where there is no os.fork
         self._ahead: list[StartingRunner] = []  # fork workers start_workers started
@@ -199,16 +203,11 @@ class Lab:
         finally:
             self.baseline_s = time.monotonic() - started
         self._baseline = baseline
-        self.add_note(*set_aside_notes(list(self.engine.set_aside)))
+        self.add_note(*set_aside_notes(self.engine.set_aside))
         self.add_note(*project.unimported_sources(self.config, baseline))
-        self._runners = RunnerFactory(
-            self.config.root,
-            self.backend,
-            modules=self.engine.modules,
-            project=sorted(self.project_names()),
-            warm=self.warm,
-            warm_idle_s=self.warm_idle_s,
-        )
+        # Fork workers preload what this baseline imports.
+        modules, names = self.engine.modules, sorted(self.project_names())
+        self._runners = replace(self._runners, modules=modules, project=names)
         return baseline
 
     def timing(self) -> dict[str, float | None]:
@@ -374,7 +373,7 @@ class Lab:
     def new_runner(self) -> Runner:
         """A runner for this lab (engine.runners): the lab's own `runner` if it was given one,
         else its backend's, a fork worker preloading what the baseline imports once it ran."""
-        return self.runner if self.runner is not None else self._runners.new_runner()
+        return self._runners.new_runner()
 
     def warm_pool(self) -> WarmPool | None:
         """The project's warm pool for this baseline (after `baseline()`), unless warm is off."""

@@ -185,13 +185,8 @@ class _Workers:
         self.runners: list[Runner] = []
 
     def do(self, job: Job, runner: Runner, workspace: Workspace) -> None:
-        lab, mutants, baseline, jobs, done = (
-            self.lab,
-            self.mutants,
-            self.baseline,
-            self.jobs,
-            self.done,
-        )
+        lab, mutants, baseline = self.lab, self.mutants, self.baseline
+        jobs, done = self.jobs, self.done
         if job == PROOF:
             assert self.proof is not None
             moved = self.proof.run(lab, runner, workspace, baseline, self.plans)
@@ -262,7 +257,8 @@ class _Workers:
 
     def handed_out(self, threads: Sequence[threading.Thread]) -> Iterator[Finished]:
         """The results as they come, held until the sanity run has passed."""
-        lab, held = self.lab, list[Finished]()
+        lab = self.lab
+        held: list[Finished] = []
         for _ in range(self.expected):
             index, item = self.next_done(threads)
             if isinstance(item, BaseException):
