@@ -18,6 +18,9 @@ Records, by their "event" key:
 - ``collect_error``: {nodeid, message, longrepr, failure} — a collector that failed (a module,
   a conftest.py): its first error line, pytest's text, and what it raised as a value of
   breakit.model.RunFailure (a syntax error; an import error for any other exception)
+- ``configure_error``: {message, longrepr, failure} — what a plugin raised while pytest loaded
+  its conftest files, before any collector (pytest-django's `django.setup()` importing a source
+  module that raises); pytest stops with a traceback
 - ``collected``: {nodeids} — every test collected, in run order
 - ``set_aside``: {notes} — the user's plugins and options breakit set aside in this run
   (breakit.set_aside), one short phrase each; only when there were any
@@ -44,6 +47,7 @@ import json
 import os
 import sys
 import time
+import traceback
 from collections.abc import Collection, Generator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -52,6 +56,7 @@ from typing import IO
 import pytest
 
 from breakit import set_aside
+from breakit.django_db import own_test_databases
 from breakit.engine import memlimit
 from breakit.engine.wire import REQUEST_ENV, RunRequest
 from breakit.judge import judge_phases
@@ -114,7 +119,12 @@ class RecorderPlugin:
     @pytest.hookimpl(wrapper=True)
     def pytest_load_initial_conftests(self, early_config: pytest.Config) -> Generator[None]:
         set_aside.before_conftests(early_config)
-        return (yield)
+        try:
+            return (yield)
+        except Exception as raised:
+            if lets_through(raised):
+                self.sink(configure_error(raised, early_config.rootpath))
+            raise
 
     @pytest.hookimpl(wrapper=True)
     def pytest_cmdline_main(self, config: pytest.Config) -> Generator[None, _Status, _Status]:
@@ -125,6 +135,8 @@ class RecorderPlugin:
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.session = session
         self.rootpath = session.config.rootpath
+        # Before any fixture: pytest-django creates the test databases in a session fixture.
+        own_test_databases(self.rootpath)
 
     def pytest_exception_interact(
         self, node: pytest.Item | pytest.Collector, call: pytest.CallInfo[object], report: object
@@ -211,6 +223,27 @@ class RecorderPlugin:
                 "coverage_traced": None if recorder is None else recorder.traces,
             }
         )
+
+
+def lets_through(raised: BaseException) -> bool:
+    """Whether pytest lets `raised` out of its configuring as a traceback: anything but a
+    conftest.py that does not import (a ConftestImportFailure, read by name as in
+    `collect_failure`, which pytest reports itself: exit 4) and a usage error (exit 4)."""
+    conftest = type(raised).__name__ == "ConftestImportFailure"
+    return not conftest and not isinstance(raised, pytest.UsageError)
+
+
+def configure_error(raised: BaseException, rootpath: Path) -> Record:
+    """The `configure_error` record of what a plugin raised while pytest loaded its conftest
+    files (pytest-django's `django.setup()` importing the project's models and apps), before
+    any collector: pytest lets it through, as a traceback and exit status 1."""
+    text = "".join(traceback.format_exception(raised))
+    return {
+        "event": "configure_error",
+        "message": collect_error_message(text, rootpath),
+        "longrepr": text,
+        "failure": collect_failure(raised).value,
+    }
 
 
 def collect_failure(raised: BaseException) -> RunFailure:
@@ -315,7 +348,15 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None
         recorder = CoverageRecorder(Path(coverage.out), Path(coverage.root), source)
         recorder.start()
         early_config.pluginmanager.register(recorder, _COVERAGE_NAME)
-    return (yield)
+    try:
+        return (yield)
+    except Exception as raised:
+        # pytest has no session yet, and no sink: the record goes straight to the results file.
+        if request is not None and request.results and lets_through(raised):
+            sink = JsonLinesSink(request.results)
+            sink(configure_error(raised, early_config.rootpath))
+            sink.close()
+        raise
 
 
 @pytest.hookimpl(wrapper=True)

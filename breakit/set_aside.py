@@ -25,6 +25,10 @@ competes with its own engine:
 - Hypothesis's example database: a fresh one per run (`fresh_hypothesis_home`), so a failing
   example saved under one mutant is not replayed under the next, which plain pytest never would.
 
+- pytest-django's `--reuse-db`: every breakit test process has a test database of its own
+  (breakit.django_db), named after its workspace; kept, they would pile up on the database
+  server, one per worker and run, and a kept one carries a mutant's schema to the next run.
+
 pytest-timeout, pytest-asyncio, pytest-mock and the rest run as configured: they decide what plain
 pytest does with a mutant, and breakit's verdict is a claim about that.
 
@@ -123,6 +127,11 @@ def before_main(config: pytest.Config) -> None:
             config,
             "pytest-benchmark's timing rounds (each benchmarked function runs once)",
             _uses_benchmark,
+        )
+    if getattr(option, "reuse_db", False):
+        option.reuse_db = False
+        _note(
+            config, "pytest-django's --reuse-db (each test process creates its own test database)"
         )
     if manager.has_plugin("hypothesispytest"):
         fresh_hypothesis_home()

@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from breakit.cache_keys import content_key
 from breakit.config import Config
+from breakit.engine.django_project import missing_setup
 from breakit.engine.engine_record import EngineRecord
 from breakit.engine.run_failure import baseline_failure
 from breakit.engine.runner import Runner, RunSpec
@@ -61,7 +62,7 @@ def make_baseline(
                 if plain_pytest_passes(workdir, config):
                     raise RecorderConflictError(run.error)
         if run.error or baseline.failing or not run.order:
-            raise BaselineFailedError(baseline_failure(baseline))
+            raise missing_setup(config.root) or BaselineFailedError(baseline_failure(baseline))
         engine = engine_record(run, records, project)
         if _found(records, "finish").get("coverage_traced") and timing_run_pays(config, run):
             if timing is not None:

@@ -170,6 +170,7 @@ class _Assembly:
     def add(self, index: int, piece: Piece, output: str) -> None:
         """The `index`th piece of the run, `output` its pytest output."""
         starts = self._read_records(piece)
+        configured = _configure_error(piece)
         self.order.extend(n for n in starts if n not in self.order)
         running = next((n for n in reversed(starts) if n not in self.outcomes), None)
         died = died_during(piece)
@@ -178,6 +179,8 @@ class _Assembly:
             running = None
         elif died is not None:
             self._died_in_test(piece, died)
+        elif configured is not None:
+            self.problems.append(configured)  # pytest stopped: a plugin raised configuring it
         elif not any(r.get("event") == "finish" for r in piece.records) and _died(piece, output):
             how = _how_it_died(piece, self.memory_limit_mb)
             if starts:
@@ -296,6 +299,16 @@ class _Assembly:
         else:
             return None, None
         return (RunFailure.SYNTAX_ERROR if RunFailure.SYNTAX_ERROR in kinds else kinds[0]), error
+
+
+def _configure_error(piece: Piece) -> tuple[RunFailure, str] | None:
+    """What a plugin raised while pytest configured (its `configure_error` record: pytest-django
+    importing the project's models), as a problem of the run; None if nothing did."""
+    for record in piece.records:
+        if record.get("event") == "configure_error":
+            failure = RunFailure(record.get("failure") or RunFailure.IMPORT_ERROR)
+            return failure, f"{FAILS_AT_IMPORT} while pytest configures: {record.get('message')}"
+    return None
 
 
 def _how_it_died(piece: Piece, memory_limit_mb: int | None) -> str:

@@ -8,7 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 # The one reader of breakit's JSON document as docs/json.md describes it, shared with the field
@@ -48,10 +48,17 @@ def snapshot(root: Path) -> dict[str, str]:
 class Breakit:
     """Runs the real CLI (`python -m breakit`) in a project folder."""
 
-    def __init__(self, root: Path, tmp: Path, pythonpath: Sequence[Path] = ()) -> None:
+    def __init__(
+        self,
+        root: Path,
+        tmp: Path,
+        pythonpath: Sequence[Path] = (),
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self.root = root
         self.tmp = tmp  # TMPDIR for breakit: its workspaces must be gone afterwards
         self.pythonpath = tuple(pythonpath)  # folders first on PYTHONPATH (tests/e2e/plugin_site)
+        self.environ = dict(environ or {})  # the project's own settings (a database server's)
 
     def env(self) -> dict[str, str]:
         # GITHUB_*: this suite run on GitHub Actions must not annotate or write its job summary.
@@ -61,6 +68,7 @@ class Breakit:
             if not k.startswith(("PYTEST_", "BREAKIT_", "GITHUB_"))
         }
         env.update(TMPDIR=str(self.tmp), NO_COLOR="1", COLUMNS="120", PYTHONDONTWRITEBYTECODE="1")
+        env.update(self.environ)
         if self.pythonpath:
             front = [str(path) for path in self.pythonpath]
             env["PYTHONPATH"] = os.pathsep.join([*front, *filter(None, [env.get("PYTHONPATH")])])

@@ -10,6 +10,9 @@ from cli_harness import IGNORED, REPO, SMALL_PROJECT, Breakit
 
 from tests.project_files import write_project
 
+# A Django project the Django tests copy (tests/e2e/test_cli_django.py): its suite is its own.
+collect_ignore = ["django_library"]
+
 
 @pytest.fixture(scope="session")
 def bundled_template(tmp_path_factory: pytest.TempPathFactory) -> Path:

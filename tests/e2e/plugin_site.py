@@ -1,5 +1,7 @@
 """The pytest plugins of the plugin matrix (pyproject.toml's `plugins` extra) in a folder of their
-own, for the e2e tests that run breakit on projects using them (tests/e2e/test_cli_plugins.py).
+own, for the e2e tests that run breakit on projects using them (tests/e2e/test_cli_plugins.py);
+and Django with pytest-django and psycopg (the `django` extra) likewise, for the Django project's
+(tests/e2e/test_cli_django.py).
 
 They are not in breakit's test extras: installed there, every pytest process the suite starts
 would import them (Hypothesis's plugin alone imports Hypothesis, about a second each time). The
@@ -22,20 +24,20 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 
-def plugin_requirements() -> list[str]:
-    """The `plugins` extra of breakit's pyproject.toml: exact versions."""
+def plugin_requirements(extra: str = "plugins") -> list[str]:
+    """An extra of breakit's pyproject.toml (`plugins`, `django`): exact versions."""
     with (REPO / "pyproject.toml").open("rb") as file:
         project = tomllib.load(file)["project"]
-    return list(project["optional-dependencies"]["plugins"])
+    return list(project["optional-dependencies"][extra])
 
 
-def plugin_site() -> Path:
-    """The folder holding the plugins for this Python, installed on first use."""
-    wanted = plugin_requirements()
+def plugin_site(extra: str = "plugins") -> Path:
+    """The folder holding `extra`'s packages for this Python, installed on first use."""
+    wanted = plugin_requirements(extra)
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     key = hashlib.sha256("\n".join([version, *wanted]).encode()).hexdigest()[:12]
     cache = Path(os.environ.get("BREAKIT_TEST_CACHE") or Path.home() / ".cache" / "breakit-tests")
-    folder = cache / f"plugins-py{version}-{key}"
+    folder = cache / f"{extra}-py{version}-{key}"
     if folder.is_dir():
         return folder
     cache.mkdir(parents=True, exist_ok=True)
@@ -47,7 +49,7 @@ def plugin_site() -> Path:
     )
     if done.returncode != 0:
         shutil.rmtree(partial, ignore_errors=True)
-        raise RuntimeError(f"could not install the plugin matrix: {done.stderr.strip()[-500:]}")
+        raise RuntimeError(f"could not install the {extra} extra: {done.stderr.strip()[-500:]}")
     try:
         partial.rename(folder)  # whole or not at all; another process may have won the race
     except OSError:

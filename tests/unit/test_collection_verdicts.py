@@ -218,3 +218,51 @@ def test_a_conftest_pytest_loads_first_and_a_timeout_have_their_kinds(tmp_path: 
     )
     died = suite_run_from_pieces([Piece([], 1.0, -9)])
     assert died.failure is RunFailure.PROCESS_DIED, died.error
+
+
+# A plugin that imports the project while pytest configures, as pytest-django's django.setup()
+# imports every app's models: loaded from the project's own folder (`-p setup_plugin`).
+SETUP_PLUGIN = (
+    "import importlib\n\n\n"
+    "def pytest_load_initial_conftests(early_config, parser, args):\n"
+    "    importlib.import_module('calc')\n"
+)
+
+
+@pytest.mark.parametrize("backend", ["subprocess", "fork"])
+def test_source_raising_while_pytest_configures_is_a_runtime_error_saying_so(
+    tmp_path: Path, backend: str
+) -> None:
+    """pytest lets what a plugin raised while it configures through (a traceback, exit 1): no
+    test ran and no file of the suite is to blame, so the mutant is a RuntimeError whose error
+    names the exception, in both backends (which is how the forced-fail sanity run sees its
+    failure on a Django project: tests/e2e/test_cli_django.py)."""
+    pyproject = (
+        '[project]\nname = "tiny"\nversion = "0"\n\n'
+        '[tool.pytest.ini_options]\naddopts = "-p setup_plugin"\npythonpath = ["."]\n'
+    )
+    root = tiny_project(
+        tmp_path / "proj",
+        {
+            "pyproject.toml": pyproject,
+            "setup_plugin.py": SETUP_PLUGIN,
+            "calc.py": "raise KeyError('breakit forced failure')\n",
+            "tests/test_calc.py": "def test_ok():\n    pass\n",
+        },
+    )
+    runner = (
+        SubprocessRunner()
+        if backend == "subprocess"
+        else ForkRunner([], project=["calc", "setup_plugin"])
+    )
+    try:
+        run = runner.run(root, RunSpec(("tests",), timeout_s=60))
+    finally:
+        if isinstance(runner, ForkRunner):
+            runner.close()
+    assert run.failure is RunFailure.IMPORT_ERROR
+    assert run.error == (
+        "fails at import while pytest configures: KeyError: 'breakit forced failure'"
+    )
+    result = mutant_result(MUTANT, run, (), 1.0)
+    assert (result.verdict, result.error) == (Verdict.RUNTIME_ERROR, run.error)

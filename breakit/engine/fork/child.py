@@ -19,6 +19,7 @@ import signal
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -225,6 +226,11 @@ def fresh_child(
     plugin = RecorderPlugin.for_request(sink, request)
     try:
         status = int(pytest.main(list(request.args), plugins=[plugin]))
+    except Exception:
+        # What a plugin raised while pytest configured (pytest-django's django.setup()), which
+        # pytest lets through: `python -m pytest` prints it and exits with status 1.
+        traceback.print_exc()
+        status = 1
     finally:
         with contextlib.suppress(OSError):
             sink_file.close()
