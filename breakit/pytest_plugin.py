@@ -238,9 +238,14 @@ def configure_error(raised: BaseException, rootpath: Path) -> Record:
     files (pytest-django's `django.setup()` importing the project's models and apps), before
     any collector: pytest lets it through, as a traceback and exit status 1."""
     text = "".join(traceback.format_exception(raised))
+    # The exception's own last line: pytest wrote no `E` lines, and a chained traceback's
+    # text holds several exceptions.
+    message = traceback.format_exception_only(raised)[-1].strip()
+    if isinstance(raised, SyntaxError):
+        message = collect_error_message(text, rootpath)  # with the file and line
     return {
         "event": "configure_error",
-        "message": collect_error_message(text, rootpath),
+        "message": message,
         "longrepr": text,
         "failure": collect_failure(raised).value,
     }

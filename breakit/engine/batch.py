@@ -97,7 +97,10 @@ class Batch:
 
     indices: list[int] = field(default_factory=list)
     edits: dict[str, list[Hunk]] = field(default_factory=dict)  # path → the merged hunks
-    alone: bool = False  # holds one mutant that shares no batch (a deleted file, a module edit)
+    alone: bool = False  # holds one mutant that shares no batch (a deleted file)
+    # Whether its members' edits lie outside every function (they run at import): such edits
+    # share a batch only with each other. None: no member yet.
+    import_time: bool | None = None
 
     def admit(self, index: int, mutant: Mutant) -> bool:
         """Add `mutant` if its edits stay apart from the batch's (a line between them, in one
@@ -114,10 +117,13 @@ class Batch:
             if not apart(self.edits.get(path, ()), mine[path]):
                 return False
             outside |= any(function_of(original, hunk) is None for hunk in mine[path])
-        # A change outside every function (module or class level) shares no batch: it runs at
-        # import, where it can change what every other member's code sees.
-        if outside:
+        # A change outside every function (module or class level) runs at import, where it can
+        # change what every other member's code sees: it shares a batch only with changes of
+        # its kind (the constants and table entries whose first pass was narrowed by name,
+        # breakit.engine.name_readers), which fail a batch as any member does.
+        if self.import_time is not None and outside != self.import_time:
             return False
+        self.import_time = outside
         self.indices.append(index)
         for path, edits in mine.items():
             self.edits.setdefault(path, []).extend(edits)

@@ -30,6 +30,7 @@ from breakit.engine.parallel import run_parallel
 from breakit.engine.result_reuse import RunKeys
 from breakit.engine.runner import Runner, RunSpec, StartingRunner
 from breakit.engine.runners import RunnerFactory, Warm, default_backend
+from breakit.engine.name_readers import NameReaders, reader_tests
 from breakit.engine.selection import WHOLE_SUITE, TestPlan, first_pass_tests, hot_eligible
 from breakit.engine.selection import select_tests as tests_reaching
 from breakit.engine.timing import mutant_timeout
@@ -80,6 +81,7 @@ class Lab:
         self.engine = EngineRecord()  # the baseline's (engine.engine_record), once it is known
         self._baseline: Baseline | None = None  # the last one baseline() returned
         self._project_names: frozenset[str] | None = None
+        self._name_readers = NameReaders(self.config.root, self.config.source)
         self.sane = False  # the sanity run passed (or passed before under the same key)
         self.hot_runs = 0  # mutants run in a hot session (breakit.engine.fork.hot)
         self.hot_fallbacks = 0  # hot mutants the session refused, run fresh instead
@@ -244,13 +246,24 @@ class Lab:
     def whole_suite_first_pass(self, mutant: Mutant, baseline: Baseline) -> tuple[str, ...] | None:
         """First-catch, for a mutant planned on the whole suite: the tests to try first
         (selection.first_pass_tests); a survivor of them waits for a batched proof on the whole
-        suite. None: run the whole suite at once (no test reaches the change, or every one does,
-        or the full matrix is wanted: it needs every catching test)."""
+        suite. None: run the whole suite at once (no test reaches the change and no name says
+        what it affects, or every test does, or the full matrix is wanted: it needs every
+        catching test). (): no test to try first (engine.name_readers): straight to the proof."""
         coverage = baseline.run.coverage
         if not (self.first_catch and self.batch_proofs and self.by_coverage) or coverage is None:
             return None
         tests = first_pass_tests(mutant, coverage, baseline.tests)
-        return tests if tests and len(tests) < len(baseline.tests) else None
+        if not tests:
+            # No test reaches the change while it runs (a constant, a table's entry): the tests
+            # running code that reads what it changes. () when no code does: the mutant goes
+            # straight to the batched proof on the whole suite.
+            readers = reader_tests(mutant, coverage, baseline.tests, self._name_readers)
+            if readers is None:
+                return None
+            if not readers:
+                return ()
+            tests = readers
+        return tests if len(tests) < len(baseline.tests) else None
 
     def is_hot(self, mutant: Mutant, baseline: Baseline) -> bool:
         """True if a fork worker may run `mutant` in its hot session (breakit.engine.fork.hot)."""

@@ -65,6 +65,10 @@ def first_pass(
     started = time.perf_counter()
     if chosen is None:  # first-catch may try a few of the whole suite's tests first
         chosen = lab.whole_suite_first_pass(mutant, baseline)
+    if chosen == () and lab.batch_proofs:
+        # No test to try first (engine.name_readers): no run, straight to the batched proof.
+        nothing = SuiteRun(outcomes={}, order=(), duration_s=0.0, exit_status=0)
+        return compact_result(mutant_result(mutant, nothing, baseline.tests, 0.0), baseline), True
     run = _run_on(
         lab, runner, workspace, mutant, baseline, _mutant_spec(lab, mutant, baseline, chosen)
     )
