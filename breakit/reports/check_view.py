@@ -155,4 +155,17 @@ def summary_line(matrix: KillMatrix) -> str:
     line = f"[{colour}]{len(matrix.results)} mutants: {', '.join(parts)}{score_text}[/]"
     # A partial matrix: the catching tests shown are the first of each (docs/json.md, "matrix").
     partial = " [dim](first-catch: each stopped at its first catching test)[/]"
-    return line + (reused if cached else "") + (partial if matrix.first_catch else "")
+    line += (reused if cached else "") + (partial if matrix.first_catch else "")
+    return line + unchecked_text(matrix)
+
+
+def unchecked_text(matrix: KillMatrix) -> str:
+    """`--max-time` spent: how many mutants were never started, counted apart from the verdicts
+    (the next run takes them up); empty when none."""
+    if not matrix.unchecked:
+        return ""
+    left = len(matrix.unchecked)
+    return (
+        f"\n[yellow]{left} mutant{'s' if left != 1 else ''} unchecked: --max-time was spent "
+        "before they started; run again to check them (the finished ones are reused)[/]"
+    )
