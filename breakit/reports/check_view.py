@@ -166,6 +166,6 @@ def unchecked_text(matrix: KillMatrix) -> str:
         return ""
     left = len(matrix.unchecked)
     return (
-        f"\n[yellow]{left} mutant{'s' if left != 1 else ''} unchecked: --max-time was spent "
-        "before they started; run again to check them (the finished ones are reused)[/]"
+        f"\n[yellow]{left} mutant{'s' if left != 1 else ''} unchecked: --max-time spent before "
+        "they started; the next run checks them[/]"
     )
