@@ -83,6 +83,8 @@ def test_merge_of_shards_holding_no_mutant_fails(small, tmp_path):
     for k in (1, 2):
         shards.append(tmp_path / f"shard{k}.json")
         shards[-1].write_text(json.dumps(empty))
+    none = small("merge", "--json")  # no shard report at all: click's usage error
+    assert none.returncode == 2 and error_of(none)["kind"] == "usage"
     result = small("merge", *map(str, shards), "--json")
     assert result.returncode == 9, result.stderr
     assert error_of(result)["message"].startswith("the 2 shard reports hold no mutant")
