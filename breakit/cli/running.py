@@ -227,6 +227,7 @@ def merge(
     """Combine shard results (breakit.json files or --output folders) and gate on the whole.
 
     Run it in a checkout of the same commit the shards ran on: mutants are rebuilt from it.
+    Exit codes as check's: 9 when the shards hold no mutant, 10 when one left mutants unchecked.
     """
     matrix, baseline = merge_documents([read_document(p) for p in documents], env.mutant_ids)
     if not matrix.results and not matrix.unchecked:
