@@ -9,13 +9,14 @@
 #                    and INPUT_INSTALL, e.g. `-e .[test]`, in INPUT_WORKING_DIRECTORY
 #   run.sh check     breakit check --generated, with --since the pull request's base commit on
 #                    pull_request events, --output INPUT_OUTPUT_DIR; then the step's outputs
-#                    (score, survivors, exit-code, report-dir) into $GITHUB_OUTPUT, and exits
-#                    with breakit's own exit code
+#                    (score, survivors, unchecked, exit-code, report-dir) into $GITHUB_OUTPUT,
+#                    and exits with breakit's own exit code
 #
 # Environment (all optional):
 #   INPUT_ARGS               more arguments to `breakit check`, split like a shell does (quotes)
 #   INPUT_FAIL_UNDER         --fail-under SCORE
 #   INPUT_SINCE              --since REV on any event (wins over the pull request's base)
+#   INPUT_MAX_TIME           --max-time DURATION (e.g. 50m): the rest unchecked, exit 10
 #   INPUT_OUTPUT_DIR         the report folder, relative to the working directory (breakit-report)
 #   INPUT_WORKING_DIRECTORY  the project's folder (.)
 #   INPUT_INSTALL            pip arguments for the project's own packages (install only)
@@ -137,8 +138,9 @@ ensure_commit() {
     fi
 }
 
-# score and survivors from breakit's own document (docs/json.md): score is null when no mutant
-# counts; survivors are the Survived and NoCoverage mutants, as in the summary.
+# score, survivors and unchecked from breakit's own document (docs/json.md): score is null when
+# no mutant counts; survivors are the Survived and NoCoverage mutants, as in the summary;
+# unchecked, those --max-time left.
 read_results() {
     "$py" -c '
 import json, sys
@@ -147,6 +149,7 @@ score = doc.get("score")
 survivors = sum(m.get("verdict") in ("Survived", "NoCoverage") for m in doc.get("mutants", []))
 print("" if score is None else f"{score:.1f}")
 print(survivors)
+print(doc.get("unchecked", 0))
 ' "$1"
 }
 
@@ -169,6 +172,9 @@ cmd_check() {
     if [ -n "${INPUT_FAIL_UNDER:-}" ]; then
         cmd+=(--fail-under "$INPUT_FAIL_UNDER")
     fi
+    if [ -n "${INPUT_MAX_TIME:-}" ]; then
+        cmd+=(--max-time "$INPUT_MAX_TIME")
+    fi
     cmd+=(--output "$out")
     words="$(mktemp)"
     split_words "${INPUT_ARGS:-}" "$words"
@@ -181,19 +187,21 @@ cmd_check() {
     code=$?
     set -e
 
-    local score="" survivors=""
+    local score="" survivors="" unchecked=""
     if [ -f "$report_dir/breakit.json" ]; then
         local results
         results="$(read_results "$report_dir/breakit.json")" || results=""
         score="$(sed -n 1p <<<"$results")"
         survivors="$(sed -n 2p <<<"$results")"
+        unchecked="$(sed -n 3p <<<"$results")"
     elif [ "$code" -eq 0 ]; then
-        survivors=0  # nothing to check: breakit ran no mutant and wrote no report
-        if [ -n "$since" ]; then
-            note="nothing to check since \`$since\`: the change brings in no mutant"
-        else
-            note="nothing to check: no mutant was selected"
-        fi
+        # --since found nothing the change brings in: green, no mutant ran, no report.
+        survivors=0
+        unchecked=0
+        note="nothing to check since \`$since\`: the change brings in no mutant"
+    elif [ "$code" -eq 9 ]; then
+        # An empty selection is never green (a typo in args, an empty shard): breakit's exit.
+        note="breakit checked nothing (exit 9): the selection holds no mutant; see the step's log"
     else
         note="breakit exited $code before writing a report: see the step's log"
     fi
@@ -202,6 +210,7 @@ cmd_check() {
     fi
     set_output score "$score"
     set_output survivors "$survivors"
+    set_output unchecked "$unchecked"
     set_output exit-code "$code"
     set_output report-dir "$report_dir"
     exit "$code"

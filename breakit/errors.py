@@ -1,6 +1,8 @@
 """The BreakitError family: every failure a user can cause or meet, each with its exit code."""
 
+from collections.abc import Mapping
 from enum import IntEnum
+from typing import Any
 
 
 class ExitCode(IntEnum):
@@ -15,6 +17,9 @@ class ExitCode(IntEnum):
     ANSWER_KEY = 6  # a mutation was caught, but not by the tests its answer key declares
     SCORE_TOO_LOW = 7  # the mutation score is under --fail-under
     REFUSED = 8  # breakit would overwrite edits of yours (apply --write, reset): nothing changed
+    # Added in issue 33: a CI job must never be green when it checked nothing.
+    NOTHING_CHECKED = 9  # check/merge: the selection (ids, filters, --shard) holds no mutant
+    BUDGET_SPENT = 10  # check --max-time: the time ran out with mutants left unchecked
     INTERNAL = 70  # a bug in breakit itself (EX_SOFTWARE); BREAKIT_DEBUG=1 shows the traceback
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), after cleaning up
     TERMINATED = 143  # SIGTERM (128 + SIGTERM: `timeout`, a CI time limit), after cleaning up
@@ -25,10 +30,15 @@ class BreakitError(Exception):
 
     exit_code: ExitCode = ExitCode.USAGE
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, hint: str | None = None, document: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        # With --json: the document the command had made when it failed (`--verify` finding a
+        # disagreement), printed with the error in it (breakit.cli.entry, docs/json.md).
+        self.document = document
 
 
 class UsageError(BreakitError):
@@ -43,6 +53,14 @@ class RefusedError(UsageError):
     """breakit will not change the tree: it would lose (or has lost track of) the learner's work."""
 
     exit_code = ExitCode.REFUSED
+
+
+class NothingCheckedError(BreakitError):
+    """`check` selected no mutant (a `--match` typo, an empty shard) or `merge` was given shards
+    holding none: nothing was checked, which must never pass as green. `check --since` finding no
+    changed source is not this: that run is green (exit 0)."""
+
+    exit_code = ExitCode.NOTHING_CHECKED
 
 
 class ConfigError(BreakitError):

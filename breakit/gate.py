@@ -67,10 +67,14 @@ def equivalent_reason(mutant: Mutant, equivalent: Mapping[str, str]) -> str | No
 def merge_in_order(
     mutants: Sequence[Mutant], matrix: KillMatrix, extra: Sequence[MutantResult]
 ) -> KillMatrix:
-    """One matrix with `extra` results added, every result in the order of `mutants`."""
+    """One matrix with `extra` results added, every result in the order of `mutants`; a mutant
+    with no result is unchecked (`check --max-time`), as the matrix's own unchecked are."""
     by_id = {r.mutant.id: r for r in (*matrix.results, *extra)}
-    results = tuple(by_id[m.id] for m in mutants)
-    return KillMatrix(tests=matrix.tests, results=results, first_catch=matrix.first_catch)
+    results = tuple(by_id[m.id] for m in mutants if m.id in by_id)
+    unchecked = tuple(m for m in mutants if m.id not in by_id)
+    if unchecked and not matrix.unchecked:
+        raise KeyError(unchecked[0].id)  # a result lost, not a budget spent
+    return KillMatrix(matrix.tests, results, matrix.first_catch, unchecked)
 
 
 def exit_code(
@@ -79,7 +83,9 @@ def exit_code(
     """Survivors fail the gate, unless a score threshold is given: then the score decides.
 
     A broken curated mutation (CompileError / RuntimeError) and an answer key that does not
-    match fail it too, each with its own code; the first reason in this order wins.
+    match fail it too, each with its own code; the first reason in this order wins. Last, a
+    `--max-time` budget spent with mutants left unchecked (BUDGET_SPENT): what was checked
+    passed, but not everything was checked.
     """
     verdicts = {r.verdict for r in matrix.results}
     if fail_under is not None:
@@ -93,4 +99,6 @@ def exit_code(
         return ExitCode.MUTATION_BROKEN
     if mismatches:
         return ExitCode.ANSWER_KEY
+    if matrix.unchecked:
+        return ExitCode.BUDGET_SPENT
     return ExitCode.OK

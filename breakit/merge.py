@@ -41,6 +41,13 @@ def read_document(path: Path) -> dict[str, Any]:
             hint="merge reads what `check --json` prints or `check --output DIR` writes, "
             "with the same breakit version",
         )
+    if isinstance(document.get("error"), dict):
+        error = document["error"]
+        raise UsageError(
+            f"{path} is the document of a run that failed (exit {error.get('code')}): "
+            f"{error.get('message')}",
+            hint="merge the shards that ran; run the failed one again",
+        )
     if not document.get("baseline"):
         raise UsageError(f"{path} has no baseline: it comes from `list`, not from `check`")
     return document
@@ -91,4 +98,7 @@ def merge_documents(
     ordered = sorted(results.values(), key=lambda r: r.mutant.id)
     # One first-catch shard makes the whole matrix partial.
     partial = any(d.get("matrix") == FIRST_CATCH for d in documents)
-    return KillMatrix(tuple(tests), tuple(ordered), first_catch=partial), baseline
+    # Shards whose --max-time was spent: their unchecked mutants stay unchecked.
+    left = sorted({i for d in documents for i in d.get("unchecked_ids", ()) if i not in results})
+    unchecked = tuple(mutant_ids.resolve(i) for i in left)
+    return KillMatrix(tuple(tests), tuple(ordered), partial, unchecked), baseline

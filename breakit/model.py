@@ -291,6 +291,10 @@ class KillMatrix:
     # a Killed mutant's catchers are those seen before the stop, its later tests NOT_RUN; the
     # verdicts are the full matrix's (docs/json.md, "matrix").
     first_catch: bool = False
+    # `check --max-time`: the mutants the run never started, its budget spent. They have no
+    # verdict: never caught, never survived; the next run takes them up (their results are not
+    # in `.breakit/`, the finished ones' are).
+    unchecked: tuple[Mutant, ...] = ()
 
     @property
     def mode(self) -> str:

@@ -1,6 +1,7 @@
 """The steps of `breakit check`, in the order it takes them: which mutants (the ids or the
 filters, the shard, `--since`), the baseline, which of them run (`CheckPlan`), the run with its
-progress, and what the lab noted. Each step that finds nothing to check says so and exits 0."""
+progress, and what the lab noted. A selection that holds no mutant is an error (exit 9: nothing
+was checked, never a green run); only `--since` finding nothing the change brings in exits 0."""
 
 from __future__ import annotations
 
@@ -17,12 +18,12 @@ from breakit.cli.check_progress import progress
 from breakit.cli.env import Env
 from breakit.cli.reporting import lab_notes, run_facts, warm_note
 from breakit.engine.lab import Lab
-from breakit.errors import EngineMismatchError, ExitCode, UsageError
+from breakit.errors import EngineMismatchError, ExitCode, NothingCheckedError, UsageError
 from breakit.gate import merge_in_order, split_equivalent
 from breakit.git_diff import GitDiff, changed_since
 from breakit.model import Baseline, KillMatrix, Mutant, MutantResult
 from breakit.mutant_ids import Filters
-from breakit.reports.breakit_json import matrix_document
+from breakit.reports.breakit_json import matrix_document, nothing_document
 from breakit.reports.terminal import spinner
 from breakit.shard import Shard
 from breakit.triage.identical import split_identical, twins_results
@@ -40,10 +41,39 @@ def since_git_diff(env: Env, ref: str | None, mutation_ids: Sequence[str]) -> Gi
     return changed_since(env.config.root, ref)
 
 
-def nothing_to_check(env: Env, why: str) -> NoReturn:
-    """Say there is nothing to check, and why; exit 0."""
-    env.err.print(f"Nothing to check: {why}")
+def nothing_to_check(
+    env: Env, why: str, *, as_json: bool, since: pull_request.Since | None = None
+) -> NoReturn:
+    """`--since`: the change brings in no mutant. Say so, and why (with --json, in the
+    document); exit 0: a pull request that changes no source is green."""
+    if as_json:
+        click.echo(json.dumps(nothing_document(why, since), indent=2))
+    env.err.print(f"Nothing to check: {escape(why)}")
     raise SystemExit(ExitCode.OK)
+
+
+def nothing_selected(filters: Filters, shard: str | None, selected: int) -> NothingCheckedError:
+    """The error of a selection that holds no mutant (`selected`: how many the ids and filters
+    chose before the shard), its one line naming what selected nothing and the fix."""
+    if shard is not None and selected:
+        return NothingCheckedError(
+            f"--shard {shard} holds none of the {selected} mutants selected: nothing was checked",
+            hint=f"use at most {selected} shards",
+        )
+    asked = [f"--match {' '.join(filters.match)!r}"] if filters.match else []
+    asked += [f"--operator {' '.join(filters.operators)}"] if filters.operators else []
+    asked += [f"--file {' '.join(filters.files)}"] if filters.files else []
+    if asked:
+        return NothingCheckedError(
+            f"{' and '.join(asked)} selects no mutant: nothing was checked",
+            hint="`breakit list --generated` with the same filters shows what they select; "
+            "check the pattern, operator or path",
+        )
+    return NothingCheckedError(
+        "no mutant was selected: nothing was checked",
+        hint="--generated checks mutants of [tool.breakit] source; without it, the curated "
+        "catalog's ([tool.breakit] mutations)",
+    )
 
 
 def chosen_mutants(
@@ -55,6 +85,7 @@ def chosen_mutants(
     *,
     generated: bool,
     all_mutants: bool,
+    as_json: bool,
 ) -> tuple[list[Mutant], GitDiff | None]:
     """The mutants the command line asks for: the ids, else the curated catalog and/or the
     generated mutants (the filters ask for generated ones), then its shard of them; and with
@@ -69,13 +100,15 @@ def chosen_mutants(
         curated=all_mutants or not (generated or filters != Filters()),
         filters=filters,
     )
+    selected = len(mutants)
     if shard is not None:
         mutants = Shard.parse(shard).pick(mutants)
-    if git_diff is not None and not pull_request.may_bring_in(mutants, git_diff, env.config.source):
-        ref = escape(git_diff.ref)
-        nothing_to_check(env, f"no mutant is on a line changed since {ref}, and no test changed.")
     if not mutants:
-        nothing_to_check(env, "no mutants were selected.")
+        raise nothing_selected(filters, shard, selected)
+    if git_diff is not None and not pull_request.may_bring_in(mutants, git_diff, env.config.source):
+        chosen = pull_request.Since(git_diff=git_diff, reasons={}, tests={})
+        why = f"no mutant is on a line changed since {git_diff.ref}, and no test changed."
+        nothing_to_check(env, why, as_json=as_json, since=chosen)
     return mutants, git_diff
 
 
@@ -91,6 +124,8 @@ def brought_in(
     git_diff: GitDiff | None,
     baseline: Baseline,
     since: str | None,
+    *,
+    as_json: bool,
 ) -> tuple[list[Mutant], pull_request.Since | None]:
     """With `--since`, the mutants on changed lines and those that the tests changed since REF
     cover (their coverage in the baseline), and why each came; without it, `mutants`."""
@@ -100,7 +135,8 @@ def brought_in(
         mutants, git_diff, baseline.tests, baseline.run.coverage, env.config.root
     )
     if not mutants:
-        nothing_to_check(env, f"nothing changed since {escape(since or '')} brings in a mutant.")
+        why = f"nothing changed since {since or ''} brings in a mutant."
+        nothing_to_check(env, why, as_json=as_json, since=chosen)
     return mutants, chosen
 
 
@@ -146,14 +182,39 @@ def run_plan(
     try:
         with progress(env, len(plan.to_run), quiet=quiet, verbose=verbose) as shown:
             return lab.run(plan.to_run, baseline, on_result=shown.mutant, on_verify=shown.verify)
-    except EngineMismatchError:
+    except EngineMismatchError as exc:
         checked = lab.verification
         if as_json and checked is not None and checked.matrix is not None:
-            # The verdicts cannot be trusted, but which ones and why goes to the document.
+            # The verdicts cannot be trusted, but which ones and why goes to the document,
+            # which breakit.cli.entry prints with the error in it.
             matrix = plan.whole(checked.matrix)
             document = matrix_document(matrix, baseline, lab.coverage_check, run=run_facts(lab))
-            click.echo(json.dumps(document, indent=2))
+            raise EngineMismatchError(exc.message, hint=exc.hint, document=document) from exc
         raise
+
+
+def run_check(
+    env: Env,
+    lab: Lab,
+    mutants: list[Mutant],
+    git_diff: GitDiff | None,
+    since: str | None,
+    *,
+    as_json: bool,
+    quiet: bool,
+    verbose: bool,
+) -> tuple[KillMatrix, Baseline, pull_request.Since | None]:
+    """The chosen mutants checked in one session of the lab: the baseline, what `--since` brings
+    in, the plan and its run; the matrix of every mutant (its `unchecked` those `--max-time` left),
+    the baseline and why `--since` brought each in."""
+    with lab.session():
+        baseline = run_baseline(env, lab, quiet=quiet)
+        mutants, chosen = brought_in(env, mutants, git_diff, baseline, since, as_json=as_json)
+        lab.start_workers(baseline, mutants=len(mutants))  # while the mutants are planned
+        plan = CheckPlan.of(mutants, env.config.equivalent)
+        ran = run_plan(env, lab, plan, baseline, as_json=as_json, quiet=quiet, verbose=verbose)
+    check_notes(env, lab, quiet=quiet, as_json=as_json)
+    return plan.whole(ran), baseline, chosen
 
 
 def check_notes(env: Env, lab: Lab, *, quiet: bool, as_json: bool) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -64,6 +65,32 @@ class Jobs(click.ParamType):
         if count < 1:
             self.fail(f"{value!r} is neither a worker count of 1 or more nor auto", param, ctx)
         return count
+
+
+class Duration(click.ParamType):
+    """`--max-time`: a duration as `90s`, `30m`, `1h30m` or `2h` (units h, m, s, in that order),
+    in seconds; a bad one is a usage error (exit 2)."""
+
+    name = "DURATION"
+    _UNITS = (("h", 3600), ("m", 60), ("s", 1))
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value is None or isinstance(value, float):
+            return value
+        seconds = _duration_s(str(value).strip().lower(), self._UNITS)
+        if seconds is None or seconds <= 0:
+            self.fail(f"{value!r} is not a duration such as 90s, 30m or 1h30m", param, ctx)
+        return seconds
+
+
+def _duration_s(text: str, units: Sequence[tuple[str, int]]) -> float | None:
+    """`1h30m` → 5400.0; None unless each unit comes once, in order, with whole numbers."""
+    match = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", text)
+    if not text or match is None:
+        return None
+    return float(
+        sum(int(n) * size for n, (_, size) in zip(match.groups(), units, strict=True) if n)
+    )
 
 
 def filter_options(command: Command) -> Command:
@@ -203,10 +230,15 @@ def warm_mode(config: Config, flag: bool | None) -> Warm:
 
 
 def make_lab(
-    env: Env, engine: EngineOptions, *, reuse_results: bool = True, first_catch: bool = False
+    env: Env,
+    engine: EngineOptions,
+    *,
+    reuse_results: bool = True,
+    first_catch: bool = False,
+    max_time_s: float | None = None,
 ) -> Lab:
     """The Lab for a command: its engine options, the config's warm setting and the command's
-    start time, all through the constructor."""
+    start time (`max_time_s` counts from it), all through the constructor."""
     return Lab(
         env.config,
         backend=engine.backend or default_backend(),
@@ -218,6 +250,7 @@ def make_lab(
         hot=not engine.no_hot,
         batch_proofs=not engine.no_batch,
         started=env.started,
+        max_time_s=max_time_s,
         warm=warm_mode(env.config, engine.warm),
         warm_idle_s=env.config.warm_idle_minutes * 60,
     )

@@ -10,16 +10,10 @@ from pathlib import Path
 import click
 
 from breakit.cli import learning_loop
-from breakit.cli.checking import (
-    CheckPlan,
-    brought_in,
-    check_notes,
-    chosen_mutants,
-    run_baseline,
-    run_plan,
-)
+from breakit.cli.checking import chosen_mutants, run_check
 from breakit.cli.env import Env, MutationId, pass_env
 from breakit.cli.options import (
+    Duration,
     EngineOptions,
     engine_options,
     filter_options,
@@ -28,7 +22,7 @@ from breakit.cli.options import (
 )
 from breakit.cli.reporting import lab_notes, report_and_gate, run_facts, warm_note
 from breakit.cli.triaging import triage_facts, triage_option, triage_run, triaged
-from breakit.errors import ExitCode
+from breakit.errors import ExitCode, NothingCheckedError
 from breakit.last_run import save_last_run
 from breakit.learner import loop
 from breakit.merge import merge_documents, read_document
@@ -132,6 +126,12 @@ def apply(
     help="Stop each mutant at its first catching test, killer-first (a CI gate): same verdicts, "
     'a partial kill matrix (README, "Which mode where").',
 )
+@click.option(
+    "--max-time",
+    type=Duration(),
+    help="Start no mutant after this long (90s, 30m, 1h30m); those left are unchecked (exit 10 "
+    "unless a survivor or worse), and the next run takes them up (docs/ci.md).",
+)
 @report_options
 @click.option(
     "-v",
@@ -154,6 +154,7 @@ def check(
     shard: str | None,
     since: str | None,
     first_catch: bool,
+    max_time: float | None,
     as_json: bool,
     report_files: ReportFiles,
     quiet: bool,
@@ -167,22 +168,26 @@ def check(
     \b
     Exit codes: 1 a mutant survived (or, with --fail-under, never: the score decides),
     5 a curated mutation no longer applies or does not import, 6 a mutation was caught but
-    not by the tests its answer key declares, 7 the score is under --fail-under.
+    not by the tests its answer key declares, 7 the score is under --fail-under, 9 nothing
+    was selected (but --since finding no change is 0), 10 --max-time left mutants unchecked.
     """
     mutants, git_diff = chosen_mutants(
-        env, mutation_ids, filters, since, shard, generated=generated, all_mutants=all_mutants
+        env,
+        mutation_ids,
+        filters,
+        since,
+        shard,
+        generated=generated,
+        all_mutants=all_mutants,
+        as_json=as_json,
     )
-    lab = make_lab(env, engine, first_catch=first_catch)
-    with lab.session():
-        baseline = run_baseline(env, lab, quiet=quiet)
-        mutants, chosen = brought_in(env, mutants, git_diff, baseline, since)
-        lab.start_workers(baseline, mutants=len(mutants))  # while the mutants are planned
-        plan = CheckPlan.of(mutants, env.config.equivalent)
-        ran = run_plan(env, lab, plan, baseline, as_json=as_json, quiet=quiet, verbose=verbose)
-    check_notes(env, lab, quiet=quiet, as_json=as_json)
-    matrix = plan.whole(ran)
+    lab = make_lab(env, engine, first_catch=first_catch, max_time_s=max_time)
+    matrix, baseline, chosen = run_check(
+        env, lab, mutants, git_diff, since, as_json=as_json, quiet=quiet, verbose=verbose
+    )
     save_last_run(env.config.root, matrix, baseline)  # what `breakit tests` ranks
-    triage = triage_run(env, lab, matrix, baseline, skip=no_triage, quiet=quiet)
+    skip = no_triage or bool(matrix.unchecked)  # a spent budget: the job's time is up
+    triage = triage_run(env, lab, matrix, baseline, skip=skip, quiet=quiet)
     report_and_gate(
         env,
         matrix,
@@ -222,8 +227,15 @@ def merge(
     """Combine shard results (breakit.json files or --output folders) and gate on the whole.
 
     Run it in a checkout of the same commit the shards ran on: mutants are rebuilt from it.
+    Exit codes as check's: 9 when the shards hold no mutant, 10 when one left mutants unchecked.
     """
     matrix, baseline = merge_documents([read_document(p) for p in documents], env.mutant_ids)
+    if not matrix.results and not matrix.unchecked:
+        raise NothingCheckedError(
+            f"the {len(documents)} shard report{'s' if len(documents) != 1 else ''} hold no "
+            "mutant: nothing was checked",
+            hint="merge the breakit.json of every shard (`check --shard k/n --output DIR`)",
+        )
     report_and_gate(
         env, matrix, baseline, report_files, as_json=as_json, quiet=quiet, fail_under=fail_under
     )

@@ -62,8 +62,10 @@ class Lab:
     first_catch: bool = False  # each mutant stops at its first catching test (engine.order)
     # Survivors of their planned tests proved on the whole suite in batches (engine.batch).
     batch_proofs: bool = True
-    # When the command started (time.monotonic): `timing` counts from it.
+    # When the command started (time.monotonic): `timing` counts from it, and `max_time_s`.
     started: float = field(default_factory=time.monotonic)
+    # `check --max-time`: no mutant starts this long after `started`; those left are unchecked.
+    max_time_s: float | None = None
 
     def __post_init__(self) -> None:
         self.warm = Warm(self.warm)
@@ -221,6 +223,11 @@ class Lab:
             "first_mutant_s": None if first is None else round(first - self.started, 3),
         }
 
+    @property
+    def deadline(self) -> float | None:
+        """The time.monotonic() past which no mutant starts (`max_time_s`), or None."""
+        return None if self.max_time_s is None else self.started + self.max_time_s
+
     def add_note(self, *notes: str) -> None:
         self.notes.extend(note for note in notes if note not in self.notes)
 
@@ -284,7 +291,8 @@ class Lab:
         whose result is cached under the same key (docs/architecture.md, "Incremental runs") is
         not run again, unless the lab was made with use_cache=False. With `verify`, every result
         is then checked against the oracle (`verification`): `on_verify` is called with the
-        number of mutants as that starts, and what it returns gets each oracle result."""
+        number of mutants as that starts, and what it returns gets each oracle result. Past the
+        `deadline` no mutant starts: those left are the matrix's `unchecked`."""
         plans = [self.plan(m, baseline) for m in mutants]
         # NoCoverage claims: settled now from a remembered proof, else proved beside the first
         # mutants (engine.no_coverage), the claimed mutants waiting for it.
@@ -311,9 +319,9 @@ class Lab:
         }
         fresh = self._run_fresh(mutants, plans, todo, baseline, proof, keys, unrun, on_result)
         results |= unrun | fresh
-        matrix = KillMatrix(
-            baseline.tests, tuple(results[i] for i in sorted(results)), self.first_catch
-        )
+        unchecked = tuple(m for index, m in enumerate(mutants) if index not in results)
+        ordered = tuple(results[i] for i in sorted(results))
+        matrix = KillMatrix(baseline.tests, ordered, self.first_catch, unchecked)
         if self.verify:
             self._verify(matrix, baseline, on_verify)
         self.state.record(matrix)

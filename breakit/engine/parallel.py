@@ -1,7 +1,8 @@
 """The lab's mutants over its workers: N threads, each with a Workspace of its own (the lab's for
 the first) and a runner; the first starts with the forced-fail sanity run, and no result is handed
 out before that run has passed. A mutant that survives the tests its change reaches waits for a
-batched proof on the whole suite (breakit.engine.batch, breakit.engine.trial). Called by
+batched proof on the whole suite (breakit.engine.batch, breakit.engine.trial). Past the lab's
+deadline (`check --max-time`) no job starts; those running finish, and the workers stop. Called by
 `Lab.run`, which keeps everything else of the loop."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import collections
 import contextlib
 import queue
 import threading
+import time
 from collections.abc import Collection, Iterator, Sequence
 from typing import TYPE_CHECKING
 
@@ -27,7 +29,7 @@ from breakit.model import Baseline, Mutant, MutantResult
 if TYPE_CHECKING:
     from breakit.engine.lab import Lab
 
-_SANE, _FAILED = -1, -2  # what a worker hands back besides (index, result)
+_SANE, _FAILED, _OUT = -1, -2, -4  # what a worker hands back besides (index, result)
 PROOF = -3  # the job of proving the NoCoverage claims (breakit.engine.no_coverage)
 
 Finished = tuple[int, MutantResult]
@@ -39,7 +41,8 @@ class Jobs:
     first pass (an index), or a batch of survivors to prove on the whole suite (a list of
     indices). Survivors wait for a batch until no first pass is left to start; a batch that
     fails comes back as its two halves; claimed mutants the proof sends to the whole suite come
-    back as first passes."""
+    back as first passes. Past `deadline` (time.monotonic()) no job is taken: what is left, and
+    survivors still waiting for a batch, are never started."""
 
     def __init__(
         self,
@@ -48,6 +51,7 @@ class Jobs:
         stop: threading.Event,
         hot: Collection[int] = (),
         proof: bool = False,
+        deadline: float | None = None,
     ):
         self.mutants = mutants
         self.hot = frozenset(hot)  # mutants a hot session runs: their batches run hot too
@@ -61,12 +65,16 @@ class Jobs:
         self.survived: dict[int, MutantResult] = {}  # their first-pass results
         self.busy = 0  # jobs taken and not finished (each may bring a survivor or two halves)
         self.stop = stop
+        self.deadline = deadline
         self._cond = threading.Condition()
+
+    def out_of_time(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
 
     def take(self) -> Job | None:
         """The next job; None once none is left and none can come."""
         with self._cond:
-            while not self.stop.is_set():
+            while not self.stop.is_set() and not self.out_of_time():
                 if self.proof_owed:
                     self.proof_owed = False
                     self.busy += 1
@@ -175,7 +183,9 @@ class _Workers:
         )
         self.stop = threading.Event()
         hot = [i for i in todo if lab.is_hot(mutants[i], baseline)]
-        self.jobs = Jobs(mutants, todo, self.stop, hot=hot, proof=proof is not None)
+        self.jobs = Jobs(
+            mutants, todo, self.stop, hot=hot, proof=proof is not None, deadline=lab.deadline
+        )
         self.claimed = proof.indices if proof else frozenset()
         self.sanity = lab.sanity_check and not lab.sane
         # Everything a worker hands back: a result per mutant, and the sanity run's end.
@@ -256,13 +266,16 @@ class _Workers:
                     thread.join(timeout=10)
 
     def handed_out(self, threads: Sequence[threading.Thread]) -> Iterator[Finished]:
-        """The results as they come, held until the sanity run has passed."""
+        """The results as they come, held until the sanity run has passed; fewer than expected
+        when the deadline stopped the workers."""
         lab = self.lab
         held: list[Finished] = []
         for _ in range(self.expected):
             index, item = self.next_done(threads)
             if isinstance(item, BaseException):
                 raise item
+            if index == _OUT:
+                return
             if index == _SANE:
                 lab.sane = True
                 lab.state.save_sane(lab.sanity_key(self.baseline))
@@ -282,6 +295,8 @@ class _Workers:
                 return self.done.get(timeout=0.2)
             except queue.Empty:
                 if not any(t.is_alive() for t in threads) and self.done.empty():
+                    if self.jobs.out_of_time():  # the deadline: nothing more will come
+                        return _OUT, None
                     raise RuntimeError("every worker stopped early") from None
 
     def close(self) -> None:

@@ -80,6 +80,9 @@ def matrix_document(
             for result in matrix.results
         ],
         "score": matrix.score(),
+        # `check --max-time`: the mutants never started, in no verdict's count (docs/json.md)
+        "unchecked": len(matrix.unchecked),
+        "unchecked_ids": [mutant.id for mutant in matrix.unchecked],
     }
     if coverage_check is not None:
         document["coverage_check"] = dict(coverage_check)
@@ -87,6 +90,35 @@ def matrix_document(
         document["since"] = since.to_json()
     document.update(run or {})
     return document
+
+
+def nothing_document(reason: str, since: Since | None = None) -> dict[str, Any]:
+    """`check --since REF` that the change brings no mutant into: a green run of no mutant,
+    `nothing_to_check` saying why (docs/json.md)."""
+    document: dict[str, Any] = {
+        "version": VERSION,
+        "matrix": "full",
+        "baseline": None,
+        "mutants": [],
+        "score": None,
+        "unchecked": 0,
+        "unchecked_ids": [],
+        "nothing_to_check": reason,
+    }
+    if since is not None:
+        document["since"] = since.to_json()
+    return document
+
+
+def error_document(
+    code: int, kind: str, message: str, hint: str | None, document: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """A command run with `--json` that ended in an error: `error` says which (its exit code,
+    the code's name, the one line and its hint), added to the document the command had made,
+    if any, else to an empty one (docs/json.md, "Errors")."""
+    found: dict[str, Any] = dict(document or {"version": VERSION, "baseline": None, "mutants": []})
+    found["error"] = {"code": code, "kind": kind, "message": message, "hint": hint}
+    return found
 
 
 def list_document(

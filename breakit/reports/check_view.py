@@ -36,7 +36,7 @@ def render_check(
 ) -> None:
     if len(matrix.results) > 40 and not verbose:
         render_verdict_counts(console, matrix)
-    else:
+    elif matrix.results:  # none: --max-time was spent before the first mutant
         render_results_table(console, matrix)
     if verbose:
         render_catchers(console, matrix)
@@ -152,7 +152,21 @@ def summary_line(matrix: KillMatrix) -> str:
     colour = "red" if survived else "green"
     cached = sum(1 for result in matrix.results if result.cached)
     reused = f" [dim]({cached} reused from .breakit/)[/]"
-    line = f"[{colour}]{len(matrix.results)} mutants: {', '.join(parts)}{score_text}[/]"
+    counted = f": {', '.join(parts)}" if parts else ""
+    line = f"[{colour}]{len(matrix.results)} mutants{counted}{score_text}[/]"
     # A partial matrix: the catching tests shown are the first of each (docs/json.md, "matrix").
     partial = " [dim](first-catch: each stopped at its first catching test)[/]"
-    return line + (reused if cached else "") + (partial if matrix.first_catch else "")
+    line += (reused if cached else "") + (partial if matrix.first_catch else "")
+    return line + unchecked_text(matrix)
+
+
+def unchecked_text(matrix: KillMatrix) -> str:
+    """`--max-time` spent: how many mutants were never started, counted apart from the verdicts
+    (the next run takes them up); empty when none."""
+    if not matrix.unchecked:
+        return ""
+    left = len(matrix.unchecked)
+    return (
+        f"\n[yellow]{left} mutant{'s' if left != 1 else ''} unchecked: --max-time spent before "
+        "they started; the next run checks them[/]"
+    )

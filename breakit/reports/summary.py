@@ -68,6 +68,8 @@ def summary_markdown(matrix: KillMatrix, since: Since | None = None) -> str:
         "| --- | ---: |",
         *(f"| {v.value} | {counts[v]} |" for v in Verdict if counts[v]),
     ]
+    if matrix.unchecked:
+        parts.append(f"| unchecked (`--max-time` spent) | {len(matrix.unchecked)} |")
     if since is not None:
         parts += ["", _since_paragraph(matrix, since)]
     survivors = [r for r in matrix.results if r.verdict in _SURVIVING]

@@ -113,6 +113,7 @@ def test_push_runs_a_full_check_and_writes_outputs_summary_and_report(small):
     assert step.outputs == {
         "score": "100.0",
         "survivors": "0",
+        "unchecked": "0",
         "exit-code": "0",
         "report-dir": str(report),
     }
@@ -223,6 +224,7 @@ def test_nothing_to_check_on_a_pull_request_still_sets_outputs(small):
     assert step.outputs == {
         "score": "",
         "survivors": "0",
+        "unchecked": "0",
         "exit-code": "0",
         "report-dir": str(root / "out"),
     }
@@ -246,6 +248,33 @@ def test_since_input_wins_and_breakits_own_error_is_its_exit_code(small):
     assert step.outputs["exit-code"] == "2"
     assert step.outputs["score"] == "" and step.outputs["survivors"] == ""
     assert "breakit exited 2 before writing a report" in step.summary
+
+
+def test_a_selection_of_nothing_fails_the_action(small):
+    """A typo in `args` selects no mutant: never green (exit 9), the summary says so."""
+    root = small.root
+    git(root, "init", "-q")
+    commit_all(root, "the project")
+    step = run_script(small, root.parent, working_directory=root.name, args="--match 'zzz*'")
+    assert step.result.returncode == 9, step.log
+    assert step.outputs["exit-code"] == "9" and step.outputs["survivors"] == ""
+    assert "selects no mutant" in step.log
+    assert "breakit checked nothing (exit 9)" in step.summary
+
+
+def test_max_time_reaches_breakit_and_its_unchecked_count_the_outputs(small):
+    """`max-time` is `--max-time`: a budget shorter than the baseline leaves every mutant
+    unchecked (exit 10), counted in the `unchecked` output and the job summary."""
+    root = small.root
+    (root / "tests/conftest.py").write_text("import time\n\ntime.sleep(1.5)  # a slow start\n")
+    git(root, "init", "-q")
+    commit_all(root, "the project")
+    step = run_script(small, root.parent, working_directory=root.name, max_time="1s")
+    assert step.result.returncode == 10, step.log
+    assert "--max-time 1s" in step.log
+    assert step.outputs["unchecked"] == str(len(generated_ids(small, root)))
+    assert step.outputs["exit-code"] == "10"
+    assert "| unchecked (`--max-time` spent) |" in step.summary
 
 
 def test_pull_request_whose_event_names_no_base_commit_is_an_error(small):
@@ -307,6 +336,7 @@ def test_docs_show_the_example_workflow_and_every_input_and_output():
     # Each input reaches run.sh as an environment variable, as the docs say.
     env = {k: v for step in action["runs"]["steps"] for k, v in step.get("env", {}).items()}
     for name in action["inputs"]:
-        if name not in ("python-version", "artifact-name"):  # used by the steps' `with:`
+        # used by the steps' `with:` (and `cache` by their `if:`)
+        if name not in ("python-version", "artifact-name", "cache"):
             key = "INPUT_" + name.upper().replace("-", "_")
             assert env.get(key) == f"${{{{ inputs.{name} }}}}", key
