@@ -23,6 +23,7 @@ from breakit.engine import memlimit, project
 from breakit.engine.baseline import cached_or_made
 from breakit.engine.engine_record import EngineRecord
 from breakit.engine.fork.warm_client import DEFAULT_IDLE_S, WarmPool
+from breakit.engine.name_readers import NameReaders, reader_tests
 from breakit.engine.no_coverage import PendingProof, claims_to_prove
 from breakit.engine.oracle import OracleSettings, Verification
 from breakit.engine.order import KillerFirst
@@ -30,7 +31,6 @@ from breakit.engine.parallel import run_parallel
 from breakit.engine.result_reuse import RunKeys
 from breakit.engine.runner import Runner, RunSpec, StartingRunner
 from breakit.engine.runners import RunnerFactory, Warm, default_backend
-from breakit.engine.name_readers import NameReaders, reader_tests
 from breakit.engine.selection import WHOLE_SUITE, TestPlan, first_pass_tests, hot_eligible
 from breakit.engine.selection import select_tests as tests_reaching
 from breakit.engine.timing import mutant_timeout

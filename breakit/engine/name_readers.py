@@ -106,10 +106,11 @@ def bound_names(source: str, lines: frozenset[int]) -> frozenset[str] | None:
     # What later import-time code computes from them changes too (`_P2S = {v: k for k, v in
     # _S2P.items()}`), once through the module in order.
     for statement in statements:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue  # its body runs later, when called: a reader, found by NameReaders
         bound = _binds(statement)
-        if bound and not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-            if not names.isdisjoint(_loads(statement)):
-                names |= bound
+        if bound and not names.isdisjoint(_loads(statement)):
+            names |= bound
     return frozenset(names)
 
 
