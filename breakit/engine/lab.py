@@ -23,7 +23,7 @@ from breakit.engine import memlimit, project
 from breakit.engine.baseline import cached_or_made
 from breakit.engine.engine_record import EngineRecord
 from breakit.engine.fork.warm_client import DEFAULT_IDLE_S, WarmPool
-from breakit.engine.name_readers import NameReaders, reader_tests
+from breakit.engine.name_readers import NameReaders, tests_to_try_first
 from breakit.engine.no_coverage import PendingProof, claims_to_prove
 from breakit.engine.oracle import OracleSettings, Verification
 from breakit.engine.order import KillerFirst
@@ -31,7 +31,7 @@ from breakit.engine.parallel import run_parallel
 from breakit.engine.result_reuse import RunKeys
 from breakit.engine.runner import Runner, RunSpec, StartingRunner
 from breakit.engine.runners import RunnerFactory, Warm, default_backend
-from breakit.engine.selection import WHOLE_SUITE, TestPlan, first_pass_tests, hot_eligible
+from breakit.engine.selection import WHOLE_SUITE, TestPlan, hot_eligible
 from breakit.engine.selection import select_tests as tests_reaching
 from breakit.engine.timing import mutant_timeout
 from breakit.engine.user_setup import set_aside_notes
@@ -252,25 +252,13 @@ class Lab:
 
     def whole_suite_first_pass(self, mutant: Mutant, baseline: Baseline) -> tuple[str, ...] | None:
         """First-catch, for a mutant planned on the whole suite: the tests to try first
-        (selection.first_pass_tests); a survivor of them waits for a batched proof on the whole
-        suite. None: run the whole suite at once (no test reaches the change and no name says
-        what it affects, or every test does, or the full matrix is wanted: it needs every
-        catching test). (): no test to try first (engine.name_readers): straight to the proof."""
+        (name_readers.tests_to_try_first); a survivor of them waits for a batched proof on the whole
+        suite. None: run the whole suite at once (also when the full matrix is wanted: it needs
+        every catching test). (): no test to try first: straight to the proof."""
         coverage = baseline.run.coverage
         if not (self.first_catch and self.batch_proofs and self.by_coverage) or coverage is None:
             return None
-        tests = first_pass_tests(mutant, coverage, baseline.tests)
-        if not tests:
-            # No test reaches the change while it runs (a constant, a table's entry): the tests
-            # running code that reads what it changes. () when no code does: the mutant goes
-            # straight to the batched proof on the whole suite.
-            readers = reader_tests(mutant, coverage, baseline.tests, self._name_readers)
-            if readers is None:
-                return None
-            if not readers:
-                return ()
-            tests = readers
-        return tests if len(tests) < len(baseline.tests) else None
+        return tests_to_try_first(mutant, coverage, baseline.tests, self._name_readers)
 
     def is_hot(self, mutant: Mutant, baseline: Baseline) -> bool:
         """True if a fork worker may run `mutant` in its hot session (breakit.engine.fork.hot)."""

@@ -19,7 +19,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from breakit.cache_keys import project_files
-from breakit.engine.selection import changed_lines, in_source, module_level_lines
+from breakit.engine.selection import (
+    changed_lines,
+    first_pass_tests,
+    in_source,
+    module_level_lines,
+)
 from breakit.model import Mutant
 from breakit.records import SPECIAL_KEYS
 
@@ -195,3 +200,19 @@ def reader_tests(
         if nodeid not in SPECIAL_KEYS and not wanted.isdisjoint(seen)
     }
     return tuple(nodeid for nodeid in tests if nodeid in hit)
+
+
+def tests_to_try_first(
+    mutant: Mutant, coverage: Mapping[str, Lines], tests: Sequence[str], readers: NameReaders
+) -> tuple[str, ...] | None:
+    """First-catch's first pass for a mutant planned on the whole suite: the tests that reach
+    its change while they run (selection.first_pass_tests), else those running code that reads
+    what it changes (`reader_tests`). None: the whole suite at once (neither says, or every
+    test would run); (): no test to try first, the mutant waits for the batched proof."""
+    found = first_pass_tests(mutant, coverage, tests)
+    if not found:
+        readers_found = reader_tests(mutant, coverage, tests, readers)
+        if not readers_found:
+            return readers_found  # None, or () for names nothing reads
+        found = readers_found
+    return found if len(found) < len(tests) else None
