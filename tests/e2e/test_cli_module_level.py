@@ -20,6 +20,18 @@ from tests.project_files import tiny_project
 pytestmark = pytest.mark.slow
 
 PROJECT = {
+    "pyproject.toml": """
+        [project]
+        name = "units"
+        version = "0"
+
+        [tool.pytest.ini_options]
+        addopts = ""
+
+        [tool.breakit]
+        source = ["units"]
+        tests = ["tests"]
+    """,
     "units/__init__.py": "",
     "units/table.py": """
         FACTORS = {
@@ -100,6 +112,8 @@ def test_import_time_mutants_agree_with_plain_pytest_and_with_the_full_matrix(
     project = Breakit(root, scratch)
     first = check(project, "--first-catch", "--verify")
     assert first["verify"]["agree"] == first["verify"]["checked"] == len(first["mutants"])
+    # The table's survivors were proved together, not each on a whole suite of its own.
+    assert first["survivor_proofs"]["batches"] >= 1
     full = check(project)
     verdicts = {m["id"]: m["verdict"] for m in first["mutants"]}
     assert verdicts == {m["id"]: m["verdict"] for m in full["mutants"]}
