@@ -99,3 +99,7 @@ def test_a_django_project_without_pytest_django_is_told_what_to_install(tmp_path
     assert "pip install pytest-django" in result.stderr
     assert 'DJANGO_SETTINGS_MODULE = "library_site.settings"' in result.stderr
     assert "sanity run" not in result.stderr
+    # With --json, the same error as a document on stdout.
+    document = json.loads(project("check", "--generated", "--json").stdout)
+    assert document["error"]["code"] == 3
+    assert "pip install pytest-django" in document["error"]["message"]
