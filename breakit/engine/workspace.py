@@ -2,9 +2,13 @@
 
 One `Workspace` copies the project once; `workspace.mutated(changes)` writes a mutant's files into
 the copy and puts the original bytes back afterwards, so one copy serves many mutants in a row.
-Nothing in the copy may hold bytecode: the runner runs with PYTHONDONTWRITEBYTECODE=1, and
-`__pycache__`/`*.pyc` are never copied, so a file rewritten within the same second (and size)
-can never be served from a stale `.pyc`.
+Nothing in the copy holds bytecode: `__pycache__`/`*.pyc` are never copied, and the test
+processes write none into it (PYTHONDONTWRITEBYTECODE=1; a fork worker's children keep theirs in
+a private folder outside the copy, `sys.pycache_prefix`). A `.pyc` is trusted when the source's
+modification time, in whole seconds, and its size match the ones it recorded, so a file rewritten
+within the same second and with the same size would be served its old bytecode: every file a
+mutant writes gets a modification time of its own (`MUTANT_STAMP` and a count, never one a file
+had before, nor one another mutant's file had), and the original's is put back with its bytes.
 
 Every temporary folder breakit makes (workspaces, fork-worker and run scratch) is a `Scratch`:
 named `breakit-…` and holding an owner marker locked (`flock`) while the process that made it
@@ -17,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import functools
+import itertools
 import os
 import shutil
 import stat
@@ -26,6 +31,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import TracebackType
+
+# The modification time (seconds since the epoch; then the count of files mutated so far) of a
+# file a mutant wrote: 2001-09-09, long before any copied file's, and unique for each write.
+MUTANT_STAMP = 1_000_000_000
 
 # Names skipped at any depth.
 DEFAULT_IGNORE: tuple[str, ...] = (
@@ -62,6 +71,7 @@ class Workspace:
         self._tempdir: Scratch | None = None
         self._path: Path | None = None
         self._mutating = False
+        self._stamps = itertools.count(1)  # mutated files' modification times (MUTANT_STAMP)
 
     @property
     def path(self) -> Path:
@@ -135,6 +145,8 @@ class Workspace:
                 if target.is_symlink():
                     target.unlink()  # write a file in its place, never through the link
                 target.write_bytes(text.encode("utf-8"))
+                stamp = (MUTANT_STAMP + next(self._stamps)) * 1_000_000_000
+                os.utime(target, ns=(stamp, stamp))  # no cached bytecode is this version's
             yield root
         finally:
             try:

@@ -99,19 +99,25 @@ def test_two_mutants_of_one_file_in_a_row_leak_nothing(tmp_path: Path, runner: F
     source = CALC + "\nREGISTRY = []\n"
     root = tiny_project(tmp_path / "proj", {"calc.py": source, "tests/test_calc.py": LEAKY_TESTS})
     nodeid = "tests/test_calc.py::test_add"
-    same_second = time.time_ns()
     runs = []
+    stamps = []
     with Workspace(root) as workspace:
+        original = int((workspace.path / "calc.py").stat().st_mtime)
         os.environ["EXPECTED_CWD"] = str(workspace.path)
         try:
-            for operator in ("-", "*"):  # same size, same mtime: what a stale .pyc is keyed on
+            # The same size, written within a second: what a stale .pyc would be served on,
+            # but for the modification time each version gets (breakit.engine.workspace).
+            for operator in ("-", "*"):
                 with workspace.mutated({"calc.py": source.replace("+", operator)}) as workdir:
-                    os.utime(workdir / "calc.py", ns=(same_second, same_second))
+                    stamps.append(int((workdir / "calc.py").stat().st_mtime))
                     runs.append(runner.run(workdir, RunSpec(("tests",), timeout_s=60)))
             runs.append(runner.run(workspace.path, RunSpec(("tests",), timeout_s=60)))
+            assert int((workspace.path / "calc.py").stat().st_mtime) == original
         finally:
             del os.environ["EXPECTED_CWD"]
+        # The children keep their bytecode outside the copy (the worker's own folder).
         assert list(workspace.path.rglob("*.pyc")) == []
+    assert len({original, *stamps}) == 3
     minus, times, restored = runs
     assert minus.outcomes[nodeid].message == "assert -1 == 5"
     assert times.outcomes[nodeid].message == "assert 6 == 5"

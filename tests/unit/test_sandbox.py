@@ -120,6 +120,21 @@ def test_mutated_writes_changes_and_restores_exact_bytes(project: Path) -> None:
     assert snapshot(project) == user_tree  # the user's files were never touched
 
 
+def test_each_mutant_file_gets_a_modification_time_no_bytecode_has(project: Path) -> None:
+    """A .pyc is keyed on its source's size and modification time in whole seconds: two
+    mutants of one size written within a second would share it. Every write gets a second of
+    its own, never the original's, and the original's exact time comes back."""
+    with Workspace(project) as workspace:
+        core = workspace.path / "pkg" / "core.py"
+        original = core.stat().st_mtime_ns
+        seconds = {original // 1_000_000_000}
+        for value in ("2", "3", "4"):  # the same size each time, within one second
+            with workspace.mutated({"pkg/core.py": f"def f():\n    return {value}\n"}):
+                seconds.add(core.stat().st_mtime_ns // 1_000_000_000)
+            assert core.stat().st_mtime_ns == original
+        assert len(seconds) == 4
+
+
 def test_restores_after_an_exception_and_serves_many_mutants(project: Path) -> None:
     with Workspace(project) as workspace:
         before = snapshot(workspace.path)

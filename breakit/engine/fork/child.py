@@ -179,11 +179,20 @@ def child_setup(tmpdir: str, output_fd: int | None, worker_pid: int) -> None:
         fresh_hypothesis_home()
 
 
-def enter_workspace(workdir: str, base_path: list[str]) -> None:
-    """As `python -m pytest` in the workspace would have it: cwd, sys.path and PYTHONPATH."""
+def bytecode_folder(scratch_dir: str) -> str:
+    """The bytecode folder of a worker whose own folder is `scratch_dir`."""
+    return os.path.join(scratch_dir, "bytecode")
+
+
+def enter_workspace(workdir: str, base_path: list[str], bytecode: str) -> None:
+    """As `python -m pytest` in the workspace would have it: cwd, sys.path and PYTHONPATH; the
+    bytecode of what it imports (pytest's rewritten test modules too) kept in `bytecode`, the
+    worker's own folder, so that the next child reads what this one compiled (a mutated file
+    has a modification time no cached bytecode matches: breakit.engine.workspace)."""
     os.chdir(workdir)
-    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
-    sys.dont_write_bytecode = True
+    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"  # what the tests start writes none
+    sys.pycache_prefix = bytecode
+    sys.dont_write_bytecode = False
     # The workspace (and its src/) first.
     front = [workdir]
     if os.path.isdir(os.path.join(workdir, "src")):
@@ -206,7 +215,8 @@ def fresh_child(
 ) -> int:
     """A fresh run's child: the project's modules dropped, pytest.main for `request`."""
     child_setup(tmpdir, output_fd, worker_pid)
-    enter_workspace(request.workdir, base_path)
+    # The run's temporary folder is in the worker's own (Forker.fork).
+    enter_workspace(request.workdir, base_path, bytecode_folder(os.path.dirname(tmpdir)))
     for name in list(sys.modules):
         if name.split(".")[0] in project:
             del sys.modules[name]

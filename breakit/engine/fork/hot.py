@@ -27,7 +27,7 @@ import pytest
 
 from breakit.engine.codeswap import LiveFunctions, NotHot, Swap, compile_module, plan_for_changes
 from breakit.engine.fork.channel import Channel
-from breakit.engine.fork.child import Forker, child_setup, enter_workspace
+from breakit.engine.fork.child import Forker, bytecode_folder, child_setup, enter_workspace
 from breakit.engine.wire import (
     ErrorReply,
     Fallback,
@@ -48,7 +48,7 @@ def hot_session(
 ) -> None:
     """Collect the suite in `request.workdir`, then serve hot runs until the channel closes;
     `forker` forks the hot children."""
-    enter_workspace(request.workdir, base_path)
+    enter_workspace(request.workdir, base_path, bytecode_folder(forker.scratch_dir))
     session = HotSession(channel, Path(request.workdir), forker)
     sys.argv = ["pytest"]
     try:
