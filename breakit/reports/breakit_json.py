@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Mutation
+from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Mutation, Verdict
 from breakit.outcome_codec import order_by_index, tests_by_index
+from breakit.reports.data_tables import findings_json
 
 if TYPE_CHECKING:
     from breakit.since import Since
@@ -84,6 +85,9 @@ def matrix_document(
         "unchecked": len(matrix.unchecked),
         "unchecked_ids": [mutant.id for mutant in matrix.unchecked],
     }
+    # Survivors that are entries of one table of data (reports.data_tables), as one finding.
+    survived = [r for r in matrix.results if r.verdict is Verdict.SURVIVED]
+    document["tables"] = findings_json(survived)
     if coverage_check is not None:
         document["coverage_check"] = dict(coverage_check)
     if since is not None:

@@ -1,10 +1,11 @@
 """A whole run in a terminal, as `check` and `merge` end: the results table (or, for many
 mutants, the verdict counts per operator), the catching tests with -v, the answer keys that do
-not match, each survivor and each broken mutant, then the summary line and the score gate."""
+not match, each survivor (those that are entries of one table of data as one finding) and each
+broken mutant, then the summary line and the score gate."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -12,11 +13,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from breakit.model import KillMatrix, Outcome, Verdict
+from breakit.reports.data_tables import TableFinding, finding_line, table_findings
 from breakit.reports.mutant_view import render_survivor, render_triage
 from breakit.reports.terminal import (
     OUTCOME_STYLE,
     UNCAUGHT,
     VERDICT_STYLE,
+    location_text,
+    render_diff,
     short_nodeid,
     took_text,
     verdict_counts,
@@ -50,7 +54,13 @@ def render_check(
         for nodeid in sorted(unexpected):
             console.print(f"  [green]+ caught, not in the key[/] {escape(nodeid)}", soft_wrap=True)
     survivors = [r for r in matrix.results if r.verdict in UNCAUGHT]
+    tables = table_findings(r for r in survivors if r.verdict is Verdict.SURVIVED)
+    for finding in tables:
+        render_table_finding(console, finding, matrix.tests, verbose=verbose)
+    grouped = {r.mutant.id for finding in tables for r in finding.survivors}
     for result in survivors:
+        if result.mutant.id in grouped:
+            continue
         render_survivor(console, result, matrix.tests, verbose=verbose)
         found = (triage or {}).get(result.mutant.id)
         if found is not None:
@@ -58,6 +68,24 @@ def render_check(
     render_broken(console, matrix, verbose=verbose)
     console.print()
     console.print(summary_line(matrix))
+
+
+def render_table_finding(
+    console: Console, finding: TableFinding, tests: Sequence[str], *, verbose: bool = False
+) -> None:
+    """Survivors that are entries of one table (reports.data_tables): one finding, the first
+    survivor as its example; with `verbose`, each of them."""
+    console.print(f"\n[bold red]Survived[/] {escape(finding_line(finding))}", soft_wrap=True)
+    example = finding.survivors[0]
+    console.print(f"[dim]for example, {escape(example.mutant.id)}:[/]", soft_wrap=True)
+    render_diff(console, example.mutant.diff)
+    if verbose:
+        for result in finding.survivors:
+            where = location_text(result.mutant)
+            text = f"  {result.mutant.id} {result.mutant.title} ({where})"
+            console.print(f"[dim]{escape(text)}[/]", soft_wrap=True)
+    else:
+        console.print(f"[dim]-v lists all {len(finding.survivors)}[/]")
 
 
 _BROKEN_SHOWN = 10  # CompileError / RuntimeError reasons listed without --verbose
