@@ -49,8 +49,9 @@ def test_a_merged_mutant_holds_every_members_edit_and_nothing_else() -> None:
     assert merged.originals == {"pkg/mod.py": SOURCE}
 
 
-def test_edits_a_line_apart_share_a_batch_and_none_outside_a_function_does() -> None:
-    # strip and shout change adjacent lines: never one batch; LIMIT is module level: alone.
+def test_edits_a_line_apart_share_a_batch_and_one_at_module_level_does_not_join_them() -> None:
+    # strip and shout change adjacent lines: never one batch; LIMIT is module level: a batch of
+    # its own kind (changes at import share batches with each other only).
     mutants = [DOUBLE, STRIP, SHOUT, LIMIT]
     assert batches(mutants, range(4)) == [[0, 1], [2], [3]]
     # Two edits in one function with a line between them merge; adjacent ones do not.
@@ -95,3 +96,22 @@ def test_function_of_names_the_outermost_function_or_none() -> None:
     assert function_of(SOURCE, double_hunk) == (1, 2)
     assert function_of(SOURCE, strip_hunk) == (6, 8)
     assert function_of(SOURCE, limit_hunk) is None
+
+
+def test_changes_at_import_share_batches_with_each_other_only_and_larger_ones() -> None:
+    table = "TABLE = {\n" + "".join(f"    'k{i}': 'v{i}',\n" for i in range(200)) + "}\n\n"
+    text = table + SOURCE
+
+    def entry(i: int) -> Mutant:
+        changed = text.replace(f"'v{i}'", "''", 1)
+        return Mutant(f"e{i}", "test", f"e{i}", {"pkg/mod.py": changed}, {"pkg/mod.py": text})
+
+    def body(old: str, new: str) -> Mutant:
+        changed = text.replace(old, new, 1)
+        return Mutant(old, "test", old, {"pkg/mod.py": changed}, {"pkg/mod.py": text})
+
+    # Every other entry: a line apart, so 100 of them, in batches of 64 and the rest.
+    entries = [entry(i) for i in range(0, 200, 2)]
+    formed = batches([*entries, body("x * 2", "x / 2")], range(len(entries) + 1))
+    assert [len(batch) for batch in formed] == [64, 36, 1]
+    assert formed[-1] == [len(entries)]  # the function's change is in none of the entries' batches
