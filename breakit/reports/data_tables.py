@@ -113,10 +113,10 @@ def table_findings(survivors: Iterable[MutantResult]) -> list[TableFinding]:
 
 
 def finding_line(finding: TableFinding) -> str:
-    """`38 survivors are entries of the table _IRR_S2P (boltons/strutils.py:120-160, 120
-    entries): no test checks these entries`."""
+    """`202 mutants of entries of the table _IRR_S2P (boltons/strutils.py:281-315, 105
+    entries): no test checks these entries` (after the verdict, Survived)."""
     return (
-        f"{len(finding.survivors)} survivors are entries of the table "
+        f"{len(finding.survivors)} mutants of entries of the table "
         f"{finding.table.label()}: no test checks these entries"
     )
 

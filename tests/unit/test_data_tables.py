@@ -68,7 +68,7 @@ def test_the_terminal_shows_a_table_once_with_one_example() -> None:
     console = Console(file=out, width=120, no_color=True)
     render_check(console, KillMatrix(results=results, tests=()), {})
     text = out.getvalue()
-    finding = "6 survivors are entries of the table PLURALS (words.py:1-14, 12 entries)"
+    finding = "Survived 6 mutants of entries of the table PLURALS (words.py:1-14, 12 entries)"
     assert text.count(finding) == 1
     assert text.count("Survived words:m:") == 0  # no survivor of the table listed on its own
     assert "-v lists all 6" in text
