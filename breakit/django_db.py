@@ -22,17 +22,16 @@ def workspace_suffix(rootpath: Path) -> str:
     return SUFFIX_PREFIX + hashlib.sha256(str(rootpath).encode()).hexdigest()[:8]
 
 
-def own_test_databases(rootpath: Path) -> list[str]:
+def own_test_databases(rootpath: Path) -> None:
     """Give this process's test databases the workspace's suffix (pytest-django's rule for its
     xdist workers: a test database's configured name, else `test_` and the database's name; an
     in-memory SQLite one is left alone). Does nothing unless Django's settings are configured
-    (pytest-django configured them while pytest loaded its conftest files). The names given."""
+    (pytest-django configured them while pytest loaded its conftest files)."""
     conf = sys.modules.get("django.conf")
     settings = getattr(conf, "settings", None)
     if settings is None or not settings.configured:
-        return []
+        return
     suffix = workspace_suffix(rootpath)
-    names = []
     for database in settings.DATABASES.values():
         test = database.setdefault("TEST", {})
         name = test.get("NAME")
@@ -43,5 +42,3 @@ def own_test_databases(rootpath: Path) -> list[str]:
         if str(name) == ":memory:" or str(name).endswith(suffix):
             continue
         test["NAME"] = f"{name}_{suffix}"
-        names.append(test["NAME"])
-    return names

@@ -24,7 +24,6 @@ competes with its own engine:
   unless `--benchmark-compare-fail` makes them, or `--benchmark-only` asks for nothing else.
 - Hypothesis's example database: a fresh one per run (`fresh_hypothesis_home`), so a failing
   example saved under one mutant is not replayed under the next, which plain pytest never would.
-
 - pytest-django's `--reuse-db`: every breakit test process has a test database of its own
   (breakit.django_db), named after its workspace; kept, they would pile up on the database
   server, one per worker and run, and a kept one carries a mutant's schema to the next run.

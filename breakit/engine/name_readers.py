@@ -24,9 +24,9 @@ from breakit.engine.selection import (
     first_pass_tests,
     in_source,
     module_level_lines,
+    tests_running,
 )
 from breakit.model import Mutant
-from breakit.records import SPECIAL_KEYS
 
 Lines = frozenset[tuple[str, int]]  # (path, line), as the coverage map keys them
 
@@ -95,8 +95,9 @@ def bound_names(source: str, lines: frozenset[int]) -> frozenset[str] | None:
     tree = _tree(source)
     if tree is None:
         return None
-    statements = [s for s in _import_time_statements(tree.body) if not isinstance(s, ast.ClassDef)]
-    classes = [s for s in _import_time_statements(tree.body) if isinstance(s, ast.ClassDef)]
+    everything = list(_import_time_statements(tree.body))
+    statements = [s for s in everything if not isinstance(s, ast.ClassDef)]
+    classes = [s for s in everything if isinstance(s, ast.ClassDef)]
     names: set[str] = set()
     for line in lines:
         holding = [s for s in statements if s.lineno <= line <= (s.end_lineno or s.lineno)] or [
@@ -157,7 +158,7 @@ class NameReaders:
             if not path.endswith(".py") or not in_source(path, self.source):
                 continue
             try:
-                texts[path] = (self.root / path).read_text(encoding="utf-8")
+                texts[path] = found.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 continue
         return texts
@@ -193,13 +194,7 @@ def reader_tests(
         if bound is None:
             return None
         names |= bound
-    wanted = readers.lines_reading(frozenset(names))
-    hit = {
-        nodeid
-        for nodeid, seen in coverage.items()
-        if nodeid not in SPECIAL_KEYS and not wanted.isdisjoint(seen)
-    }
-    return tuple(nodeid for nodeid in tests if nodeid in hit)
+    return tests_running(readers.lines_reading(frozenset(names)), coverage, tests)
 
 
 def tests_to_try_first(

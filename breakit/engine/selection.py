@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 import difflib
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Final
 
@@ -142,12 +142,21 @@ def select_tests(
     shared = coverage.get(IMPORT_TIME, frozenset()) | coverage.get(FIXTURES, frozenset())
     if wanted & shared:
         return WHOLE_SUITE
+    return TestPlan(tests_running(wanted, coverage, tests))
+
+
+def tests_running(
+    lines: Set[tuple[str, int]],
+    coverage: Mapping[str, frozenset[tuple[str, int]]],
+    tests: Sequence[str],
+) -> tuple[str, ...]:
+    """The tests (in `tests`' order) whose own coverage holds any of `lines`."""
     hit = {
         nodeid
-        for nodeid, lines in coverage.items()
-        if nodeid not in SPECIAL_KEYS and not wanted.isdisjoint(lines)
+        for nodeid, seen in coverage.items()
+        if nodeid not in SPECIAL_KEYS and not seen.isdisjoint(lines)
     }
-    return TestPlan(tuple(nodeid for nodeid in tests if nodeid in hit))
+    return tuple(nodeid for nodeid in tests if nodeid in hit)
 
 
 def first_pass_tests(
@@ -168,12 +177,7 @@ def first_pass_tests(
         for header, body in _function_parts(original):
             if not lines.isdisjoint(header):
                 wanted.update((path, line) for line in body)
-    hit = {
-        nodeid
-        for nodeid, seen in coverage.items()
-        if nodeid not in SPECIAL_KEYS and not wanted.isdisjoint(seen)
-    }
-    return tuple(nodeid for nodeid in tests if nodeid in hit)
+    return tests_running(wanted, coverage, tests)
 
 
 @functools.lru_cache(maxsize=64)

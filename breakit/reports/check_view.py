@@ -5,7 +5,7 @@ broken mutant, then the summary line and the score gate."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -56,7 +56,7 @@ def render_check(
     survivors = [r for r in matrix.results if r.verdict in UNCAUGHT]
     tables = table_findings(r for r in survivors if r.verdict is Verdict.SURVIVED)
     for finding in tables:
-        render_table_finding(console, finding, matrix.tests, verbose=verbose)
+        render_table_finding(console, finding, verbose=verbose)
     grouped = {r.mutant.id for finding in tables for r in finding.survivors}
     for result in survivors:
         if result.mutant.id in grouped:
@@ -70,9 +70,7 @@ def render_check(
     console.print(summary_line(matrix))
 
 
-def render_table_finding(
-    console: Console, finding: TableFinding, tests: Sequence[str], *, verbose: bool = False
-) -> None:
+def render_table_finding(console: Console, finding: TableFinding, *, verbose: bool = False) -> None:
     """Survivors that are entries of one table (reports.data_tables): one finding, the first
     survivor as its example; with `verbose`, each of them."""
     console.print(f"\n[bold red]Survived[/] {escape(finding_line(finding))}", soft_wrap=True)

@@ -48,9 +48,7 @@ def _entries(value: ast.expr) -> int:
         return len(value.keys)
     if isinstance(value, ast.List | ast.Tuple | ast.Set):
         return len(value.elts)
-    if (
-        isinstance(value, ast.Call) and value.args
-    ):  # frozenset([...]), dict([...]), OrderedDict(...)
+    if isinstance(value, ast.Call) and value.args:  # frozenset([...]), dict([...])
         return _entries(value.args[0])
     return 0
 
