@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -54,11 +55,23 @@ def run_facts(lab: Lab) -> dict[str, Any]:
     facts: dict[str, Any] = {
         "memory_limit_mb": lab.memory_ceiling(),
         "survivor_proofs": {"batches": lab.proof_batches, "alone": lab.proofs_alone},
+        "hot_runs": hot_runs(lab.hot_runs, lab.hot_fallbacks),
         "timing": lab.timing(),
     }
     if lab.verification is not None:
         facts["verify"] = lab.verification.to_json()
     return facts
+
+
+def hot_runs(runs: int, fallbacks: Sequence[str]) -> dict[str, Any]:
+    """How many runs a hot session served, how many it refused (they ran fresh), and its five
+    most frequent reasons, each with its count."""
+    reasons = Counter(fallbacks).most_common(5)
+    return {
+        "runs": runs,
+        "fallbacks": len(fallbacks),
+        "reasons": [{"reason": reason, "count": count} for reason, count in reasons],
+    }
 
 
 def report_and_gate(

@@ -72,8 +72,13 @@ def compile_module(source: str | bytes, filename: str) -> CodeType:
     return compile(source, filename, "exec", dont_inherit=True)
 
 
-def plan_swaps(original: CodeType, mutated: CodeType, live: LiveFunctions) -> list[Swap]:
-    """The swaps that turn the live `original` module's functions into `mutated`'s."""
+def plan_swaps(
+    original: CodeType, mutated: CodeType, live: LiveFunctions, *, bodies_run_again: bool = False
+) -> list[Swap]:
+    """The swaps that turn the live `original` module's functions into `mutated`'s. With
+    `bodies_run_again`, a changed module or class body is not refused: its changed statements
+    run again (breakit.engine.reexec), and with them the code they create and run at once (a
+    comprehension, a lambda)."""
     old = dict(_walk(original))
     new = dict(_walk(mutated))
     if old.keys() != new.keys():
@@ -85,7 +90,7 @@ def plan_swaps(original: CodeType, mutated: CodeType, live: LiveFunctions) -> li
         if code == changed:
             continue
         if not code.co_flags & _OPTIMIZED:
-            if _shape(code) != _shape(changed):
+            if _shape(code) != _shape(changed) and not bodies_run_again:
                 what = "the module body" if code.co_name == "<module>" else code.co_qualname
                 raise NotHot(f"{what} changed: it ran at import")
             continue  # only its line numbers moved
@@ -98,7 +103,10 @@ def plan_swaps(original: CodeType, mutated: CodeType, live: LiveFunctions) -> li
     for place, code in old.items():
         if _shape(code) == _shape(new[place]) or not code.co_flags & _OPTIMIZED:
             continue
-        # Changed behaviour must reach a live function: this one, or one that creates it.
+        # Changed behaviour must reach a live function: this one, or one that creates it; or,
+        # when bodies run again, the statement that creates it (and runs it, or binds it anew).
+        if bodies_run_again and _made_by_a_body(place, old):
+            continue
         if not any(place[:n] in swapped for n in range(len(place), 0, -1)):
             raise NotHot(f"no live function runs the changed {code.co_qualname}")
     return swaps
@@ -109,9 +117,12 @@ def plan_for_changes(
     originals: Mapping[str, CodeType],
     root: Path,
     live: LiveFunctions,
+    *,
+    bodies_run_again: bool = False,
 ) -> list[Swap]:
     """Swaps for every changed file (project-relative path → mutated text) of the project at
-    `root`, whose original module code is `originals[path]` (compiled as it was imported)."""
+    `root`, whose original module code is `originals[path]` (compiled as it was imported);
+    `bodies_run_again` as for plan_swaps."""
     swaps: list[Swap] = []
     for relpath, text in changes.items():
         original = originals.get(relpath)
@@ -121,8 +132,33 @@ def plan_for_changes(
             mutated = compile_module(text, str(root / relpath))
         except (SyntaxError, ValueError) as exc:
             raise NotHot(f"{relpath} does not compile: {exc}") from None
-        swaps.extend(plan_swaps(original, mutated, live))
+        swaps.extend(plan_swaps(original, mutated, live, bodies_run_again=bodies_run_again))
     return swaps
+
+
+def bodies_changed(original: CodeType, mutated: CodeType) -> bool:
+    """True if what ran at import changed: the module's body or a class body (not only their
+    line numbers)."""
+    old, new = dict(_walk(original)), dict(_walk(mutated))
+    return any(
+        not code.co_flags & _OPTIMIZED and (place not in new or _shape(code) != _shape(new[place]))
+        for place, code in old.items()
+    )
+
+
+_MADE_IN_PLACE = frozenset({"<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>", "<lambda>"})
+
+
+def _made_by_a_body(place: Path_, codes: Mapping[Path_, CodeType]) -> bool:
+    """True for a comprehension or lambda (or code inside one) whose nearest enclosing `def`
+    does not exist: a module or class body creates it, in a statement that runs again."""
+    for n in range(len(place), 0, -1):
+        code = codes[place[:n]]
+        if code.co_name not in _MADE_IN_PLACE:
+            return False
+        if not codes[place[: n - 1]].co_flags & _OPTIMIZED:
+            return True
+    return False
 
 
 def _place(code: CodeType) -> tuple[str, str, int]:

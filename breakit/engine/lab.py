@@ -86,7 +86,7 @@ class Lab:
         self._name_readers = NameReaders(self.config.root, self.config.source)
         self.sane = False  # the sanity run passed (or passed before under the same key)
         self.hot_runs = 0  # mutants run in a hot session (breakit.engine.fork.hot)
-        self.hot_fallbacks = 0  # hot mutants the session refused, run fresh instead
+        self.hot_fallbacks: list[str] = []  # why the session refused hot mutants (run fresh)
         self.warm_workers = 0  # workers forked from the warm pool (breakit.engine.fork.warm_client)
         self.sanity_runs = 0  # forced-fail runs (none when one passed under the same key)
         self.proof_runs = 0  # NoCoverage proof runs (none when one ran under the same key)

@@ -305,7 +305,7 @@ class _Workers:
         while self.runners:
             runner = self.runners.pop()
             lab.hot_runs += runner.stats.hot_runs
-            lab.hot_fallbacks += runner.stats.fallbacks
+            lab.hot_fallbacks += runner.stats.fallback_reasons
             lab.warm_workers += runner.stats.warm
             lab.proof_batches += runner.stats.proof_batches
             lab.proofs_alone += runner.stats.proofs_alone

@@ -210,9 +210,10 @@ def hot_eligible(
     source: Sequence[str],
 ) -> bool:
     """True if `mutant` may run hot (breakit.engine.fork.hot): it changes existing source modules
-    only, inside function bodies, on lines that never ran at import or collection time — so
-    swapping the functions' code is the same as importing the mutated module afresh. (The
-    worker checks the compiled code too, and refuses what this lets through wrongly.)"""
+    only, either inside function bodies on lines that never ran at import or collection time (the
+    functions' code is swapped: breakit.engine.codeswap), or at module level, in statements the
+    hot child runs again (breakit.engine.reexec). The worker checks the compiled code too, and
+    refuses what it cannot prove the same as importing the mutated module afresh."""
     if coverage is None or not mutant.changes:
         return False
     import_time = coverage.get(IMPORT_TIME, frozenset())
@@ -222,9 +223,7 @@ def hot_eligible(
             return False
         if not in_source(path, source):
             return False
-        lines = changed_lines(original, new)
-        if lines & module_level_lines(original):
-            return False
+        lines = changed_lines(original, new) - module_level_lines(original)
         if any((path, line) in import_time for line in lines):
-            return False
+            return False  # a function the module's import ran: what it made is not made again
     return True

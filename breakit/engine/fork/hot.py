@@ -12,6 +12,7 @@ RunReply like a fresh run's, or a Fallback (its reason); any other operation, an
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import functools
 import gc
@@ -20,14 +21,23 @@ import linecache
 import os
 import sys
 from pathlib import Path
-from types import CodeType
+from types import CodeType, ModuleType
 from typing import IO
 
 import pytest
 
-from breakit.engine.codeswap import LiveFunctions, NotHot, Swap, compile_module, plan_for_changes
+from breakit.engine.codeswap import (
+    LiveFunctions,
+    NotHot,
+    Swap,
+    bodies_changed,
+    compile_module,
+    plan_for_changes,
+)
 from breakit.engine.fork.channel import Channel
 from breakit.engine.fork.child import Forker, bytecode_folder, child_setup, enter_workspace
+from breakit.engine.import_reads import Takes, takes_from
+from breakit.engine.reexec import Reexec, plan_reexec
 from breakit.engine.wire import (
     ErrorReply,
     Fallback,
@@ -41,6 +51,7 @@ from breakit.engine.wire import (
 from breakit.pytest_plugin import Record, RecorderPlugin, ordered
 
 SERVED = {HotRequest.NAME: HotRequest}  # the one operation a hot session serves
+NOT_HOT = "not_hot"  # a child's record: re-running the module failed (engine.reexec)
 
 
 def hot_session(
@@ -73,6 +84,8 @@ class HotSession:
         self._early: list[Record] = []  # records of the worker's own collection
         self._out: IO[str] | None = None  # a child's records pipe
         self._sources: dict[str, bytes] = {}
+        self._modules: dict[str, ModuleType] = {}  # by path: the project's, as imported
+        self._takes: dict[tuple[str, str], Takes] = {}
         self._originals: dict[str, CodeType] = {}
 
     def _sink(self, record: Record) -> None:
@@ -104,9 +117,7 @@ class HotSession:
                 continue
             assert isinstance(request, HotRequest)
             try:
-                swaps = plan_for_changes(
-                    request.changes, self._originals_for(request), self.root, live
-                )
+                swaps, reexecs = self._plan(request, live, session.items)
             except NotHot as exc:
                 self.channel.send(Fallback(reason=str(exc)))
                 continue
@@ -114,9 +125,52 @@ class HotSession:
             chosen = order if run.nodeids is None else [n for n in order if n in set(run.nodeids)]
             if run.order is not None:  # first-catch mode (breakit.engine.order)
                 chosen = [chosen[i] for i in ordered(chosen, run.order)]
-            child = functools.partial(self._child, session, swaps, [items[n] for n in chosen], run)
-            self.channel.send(self.forker.fork(run, child))
+            tests = [items[n] for n in chosen]
+            child = functools.partial(self._child, session, swaps, reexecs, tests, run)
+            reply = self.forker.fork(run, child)
+            refused = [r for r in reply.records if r.get("event") == NOT_HOT]
+            self.channel.send(Fallback(reason=str(refused[0]["reason"])) if refused else reply)
         return True
+
+    def _plan(
+        self, request: HotRequest, live: LiveFunctions, items: list[pytest.Item]
+    ) -> tuple[list[Swap], list[Reexec]]:
+        """The new code for live functions (engine.codeswap) and, for a change that ran at
+        import, the statements to run again (engine.reexec); NotHot if either cannot be."""
+        originals = self._originals_for(request)
+        swaps = plan_for_changes(request.changes, originals, self.root, live, bodies_run_again=True)
+        reexecs = []
+        for relpath, text in request.changes.items():
+            module = self._modules.get(relpath)
+            if module is None:
+                raise NotHot(f"{relpath} was not imported by the suite")
+            mutated = compile_module(text, str(self.root / relpath))
+            if bodies_changed(originals[relpath], mutated):
+                others = self._takers(module, items)
+                reexecs.append(plan_reexec(module, self._sources[relpath], text, others))
+        return swaps, reexecs
+
+    def _takers(self, module: ModuleType, items: list[pytest.Item]) -> dict[ModuleType, Takes]:
+        """What every other module of the project (tests and conftests too) took at import
+        from `module`."""
+        found: dict[ModuleType, Takes] = {}
+        others = {*self._modules.values(), *(getattr(i, "module", None) for i in items)}
+        for other in others:
+            if not isinstance(other, ModuleType) or other is module:
+                continue
+            key = (other.__name__, module.__name__)
+            if key not in self._takes:
+                self._takes[key] = self._takes_of(other, module.__name__)
+            found[other] = self._takes[key]
+        return found
+
+    def _takes_of(self, other: ModuleType, source: str) -> Takes:
+        filename = getattr(other, "__file__", None) or ""
+        try:
+            tree = ast.parse(Path(filename).read_bytes())
+        except (OSError, SyntaxError, ValueError):
+            return Takes()
+        return takes_from(tree, other.__name__, other.__package__ or "", source)
 
     def refuse(self, error: str | None) -> None:
         """The session cannot serve hot runs: `error` says why (hot mutants then run fresh)."""
@@ -134,6 +188,7 @@ class HotSession:
             relpath = Path(filename).relative_to(self.root).as_posix()
             with contextlib.suppress(OSError):
                 self._sources[relpath] = Path(filename).read_bytes()
+                self._modules[relpath] = module
 
     def _originals_for(self, request: HotRequest) -> dict[str, CodeType]:
         for relpath in request.changes:
@@ -146,6 +201,7 @@ class HotSession:
         self,
         session: pytest.Session,
         swaps: list[Swap],
+        reexecs: list[Reexec],
         items: list[pytest.Item],
         run: RunRequest,
         tmpdir: str,
@@ -155,10 +211,17 @@ class HotSession:
         # Output stays with pytest's capturing, as in the worker: a hot run reports no output.
         child_setup(tmpdir, None, self.forker.worker_pid)
         self.recorder.first_catch = run.first_catch
+        self._out = os.fdopen(write_fd, "w", encoding="utf-8")
         for swap in swaps:
             swap.apply()
+        try:
+            for reexec in reexecs:
+                reexec.apply()
+        except NotHot as exc:  # the session answers a Fallback: the mutant runs fresh
+            self._sink({"event": NOT_HOT, "reason": str(exc)})
+            self._out.close()
+            return 0
         linecache.clearcache()  # tracebacks read the mutated file, which is on disk now
-        self._out = os.fdopen(write_fd, "w", encoding="utf-8")
         self._sink({"event": "collected", "nodeids": [item.nodeid for item in items]})
         for index, item in enumerate(items):
             nextitem = items[index + 1] if index + 1 < len(items) else None
