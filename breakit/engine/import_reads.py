@@ -33,6 +33,53 @@ def paired_statements(
     return pairs
 
 
+@dataclass
+class ParsedSource:
+    """A module's source as imported, parsed once: its top-level statements and their lines,
+    so that a mutant's text is read by parsing only the statements whose lines it changed."""
+
+    body: list[ast.stmt]
+    lines: list[str]
+    spans: list[tuple[int, int]]  # each statement's first (decorators included) and last line
+
+    @classmethod
+    def of(cls, source: str | bytes) -> ParsedSource:
+        tree = ast.parse(source)
+        text = source.decode("utf-8") if isinstance(source, bytes) else source
+        spans = [
+            (
+                min([s.lineno, *(d.lineno for d in getattr(s, "decorator_list", []))]),
+                s.end_lineno or s.lineno,
+            )
+            for s in tree.body
+        ]
+        return cls(tree.body, text.splitlines(), spans)
+
+    def pairs(self, mutated: str) -> list[tuple[ast.stmt, ast.stmt, bool]] | None:
+        """As paired_statements on `mutated`'s body, parsing only the changed statements; None
+        when that cannot be done (lines added or removed, a line holding two statements)."""
+        new_lines = mutated.splitlines()
+        if len(new_lines) != len(self.lines):
+            return None
+        changed = {
+            i + 1 for i, (a, b) in enumerate(zip(self.lines, new_lines, strict=True)) if a != b
+        }
+        pairs = [(statement, statement, False) for statement in self.body]
+        for index, (first, last) in enumerate(self.spans):
+            if not any(first <= line <= last for line in changed):
+                continue
+            try:
+                parsed = ast.parse("\n".join(new_lines[first - 1 : last])).body
+            except SyntaxError:
+                return None
+            old = self.body[index]
+            if len(parsed) != 1 or type(parsed[0]) is not type(old):
+                return None
+            new = ast.increment_lineno(parsed[0], first - 1)
+            pairs[index] = (old, new, _dump(old) != _dump(new))
+        return pairs
+
+
 def only_body_changed(old: ast.stmt, new: ast.stmt) -> bool:
     """True if a `def` changed only inside its body: what runs when it is called, not at import
     (its defaults, decorators and annotations are the same)."""

@@ -44,6 +44,7 @@ from breakit.engine.import_reads import (
     simple_targets,
 )
 
+Pair = tuple[ast.stmt, ast.stmt, bool]  # a statement, the mutant's, and whether it changed
 ATOMIC = (str, bytes, int, float, complex, bool, type(None))
 _METHOD_WRAPPERS = frozenset({"staticmethod", "classmethod"})
 
@@ -89,21 +90,27 @@ class Reexec:
             raise NotHot(f"an old value of {self.module.__name__} is held by {where}")
 
 
-def plan_reexec(
-    module: types.ModuleType,
-    original: str | bytes,
-    mutated: str,
-    others: Mapping[types.ModuleType, Takes],
-) -> Reexec:
-    """The plan that turns live `module` (imported from `original`) into `mutated`'s; `others`:
-    what each other module of the project took from it at import (import_reads.takes_from)."""
+def module_pairs(original: str | bytes, mutated: str) -> list[Pair]:
+    """The module's statements beside the mutant's (import_reads.paired_statements)."""
     try:
         old_tree, new_tree = ast.parse(original), ast.parse(mutated)
     except SyntaxError as exc:
-        raise NotHot(f"{module.__name__} does not parse: {exc}") from None
+        raise NotHot(f"the mutant does not parse: {exc}") from None
+    pairs = paired_statements(old_tree.body, new_tree.body)
+    if pairs is None:
+        raise NotHot("a statement was added or removed at import time")
+    return pairs
+
+
+def plan_reexec(
+    module: types.ModuleType, pairs: list[Pair], others: Mapping[types.ModuleType, Takes]
+) -> Reexec:
+    """The plan that turns live `module` into the mutant's, whose top-level statements are
+    `pairs` (original, mutated, changed); `others`: what each other module of the project took
+    from it at import (import_reads.takes_from)."""
     filename = getattr(module, "__file__", None) or "<module>"
     body = _Body(filename, vars(module), in_class=False)
-    steps = body.plan(old_tree.body, new_tree.body)
+    steps = body.plan(pairs)
     changed = body.fresh | body.patched
     rebinds: list[tuple[dict[str, Any], str, str]] = []
     for other, takes in others.items():
@@ -131,10 +138,7 @@ class _Body:
     fresh: set[str] = field(default_factory=set)  # rebound to new objects
     patched: set[str] = field(default_factory=set)  # same object, changed inside
 
-    def plan(self, original: list[ast.stmt], mutated: list[ast.stmt]) -> list[Step]:
-        pairs = paired_statements(original, mutated)
-        if pairs is None:
-            raise NotHot("a statement was added or removed at import time")
+    def plan(self, pairs: list[Pair]) -> list[Step]:
         steps = []
         for old, new, differs in pairs:
             reads = reads_at_import(new)
@@ -192,8 +196,10 @@ class _Body:
             raise NotHot(f"class {new.name} has a metaclass, which saw its body")
         if any("__init_subclass__" in vars(base) for base in live.__mro__[1:-1]):
             raise NotHot(f"class {new.name}'s bases define __init_subclass__")
-        inner = _Body(self.filename, vars(live), in_class=True)
-        steps = inner.plan(old.body, new.body)
+        pairs = paired_statements(old.body, new.body)
+        if pairs is None:
+            raise NotHot(f"a statement was added to or removed from class {new.name}")
+        steps = _Body(self.filename, vars(live), in_class=True).plan(pairs)
         if not steps:
             return None
         self.patched.add(new.name)

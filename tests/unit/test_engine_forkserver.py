@@ -251,22 +251,45 @@ def test_hot_mutants_of_one_file_in_a_row_leak_nothing(tmp_path: Path, runner: F
 TEST_NAMES = ("test_add", "test_environment_and_cwd_are_fresh", "test_module_state_is_fresh")
 
 
-def test_a_hot_mutant_the_session_cannot_swap_runs_fresh(
+def test_a_hot_mutant_the_session_cannot_swap_runs_fresh_and_the_session_waits(
     tmp_path: Path, runner: ForkRunner
 ) -> None:
     root = tiny_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TEST_ADD})
     nodeid = "tests/test_calc.py::test_add"
     with Workspace(root) as workspace:
         assert runner.open_session(workspace.path, RunSpec(("tests",)))
-        # A default value is evaluated at import: no code swap can give what a fresh import does.
-        changes = {"calc.py": CALC.replace("(a, b)", "(a, b=1)").replace("+", "-")}
+        session_pid = runner.worker_pid
+        # A statement added at import: running the changed statements again cannot give it.
+        changes = {"calc.py": CALC.replace("+", "-") + "EXTRA = 1\n"}
         with workspace.mutated(changes) as workdir:
             run = runner.run_hot(workdir, hot_spec(nodeids=(nodeid,)), changes)
         after = runner.run(workspace.path, RunSpec(("tests",), timeout_s=60))
-    assert (runner.stats.hot_runs, runner.stats.fallbacks) == (0, 1)
-    assert runner.stats.fallback_reasons == ["the module body changed: it ran at import"]
+        # The session was set aside while the fresh worker ran: the next hot mutant is its.
+        assert runner.open_session(workspace.path, RunSpec(("tests",)))
+        assert runner.worker_pid == session_pid
+        body = {"calc.py": CALC.replace("+", "*")}
+        with workspace.mutated(body) as workdir:
+            hot = runner.run_hot(workdir, hot_spec(nodeids=(nodeid,)), body)
+    assert (runner.stats.hot_runs, runner.stats.fallbacks) == (1, 1)
+    assert runner.stats.fallback_reasons == ["a statement was added or removed at import time"]
     assert run.outcomes[nodeid].message == "assert -1 == 5"
     assert after.outcomes[nodeid].outcome is Outcome.MISSED
+    assert hot.outcomes[nodeid].message == "assert 6 == 5"
+
+
+def test_a_default_value_runs_hot_as_a_fresh_import_gives_it(
+    tmp_path: Path, runner: ForkRunner
+) -> None:
+    root = tiny_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TEST_ADD})
+    nodeid = "tests/test_calc.py::test_add"
+    with Workspace(root) as workspace:
+        assert runner.open_session(workspace.path, RunSpec(("tests",)))
+        # A default value is evaluated at import: the def runs again (engine.reexec).
+        changes = {"calc.py": CALC.replace("(a, b)", "(a, b=1)").replace("+", "-")}
+        with workspace.mutated(changes) as workdir:
+            run = runner.run_hot(workdir, hot_spec(nodeids=(nodeid,)), changes)
+    assert (runner.stats.hot_runs, runner.stats.fallbacks) == (1, 0)
+    assert run.outcomes[nodeid].message == "assert -1 == 5"
 
 
 def test_a_suite_that_does_not_collect_gets_no_hot_session(

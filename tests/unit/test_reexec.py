@@ -4,6 +4,7 @@ a fresh import of the mutated module would give, or a refusal (NotHot) with its 
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.util
 import sys
 import textwrap
@@ -14,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from breakit.engine.codeswap import NotHot
-from breakit.engine.import_reads import takes_from
-from breakit.engine.reexec import plan_reexec
+from breakit.engine.import_reads import ParsedSource, takes_from
+from breakit.engine.reexec import module_pairs, plan_reexec
 
 
 @pytest.fixture
@@ -52,7 +53,8 @@ def rerun(module: types.ModuleType, old: str, new: str, *others: types.ModuleTyp
         )
         for other in others
     }
-    plan_reexec(module, textwrap.dedent(old), textwrap.dedent(new), takers).apply()
+    pairs = module_pairs(textwrap.dedent(old), textwrap.dedent(new))
+    plan_reexec(module, pairs, takers).apply()
 
 
 TABLE = """
@@ -217,3 +219,28 @@ def test_a_statement_that_reads_and_binds_another_name_is_left_alone(
     m = load(tmp_path, modules, "chain_h", source)
     rerun(m, source, "X = 1\nX = X + 1\nY = 6\n")
     assert (m.X, m.Y) == (2, 6)
+
+
+@pytest.mark.parametrize(
+    "mutated",
+    [
+        TABLE.replace('"km": 1000', '"km": 1001'),
+        TABLE.replace("length = 30", "length = 31"),
+        TABLE.replace("return min(value, limit)", "return max(value, limit)"),
+    ],
+)
+def test_parsing_only_the_changed_statements_reads_the_mutant_as_a_whole_parse_does(
+    mutated: str,
+) -> None:
+    fast = ParsedSource.of(TABLE).pairs(mutated)
+    whole = module_pairs(TABLE, mutated)
+    assert fast is not None
+    dump = functools.partial(ast.dump, include_attributes=True)
+    assert [(dump(a), dump(b), c) for a, b, c in fast] == [
+        (dump(a), dump(b), c) for a, b, c in whole
+    ]
+    assert sum(c for _, _, c in fast) == 1
+
+
+def test_a_mutant_with_other_lines_is_parsed_whole() -> None:
+    assert ParsedSource.of(TABLE).pairs(TABLE.replace("LIMIT = 3", "LIMIT = (\n    3\n)")) is None

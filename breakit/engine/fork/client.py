@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -78,6 +78,9 @@ class ForkRunner:
         self._owned: Scratch | None = None
         self._closed = False
         self._session: Path | None = None  # the workspace of the worker's hot session
+        # The other worker, set aside while this one runs: a hot session waiting while a fresh
+        # worker runs what it refused, or the fresh worker while the session runs.
+        self._aside: _Held | None = None
         self.session_refused: str | None = None  # why a hot session could not start
         self.startup_s = 0.0
         self.stats = RunStats()
@@ -143,6 +146,10 @@ class ForkRunner:
             return True
         if self.session_refused is not None:
             return False
+        aside = self._aside
+        if aside and aside.session == workdir and aside.worker and aside.worker.alive():
+            self._trade()  # the session set aside while fresh runs went on
+            return True
         if self._session is not None:
             self._discard()
         self.start()
@@ -184,7 +191,9 @@ class ForkRunner:
     def _run_fresh(self, workdir: Path, spec: RunSpec) -> list[Piece]:
         """`spec` in fresh children: one, and one more each time a child dies during a test."""
         if self._session is not None:
-            self._discard()  # a hot session has the project imported: a fresh worker
+            # A hot session has the project imported: the run goes to a fresh worker, the
+            # session is set aside for the next hot mutant (not collected again).
+            self._trade()
         self.start()
 
         def run_piece(nodeids: tuple[str, ...] | None) -> Piece:
@@ -252,9 +261,22 @@ class ForkRunner:
             raise WorkerDied(f"the fork worker stopped: {exc}") from None
 
     def close(self) -> None:
-        """Stop the worker and whatever child it is running; safe to call twice, from any thread."""
+        """Stop the workers and whatever child they run; safe to call twice, from any thread."""
         self._closed = True
         self._discard()
+        aside, self._aside = self._aside, None
+        if aside is not None:
+            aside.stop()
+
+    def _trade(self) -> None:
+        """Set the running worker aside and bring back the one set aside (if any)."""
+        held = _Held(self._worker, self._owned, self._scratch, self._session)
+        aside, self._aside = self._aside, held if held.worker is not None else None
+        if aside is None:
+            self._worker, self._owned, self._scratch, self._session = None, None, None, None
+        else:
+            self._worker, self._owned = aside.worker, aside.owned
+            self._scratch, self._session = aside.scratch, aside.session
 
     def _discard(self) -> None:
         worker, self._worker = self._worker, None
@@ -264,6 +286,22 @@ class ForkRunner:
         owned, self._owned, self._scratch = self._owned, None, None
         if owned is not None:
             owned.remove()
+
+
+@dataclass
+class _Held:
+    """A worker set aside (ForkRunner._trade), with its folder and its session's workspace."""
+
+    worker: _SpawnedWorker | WarmWorker | None
+    owned: Scratch | None
+    scratch: Path | None
+    session: Path | None
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+        if self.owned is not None:
+            self.owned.remove()
 
 
 class _SpawnedWorker:

@@ -32,12 +32,12 @@ from breakit.engine.codeswap import (
     Swap,
     bodies_changed,
     compile_module,
-    plan_for_changes,
+    plan_swaps,
 )
 from breakit.engine.fork.channel import Channel
 from breakit.engine.fork.child import Forker, bytecode_folder, child_setup, enter_workspace
-from breakit.engine.import_reads import Takes, takes_from
-from breakit.engine.reexec import Reexec, plan_reexec
+from breakit.engine.import_reads import ParsedSource, Takes, takes_from
+from breakit.engine.reexec import Reexec, module_pairs, plan_reexec
 from breakit.engine.wire import (
     ErrorReply,
     Fallback,
@@ -51,6 +51,7 @@ from breakit.engine.wire import (
 from breakit.pytest_plugin import Record, RecorderPlugin, ordered
 
 SERVED = {HotRequest.NAME: HotRequest}  # the one operation a hot session serves
+FUNCTIONS_AND_CLASSES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 NOT_HOT = "not_hot"  # a child's record: re-running the module failed (engine.reexec)
 
 
@@ -86,6 +87,7 @@ class HotSession:
         self._sources: dict[str, bytes] = {}
         self._modules: dict[str, ModuleType] = {}  # by path: the project's, as imported
         self._takes: dict[tuple[str, str], Takes] = {}
+        self._parsed_sources: dict[str, ParsedSource] = {}
         self._originals: dict[str, CodeType] = {}
 
     def _sink(self, record: Record) -> None:
@@ -137,17 +139,24 @@ class HotSession:
     ) -> tuple[list[Swap], list[Reexec]]:
         """The new code for live functions (engine.codeswap) and, for a change that ran at
         import, the statements to run again (engine.reexec); NotHot if either cannot be."""
-        originals = self._originals_for(request)
-        swaps = plan_for_changes(request.changes, originals, self.root, live, bodies_run_again=True)
+        swaps: list[Swap] = []
         reexecs = []
         for relpath, text in request.changes.items():
             module = self._modules.get(relpath)
             if module is None:
                 raise NotHot(f"{relpath} was not imported by the suite")
-            mutated = compile_module(text, str(self.root / relpath))
-            if bodies_changed(originals[relpath], mutated):
-                others = self._takers(module, items)
-                reexecs.append(plan_reexec(module, self._sources[relpath], text, others))
+            pairs = self._parsed(relpath).pairs(text)
+            if pairs is None or any(
+                changed and isinstance(old, FUNCTIONS_AND_CLASSES) for old, _, changed in pairs
+            ):  # code inside functions may have changed: swap it (engine.codeswap)
+                original = self._originals_for(relpath)
+                mutated = compile_module(text, str(self.root / relpath))
+                swaps += plan_swaps(original, mutated, live, bodies_run_again=True)
+                if not bodies_changed(original, mutated):
+                    continue
+                pairs = pairs or module_pairs(self._sources[relpath], text)
+            if any(changed for _, _, changed in pairs):
+                reexecs.append(plan_reexec(module, pairs, self._takers(module, items)))
         return swaps, reexecs
 
     def _takers(self, module: ModuleType, items: list[pytest.Item]) -> dict[ModuleType, Takes]:
@@ -190,12 +199,21 @@ class HotSession:
                 self._sources[relpath] = Path(filename).read_bytes()
                 self._modules[relpath] = module
 
-    def _originals_for(self, request: HotRequest) -> dict[str, CodeType]:
-        for relpath in request.changes:
-            if relpath in self._sources and relpath not in self._originals:
-                filename = str(self.root / relpath)
-                self._originals[relpath] = compile_module(self._sources[relpath], filename)
-        return self._originals
+    def _originals_for(self, relpath: str) -> CodeType:
+        """The module's code as it was imported (compiled once)."""
+        if relpath not in self._originals:
+            filename = str(self.root / relpath)
+            self._originals[relpath] = compile_module(self._sources[relpath], filename)
+        return self._originals[relpath]
+
+    def _parsed(self, relpath: str) -> ParsedSource:
+        """The module's source as it was imported (parsed once)."""
+        if relpath not in self._parsed_sources:
+            try:
+                self._parsed_sources[relpath] = ParsedSource.of(self._sources[relpath])
+            except (SyntaxError, ValueError) as exc:
+                raise NotHot(f"{relpath} does not parse: {exc}") from None
+        return self._parsed_sources[relpath]
 
     def _child(
         self,
