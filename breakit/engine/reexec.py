@@ -46,6 +46,10 @@ from breakit.engine.import_reads import (
 
 Pair = tuple[ast.stmt, ast.stmt, bool]  # a statement, the mutant's, and whether it changed
 ATOMIC = (str, bytes, int, float, complex, bool, type(None))
+# What `type()` reads from a class body as it makes the class, and never again.
+_READ_WHEN_MADE = frozenset(
+    {"__slots__", "__qualname__", "__module__", "__classcell__", "__dict__", "__weakref__"}
+)
 _METHOD_WRAPPERS = frozenset({"staticmethod", "classmethod"})
 
 
@@ -161,6 +165,10 @@ class _Body:
             bound = binds(new)
             if not simple_targets(new) or (bound & reads) - self.fresh:
                 raise NotHot(f"{where} assigns into what it reads")
+            if self.in_class and bound & _READ_WHEN_MADE:
+                raise NotHot(
+                    f"{where}: {', '.join(sorted(bound))} is read only as the class is made"
+                )
             self.fresh |= bound
             return Step("bind", self._compile(new), bound=tuple(sorted(bound)))
         if isinstance(new, ast.FunctionDef | ast.AsyncFunctionDef):

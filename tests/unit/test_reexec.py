@@ -156,6 +156,12 @@ def test_a_module_that_read_the_value_at_import_is_refused(
             "X = 2",
             "__init_subclass__",
         ),
+        (  # __slots__ made the class's member descriptors, once
+            "class Key(list):\n    __slots__ = 'hash_value'\n",
+            "'hash_value'",
+            "''",
+            "read only as the class is made",
+        ),
         (  # `X = X + 1` run again on its own would add twice
             "X = 1\nX = X + 1\n",
             "X = X + 1",
