@@ -238,9 +238,11 @@ class Lab:
             self._project_names = project.project_names(self.config)
         return self._project_names
 
-    def timeout_for(self, baseline: Baseline, tests: Sequence[str] | None = None) -> float:
+    def timeout_for(
+        self, baseline: Baseline, tests: Sequence[str] | None = None, *, hot: bool = False
+    ) -> float:
         """How long `tests` (None: the whole suite) may run under a mutant (engine.timing)."""
-        return mutant_timeout(self.config, self.engine, baseline, tests)
+        return mutant_timeout(self.config, self.engine, baseline, tests, hot=hot)
 
     # --- mutants --------------------------------------------------------------------------
 

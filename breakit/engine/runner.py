@@ -28,6 +28,9 @@ class RunSpec:
 
     test_args: tuple[str, ...]  # pytest args / paths / node ids, relative to the project root
     timeout_s: float | None = None  # kill the run (and its whole process group) after this long
+    # …or after this long when it runs hot: a hot child starts at its first test, so its
+    # timeout holds no startup time (engine.timing); None: timeout_s.
+    hot_timeout_s: float | None = None
     extra_args: tuple[str, ...] = ()  # from config.pytest_args
     nodeids: tuple[str, ...] | None = None  # run only these node ids (None: every test)
     # Baseline only: per-test coverage of these project-relative source paths

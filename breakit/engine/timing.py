@@ -58,15 +58,21 @@ def with_untraced(record: EngineRecord, times: UntracedTimes | None) -> EngineRe
 
 
 def mutant_timeout(
-    config: Config, engine: EngineRecord, baseline: Baseline, tests: Sequence[str] | None
+    config: Config,
+    engine: EngineRecord,
+    baseline: Baseline,
+    tests: Sequence[str] | None,
+    *,
+    hot: bool = False,
 ) -> float:
     """factor × (the tests' time + the suite's startup time) + a constant, the times being the
-    untraced ones where the engine record has them."""
+    untraced ones where the engine record has them; a `hot` run (breakit.engine.fork.hot) has no
+    startup: it starts at its first test."""
     chosen = baseline.tests if tests is None else tests
     outcomes = baseline.run.outcomes
     untraced = engine.untraced_s
     tests_s = sum(untraced.get(n, outcomes[n].duration_s) for n in chosen if n in outcomes)
-    startup = engine.startup_s
+    startup = 0.0 if hot else engine.startup_s
     if startup is None:
         startup = max(0.0, baseline.duration_s - sum(o.duration_s for o in outcomes.values()))
     return config.timeout_factor * (tests_s + startup) + config.timeout_min_s

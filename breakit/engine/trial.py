@@ -35,6 +35,8 @@ def _run_on(
     with workspace.mutated(mutant.changes) as workdir:
         if hot:  # hot_eligible: no file deleted
             changes = {p: text for p, text in mutant.changes.items() if text is not None}
+            hot_timeout = lab.timeout_for(baseline, spec.nodeids, hot=True)
+            spec = replace(spec, hot_timeout_s=hot_timeout)
             return runner.run_hot(workdir, spec, changes)
         return runner.run(workdir, spec)
 

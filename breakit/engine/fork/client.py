@@ -217,7 +217,8 @@ class ForkRunner:
         pieces: list[Piece] = []
         nodeids = spec.nodeids
         while True:
-            run = _run_request(workdir, replace(spec, nodeids=nodeids))
+            hot_timeout = spec.timeout_s if spec.hot_timeout_s is None else spec.hot_timeout_s
+            run = _run_request(workdir, replace(spec, nodeids=nodeids, timeout_s=hot_timeout))
             request = HotRequest(run=run, changes=dict(changes))
             reply: Reply | None  # a RunReply, a Fallback, or None: the session is gone
             try:

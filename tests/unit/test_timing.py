@@ -1,0 +1,37 @@
+"""A mutant's timeout (breakit.engine.timing): a multiple of its tests' time on the unmutated code,
+with the suite's startup for a fresh run and without it for a hot one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from breakit.config import Config
+from breakit.engine.engine_record import EngineRecord
+from breakit.engine.timing import mutant_timeout
+from breakit.model import Baseline, Outcome, SuiteRun, TestOutcome
+
+TESTS = ("t.py::a", "t.py::b")
+
+
+def baseline() -> Baseline:
+    outcomes = {n: TestOutcome(n, Outcome.MISSED, duration_s=0.5) for n in TESTS}
+    return Baseline(TESTS, SuiteRun(outcomes, TESTS, duration_s=3.0, exit_status=0), key="k")
+
+
+@pytest.mark.parametrize(
+    ("engine", "hot", "expected"),
+    [
+        (EngineRecord(), False, 5.0 * (0.5 + 2.0) + 10.0),  # startup: the run less its tests
+        (EngineRecord(startup_s=1.0), False, 5.0 * (0.5 + 1.0) + 10.0),
+        (EngineRecord(startup_s=1.0), True, 5.0 * 0.5 + 10.0),  # a hot child starts at its test
+        (EngineRecord(untraced_s={"t.py::a": 0.1}), True, 5.0 * 0.1 + 10.0),
+    ],
+)
+def test_the_timeout_counts_the_startup_only_for_a_fresh_run(
+    engine: EngineRecord, hot: bool, expected: float
+) -> None:
+    config = Config(root=Path("."))
+    timeout = mutant_timeout(config, engine, baseline(), ("t.py::a",), hot=hot)
+    assert timeout == pytest.approx(expected)
