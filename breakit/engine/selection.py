@@ -62,11 +62,27 @@ def changed_lines(original: str, new: str) -> frozenset[int]:
     widened to the whole statement each lies in (a multi-line call is traced at some of its
     lines only), and to a compound statement's header (not its body)."""
     old_lines = original.splitlines(keepends=True)
-    matcher = difflib.SequenceMatcher(None, old_lines, new.splitlines(keepends=True), False)
+    new_lines = new.splitlines(keepends=True)
+    # The lines both share at the start and at the end are left out of the diff: a mutant
+    # changes a few lines of a long module, and difflib's time grows with what it compares.
+    head = 0
+    while head < min(len(old_lines), len(new_lines)) and old_lines[head] == new_lines[head]:
+        head += 1
+    tail = 0
+    limit = min(len(old_lines), len(new_lines)) - head
+    while tail < limit and old_lines[-1 - tail] == new_lines[-1 - tail]:
+        tail += 1
+    matcher = difflib.SequenceMatcher(
+        None,
+        old_lines[head : len(old_lines) - tail],
+        new_lines[head : len(new_lines) - tail],
+        False,
+    )
     lines: set[int] = set()
     for tag, i1, i2, _j1, _j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
+        i1, i2 = i1 + head, i2 + head
         if i1 == i2:  # pure insertion: the lines around it
             lines.update(n for n in (i1, i1 + 1) if 1 <= n <= len(old_lines))
         else:

@@ -13,7 +13,7 @@ import __future__
 
 import ast
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from types import CodeType
 
@@ -26,13 +26,22 @@ SAME_AS_ORIGINAL = "its compiled code is the original's: no test can tell them a
 def changed_region(original: str, new: str) -> tuple[int, int, int]:
     """`[start, end)` of `original` that differs from `new`, and `len(new) - len(original)`."""
     limit = min(len(original), len(new))
-    start = 0
-    while start < limit and original[start] == new[start]:
-        start += 1
-    end = 0
-    while end < limit - start and original[-1 - end] == new[-1 - end]:
-        end += 1
+    # The longest common prefix, then suffix, by halving: each comparison is one memcmp.
+    start = _longest(lambda k: original[:k] == new[:k], limit)
+    end = _longest(lambda k: original[len(original) - k :] == new[len(new) - k :], limit - start)
     return start, len(original) - end, len(new) - len(original)
+
+
+def _longest(holds: Callable[[int], bool], limit: int) -> int:
+    """The largest k ≤ `limit` for which `holds(k)`, `holds` being true up to some k, then false."""
+    low, high = 0, limit
+    while low < high:
+        middle = (low + high + 1) // 2
+        if holds(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def shape(code: CodeType) -> tuple[object, ...]:
