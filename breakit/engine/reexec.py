@@ -30,7 +30,7 @@ import re
 import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from breakit.engine.codeswap import NotHot
 from breakit.engine.import_reads import (
@@ -56,14 +56,15 @@ _METHOD_WRAPPERS = frozenset({"staticmethod", "classmethod"})
 @dataclass
 class Step:
     """One statement to run again: `bind` (assign names), `call` (a method call on a value just
-    rebound), `defaults` (a def: new defaults for the live function `name`), or `klass` (a
-    class: `steps` run in its namespace, onto the live class `name`)."""
+    rebound), `defaults` (a def: new defaults for the live function `name`), `klass` (a class:
+    `steps` run in its namespace, onto the live class `name`), or `doc` (a new docstring)."""
 
     kind: str
     code: types.CodeType | None
     name: str = ""
     bound: tuple[str, ...] = ()
     steps: list[Step] = field(default_factory=list)
+    value: str | None = None  # doc: the new docstring
 
 
 @dataclass
@@ -144,7 +145,11 @@ class _Body:
 
     def plan(self, pairs: list[Pair]) -> list[Step]:
         steps = []
-        for old, new, differs in pairs:
+        for index, (old, new, differs) in enumerate(pairs):
+            if differs and _constant(new):  # a docstring, or a bare constant: nothing runs
+                if index == 0 and isinstance(new.value.value, str):
+                    steps.append(Step("doc", None, value=new.value.value))
+                continue
             reads = reads_at_import(new)
             if not (differs or reads & (self.fresh | self.patched)):
                 continue
@@ -224,6 +229,12 @@ def _run_steps(
     """Run `steps` with `globals_` as the module's namespace, into `namespace` (the module's own,
     or a copy of class `owner`'s, whose changed attributes are then set on `owner`)."""
     for step in steps:
+        if step.kind == "doc":
+            if owner is None:
+                namespace["__doc__"] = step.value
+            else:
+                owner.__doc__ = step.value
+            continue
         if step.kind == "klass":
             live = namespace[step.name]
             _run_steps(step.steps, globals_, dict(vars(live)), live)
@@ -243,6 +254,14 @@ def _run_steps(
         if owner is not None:
             for name in step.bound:
                 setattr(owner, name, namespace[name])
+
+
+def _constant(statement: ast.stmt) -> TypeGuard[ConstantExpr]:
+    return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+
+
+class ConstantExpr(ast.Expr):
+    value: ast.Constant
 
 
 def _function(value: object) -> object:

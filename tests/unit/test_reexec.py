@@ -250,3 +250,12 @@ def test_parsing_only_the_changed_statements_reads_the_mutant_as_a_whole_parse_d
 
 def test_a_mutant_with_other_lines_is_parsed_whole() -> None:
     assert ParsedSource.of(TABLE).pairs(TABLE.replace("LIMIT = 3", "LIMIT = (\n    3\n)")) is None
+
+
+def test_a_docstring_changes_on_the_module_and_on_the_class(
+    tmp_path: Path, modules: dict[str, types.ModuleType]
+) -> None:
+    source = '"""Units."""\n\n\nclass Ruler:\n    """A ruler."""\n\n    length = 30\n'
+    m = load(tmp_path, modules, "doc_i", source)
+    rerun(m, source, source.replace("Units.", "").replace("A ruler.", "XXA ruler.XX"))
+    assert (m.__doc__, m.Ruler.__doc__) == ("", "XXA ruler.XX")
