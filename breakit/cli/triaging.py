@@ -45,7 +45,8 @@ def triage_run(
     text = f"triage: the tests of {count} survivor{'s' if count != 1 else ''}, once more"
     try:
         with terminal.spinner(env.err, text, pipe_line=not quiet):
-            return triage_survivors(env.config.root, survivors, baseline.tests, spec_for)
+            root = env.config.root
+            return triage_survivors(root, survivors, baseline.tests, spec_for, lab.workers)
     except Exception as exc:  # the verdicts stand without it: say so, never lose them
         env.err.print(
             f"breakit: no triage: {type(exc).__name__}: {exc}", markup=False, highlight=False

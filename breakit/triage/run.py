@@ -9,10 +9,12 @@ changes a result. What it cost is returned with it (`TriageRun.duration_s`, `run
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from breakit.engine.runner import RunSpec
 from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.engine.workspace import Workspace
 from breakit.model import MutantResult, Outcome
-from breakit.triage import TRIAGE_ENV
+from breakit.triage import IMPORT_TIME, TRIAGE_ENV
 from breakit.triage.classify import Triage, classify, gather
 from breakit.triage.instrument import Round, rounds
 from breakit.triage.probe import Probe, Source
@@ -67,10 +69,15 @@ def probes_of(survivors: Sequence[MutantResult]) -> dict[str, Probe | None]:
 
 
 def triage_survivors(
-    root: Path, survivors: Sequence[MutantResult], tests: Sequence[str], spec_for: SpecFor
+    root: Path,
+    survivors: Sequence[MutantResult],
+    tests: Sequence[str],
+    spec_for: SpecFor,
+    jobs: int = 1,
 ) -> TriageRun:
     """Triage `survivors` of a run of the project at `root`; `tests`: the baseline's, in order;
-    `spec_for(tests)`: the run of those tests (timeout, memory ceiling, the config's args)."""
+    `spec_for(tests)`: the run of those tests (timeout, memory ceiling, the config's args); each
+    round's tests split over `jobs` pytest processes at once."""
     started = time.monotonic()
     probes = probes_of(survivors)
     originals = {
@@ -80,7 +87,7 @@ def triage_survivors(
     }
     planned, broken = rounds([p for p in probes.values() if p is not None], originals)
     needs = {r.mutant.id: covering(r) for r in survivors}
-    lines, runs, failed = _run_rounds(root, planned, needs, tests, spec_for)
+    lines, runs, failed = _run_rounds(root, planned, needs, tests, spec_for, jobs)
     numbers = {n: m for r in planned for n, m in r.mutants.items()}
     seen = gather(lines, numbers, needs)
     triage = {}
@@ -108,29 +115,47 @@ def _run_rounds(
     needs: Mapping[str, set[str]],
     tests: Sequence[str],
     spec_for: SpecFor,
+    jobs: int,
 ) -> tuple[list[dict[str, Any]], int, dict[str, str]]:
-    """Each round's run: the recorder's lines, the runs made, and per mutant of a round whose
-    run went wrong (a collection error, a timeout), what went wrong."""
+    """Each round's runs: the recorder's lines, the runs made, and per mutant of a round whose
+    run went wrong (a collection error, a timeout), what went wrong. A round's tests are split
+    in up to `jobs` parts in collection order, each run in a copy of its own, side by side."""
     lines: list[dict[str, Any]] = []
     failed: dict[str, str] = {}
     runs = 0
     if not planned:
         return lines, runs, failed
-    with Workspace(root) as workspace:
+    with contextlib.ExitStack() as stack:
+        workspaces = [stack.enter_context(Workspace(root)) for _ in range(max(1, jobs))]
         for number, round_ in enumerate(planned):
             wanted = set().union(*(needs[m] for m in round_.mutants.values()))
             selected = tuple(t for t in tests if t in wanted)
-            if not selected:
-                continue
-            out = workspace.path.parent / f"triage-{number}.jsonl"
-            found, error = _run_round(workspace, round_.files, selected, spec_for, out)
-            lines.extend(found)
-            runs += 1
-            if error:
-                failed.update(
-                    (m, f"its triage run went wrong: {error}") for m in round_.mutants.values()
-                )
+            parts = _split(selected, len(workspaces))
+            out = f"triage-{number}.jsonl"
+            with ThreadPoolExecutor(max_workers=len(workspaces)) as pool:
+                runs_of_parts = [
+                    pool.submit(_run_round, ws, round_.files, part, spec_for, ws.path.parent / out)
+                    for ws, part in zip(workspaces, parts, strict=False)
+                ]
+                done = [run.result() for run in runs_of_parts]
+            for index, (found, error) in enumerate(done):
+                # Import-time records come from every part: kept once, as one run gives them.
+                lines.extend(x for x in found if index == 0 or x.get("test") != IMPORT_TIME)
+                runs += 1
+                if error:
+                    failed.update(
+                        (m, f"its triage run went wrong: {error}") for m in round_.mutants.values()
+                    )
     return lines, runs, failed
+
+
+def _split(tests: tuple[str, ...], parts: int) -> list[tuple[str, ...]]:
+    """`tests` in up to `parts` runs of consecutive tests (a module's tests stay together as
+    far as sizes allow); none for no test."""
+    if not tests:
+        return []
+    size = -(-len(tests) // min(parts, len(tests)))
+    return [tests[i : i + size] for i in range(0, len(tests), size)]
 
 
 def _run_round(

@@ -211,3 +211,10 @@ def test_code_pytest_imports_while_reading_its_configuration_is_triaged(tmp_path
     # `x * 2` → `x / 2` in double(): double(3) is 1.5 instead of 6, and nothing asserts it.
     (told,) = [t for t in triaged if t["site"] == "x * 2" and t["mutated"] == "x / 2"]
     assert told["class"] == "told_apart_not_checked", told
+
+
+def test_the_triage_split_over_two_processes_finds_what_one_process_finds(grades):
+    one = survivors(grades, "-j", "1", "--no-cache")
+    two = survivors(grades, "-j", "2", "--no-cache")
+    assert one.keys() == two.keys() and one
+    assert {t: m["triage"] for t, m in one.items()} == {t: m["triage"] for t, m in two.items()}

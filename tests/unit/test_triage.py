@@ -248,3 +248,11 @@ def test_a_survivor_without_a_probe_is_not_comparable():
     triage = classify(None, None, "m", note="no single site: 2 tests ran it")
     assert triage.kind == NOT_COMPARABLE
     assert SimpleNamespace(**triage.to_json()).note == "no single site: 2 tests ran it"
+
+
+def test_a_rounds_tests_are_split_in_consecutive_parts():
+    from breakit.triage.run import _split
+
+    assert _split(("a", "b", "c", "d", "e"), 2) == [("a", "b", "c"), ("d", "e")]
+    assert _split(("a",), 2) == [("a",)]
+    assert _split((), 2) == []
