@@ -28,7 +28,8 @@ Records, by their "event" key:
   peak resident memory so far (the baseline's sets the default memory ceiling,
   breakit.engine.memlimit), and, when per-test coverage was recorded, whether its core traced
   every source line (coverage.py's tracer: the tests' times are inflated), else null
-- ``modules``: {names} — (only when asked) the modules imported by the end of the run, in import
+- ``modules``: {names} — (only when asked) the modules imported by the end of the run (pytest's
+  unconfigure, after the terminal summary), in import
   order, minus the project's own (under the rootdir) and breakit's: what a fork worker preloads
 
 What to record comes in one `RunRequest` (breakit.engine.wire; `RecorderPlugin.for_request`), in
@@ -208,8 +209,6 @@ class RecorderPlugin:
             self.session.shouldfail = f"breakit first-catch: {nodeid} caught the mutant"
 
     def pytest_sessionfinish(self, exitstatus: int) -> None:
-        if self.record_modules:
-            self.sink({"event": "modules", "names": imported_modules(self.rootpath)})
         recorder = (
             None
             if self.session is None
@@ -223,6 +222,13 @@ class RecorderPlugin:
                 "coverage_traced": None if recorder is None else recorder.traces,
             }
         )
+
+
+    @pytest.hookimpl(tryfirst=True)  # before the entry point's own closes the sink
+    def pytest_unconfigure(self) -> None:
+        # After the terminal summary, whose plugins import more (hypothesis's imports hypothesis).
+        if self.record_modules:
+            self.sink({"event": "modules", "names": imported_modules(self.rootpath)})
 
 
 def lets_through(raised: BaseException) -> bool:
