@@ -223,7 +223,6 @@ class RecorderPlugin:
             }
         )
 
-
     @pytest.hookimpl(tryfirst=True)  # before the entry point's own closes the sink
     def pytest_unconfigure(self) -> None:
         # After the terminal summary, whose plugins import more (hypothesis's imports hypothesis).

@@ -81,8 +81,10 @@ def plan_swaps(
     comprehension, a lambda)."""
     old = dict(_walk(original))
     new = dict(_walk(mutated))
-    if old.keys() != new.keys():
-        raise NotHot("the module's functions are not the same ones")
+    left_out = _rebuilt(old, new, live, bodies_run_again)
+    if left_out:  # made anew from their changed parents' code: not paired
+        old = {p: c for p, c in old.items() if p not in left_out}
+        new = {p: c for p, c in new.items() if p not in left_out}
     swaps: list[Swap] = []
     swapped: set[Path_] = set()
     for place, code in old.items():
@@ -144,6 +146,45 @@ def bodies_changed(original: CodeType, mutated: CodeType) -> bool:
         not code.co_flags & _OPTIMIZED and (place not in new or _shape(code) != _shape(new[place]))
         for place, code in old.items()
     )
+
+
+def _rebuilt(
+    old: Mapping[Path_, CodeType],
+    new: Mapping[Path_, CodeType],
+    live: LiveFunctions,
+    bodies_run_again: bool,
+) -> set[Path_]:
+    """The places of code objects made anew from changed code, to leave out of the pairing: a
+    comprehension or lambda added or removed inside a function present on both sides (all that
+    function's nested code, none of it alive), or, when bodies run again, inside a module or
+    class body (its comprehensions and lambdas: the statements making them run again).
+    NotHot when another code object is added or removed."""
+    left_out: set[Path_] = set()
+    for place in old.keys() ^ new.keys():
+        anchor = next(
+            p for n in range(len(place) - 1, -1, -1) if (p := place[:n]) in old and p in new
+        )
+        if old[anchor].co_flags & _OPTIMIZED:
+            nested = {p for p in old.keys() | new.keys() if _inside(p, anchor)}
+            alive = [c.co_qualname for p, c in old.items() if p in nested and live.of(c)]
+            if alive:
+                raise NotHot(f"{alive[0]} is alive, and its code is made anew")
+        elif bodies_run_again and place[len(anchor)][0] in _MADE_IN_PLACE:
+            name = place[len(anchor)][0]
+            nested = {
+                p
+                for p in old.keys() | new.keys()
+                if _inside(p, anchor) and p[len(anchor)][0] == name
+            }
+        else:
+            raise NotHot("the module's functions are not the same ones")
+        left_out |= nested
+    return left_out
+
+
+def _inside(place: Path_, anchor: Path_) -> bool:
+    """True if `place` is strictly inside `anchor`."""
+    return len(place) > len(anchor) and place[: len(anchor)] == anchor
 
 
 _MADE_IN_PLACE = frozenset({"<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>", "<lambda>"})

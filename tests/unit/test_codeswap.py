@@ -144,9 +144,10 @@ GONE = "\n\ndef gone():\n    return 1\n\n\ndel gone\n"
     [
         ("", 'return ("wrapped", function(*args))', "return (path, function(*args))", "free"),
         (GONE, "    return 1\n\n\ndel", "    return 2\n\n\ndel", "no live function runs"),
-        ("", "return a + b", "return (lambda: a + b)()", "not the same ones"),
+        ("", "ROUTES[path] = wrapper", "ROUTES[path] = (lambda: wrapper)()", "is alive"),
+        ("", "ROUTES = {}", "ROUTES = {k: 1 for k in ()}", "not the same ones"),
     ],
-    ids=["other free variables", "no live function", "another shape"],
+    ids=["other free variables", "no live function", "a live function made anew", "another shape"],
 )
 def test_unprovable_swaps_are_refused(
     tmp_path: Path, extra: str, old: str, new: str, why: str
@@ -162,3 +163,9 @@ def test_unchanged_code_swaps_nothing(tmp_path: Path) -> None:
     _namespace, path = load(tmp_path, MODULE)
     original = compile_module(path.read_bytes(), str(path))
     assert plan_swaps(original, original, LiveFunctions.scan(tmp_path)) == []
+
+
+def test_a_lambda_added_inside_a_function_is_made_by_its_new_code(tmp_path: Path) -> None:
+    namespace, path = load(tmp_path, MODULE)
+    assert swap(tmp_path, path, MODULE.replace("return a + b", "return (lambda: a - b)()")) == 1
+    assert namespace["add"](2, 3) == ("wrapped", -1)
