@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from breakit.model import Baseline, KillMatrix, MutantResult, Outcome, Verdict
 from breakit.reports import html_tests
+from breakit.reports.data_tables import table_findings
+from breakit.reports.html_tables import grouped_ids, tables_section
 from breakit.reports.schema_json import all_tests, primary_path, ran, status_reason
 
 if TYPE_CHECKING:
@@ -143,6 +145,7 @@ def render_html(
     triaged survivor why it survived."""
     tests = all_tests(matrix, baseline)
     anchors = {result.mutant.id: index for index, result in enumerate(matrix.results)}
+    tables = table_findings(r for r in matrix.results if r.verdict is Verdict.SURVIVED)
     parts = [
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -154,7 +157,8 @@ def render_html(
         _summary(matrix, baseline, tests),
         _heatmap(matrix, tests),
         html_tests.tests_section(matrix, baseline, anchors),
-        _mutants(matrix, since, triage or {}),
+        tables_section(tables, anchors),
+        _mutants(matrix, since, triage or {}, grouped_ids(tables)),
         '<div id="cell-info" role="status">Click a cell of the kill matrix to see the test and '
         "its failure line.</div>",
         f"<script>{_JS.replace('%s', _words_json())}{html_tests.JS}</script>",
@@ -272,7 +276,10 @@ def _heatmap(matrix: KillMatrix, tests: tuple[str, ...]) -> str:
 
 
 def _mutants(
-    matrix: KillMatrix, since: Since | None = None, triage: Mapping[str, Triage] | None = None
+    matrix: KillMatrix,
+    since: Since | None = None,
+    triage: Mapping[str, Triage] | None = None,
+    folded: frozenset[str] = frozenset(),
 ) -> str:
     out = ['<section id="mutants"><h2>Mutants</h2>']
     if since is not None:
@@ -282,19 +289,25 @@ def _mutants(
         )
     for index, result in enumerate(matrix.results):
         why = None if since is None else since.describe(result.mutant.id)
-        out.append(_mutant(index, result, why, (triage or {}).get(result.mutant.id)))
+        mutant = result.mutant.id
+        out.append(_mutant(index, result, why, (triage or {}).get(mutant), mutant in folded))
     out.append("</section>")
     return "\n".join(out)
 
 
 def _mutant(
-    index: int, result: MutantResult, brought_in: str | None = None, triage: Triage | None = None
+    index: int,
+    result: MutantResult,
+    brought_in: str | None = None,
+    triage: Triage | None = None,
+    folded: bool = False,
 ) -> str:
     mutant = result.mutant
     verdict = result.verdict
     loc = mutant.location
     where = primary_path(mutant) + (f":{loc.start_line}" if loc else "")
-    opened = " open" if verdict in (Verdict.SURVIVED, Verdict.NO_COVERAGE) else ""
+    survived = verdict in (Verdict.SURVIVED, Verdict.NO_COVERAGE)
+    opened = " open" if survived and not folded else ""  # a table's entries: one finding
     out = [
         f'<details class="mutant" id="m{index}"{opened}><summary>'
         f'<span class="v v-{verdict.value}">{verdict.value}</span> '

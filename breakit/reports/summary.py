@@ -16,6 +16,7 @@ from collections import Counter
 from rich.markup import escape
 
 from breakit.model import KillMatrix, MutantResult, Outcome, Verdict
+from breakit.reports.data_tables import finding_line, table_findings
 from breakit.since import CHANGED_LINE, CHANGED_TEST, Since, reason_text
 
 MAX_LISTED = 100
@@ -77,9 +78,15 @@ def summary_markdown(matrix: KillMatrix, since: Since | None = None) -> str:
         parts += ["", "Every mutant that ran was caught." if matrix.results else "No mutants ran."]
         return "\n".join(parts) + "\n"
     parts += ["", f"### Survivors ({len(survivors)})", ""]
+    # A table's entries are one finding each (reports.data_tables), listed before the others.
+    tables = table_findings(r for r in survivors if r.verdict is Verdict.SURVIVED)
+    grouped = {r.mutant.id for finding in tables for r in finding.survivors}
+    parts += [f"- **Survived** {md_text(finding_line(finding))}" for finding in tables]
+    shown = len(grouped)
+    survivors_left = [r for r in survivors if r.mutant.id not in grouped]
     used = sum(len(p) + 1 for p in parts)
-    shown = diffs = 0
-    for result in survivors[:MAX_LISTED]:
+    diffs = 0
+    for result in survivors_left[:MAX_LISTED]:
         entry = [_survivor_line(result, since)]
         escaped_id = html.escape(result.mutant.id)  # an HTML block: Markdown escapes do not apply
         if diffs < MAX_DIFFS:

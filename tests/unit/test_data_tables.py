@@ -73,3 +73,27 @@ def test_the_terminal_shows_a_table_once_with_one_example() -> None:
     assert text.count("Survived words:m:") == 0  # no survivor of the table listed on its own
     assert "-v lists all 6" in text
     assert "Survived words:outside:23" in text  # a survivor outside any table, as before
+
+
+def test_the_markdown_summary_shows_a_table_once() -> None:
+    from breakit.reports.summary import summary_markdown
+
+    results = (*[survivor(line) for line in range(2, 8)], survivor(23, "outside"))
+    text = summary_markdown(KillMatrix(results=results, tests=()))
+    assert text.count("6 mutants of entries of the table PLURALS") == 1
+    assert "words:m:" not in text  # no survivor of the table listed on its own
+    assert "`words:outside:23`" in text
+    assert "more survivors" not in text  # the table's six count as shown
+
+
+def test_the_html_report_shows_a_table_once_linking_its_folded_rows(tmp_path) -> None:
+    from breakit.reports.html import render_html
+
+    results = (*[survivor(line) for line in range(2, 8)], survivor(23, "outside"))
+    page = render_html(KillMatrix(results=results, tests=()), None, tmp_path)
+    section = page[page.index('<section id="tables">') : page.index('<section id="mutants">')]
+    assert section.count("6 mutants of entries of the table PLURALS") == 1
+    assert all(f'href="#m{i}"' in section for i in range(6))
+    rows = page[page.index('<section id="mutants">') :]
+    assert rows.count('<details class="mutant" id="m') == 7
+    assert rows.count(" open><summary>") == 1  # only the survivor outside the table unfolded
