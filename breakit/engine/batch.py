@@ -19,11 +19,11 @@ would report such a survivor as a disagreement; the field trial runs `--verify` 
 from __future__ import annotations
 
 import ast
-import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+from breakit.engine.selection import line_changes
 from breakit.model import Baseline, Mutant, MutantResult, Outcome
 
 BATCH_SIZE = 16  # survivors per batch: a failing batch costs about log2(size) more suite runs
@@ -39,11 +39,8 @@ def hunks(original: str, new: str) -> tuple[Hunk, ...]:
     """The line ranges of `original` that `new` replaces, and what with."""
     old_lines = original.splitlines(keepends=True)
     new_lines = new.splitlines(keepends=True)
-    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     return tuple(
-        (i1, i2, tuple(new_lines[j1:j2]))
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-        if tag != "equal"
+        (i1, i2, tuple(new_lines[j1:j2])) for i1, i2, j1, j2 in line_changes(old_lines, new_lines)
     )
 
 

@@ -62,27 +62,8 @@ def changed_lines(original: str, new: str) -> frozenset[int]:
     widened to the whole statement each lies in (a multi-line call is traced at some of its
     lines only), and to a compound statement's header (not its body)."""
     old_lines = original.splitlines(keepends=True)
-    new_lines = new.splitlines(keepends=True)
-    # The lines both share at the start and at the end are left out of the diff: a mutant
-    # changes a few lines of a long module, and difflib's time grows with what it compares.
-    head = 0
-    while head < min(len(old_lines), len(new_lines)) and old_lines[head] == new_lines[head]:
-        head += 1
-    tail = 0
-    limit = min(len(old_lines), len(new_lines)) - head
-    while tail < limit and old_lines[-1 - tail] == new_lines[-1 - tail]:
-        tail += 1
-    matcher = difflib.SequenceMatcher(
-        None,
-        old_lines[head : len(old_lines) - tail],
-        new_lines[head : len(new_lines) - tail],
-        False,
-    )
     lines: set[int] = set()
-    for tag, i1, i2, _j1, _j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        i1, i2 = i1 + head, i2 + head
+    for i1, i2, _j1, _j2 in line_changes(old_lines, new.splitlines(keepends=True)):
         if i1 == i2:  # pure insertion: the lines around it
             lines.update(n for n in (i1, i1 + 1) if 1 <= n <= len(old_lines))
         else:
@@ -92,6 +73,29 @@ def changed_lines(original: str, new: str) -> frozenset[int]:
         if lines.intersection(span):
             widened.update(span)
     return frozenset(widened)
+
+
+def line_changes(
+    old_lines: Sequence[str], new_lines: Sequence[str]
+) -> list[tuple[int, int, int, int]]:
+    """difflib's opcodes that are not "equal" (`old[i1:i2]` → `new[j1:j2]`), the lines both
+    share at the start and at the end left out of the diff first: a mutant changes a few lines
+    of a long module, and difflib's time grows with what it compares."""
+    head = 0
+    while head < min(len(old_lines), len(new_lines)) and old_lines[head] == new_lines[head]:
+        head += 1
+    tail = 0
+    limit = min(len(old_lines), len(new_lines)) - head
+    while tail < limit and old_lines[-1 - tail] == new_lines[-1 - tail]:
+        tail += 1
+    old_middle = old_lines[head : len(old_lines) - tail]
+    new_middle = new_lines[head : len(new_lines) - tail]
+    matcher = difflib.SequenceMatcher(None, old_middle, new_middle, False)
+    return [
+        (i1 + head, i2 + head, j1 + head, j2 + head)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag != "equal"
+    ]
 
 
 @functools.lru_cache(maxsize=64)
