@@ -145,7 +145,7 @@ GONE = "\n\ndef gone():\n    return 1\n\n\ndel gone\n"
         ("", 'return ("wrapped", function(*args))', "return (path, function(*args))", "free"),
         (GONE, "    return 1\n\n\ndel", "    return 2\n\n\ndel", "no live function runs"),
         ("", "ROUTES[path] = wrapper", "ROUTES[path] = (lambda: wrapper)()", "is alive"),
-        ("", "ROUTES = {}", "ROUTES = {k: 1 for k in ()}", "not the same ones"),
+        ("", "ROUTES = {}", 'ROUTES = {"f": lambda: 1}', "not the same ones"),
     ],
     ids=["other free variables", "no live function", "a live function made anew", "another shape"],
 )
