@@ -23,6 +23,7 @@ Everything the plan cannot follow raises NotHot with its reason (a decorator, a 
 """
 
 from __future__ import annotations
+import __future__
 
 import ast
 import gc
@@ -114,7 +115,7 @@ def plan_reexec(
     `pairs` (original, mutated, changed); `others`: what each other module of the project took
     from it at import (import_reads.takes_from)."""
     filename = getattr(module, "__file__", None) or "<module>"
-    body = _Body(filename, vars(module), in_class=False)
+    body = _Body(filename, vars(module), in_class=False, flags=_future_flags(module))
     steps = body.plan(pairs)
     changed = body.fresh | body.patched
     rebinds: list[tuple[dict[str, Any], str, str]] = []
@@ -140,6 +141,7 @@ class _Body:
     filename: str
     values: Mapping[str, Any]
     in_class: bool
+    flags: int = 0  # the module's `from __future__` imports, as compile() takes them
     fresh: set[str] = field(default_factory=set)  # rebound to new objects
     patched: set[str] = field(default_factory=set)  # same object, changed inside
 
@@ -212,7 +214,7 @@ class _Body:
         pairs = paired_statements(old.body, new.body)
         if pairs is None:
             raise NotHot(f"a statement was added to or removed from class {new.name}")
-        steps = _Body(self.filename, vars(live), in_class=True).plan(pairs)
+        steps = _Body(self.filename, vars(live), in_class=True, flags=self.flags).plan(pairs)
         if not steps:
             return None
         self.patched.add(new.name)
@@ -220,7 +222,7 @@ class _Body:
 
     def _compile(self, statement: ast.stmt) -> types.CodeType:
         tree = ast.Module(body=[statement], type_ignores=[])
-        return compile(tree, self.filename, "exec", dont_inherit=True)
+        return compile(tree, self.filename, "exec", flags=self.flags, dont_inherit=True)
 
 
 def _run_steps(
@@ -262,6 +264,18 @@ def _constant(statement: ast.stmt) -> TypeGuard[ConstantExpr]:
 
 class ConstantExpr(ast.Expr):
     value: ast.Constant
+
+
+def _future_flags(module: types.ModuleType) -> int:
+    """The compiler flags of the module's `from __future__ import …` (each binds its name to
+    the feature): a statement compiled alone must see `annotations` as the module does."""
+    namespace = vars(module)
+    flags = 0
+    for name in __future__.all_feature_names:
+        feature = getattr(__future__, name, None)
+        if feature is not None and namespace.get(name) is feature:
+            flags |= feature.compiler_flag
+    return flags
 
 
 def _function(value: object) -> object:

@@ -259,3 +259,17 @@ def test_a_docstring_changes_on_the_module_and_on_the_class(
     m = load(tmp_path, modules, "doc_i", source)
     rerun(m, source, source.replace("Units.", "").replace("A ruler.", "XXA ruler.XX"))
     assert (m.__doc__, m.Ruler.__doc__) == ("", "XXA ruler.XX")
+
+
+def test_a_statement_runs_again_under_the_modules_future_imports(
+    tmp_path: Path, modules: dict[str, types.ModuleType]
+) -> None:
+    # `Later` is defined after the def: only postponed annotations let the def run again.
+    source = (
+        "from __future__ import annotations\n\n\ndef f(x: Later = 1):\n    return x\n\n\n"
+        "class Later:\n    pass\n"
+    )
+    m = load(tmp_path, modules, "future_j", source)
+    f = m.f
+    rerun(m, source, source.replace("= 1", "= 2"))
+    assert m.f is f and f() == 2
