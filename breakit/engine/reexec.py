@@ -272,9 +272,9 @@ def _future_flags(module: types.ModuleType) -> int:
     namespace = vars(module)
     flags = 0
     for name in __future__.all_feature_names:
-        feature = getattr(__future__, name, None)
-        if feature is not None and namespace.get(name) is feature:
-            flags |= feature.compiler_flag
+        feature = getattr(__future__, name)
+        if namespace.get(name) is feature:
+            flags |= int(getattr(feature, "compiler_flag", 0))
     return flags
 
 
