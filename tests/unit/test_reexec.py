@@ -264,11 +264,8 @@ def test_a_docstring_changes_on_the_module_and_on_the_class(
 def test_a_statement_runs_again_under_the_modules_future_imports(
     tmp_path: Path, modules: dict[str, types.ModuleType]
 ) -> None:
-    # `Later` is defined after the def: only postponed annotations let the def run again.
-    source = (
-        "from __future__ import annotations\n\n\ndef f(x: Later = 1):\n    return x\n\n\n"
-        "class Later:\n    pass\n"
-    )
+    # `Nowhere` is defined nowhere: only postponed annotations let the def run (again).
+    source = "from __future__ import annotations\n\n\ndef f(x: Nowhere = 1):\n    return x\n"
     m = load(tmp_path, modules, "future_j", source)
     f = m.f
     rerun(m, source, source.replace("= 1", "= 2"))
