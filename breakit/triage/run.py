@@ -13,7 +13,7 @@ import contextlib
 import json
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,7 +24,7 @@ from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.engine.workspace import Workspace
 from breakit.model import MutantResult, Outcome
 from breakit.triage import IMPORT_TIME, TRIAGE_ENV
-from breakit.triage.classify import Triage, classify, gather
+from breakit.triage.classify import Seen, Triage, classify, gather
 from breakit.triage.instrument import Round, rounds
 from breakit.triage.probe import Probe, Source
 from breakit.triage.probe_sites import find_probe
@@ -90,6 +90,7 @@ def triage_survivors(
     lines, runs, failed = _run_rounds(root, planned, needs, tests, spec_for, jobs)
     numbers = {n: m for r in planned for n, m in r.mutants.items()}
     seen = gather(lines, numbers, needs)
+    _quote_the_users_lines(root, seen.values())
     triage = {}
     for result in survivors:
         mutant = result.mutant.id
@@ -107,6 +108,26 @@ def triage_survivors(
             found = replace(found, site=site, tests=ran, probed=False)
         triage[mutant] = found
     return TriageRun(triage, runs, time.monotonic() - started)
+
+
+def _quote_the_users_lines(root: Path, seen: Iterable[Seen]) -> None:
+    """The test's line each survivor's first difference was seen from, as the user wrote it:
+    the recorder read it in the copy, where a survivor of a test file has its probes spliced in
+    (same line numbers, other text)."""
+    files: dict[str, list[str]] = {}
+    for found in seen:
+        first, test = found.first, found.first_test
+        line = None if first is None else first.get("line")
+        if first is None or test is None or not isinstance(line, int):
+            continue
+        path = test.split("::")[0]
+        if path not in files:
+            try:
+                files[path] = (root / path).read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                files[path] = []
+        text = files[path][line - 1].strip() if 0 < line <= len(files[path]) else None
+        found.first = {**first, "code": text or first.get("code")}
 
 
 def _run_rounds(

@@ -218,3 +218,13 @@ def test_the_triage_split_over_two_processes_finds_what_one_process_finds(grades
     two = survivors(grades, "-j", "2", "--no-cache")
     assert one.keys() == two.keys() and one
     assert {t: m["triage"] for t, m in one.items()} == {t: m["triage"] for t, m in two.items()}
+
+
+def test_a_survivor_in_a_test_file_quotes_the_users_line_not_its_probe(grades):
+    found = survivors(grades, "--file", "tests/test_grades.py")
+    told = [m["triage"]["difference"] for m in found.values() if m["triage"]["difference"]]
+    assert told
+    lines = (grades.root / "tests/test_grades.py").read_text().splitlines()
+    for difference in told:
+        assert difference["code"] == lines[difference["line"] - 1].strip()
+        assert "breakit" not in difference["code"]
