@@ -82,15 +82,16 @@ class Reexec:
         """Run the plan (in the child): NotHot if a statement raises or an old value is held."""
         namespace = vars(self.module)
         old = {name: namespace.get(name) for name in self.fresh}
+        replaced: list[object] = []  # class attributes set anew
         try:
-            _run_steps(self.steps, namespace, namespace, None)
+            _run_steps(self.steps, namespace, namespace, None, replaced)
         except Exception as exc:
             raise NotHot(f"re-running {self.module.__name__} raised {type(exc).__name__}") from exc
         for other, alias, name in self.rebinds:
             if other.get(alias) is old[name]:
                 other[alias] = namespace[name]
-        held = [value for value in old.values() if not _atomic(value)]
-        del old
+        held = [value for value in [*old.values(), *replaced] if not _atomic(value)]
+        del old, replaced
         where = _held_elsewhere(held, [namespace, *(other for other, _, _ in self.rebinds)])
         if where:
             raise NotHot(f"an old value of {self.module.__name__} is held by {where}")
@@ -226,10 +227,15 @@ class _Body:
 
 
 def _run_steps(
-    steps: list[Step], globals_: dict[str, Any], namespace: dict[str, Any], owner: type | None
+    steps: list[Step],
+    globals_: dict[str, Any],
+    namespace: dict[str, Any],
+    owner: type | None,
+    replaced: list[object],
 ) -> None:
     """Run `steps` with `globals_` as the module's namespace, into `namespace` (the module's own,
-    or a copy of class `owner`'s, whose changed attributes are then set on `owner`)."""
+    or a copy of class `owner`'s, whose changed attributes are then set on `owner`, their old
+    values added to `replaced`)."""
     for step in steps:
         if step.kind == "doc":
             if owner is None:
@@ -239,7 +245,7 @@ def _run_steps(
             continue
         if step.kind == "klass":
             live = namespace[step.name]
-            _run_steps(step.steps, globals_, dict(vars(live)), live)
+            _run_steps(step.steps, globals_, dict(vars(live)), live, replaced)
             continue
         assert step.code is not None
         if step.kind == "defaults":
@@ -255,6 +261,7 @@ def _run_steps(
         exec(step.code, globals_, namespace)
         if owner is not None:
             for name in step.bound:
+                replaced.append(vars(owner).get(name))
                 setattr(owner, name, namespace[name])
 
 

@@ -270,3 +270,15 @@ def test_a_statement_runs_again_under_the_modules_future_imports(
     f = m.f
     rerun(m, source, source.replace("= 1", "= 2"))
     assert m.f is f and f() == 2
+
+
+def test_an_old_class_attribute_held_by_what_was_built_at_import_is_refused(
+    tmp_path: Path, modules: dict[str, types.ModuleType]
+) -> None:
+    source = (
+        "KEPT = []\n\n\nclass Units:\n    NAMES = ['km', 'm']\n\n\n"
+        "def keep():\n    KEPT.append(Units.NAMES)\n\n\nkeep()\n"
+    )
+    m = load(tmp_path, modules, "kept_k", source)
+    with pytest.raises(NotHot, match="held by a list"):
+        rerun(m, source, source.replace("'km'", "''"))
