@@ -143,8 +143,14 @@ class _Body:
     values: Mapping[str, Any]
     in_class: bool
     flags: int = 0  # the module's `from __future__` imports, as compile() takes them
+    # What changed in the enclosing bodies so far: a class body reads the module's names too.
+    outer: frozenset[str] = frozenset()
     fresh: set[str] = field(default_factory=set)  # rebound to new objects
     patched: set[str] = field(default_factory=set)  # same object, changed inside
+
+    def changed(self) -> set[str]:
+        """The names whose value a statement run from here on may read changed."""
+        return self.fresh | self.patched | self.outer
 
     def plan(self, pairs: list[Pair]) -> list[Step]:
         steps = []
@@ -154,7 +160,7 @@ class _Body:
                     steps.append(Step("doc", None, value=new.value.value))
                 continue
             reads = reads_at_import(new)
-            if not (differs or reads & (self.fresh | self.patched)):
+            if not (differs or reads & self.changed()):
                 continue
             if differs and only_body_changed(old, new):
                 continue  # what runs when it is called: the code swap's (engine.codeswap)
@@ -203,9 +209,7 @@ class _Body:
     def _class(self, old: ast.stmt, new: ast.ClassDef, reads: set[str]) -> Step | None:
         assert isinstance(old, ast.ClassDef)
         header = [*new.bases, *new.keywords, *new.decorator_list]
-        if new.decorator_list or any(
-            reads_at_import(part) & (self.fresh | self.patched) for part in header
-        ):
+        if new.decorator_list or any(reads_at_import(part) & self.changed() for part in header):
             raise NotHot(f"class {new.name}'s decorators or bases read a change")
         live = self.values.get(new.name)
         if not isinstance(live, type) or type(live) is not type:
@@ -215,7 +219,8 @@ class _Body:
         pairs = paired_statements(old.body, new.body)
         if pairs is None:
             raise NotHot(f"a statement was added to or removed from class {new.name}")
-        steps = _Body(self.filename, vars(live), in_class=True, flags=self.flags).plan(pairs)
+        inner = _Body(self.filename, vars(live), True, self.flags, outer=frozenset(self.changed()))
+        steps = inner.plan(pairs)
         if not steps:
             return None
         self.patched.add(new.name)

@@ -282,3 +282,37 @@ def test_an_old_class_attribute_held_by_what_was_built_at_import_is_refused(
     m = load(tmp_path, modules, "kept_k", source)
     with pytest.raises(NotHot, match="held by a list"):
         rerun(m, source, source.replace("'km'", "''"))
+
+
+FIELDS = """
+DEFAULT_NAME = "STATUS"
+
+
+class StatusField:
+    def __init__(self, *, choices_name=DEFAULT_NAME):
+        self.choices_name = choices_name
+"""
+
+
+def test_a_method_default_read_from_a_module_constant_changes_on_the_live_class(
+    tmp_path: Path, modules: dict[str, types.ModuleType]
+) -> None:
+    m = load(tmp_path, modules, "fields_l", FIELDS)
+    field_class = m.StatusField
+    rerun(m, FIELDS, FIELDS.replace('"STATUS"', '""'))
+    assert m.StatusField is field_class and m.StatusField().choices_name == ""
+
+
+def test_a_class_another_module_used_at_import_is_refused_when_it_changed(
+    tmp_path: Path, modules: dict[str, types.ModuleType]
+) -> None:
+    # Django's models make their fields at import: a field made with the old default stays.
+    m = load(tmp_path, modules, "fields_m", FIELDS)
+    user = load(
+        tmp_path,
+        modules,
+        "models_m",
+        "from fields_m import StatusField\n\nstatus = StatusField()\n",
+    )
+    with pytest.raises(NotHot, match=r"models_m reads fields_m\.StatusField at import"):
+        rerun(m, FIELDS, FIELDS.replace('"STATUS"', '""'), user)
