@@ -209,7 +209,10 @@ class _Body:
     def _class(self, old: ast.stmt, new: ast.ClassDef, reads: set[str]) -> Step | None:
         assert isinstance(old, ast.ClassDef)
         header = [*new.bases, *new.keywords, *new.decorator_list]
-        if new.decorator_list or any(reads_at_import(part) & self.changed() for part in header):
+        # A base patched in place is the same class: only a base rebound to a new object moves.
+        if new.decorator_list or any(
+            reads_at_import(part) & (self.fresh | self.outer) for part in header
+        ):
             raise NotHot(f"class {new.name}'s decorators or bases read a change")
         live = self.values.get(new.name)
         if not isinstance(live, type) or type(live) is not type:

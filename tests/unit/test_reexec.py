@@ -316,3 +316,13 @@ def test_a_class_another_module_used_at_import_is_refused_when_it_changed(
     )
     with pytest.raises(NotHot, match=r"models_m reads fields_m\.StatusField at import"):
         rerun(m, FIELDS, FIELDS.replace('"STATUS"', '""'), user)
+
+
+def test_a_subclass_of_a_class_patched_in_place_sees_the_change(
+    tmp_path: Path, modules: dict[str, types.ModuleType]
+) -> None:
+    source = "class Base:\n    SIZE = 1\n\n\nclass Sub(Base):\n    pass\n"
+    m = load(tmp_path, modules, "sub_n", source)
+    sub = m.Sub
+    rerun(m, source, source.replace("SIZE = 1", "SIZE = 2"))
+    assert m.Sub is sub and sub.SIZE == 2
