@@ -80,6 +80,20 @@ class ParsedSource:
         return pairs
 
 
+def function_code_changed(old: ast.stmt, new: ast.stmt) -> bool:
+    """True if the body of a `def` inside the statement (itself, a method, a nested one) changed:
+    code that runs when it is called, for the code swap (engine.codeswap); a default value, a
+    class attribute or a decorator is not in a function's code."""
+    old_defs = [n for n in ast.walk(old) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    new_defs = [n for n in ast.walk(new) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    if len(old_defs) != len(new_defs):
+        return True
+    return any(
+        [_dump(s) for s in a.body] != [_dump(s) for s in b.body]
+        for a, b in zip(old_defs, new_defs, strict=True)
+    )
+
+
 def only_body_changed(old: ast.stmt, new: ast.stmt) -> bool:
     """True if a `def` changed only inside its body: what runs when it is called, not at import
     (its defaults, decorators and annotations are the same)."""

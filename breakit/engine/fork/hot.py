@@ -36,7 +36,7 @@ from breakit.engine.codeswap import (
 )
 from breakit.engine.fork.channel import Channel
 from breakit.engine.fork.child import Forker, bytecode_folder, child_setup, enter_workspace
-from breakit.engine.import_reads import ParsedSource, Takes, takes_from
+from breakit.engine.import_reads import ParsedSource, Takes, function_code_changed, takes_from
 from breakit.engine.reexec import Reexec, module_pairs, plan_reexec
 from breakit.engine.wire import (
     ErrorReply,
@@ -51,7 +51,6 @@ from breakit.engine.wire import (
 from breakit.pytest_plugin import Record, RecorderPlugin, ordered
 
 SERVED = {HotRequest.NAME: HotRequest}  # the one operation a hot session serves
-FUNCTIONS_AND_CLASSES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 NOT_HOT = "not_hot"  # a child's record: re-running the module failed (engine.reexec)
 
 
@@ -147,8 +146,8 @@ class HotSession:
                 raise NotHot(f"{relpath} was not imported by the suite")
             pairs = self._parsed(relpath).pairs(text)
             if pairs is None or any(
-                changed and isinstance(old, FUNCTIONS_AND_CLASSES) for old, _, changed in pairs
-            ):  # code inside functions may have changed: swap it (engine.codeswap)
+                changed and function_code_changed(old, new) for old, new, changed in pairs
+            ):  # code inside functions changed: swap it (engine.codeswap)
                 original = self._originals_for(relpath)
                 mutated = compile_module(text, str(self.root / relpath))
                 swaps += plan_swaps(original, mutated, live, bodies_run_again=True)
