@@ -3,6 +3,7 @@ run once the verdicts are final, and the JSON document's `triage_run` key."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -46,7 +47,10 @@ def triage_run(
     try:
         with terminal.spinner(env.err, text, pipe_line=not quiet):
             root = env.config.root
-            return triage_survivors(root, survivors, baseline.tests, spec_for, lab.workers)
+            # Side by side on the cores, not on the waiting tests' extra workers: each part
+            # pays a pytest start.
+            parts = min(lab.workers, os.cpu_count() or 1)
+            return triage_survivors(root, survivors, baseline.tests, spec_for, parts)
     except Exception as exc:  # the verdicts stand without it: say so, never lose them
         env.err.print(
             f"breakit: no triage: {type(exc).__name__}: {exc}", markup=False, highlight=False
