@@ -50,7 +50,8 @@ def triage_run(
             # Side by side on the cores, not on the waiting tests' extra workers: each part
             # pays a pytest start.
             parts = min(lab.workers, os.cpu_count() or 1)
-            return triage_survivors(root, survivors, baseline.tests, spec_for, parts)
+            durations = {n: o.duration_s for n, o in baseline.run.outcomes.items()}
+            return triage_survivors(root, survivors, baseline.tests, spec_for, parts, durations)
     except Exception as exc:  # the verdicts stand without it: say so, never lose them
         env.err.print(
             f"breakit: no triage: {type(exc).__name__}: {exc}", markup=False, highlight=False

@@ -74,10 +74,12 @@ def triage_survivors(
     tests: Sequence[str],
     spec_for: SpecFor,
     jobs: int = 1,
+    durations: Mapping[str, float] | None = None,
 ) -> TriageRun:
     """Triage `survivors` of a run of the project at `root`; `tests`: the baseline's, in order;
     `spec_for(tests)`: the run of those tests (timeout, memory ceiling, the config's args); each
-    round's tests split over `jobs` pytest processes at once."""
+    round's tests split over `jobs` pytest processes at once, balanced by their `durations` (the
+    baseline's, per test)."""
     started = time.monotonic()
     probes = probes_of(survivors)
     originals = {
@@ -87,7 +89,7 @@ def triage_survivors(
     }
     planned, broken = rounds([p for p in probes.values() if p is not None], originals)
     needs = {r.mutant.id: covering(r) for r in survivors}
-    lines, runs, failed = _run_rounds(root, planned, needs, tests, spec_for, jobs)
+    lines, runs, failed = _run_rounds(root, planned, needs, tests, spec_for, jobs, durations or {})
     numbers = {n: m for r in planned for n, m in r.mutants.items()}
     seen = gather(lines, numbers, needs)
     _quote_the_users_lines(root, seen.values())
@@ -137,10 +139,12 @@ def _run_rounds(
     tests: Sequence[str],
     spec_for: SpecFor,
     jobs: int,
+    durations: Mapping[str, float],
 ) -> tuple[list[dict[str, Any]], int, dict[str, str]]:
     """Each round's runs: the recorder's lines, the runs made, and per mutant of a round whose
     run went wrong (a collection error, a timeout), what went wrong. A round's tests are split
-    in up to `jobs` parts in collection order, each run in a copy of its own, side by side."""
+    in up to `jobs` parts of about the same time, each run in a copy of its own, side by side;
+    their lines are then put in the tests' order, as one run would have written them."""
     lines: list[dict[str, Any]] = []
     failed: dict[str, str] = {}
     runs = 0
@@ -151,7 +155,7 @@ def _run_rounds(
         for number, round_ in enumerate(planned):
             wanted = set().union(*(needs[m] for m in round_.mutants.values()))
             selected = tuple(t for t in tests if t in wanted)
-            parts = _split(selected, len(workspaces))
+            parts = _split(selected, len(workspaces), durations)
             out = f"triage-{number}.jsonl"
             with ThreadPoolExecutor(max_workers=len(workspaces)) as pool:
                 runs_of_parts = [
@@ -159,24 +163,36 @@ def _run_rounds(
                     for ws, part in zip(workspaces, parts, strict=False)
                 ]
                 done = [run.result() for run in runs_of_parts]
+            place = {test: index for index, test in enumerate(selected)}
+            found_here: list[dict[str, Any]] = []
             for index, (found, error) in enumerate(done):
                 # Import-time records come from every part: kept once, as one run gives them.
-                lines.extend(x for x in found if index == 0 or x.get("test") != IMPORT_TIME)
+                found_here.extend(x for x in found if index == 0 or x.get("test") != IMPORT_TIME)
                 runs += 1
                 if error:
                     failed.update(
                         (m, f"its triage run went wrong: {error}") for m in round_.mutants.values()
                     )
+            lines.extend(sorted(found_here, key=lambda x: place.get(x.get("test", ""), -1)))
     return lines, runs, failed
 
 
-def _split(tests: tuple[str, ...], parts: int) -> list[tuple[str, ...]]:
-    """`tests` in up to `parts` runs of consecutive tests (a module's tests stay together as
-    far as sizes allow); none for no test."""
+def _split(
+    tests: tuple[str, ...], parts: int, durations: Mapping[str, float]
+) -> list[tuple[str, ...]]:
+    """`tests` in up to `parts` runs of about the same time (the longest first, each to the part
+    with the least so far), each in the tests' order; none for no test."""
     if not tests:
         return []
-    size = -(-len(tests) // min(parts, len(tests)))
-    return [tests[i : i + size] for i in range(0, len(tests), size)]
+    count = min(parts, len(tests))
+    loads = [0.0] * count
+    chosen: list[list[str]] = [[] for _ in range(count)]
+    for test in sorted(tests, key=lambda t: -durations.get(t, 0.0)):
+        lightest = loads.index(min(loads))
+        chosen[lightest].append(test)
+        loads[lightest] += durations.get(test, 0.0) or 1e-3
+    order = {test: index for index, test in enumerate(tests)}
+    return [tuple(sorted(part, key=order.__getitem__)) for part in chosen if part]
 
 
 def _run_round(

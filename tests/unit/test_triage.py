@@ -250,9 +250,11 @@ def test_a_survivor_without_a_probe_is_not_comparable():
     assert SimpleNamespace(**triage.to_json()).note == "no single site: 2 tests ran it"
 
 
-def test_a_rounds_tests_are_split_in_consecutive_parts():
+def test_a_rounds_tests_are_split_in_parts_of_about_the_same_time():
     from breakit.triage.run import _split
 
-    assert _split(("a", "b", "c", "d", "e"), 2) == [("a", "b", "c"), ("d", "e")]
-    assert _split(("a",), 2) == [("a",)]
-    assert _split((), 2) == []
+    durations = {"a": 2.0, "b": 0.1, "c": 2.0, "d": 0.5, "e": 0.1}
+    parts = _split(("a", "b", "c", "d", "e"), 2, durations)
+    assert parts == [("a", "d"), ("b", "c", "e")]  # 2.5 s and 2.2 s, each in the tests' order
+    assert _split(("a",), 2, {}) == [("a",)]
+    assert _split((), 2, {}) == []
