@@ -222,5 +222,11 @@ def check_notes(env: Env, lab: Lab, *, quiet: bool, as_json: bool) -> None:
     lab_notes(env, lab)
     if lab.verification is not None and not quiet:
         env.err.print(lab.verification.line(), markup=False, highlight=False)
+    elif lab.verify and not quiet:
+        env.err.print(
+            "verify: not run: --max-time was spent before every mutant was checked",
+            markup=False,
+            highlight=False,
+        )
     if not quiet and not as_json:
         warm_note(env, lab)

@@ -312,7 +312,7 @@ class Lab:
         unchecked = tuple(m for index, m in enumerate(mutants) if index not in results)
         ordered = tuple(results[i] for i in sorted(results))
         matrix = KillMatrix(baseline.tests, ordered, self.first_catch, unchecked)
-        if self.verify:
+        if self.verify and not unchecked:  # a spent --max-time leaves no time for the oracle
             self._verify(matrix, baseline, on_verify)
         self.state.record(matrix)
         self.state.store_results(keys.fresh(fresh), used=keys.used())

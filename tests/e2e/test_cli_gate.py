@@ -150,9 +150,14 @@ def test_max_time_leaves_the_rest_unchecked_and_the_next_run_checks_only_those(t
     listed = breakit("list", "--generated", "--json")
     every = {m["id"] for m in json.loads(listed.stdout)["mutants"]}
     # 8 s: the baseline and some mutants; 32 mutants of 0.4 s each cannot all fit.
-    first = breakit("check", "--generated", "-j", "1", "--max-time", "8s", "--output", "out")
+    first = breakit(
+        "check", "--generated", "-j", "1", "--max-time", "8s", "--output", "out", "--verify"
+    )
     assert first.returncode == 10, first.stdout + first.stderr
+    # No time is left for the oracle: --verify says it did not run, and never delays the exit.
+    assert "verify: not run: --max-time was spent" in first.stderr
     document = json.loads((root / "out/breakit.json").read_text())
+    assert "verify" not in document
     finished = {m["id"] for m in document["mutants"]}
     left = set(document["unchecked_ids"])
     assert document["unchecked"] == len(left) >= 1 and finished and not finished & left
