@@ -192,6 +192,10 @@ def _summary(matrix: KillMatrix, baseline: Baseline | None, tests: tuple[str, ..
             f'<div class="card"><span class="v v-{verdict.value}">{verdict.value}</span>'
             f"<b>{counts.get(verdict, 0)}</b></div>"
         )
+    if matrix.unchecked:  # --max-time spent: they ran in no engine, and count nowhere
+        cards.append(
+            f'<div class="card">unchecked (--max-time)<b>{len(matrix.unchecked)}</b></div>'
+        )
     out = ['<section id="summary"><h2>Summary</h2><div class="cards">', *cards, "</div>"]
     if matrix.first_catch:
         out.append(

@@ -28,10 +28,10 @@ def render_junit(matrix: KillMatrix, since: Since | None = None) -> str:
     With `since`, each testcase has a `breakit.since` property: why --since brought it in."""
     failures = sum(r.verdict in _FAILURES for r in matrix.results)
     errors = sum(r.verdict in _ERRORS for r in matrix.results)
-    skipped = sum(r.verdict is Verdict.IGNORED for r in matrix.results)
+    skipped = sum(r.verdict is Verdict.IGNORED for r in matrix.results) + len(matrix.unchecked)
     total_s = sum(r.duration_s for r in matrix.results)
     counts = {
-        "tests": str(len(matrix.results)),
+        "tests": str(len(matrix.results) + len(matrix.unchecked)),
         "failures": str(failures),
         "errors": str(errors),
         "skipped": str(skipped),
@@ -47,6 +47,17 @@ def render_junit(matrix: KillMatrix, since: Since | None = None) -> str:
             ET.SubElement(properties, "property", {"name": "breakit.since", "value": value})
             case.insert(0, properties)
         suite.append(case)
+    for mutant in matrix.unchecked:  # --max-time spent before they ran: skipped, said why
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            {
+                "classname": _clean(f"breakit.{mutant.origin}"),
+                "name": _clean(f"{mutant.id}: {mutant.title}"),
+                "time": "0.000",
+            },
+        )
+        ET.SubElement(case, "skipped", {"message": "unchecked: --max-time was spent before it ran"})
     ET.indent(suites)
     body = ET.tostring(suites, encoding="unicode")
     return '<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n"

@@ -166,6 +166,11 @@ def test_max_time_leaves_the_rest_unchecked_and_the_next_run_checks_only_those(t
     assert f"{len(left)} mutant" in first.stdout and "unchecked: --max-time" in first.stdout
     summary = (root / "out/summary.md").read_text()
     assert f"| unchecked (`--max-time` spent) | {len(left)} |" in summary
+    html = (root / "out/report.html").read_text()
+    assert f"unchecked (--max-time)<b>{len(left)}</b>" in html
+    junit = (root / "out/junit.xml").read_text()
+    assert junit.count("unchecked: --max-time was spent before it ran") == len(left)
+    assert f'tests="{len(every)}"' in junit
     # The working tree as it was (the report folder aside), no workspace left behind.
     assert {k: v for k, v in snapshot(root).items() if not k.startswith("out/")} == before
     assert list(scratch.iterdir()) == []
