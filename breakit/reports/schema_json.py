@@ -91,6 +91,11 @@ def mutation_testing_report(
         if since is not None:
             entry["description"] = f"{entry['description']} ({since.describe(result.mutant.id)})"
         mutants.setdefault(path, []).append(entry)
+    for mutant in matrix.unchecked:  # --max-time spent before they ran: the schema's Pending
+        path = primary_path(mutant)
+        if path not in sources:
+            sources[path] = _source(root, path, mutant)
+        mutants.setdefault(path, []).append(_pending(mutant, sources[path]))
     files = {
         path: {"language": "python", "source": sources[path], "mutants": mutants[path]}
         for path in sources
@@ -139,6 +144,17 @@ def _mutant(result: MutantResult, source: str) -> dict[str, object]:
     if reason:
         out["statusReason"] = reason
     return out
+
+
+def _pending(mutant: Mutant, source: str) -> dict[str, object]:
+    return {
+        "id": mutant.id,
+        "mutatorName": mutator_name(mutant),
+        "location": _location(mutant.location, source),
+        "status": "Pending",
+        "statusReason": "unchecked: --max-time was spent before it ran",
+        "description": mutant.title,
+    }
 
 
 def _location(location: Location | None, source: str) -> dict[str, dict[str, int]]:

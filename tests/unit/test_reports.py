@@ -551,3 +551,17 @@ def test_progress_bar_shows_mutants_per_second_and_time_left():
     now[0] = 40.0
     bar.update(task, advance=10, ran=11)  # 10 more in the next 20 s
     assert str(column(bar.tasks[0])) == "0.5/s  ~2 min 18 s left"
+
+
+def test_mutants_max_time_left_unchecked_are_pending_in_the_schema_report(project, matrix, schema):
+    from dataclasses import replace
+
+    left = matrix.results[0].mutant
+    partial = replace(matrix, results=matrix.results[1:], unchecked=(left,))
+    report = mutation_testing_report(partial, None, project, version="0")
+    _validate(report, schema)
+    path, entry = _mutants_by_id(report)[left.id]
+    assert (entry["status"], entry["statusReason"]) == (
+        "Pending",
+        "unchecked: --max-time was spent before it ran",
+    )
