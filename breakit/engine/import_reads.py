@@ -179,13 +179,18 @@ class Takes:
     modules: set[str] = field(default_factory=set)
     reads: set[str] = field(default_factory=set)
     attribute_reads: set[tuple[str, str]] = field(default_factory=set)
+    # The names read other than as a value of `pytest.mark.parametrize` (which holds the object
+    # and reads nothing of it while the module imports).
+    uses: set[str] = field(default_factory=set)
 
-    def read_at_import(self, name: str) -> bool:
-        """True if the module read `source`'s `name` at import, other than by importing it."""
+    def read_at_import(self, name: str, *, same_object: bool = False) -> bool:
+        """True if the module read `source`'s `name` at import, other than by importing it;
+        with `same_object` (the name's value was changed in place, not rebound), other than by
+        holding it in a parametrize list."""
         aliases = {alias for alias, taken in self.values.items() if taken == name}
         if self.star:
             aliases.add(name)
-        return bool(aliases & self.reads) or any(
+        return bool(aliases & (self.uses if same_object else self.reads)) or any(
             (alias, name) in self.attribute_reads for alias in self.modules
         )
 
@@ -212,9 +217,48 @@ def takes_from(tree: ast.Module, module: str, package: str, source: str) -> Take
                     takes.modules.add(alias.asname)  # (without `as`: `source.X`, below)
         else:
             takes.reads |= reads_at_import(statement)
+            takes.uses |= _used_at_import(statement)
             takes.attribute_reads |= attribute_reads_at_import(statement)
             takes.attribute_reads |= _dotted_reads(statement, source)
     return takes
+
+
+def _used_at_import(statement: ast.stmt) -> set[str]:
+    """The names `statement` loads at import other than as a value of a parametrize call's
+    lists: what reads, calls or derives from the object, not only holds it."""
+    used: set[str] = set()
+
+    def visit(node: ast.AST, held: bool) -> None:
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load) and not held:
+                used.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            for part in _import_time_parts(node):
+                visit(part, False)
+        elif isinstance(node, ast.List | ast.Tuple | ast.Set):
+            for item in node.elts:
+                visit(item, held)
+        elif isinstance(node, ast.Call) and _parametrize(node.func):
+            visit(node.func, False)
+            for value in [*node.args, *(k.value for k in node.keywords)]:
+                visit(value, True)
+        else:
+            for child in ast.iter_child_nodes(node):
+                visit(child, False)
+
+    visit(statement, False)
+    return used
+
+
+def _parametrize(func: ast.expr) -> bool:
+    return isinstance(func, ast.Attribute) and func.attr == "parametrize"
+
+
+def _import_time_parts(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[ast.AST]:
+    """What a def or lambda evaluates when it is made: decorators, defaults, annotations."""
+    if isinstance(node, ast.Lambda):
+        return [node.args]
+    return [*node.decorator_list, node.args, *([node.returns] if node.returns else [])]
 
 
 def _dotted_reads(node: ast.AST, source: str) -> set[tuple[str, str]]:

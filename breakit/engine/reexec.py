@@ -124,7 +124,7 @@ def plan_reexec(
         if other is module:
             continue
         for name in sorted(changed):
-            if takes.read_at_import(name):
+            if takes.read_at_import(name, same_object=name not in body.fresh):
                 raise NotHot(f"{other.__name__} reads {module.__name__}.{name} at import")
         namespace = vars(other)
         for alias, name in takes.values.items():

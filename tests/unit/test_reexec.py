@@ -326,3 +326,23 @@ def test_a_subclass_of_a_class_patched_in_place_sees_the_change(
     sub = m.Sub
     rerun(m, source, source.replace("SIZE = 1", "SIZE = 2"))
     assert m.Sub is sub and sub.SIZE == 2
+
+
+def test_a_class_held_in_a_parametrize_list_is_the_same_class_patched_in_place(
+    tmp_path: Path, modules: dict[str, types.ModuleType]
+) -> None:
+    m = load(tmp_path, modules, "units_o", TABLE)
+    holder = load(
+        tmp_path,
+        modules,
+        "test_units_o",
+        "import pytest\nfrom units_o import Ruler\n\n\n"
+        "@pytest.mark.parametrize('kind', [Ruler])\ndef test_size(kind):\n    pass\n",
+    )
+    rerun(m, TABLE, TABLE.replace("length = 30", "length = 31"), holder)
+    assert m.Ruler.length == 31
+    deriving = load(
+        tmp_path, modules, "derive_o", "from units_o import Ruler\n\nLENGTH = Ruler.length\n"
+    )
+    with pytest.raises(NotHot, match=r"derive_o reads units_o\.Ruler at import"):
+        rerun(m, TABLE, TABLE.replace("length = 30", "length = 32"), deriving)
