@@ -175,6 +175,16 @@ def merged_mutant(mutants: Sequence[Mutant]) -> Mutant:
     )
 
 
+def passed_by_all(firsts: Sequence[MutantResult]) -> frozenset[str]:
+    """The tests every one of `firsts` (survivors of their first passes) ran and passed with
+    itself alone in the code: a batch of them need not run those again."""
+    passed = [
+        {nodeid for nodeid, outcome in first.tests.items() if outcome.outcome is Outcome.MISSED}
+        for first in firsts
+    ]
+    return frozenset(set.intersection(*passed)) if passed else frozenset()
+
+
 def proved_survivor(first: MutantResult, baseline: Baseline, extra_s: float) -> MutantResult:
     """`first`, a survivor of its planned tests, once its batch passed the whole suite: the result
     its own whole-suite run would give (every other test as the baseline ran it), its time plus

@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from breakit.engine import project
-from breakit.engine.batch import BATCH_SIZE, batches, proved_survivor
+from breakit.engine.batch import BATCH_SIZE, batches, passed_by_all, proved_survivor
 from breakit.engine.forced_fail import check_forced_failure, forced_failure_changes
 from breakit.engine.no_coverage import PendingProof
 from breakit.engine.runner import Runner
@@ -214,7 +214,10 @@ class _Workers:
         if len(job) == 1:
             done.put((job[0], prove_alone(lab, runner, workspace, firsts[0], baseline)))
             return jobs.finish()
-        passed, spent = prove_batch(lab, runner, workspace, [mutants[i] for i in job], baseline)
+        members = [mutants[i] for i in job]
+        passed, spent = prove_batch(
+            lab, runner, workspace, members, baseline, passed_by_all(firsts)
+        )
         if not passed:  # a member is caught (or two are, together): halve, and again
             return jobs.finish(halves=[job[: len(job) // 2], job[len(job) // 2 :]])
         for index, first in zip(job, firsts, strict=True):

@@ -16,7 +16,7 @@ from breakit.engine.workspace import Workspace
 from breakit.model import Baseline, Mutant, MutantResult, SuiteRun, Verdict
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Sequence, Set
 
     from breakit.engine.lab import Lab
 
@@ -98,13 +98,27 @@ def prove_alone(
 
 
 def prove_batch(
-    lab: Lab, runner: Runner, workspace: Workspace, members: Sequence[Mutant], baseline: Baseline
+    lab: Lab,
+    runner: Runner,
+    workspace: Workspace,
+    members: Sequence[Mutant],
+    baseline: Baseline,
+    passed_alone: Set[str] = frozenset(),
 ) -> tuple[bool, float]:
     """The whole suite with every member in the code at once (breakit.engine.batch), stopping
-    at the first test that fails: True if every test passed; and how long it took."""
+    at the first test that fails: True if every test passed; and how long it took. The tests
+    in `passed_alone` each member already passed with itself alone in the code (its first pass)
+    are not run again: each member has then met every test of the suite."""
     started = time.perf_counter()
     merged = merged_mutant(members)
-    spec = replace(lab.spec(lab.timeout_for(baseline)), first_catch=True)
+    nodeids = tuple(t for t in baseline.tests if t not in passed_alone)
+    if not nodeids:
+        return True, 0.0
+    whole = len(nodeids) == len(baseline.tests)
+    spec = lab.spec(
+        lab.timeout_for(baseline, None if whole else nodeids), None if whole else nodeids
+    )
+    spec = replace(spec, first_catch=True)
     run = _run_on(lab, runner, workspace, merged, baseline, spec)
     verdict, _ = judge(run, outcomes_for(run, baseline.tests))
     runner.stats.proof_batches += 1

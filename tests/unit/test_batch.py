@@ -115,3 +115,17 @@ def test_changes_at_import_share_batches_with_each_other_only_and_larger_ones() 
     formed = batches([*entries, body("x * 2", "x / 2")], range(len(entries) + 1))
     assert [len(batch) for batch in formed] == [64, 36, 1]
     assert formed[-1] == [len(entries)]  # the function's change is in none of the entries' batches
+
+
+def test_a_batch_skips_only_the_tests_every_member_passed_alone() -> None:
+    from breakit.engine.batch import passed_by_all
+    from breakit.model import Mutant, MutantResult, Outcome, TestOutcome, Verdict
+
+    def first(**outcomes: Outcome) -> MutantResult:
+        tests = {n: TestOutcome(n, o) for n, o in outcomes.items()}
+        return MutantResult(Mutant("m", "op", "t", {}, {}), Verdict.SURVIVED, tests)
+
+    a = first(t1=Outcome.MISSED, t2=Outcome.MISSED, t3=Outcome.NOT_RUN)
+    b = first(t1=Outcome.MISSED, t2=Outcome.NOT_RUN, t3=Outcome.MISSED)
+    assert passed_by_all([a, b]) == {"t1"}
+    assert passed_by_all([]) == frozenset()

@@ -560,7 +560,7 @@ def test_mutants_max_time_left_unchecked_are_pending_in_the_schema_report(projec
     partial = replace(matrix, results=matrix.results[1:], unchecked=(left,))
     report = mutation_testing_report(partial, None, project, version="0")
     _validate(report, schema)
-    path, entry = _mutants_by_id(report)[left.id]
+    _path, entry = _mutants_by_id(report)[left.id]
     assert (entry["status"], entry["statusReason"]) == (
         "Pending",
         "unchecked: --max-time was spent before it ran",
