@@ -29,7 +29,7 @@ import ast
 import gc
 import re
 import types
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
@@ -109,29 +109,38 @@ def module_pairs(original: str | bytes, mutated: str) -> list[Pair]:
     return pairs
 
 
-def plan_reexec(
-    module: types.ModuleType, pairs: list[Pair], others: Mapping[types.ModuleType, Takes]
-) -> Reexec:
+Takers = Callable[[types.ModuleType], Mapping[types.ModuleType, Takes]]
+
+
+def plan_reexec(module: types.ModuleType, pairs: list[Pair], takers: Takers) -> Reexec:
     """The plan that turns live `module` into the mutant's, whose top-level statements are
-    `pairs` (original, mutated, changed); `others`: what each other module of the project took
-    from it at import (import_reads.takes_from)."""
+    `pairs` (original, mutated, changed); `takers(source)`: what each other module of the project
+    took from `source` at import (import_reads.takes_from) — from `module`, and from the modules
+    that re-export its names (`from .constants import X` in a package's `__init__`)."""
     filename = getattr(module, "__file__", None) or "<module>"
     body = _Body(filename, vars(module), in_class=False, flags=_future_flags(module))
     steps = body.plan(pairs)
-    changed = body.fresh | body.patched
     rebinds: list[tuple[dict[str, Any], str, str]] = []
-    for other, takes in others.items():
-        if other is module:
-            continue
-        for name in sorted(changed):
-            if takes.read_at_import(name, same_object=name not in body.fresh):
+    # (a module holding a changed name, the name it holds it under, the name in `module`)
+    todo = [(module, name, name) for name in sorted(body.fresh | body.patched)]
+    seen = {(module, name) for _, name, _ in todo}
+    while todo:
+        source, held_as, name = todo.pop()
+        for other, takes in takers(source).items():
+            if other is source:
+                continue
+            if takes.read_at_import(held_as, same_object=name not in body.fresh):
                 raise NotHot(f"{other.__name__} reads {module.__name__}.{name} at import")
-        namespace = vars(other)
-        for alias, name in takes.values.items():
-            if name in body.fresh:
-                rebinds.append((namespace, alias, name))
-        if takes.star:
-            rebinds.extend((namespace, name, name) for name in body.fresh if name in namespace)
+            aliases = [a for a, taken in takes.values.items() if taken == held_as]
+            if takes.star and held_as in vars(other):
+                aliases.append(held_as)
+            for alias in aliases:
+                if (other, alias) in seen:
+                    continue
+                seen.add((other, alias))
+                todo.append((other, alias, name))
+                if name in body.fresh:
+                    rebinds.append((vars(other), alias, name))
     return Reexec(module, steps, frozenset(body.fresh), rebinds)
 
 

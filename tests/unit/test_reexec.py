@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from breakit.engine.codeswap import NotHot
-from breakit.engine.import_reads import ParsedSource, takes_from
+from breakit.engine.import_reads import ParsedSource, Takes, takes_from
 from breakit.engine.reexec import module_pairs, plan_reexec
 
 
@@ -43,16 +43,21 @@ def load(
 
 
 def rerun(module: types.ModuleType, old: str, new: str, *others: types.ModuleType) -> None:
-    """Plan and apply `old` → `new` on `module`, as a hot session and its child do."""
-    takers = {
-        other: takes_from(
-            ast.parse(Path(other.__file__ or "").read_text()),
-            other.__name__,
-            other.__package__ or "",
-            module.__name__,
-        )
-        for other in others
-    }
+    """Plan and apply `old` → `new` on `module`, as a hot session and its child do; `others`:
+    the project's other modules."""
+
+    def takers(source: types.ModuleType) -> dict[types.ModuleType, Takes]:
+        return {
+            other: takes_from(
+                ast.parse(Path(other.__file__ or "").read_text()),
+                other.__name__,
+                other.__package__ or "",
+                source.__name__,
+            )
+            for other in (module, *others)
+            if other is not source
+        }
+
     pairs = module_pairs(textwrap.dedent(old), textwrap.dedent(new))
     plan_reexec(module, pairs, takers).apply()
 
@@ -346,3 +351,14 @@ def test_a_class_held_in_a_parametrize_list_is_the_same_class_patched_in_place(
     )
     with pytest.raises(NotHot, match=r"derive_o reads units_o\.Ruler at import"):
         rerun(m, TABLE, TABLE.replace("length = 30", "length = 32"), deriving)
+
+
+def test_a_name_re_exported_by_a_package_is_given_the_new_value_there_too(
+    tmp_path: Path, modules: dict[str, types.ModuleType]
+) -> None:
+    # A package's `__init__` re-exports a constant; the tests import it from the package.
+    m = load(tmp_path, modules, "constants_p", 'UNIT = "m"\n')
+    package = load(tmp_path, modules, "package_p", "from constants_p import UNIT as DEFAULT_UNIT\n")
+    user = load(tmp_path, modules, "user_p", "from package_p import DEFAULT_UNIT\n")
+    rerun(m, 'UNIT = "m"\n', 'UNIT = ""\n', package, user)
+    assert (m.UNIT, package.DEFAULT_UNIT, user.DEFAULT_UNIT) == ("", "", "")

@@ -155,7 +155,8 @@ class HotSession:
                     continue
                 pairs = pairs or module_pairs(self._sources[relpath], text)
             if any(changed for _, _, changed in pairs):
-                reexecs.append(plan_reexec(module, pairs, self._takers(module, items)))
+                takers = functools.partial(self._takers, items=items)
+                reexecs.append(plan_reexec(module, pairs, takers))
         return swaps, reexecs
 
     def _takers(self, module: ModuleType, items: list[pytest.Item]) -> dict[ModuleType, Takes]:
