@@ -23,7 +23,7 @@ from breakit.engine import memlimit, project
 from breakit.engine.baseline import cached_or_made
 from breakit.engine.engine_record import EngineRecord
 from breakit.engine.fork.warm_client import DEFAULT_IDLE_S, WarmPool
-from breakit.engine.name_readers import NameReaders, tests_to_try_first
+from breakit.engine.name_readers import NameReaders, read_while_importing, tests_to_try_first
 from breakit.engine.no_coverage import PendingProof, claims_to_prove
 from breakit.engine.oracle import OracleSettings, Verification
 from breakit.engine.order import KillerFirst
@@ -264,10 +264,12 @@ class Lab:
 
     def is_hot(self, mutant: Mutant, baseline: Baseline) -> bool:
         """True if a fork worker may run `mutant` in its hot session (breakit.engine.fork.hot)."""
+        coverage = baseline.run.coverage
         return (
             self.hot
             and self.backend == "fork"
-            and hot_eligible(mutant, baseline.run.coverage, self.config.source)
+            and hot_eligible(mutant, coverage, self.config.source)
+            and not read_while_importing(mutant, coverage or {}, self._name_readers)
         )
 
     def run(

@@ -27,6 +27,7 @@ from breakit.engine.selection import (
     tests_running,
 )
 from breakit.model import Mutant
+from breakit.records import IMPORT_TIME
 
 Lines = frozenset[tuple[str, int]]  # (path, line), as the coverage map keys them
 
@@ -163,6 +164,7 @@ class NameReaders:
                 continue
         return texts
 
+    @functools.lru_cache(maxsize=1024)  # noqa: B019 - one lab's readers, asked per mutant
     def lines_reading(self, names: frozenset[str]) -> Lines:
         """The body lines of every function that reads one of `names`."""
         lines: set[tuple[str, int]] = set()
@@ -171,6 +173,27 @@ class NameReaders:
                 if not names.isdisjoint(reads):
                     lines.update((path, line) for line in body)
         return frozenset(lines)
+
+
+def read_while_importing(
+    mutant: Mutant, coverage: Mapping[str, Lines], readers: NameReaders
+) -> bool:
+    """True if a function that reads a name `mutant`'s module-level change alters ran while the
+    project was imported or collected (`Y = f()` after `X = 1`, f reading X): what it computed
+    then came from the old value, and running the changed statements again (engine.reexec)
+    cannot know it. Such a mutant runs fresh."""
+    ran = coverage.get(IMPORT_TIME, frozenset())
+    if not ran:
+        return False
+    for path, new in mutant.changes.items():
+        original = mutant.originals.get(path)
+        if new is None or original is None or not path.endswith(".py"):
+            continue
+        lines = changed_lines(original, new) & module_level_lines(original)
+        bound = bound_names(original, frozenset(lines)) if lines else None
+        if bound and not readers.lines_reading(bound).isdisjoint(ran):
+            return True
+    return False
 
 
 def reader_tests(

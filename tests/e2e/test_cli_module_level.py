@@ -45,6 +45,15 @@ PROJECT = {
         PRECISION = 3
         # Read by no function: a mutant here goes straight to the whole-suite proof.
         LEGACY = ["furlong", "chain", "rod", "league"]
+        BASE = 10
+
+
+        def _doubled():
+            return BASE * 2
+
+
+        # Computed at import by a function reading BASE: a mutant of BASE must run fresh.
+        DOUBLED = _doubled()
     """,
     "units/convert.py": """
         from units.table import DEFAULT_UNIT, FACTORS, NAMES, PRECISION
@@ -91,6 +100,12 @@ PROJECT = {
 
         def test_ruler():
             assert Ruler().metres() == 0.3
+
+
+        def test_doubled():
+            from units.table import DOUBLED
+
+            assert DOUBLED == 20
     """,
 }
 
