@@ -11,9 +11,9 @@ decorators, default values) is unchanged: that part ran once, at import, and is 
 `plan_swaps` refuses (raises NotHot) whenever it cannot prove the swap equivalent to a fresh
 import: another module shape, a changed module or class body, a function whose free variables
 changed, or changed code that no live function (itself or an enclosing one) would ever run.
-The caller then runs the mutant the fresh way. The lab also only sends mutants whose changed
-lines are inside function bodies and never ran at import time
-(breakit.engine.selection.hot_eligible).
+The caller then runs the mutant the fresh way. A changed module or class body is left, with
+`bodies_run_again`, to breakit.engine.reexec, which runs its changed statements again; the lab
+never sends a change to a function body that ran at import (breakit.engine.selection.hot_eligible).
 """
 
 from __future__ import annotations
@@ -111,30 +111,6 @@ def plan_swaps(
             continue
         if not any(place[:n] in swapped for n in range(len(place), 0, -1)):
             raise NotHot(f"no live function runs the changed {code.co_qualname}")
-    return swaps
-
-
-def plan_for_changes(
-    changes: Mapping[str, str],
-    originals: Mapping[str, CodeType],
-    root: Path,
-    live: LiveFunctions,
-    *,
-    bodies_run_again: bool = False,
-) -> list[Swap]:
-    """Swaps for every changed file (project-relative path → mutated text) of the project at
-    `root`, whose original module code is `originals[path]` (compiled as it was imported);
-    `bodies_run_again` as for plan_swaps."""
-    swaps: list[Swap] = []
-    for relpath, text in changes.items():
-        original = originals.get(relpath)
-        if original is None:
-            raise NotHot(f"{relpath} was not imported by the suite")
-        try:
-            mutated = compile_module(text, str(root / relpath))
-        except (SyntaxError, ValueError) as exc:
-            raise NotHot(f"{relpath} does not compile: {exc}") from None
-        swaps.extend(plan_swaps(original, mutated, live, bodies_run_again=bodies_run_again))
     return swaps
 
 

@@ -12,7 +12,6 @@ from breakit.engine.codeswap import (
     LiveFunctions,
     NotHot,
     compile_module,
-    plan_for_changes,
     plan_swaps,
 )
 
@@ -64,9 +63,7 @@ def load(tmp_path: Path, source: str) -> tuple[dict[str, Any], Path]:
 def swap(tmp_path: Path, path: Path, new: str) -> int:
     """Apply the mutant `new` to the live module; the number of functions swapped."""
     original = compile_module(path.read_bytes(), str(path))
-    swaps = plan_for_changes(
-        {"m.py": new}, {"m.py": original}, tmp_path, LiveFunctions.scan(tmp_path)
-    )
+    swaps = plan_swaps(original, compile_module(new, str(path)), LiveFunctions.scan(tmp_path))
     for one in swaps:
         one.apply()
     return len(swaps)

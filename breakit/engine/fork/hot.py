@@ -1,11 +1,12 @@
 """A fork worker's hot session: the project imported and the suite collected once, then one
-forked child per hot mutant that swaps in the mutated functions' code and runs its tests.
+forked child per hot mutant that swaps in the mutated functions' code, runs the changed
+module-level statements again, and runs its tests.
 
-A fresh child (breakit.engine.fork.child) spends ~0.35 s on the bundled target importing the project
-and
-collecting the suite before its first test; a hot child starts at its first test. Only mutants
-whose changes lie inside function bodies can run this way (breakit.engine.codeswap says which, and
-refuses the rest: the runner then runs them fresh). Protocol (breakit.engine.wire), after the
+A fresh child (breakit.engine.fork.child) spends ~0.35 s on the bundled target importing the
+project and collecting the suite before its first test; a hot child starts at its first test.
+Changes inside function bodies are swapped in (breakit.engine.codeswap), changes at module level
+run again (breakit.engine.reexec); what either cannot prove the same as a fresh import is
+refused, and the runner runs it fresh. Protocol (breakit.engine.wire), after the
 worker's SessionRequest: one SessionReply (ready, or refused with why), then for each HotRequest a
 RunReply like a fresh run's, or a Fallback (its reason); any other operation, an ErrorReply.
 """
