@@ -54,8 +54,13 @@ def run_facts(lab: Lab) -> dict[str, Any]:
     (docs/json.md)."""
     facts: dict[str, Any] = {
         "memory_limit_mb": lab.memory_ceiling(),
-        "survivor_proofs": {"batches": lab.proof_batches, "alone": lab.proofs_alone},
-        "hot_runs": hot_runs(lab.hot_runs, lab.hot_fallbacks),
+        "survivor_proofs": {
+            "batches": lab.stats.proof_batches,
+            "alone": lab.stats.proofs_alone,
+            "caught_by_failing_test": lab.stats.caught_by_failing_test,
+            "runs_in_file_order": lab.stats.runs_in_file_order,
+        },
+        "hot_runs": hot_runs(lab.stats.hot_runs, lab.stats.fallback_reasons),
         "timing": lab.timing(),
     }
     if lab.verification is not None:

@@ -26,10 +26,10 @@ from functools import lru_cache
 from breakit.engine.selection import line_changes
 from breakit.model import Baseline, Mutant, MutantResult, Outcome
 
-BATCH_SIZE = 16  # survivors per batch: a failing batch costs about log2(size) more suite runs
+BATCH_SIZE = 32  # survivors per batch: a failing batch costs about log2(size) more suite runs
 # Survivors of changes at import (a table's entries, constants) per batch: most of them survive
 # the whole suite too (an untested table), so a batch of them passes more often than not.
-IMPORT_TIME_BATCH_SIZE = 4 * BATCH_SIZE
+IMPORT_TIME_BATCH_SIZE = 2 * BATCH_SIZE
 
 Hunk = tuple[int, int, tuple[str, ...]]  # original lines [start, end) → these lines
 

@@ -27,9 +27,10 @@ from breakit.engine.name_readers import NameReaders, read_while_importing, tests
 from breakit.engine.no_coverage import PendingProof, claims_to_prove
 from breakit.engine.oracle import OracleSettings, Verification
 from breakit.engine.order import KillerFirst
+from breakit.engine.order_check import AloneOnOriginal
 from breakit.engine.parallel import run_parallel
 from breakit.engine.result_reuse import RunKeys
-from breakit.engine.runner import Runner, RunSpec, StartingRunner
+from breakit.engine.runner import Runner, RunSpec, RunStats, StartingRunner
 from breakit.engine.runners import RunnerFactory, Warm, default_backend
 from breakit.engine.selection import WHOLE_SUITE, TestPlan, hot_eligible
 from breakit.engine.selection import select_tests as tests_reaching
@@ -85,13 +86,10 @@ class Lab:
         self._project_names: frozenset[str] | None = None
         self._name_readers = NameReaders(self.config.root, self.config.source)
         self.sane = False  # the sanity run passed (or passed before under the same key)
-        self.hot_runs = 0  # mutants run in a hot session (breakit.engine.fork.hot)
-        self.hot_fallbacks: list[str] = []  # why the session refused hot mutants (run fresh)
-        self.warm_workers = 0  # workers forked from the warm pool (breakit.engine.fork.warm_client)
+        self.stats = RunStats()  # every runner's, once closed: hot runs, proofs (engine.trial)
+        self.alone_on_original = AloneOnOriginal()  # engine.order_check
         self.sanity_runs = 0  # forced-fail runs (none when one passed under the same key)
         self.proof_runs = 0  # NoCoverage proof runs (none when one ran under the same key)
-        self.proof_batches = 0  # whole-suite runs of a batch of survivors (engine.batch)
-        self.proofs_alone = 0  # survivors of their planned tests run alone on the whole suite
         self.baseline_s: float | None = None  # how long baseline() took (None: not run yet)
         self.first_mutant_at: float | None = None  # time.monotonic() as the first mutant started
         # What the NoCoverage proof found (JSON "coverage_check"); notes the CLI prints on stderr.

@@ -21,10 +21,16 @@ from breakit.engine.forced_fail import check_forced_failure, forced_failure_chan
 from breakit.engine.no_coverage import PendingProof
 from breakit.engine.runner import Runner
 from breakit.engine.selection import TestPlan
-from breakit.engine.trial import first_pass, prove_alone, prove_batch
+from breakit.engine.trial import (
+    BatchProof,
+    first_pass,
+    prove_alone,
+    prove_batch,
+    run_suspects,
+)
 from breakit.engine.verdict import no_coverage
 from breakit.engine.workspace import Workspace
-from breakit.model import Baseline, Mutant, MutantResult
+from breakit.model import Baseline, Mutant, MutantResult, Verdict
 
 if TYPE_CHECKING:
     from breakit.engine.lab import Lab
@@ -215,14 +221,50 @@ class _Workers:
             done.put((job[0], prove_alone(lab, runner, workspace, firsts[0], baseline)))
             return jobs.finish()
         members = [mutants[i] for i in job]
-        passed, spent = prove_batch(
-            lab, runner, workspace, members, baseline, passed_by_all(firsts)
-        )
-        if not passed:  # a member is caught (or two are, together): halve, and again
-            return jobs.finish(halves=[job[: len(job) // 2], job[len(job) // 2 :]])
+        proof = prove_batch(lab, runner, workspace, members, baseline, passed_by_all(firsts))
+        if not proof.passed:
+            halves = self.after_failed_batch(job, firsts, proof, runner, workspace)
+            return jobs.finish(halves=halves)
         for index, first in zip(job, firsts, strict=True):
-            done.put((index, proved_survivor(first, baseline, spent / len(job))))
+            done.put((index, proved_survivor(first, baseline, proof.spent_s / len(job))))
         return jobs.finish()
+
+    def after_failed_batch(
+        self,
+        job: list[int],
+        firsts: Sequence[MutantResult],
+        proof: BatchProof,
+        runner: Runner,
+        workspace: Workspace,
+    ) -> list[list[int]]:
+        """The batches to prove next, once `job` failed. Its members run the failing tests alone
+        (trial.run_suspects): those caught are done (first-catch: that run is their verdict) or
+        proved alone (the full matrix needs their whole row); the others have passed those
+        tests alone and are proved again as one batch that skips them. Halved instead when the
+        run gave no failing test (it died, hung or broke) or the failing tests need the tests
+        before them."""
+        halves = [job[: len(job) // 2], job[len(job) // 2 :]]
+        if not proof.suspects or not all(index in self.jobs.hot for index in job):
+            return halves
+        results = run_suspects(self.lab, runner, workspace, firsts, self.baseline, proof.suspects)
+        if results is None:
+            return halves
+        passed = [result for result in results if result.verdict is Verdict.SURVIVED]
+        if passed and not set(proof.suspects) <= passed_by_all(passed):
+            return halves  # no progress: the batch would fail on the same tests again
+        rest: list[int] = []
+        caught: list[int] = []
+        for index, result in zip(job, results, strict=True):
+            if result.verdict is Verdict.SURVIVED:
+                self.jobs.survived[index] = result  # read by passed_by_all: skips the suspects
+                rest.append(index)
+            elif self.lab.first_catch:
+                self.done.put((index, result))
+                runner.stats.caught_by_failing_test += 1
+            else:
+                caught.append(index)
+                runner.stats.caught_by_failing_test += 1
+        return [*([index] for index in caught), *([rest] if rest else [])]
 
     def sanity_run(self, runner: Runner, workspace: Workspace) -> None:
         lab = self.lab
@@ -307,9 +349,5 @@ class _Workers:
         lab = self.lab
         while self.runners:
             runner = self.runners.pop()
-            lab.hot_runs += runner.stats.hot_runs
-            lab.hot_fallbacks += runner.stats.fallback_reasons
-            lab.warm_workers += runner.stats.warm
-            lab.proof_batches += runner.stats.proof_batches
-            lab.proofs_alone += runner.stats.proofs_alone
+            lab.stats.add(runner.stats)
             runner.close()

@@ -57,6 +57,16 @@ class RunStats:
     warm: int = 0
     proof_batches: int = 0
     proofs_alone: int = 0
+    # members of failed batches their failing test caught alone (trial.run_suspects)
+    caught_by_failing_test: int = 0
+    # kills a test gave out of file order that it cannot give alone: run again in file order
+    runs_in_file_order: int = 0
+
+    def add(self, other: RunStats) -> None:
+        """`other`'s counts added to these (a closed runner's to the lab's)."""
+        for name, value in vars(other).items():
+            mine = getattr(self, name)
+            setattr(self, name, mine + value)
 
 
 class Runner(Protocol):

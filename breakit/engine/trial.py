@@ -5,15 +5,16 @@ with other survivors (breakit.engine.batch)."""
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from breakit.engine.batch import merged_mutant
 from breakit.engine.compact import compact_result
+from breakit.engine.order_check import out_of_order_catchers
 from breakit.engine.runner import Runner, RunSpec
 from breakit.engine.verdict import judge, mutant_result, outcomes_for
 from breakit.engine.workspace import Workspace
-from breakit.model import Baseline, Mutant, MutantResult, SuiteRun, Verdict
+from breakit.model import Baseline, Mutant, MutantResult, Outcome, SuiteRun, Verdict
 
 if TYPE_CHECKING:
     from collections.abc import Sequence, Set
@@ -76,6 +77,7 @@ def first_pass(
     )
     result = mutant_result(mutant, run, baseline.tests, time.perf_counter() - started)
     if result.verdict is not Verdict.SURVIVED or chosen is None:
+        result = as_plain_pytest(lab, runner, workspace, result, baseline)
         return compact_result(result, baseline), False
     if lab.batch_proofs:
         return compact_result(result, baseline), True
@@ -94,7 +96,52 @@ def prove_alone(
     )
     spent = first.duration_s + time.perf_counter() - started
     runner.stats.proofs_alone += 1
-    return compact_result(mutant_result(mutant, run, baseline.tests, spent), baseline)
+    result = mutant_result(mutant, run, baseline.tests, spent)
+    return compact_result(as_plain_pytest(lab, runner, workspace, result, baseline), baseline)
+
+
+def as_plain_pytest(
+    lab: Lab, runner: Runner, workspace: Workspace, result: MutantResult, baseline: Baseline
+) -> MutantResult:
+    """`result`, or the mutant's run of the whole suite in file order when a test that caught
+    it ran out of file order and fails alone on the unmutated code (engine.order_check): a kill
+    plain pytest would not see."""
+    if result.verdict is not Verdict.KILLED:
+        return result
+    doubtful = out_of_order_catchers(result, baseline.tests)
+
+    def check(nodeid: str) -> bool:
+        return _passes_on_original(lab, runner, workspace, baseline, (nodeid,))
+
+    if all(lab.alone_on_original.passes(nodeid, check) for nodeid in doubtful):
+        return result
+    started = time.perf_counter()
+    spec = replace(lab.spec(lab.timeout_for(baseline)), first_catch=lab.first_catch)
+    run = _run_on(lab, runner, workspace, result.mutant, baseline, spec)
+    runner.stats.runs_in_file_order += 1
+    spent = result.duration_s + time.perf_counter() - started
+    return mutant_result(result.mutant, run, baseline.tests, spent)
+
+
+def _passes_on_original(
+    lab: Lab, runner: Runner, workspace: Workspace, baseline: Baseline, tests: tuple[str, ...]
+) -> bool:
+    """Whether `tests` pass on the unmutated code, run by themselves (hot where the worker has
+    a session open)."""
+    spec = lab.spec(lab.timeout_for(baseline, tests), tests)
+    spec = replace(spec, hot_timeout_s=lab.timeout_for(baseline, tests, hot=True))
+    run = runner.run_hot(workspace.path, spec, {})
+    return judge(run, outcomes_for(run, baseline.tests))[0] is Verdict.SURVIVED
+
+
+@dataclass(frozen=True)
+class BatchProof:
+    """A batch's whole-suite run: whether every test passed, how long it took, and, if a test
+    failed, the tests that failed or erred (the run stopped at the first: first-catch)."""
+
+    passed: bool
+    spent_s: float
+    suspects: tuple[str, ...] = ()
 
 
 def prove_batch(
@@ -104,22 +151,72 @@ def prove_batch(
     members: Sequence[Mutant],
     baseline: Baseline,
     passed_alone: Set[str] = frozenset(),
-) -> tuple[bool, float]:
+) -> BatchProof:
     """The whole suite with every member in the code at once (breakit.engine.batch), stopping
-    at the first test that fails: True if every test passed; and how long it took. The tests
-    in `passed_alone` each member already passed with itself alone in the code (its first pass)
-    are not run again: each member has then met every test of the suite."""
+    at the first test that fails. The tests in `passed_alone` each member already passed with
+    itself alone in the code (its first pass) are not run again: each member has then met every
+    test of the suite."""
     started = time.perf_counter()
     merged = merged_mutant(members)
     nodeids = tuple(t for t in baseline.tests if t not in passed_alone)
     if not nodeids:
-        return True, 0.0
+        return BatchProof(passed=True, spent_s=0.0)
     whole = len(nodeids) == len(baseline.tests)
     spec = lab.spec(
         lab.timeout_for(baseline, None if whole else nodeids), None if whole else nodeids
     )
     spec = replace(spec, first_catch=True)
     run = _run_on(lab, runner, workspace, merged, baseline, spec)
-    verdict, _ = judge(run, outcomes_for(run, baseline.tests))
+    outcomes = outcomes_for(run, baseline.tests)
+    verdict, _ = judge(run, outcomes)
     runner.stats.proof_batches += 1
-    return verdict is Verdict.SURVIVED, time.perf_counter() - started
+    failed = (Outcome.CAUGHT, Outcome.ERRORED)
+    suspects = (
+        ()
+        if run.error or run.timed_out
+        else tuple(nodeid for nodeid in run.order if outcomes[nodeid].outcome in failed)
+    )
+    return BatchProof(verdict is Verdict.SURVIVED, time.perf_counter() - started, suspects)
+
+
+def run_suspects(
+    lab: Lab,
+    runner: Runner,
+    workspace: Workspace,
+    firsts: Sequence[MutantResult],
+    baseline: Baseline,
+    suspects: tuple[str, ...],
+) -> list[MutantResult] | None:
+    """Each member of a failed batch (its first-pass result in `firsts`; hot mutants) alone in
+    the code on the batch's failing tests `suspects`, hot: its result with the first pass's tests
+    and the suspects'. A member that fails them is caught; one that passes them has now met
+    them alone, and its batch need not run them again (batch.passed_by_all). A run of a test or
+    two per member, in place of halving the batch down to whole-suite runs of one survivor.
+    None if the suspects do not pass on the unmutated code when run alone (they need the tests
+    before them): the batch is then halved, as before."""
+
+    def check(nodeid: str) -> bool:
+        return _passes_on_original(lab, runner, workspace, baseline, (nodeid,))
+
+    if not all(lab.alone_on_original.passes(nodeid, check) for nodeid in suspects):
+        return None
+    spec = lab.spec(lab.timeout_for(baseline, suspects), suspects)
+    results = []
+    for first in firsts:
+        started = time.perf_counter()
+        run = _run_on(lab, runner, workspace, first.mutant, baseline, spec)
+        result = mutant_result(first.mutant, run, baseline.tests, time.perf_counter() - started)
+        results.append(compact_result(_after_first(first, result), baseline))
+    return results
+
+
+def _after_first(first: MutantResult, then: MutantResult) -> MutantResult:
+    """`then` (a run of a few tests) after `first` (the mutant's first pass): the first pass's
+    tests as they went, then `then`'s, in the order they ran, and both runs' time."""
+    tests = dict(then.tests)
+    for nodeid, outcome in first.tests.items():
+        if nodeid not in tests or tests[nodeid].not_reached:
+            tests[nodeid] = outcome
+    ran = set(first.order)
+    order = (*first.order, *(nodeid for nodeid in then.order if nodeid not in ran))
+    return replace(then, tests=tests, order=order, duration_s=first.duration_s + then.duration_s)

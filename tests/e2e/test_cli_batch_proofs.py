@@ -1,6 +1,9 @@
 """Survivor proofs in batches (breakit.engine.batch): the survivors of their covering tests run
-the whole suite together, and a batch in which a test fails is split until the caught survivor
-runs alone. A memoized value that per-test coverage cannot see (a module-level dict, which no
+the whole suite together, and a batch in which a test fails runs that test with each member alone
+(breakit.engine.trial.run_suspects): the member it catches is done (first-catch) or runs the whole
+suite alone (the full matrix), the others are proved again without it.
+
+A memoized value that per-test coverage cannot see (a module-level dict, which no
 lru_cache reset forgets) is what makes a survivor of its covering tests caught on the whole suite.
 Only `found["b"] = 2` is mutated on the memoized path: a mutant that broke "a" would be caught by
 its covering test and its row would lack test_second (per-test coverage cannot see it), which
@@ -89,7 +92,9 @@ MEMO_LINE = '-    found["b"] = 2'
 
 
 @pytest.mark.parametrize("mode", ["full", "first-catch"])
-def test_a_batch_with_a_caught_survivor_bisects_to_it(tmp_path: Path, mode: str) -> None:
+def test_a_batch_with_a_caught_survivor_finds_it_by_the_failing_test(
+    tmp_path: Path, mode: str
+) -> None:
     root, scratch = tmp_path / "memo", tmp_path / "tmp"
     write_project(root, MEMO_IN_A_DICT)
     scratch.mkdir()
@@ -114,10 +119,16 @@ def test_a_batch_with_a_caught_survivor_bisects_to_it(tmp_path: Path, mode: str)
     survivors = [m for m in document["mutants"] if m["verdict"] == "Survived"]
     assert len(survivors) >= 3
     proofs = document["survivor_proofs"]
-    # The survivors and the memo mutants shared batches, which failed and were halved down to
-    # each memo mutant alone; some survivors were proved in a batch that passed, never alone.
+    # The survivors and the memo mutants shared batches (one memo mutant each: they are on one
+    # line), which test_second failed; run alone on it, each memo mutant was caught (and, in
+    # the full matrix, then ran the whole suite alone for its row); some survivors were proved
+    # again in a batch that passed, never alone.
     assert proofs["batches"] >= 2, proofs
-    assert len(on_the_memo) <= proofs["alone"] < len(survivors) + len(on_the_memo), proofs
+    assert proofs["caught_by_failing_test"] == len(on_the_memo), proofs
+    memo_alone = len(on_the_memo) if mode == "full" else 0
+    assert memo_alone <= proofs["alone"] < len(survivors) + memo_alone, proofs
+    # test_second passes alone on the unmutated code: its catches stand as they are.
+    assert proofs["runs_in_file_order"] == 0, proofs
     if mode == "full":
         # A batch-proved survivor's matrix row is the whole suite, every test passed.
         for mutant in survivors:
@@ -144,7 +155,12 @@ def test_no_batch_proves_each_survivor_alone_with_the_same_verdicts(tmp_path: Pa
     # Every survivor of its covering tests ran the whole suite by itself: the survivors, and the
     # memo mutants that only the whole suite catches.
     survivors = sum(m["verdict"] == "Survived" for m in alone["mutants"])
-    assert alone["survivor_proofs"] == {"batches": 0, "alone": survivors + on_the_memo}
+    assert alone["survivor_proofs"] == {
+        "batches": 0,
+        "alone": survivors + on_the_memo,
+        "caught_by_failing_test": 0,
+        "runs_in_file_order": 0,
+    }
     assert batched["survivor_proofs"]["alone"] < survivors + on_the_memo
     # The first mutant starts once the baseline is there, both timed from the command's start.
     timing = batched["timing"]

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import textwrap
 
-from breakit.engine.batch import batches, function_of, hunks, merged_mutant
+from breakit.engine.batch import (
+    IMPORT_TIME_BATCH_SIZE,
+    batches,
+    function_of,
+    hunks,
+    merged_mutant,
+)
 from breakit.model import Mutant
 
 SOURCE = textwrap.dedent(
@@ -111,6 +117,7 @@ def test_changes_at_import_share_batches_with_each_other_only_and_larger_ones() 
         return Mutant(old, "test", old, {"pkg/mod.py": changed}, {"pkg/mod.py": text})
 
     # Every other entry: a line apart, so 100 of them, in batches of 64 and the rest.
+    assert IMPORT_TIME_BATCH_SIZE == 64
     entries = [entry(i) for i in range(0, 200, 2)]
     formed = batches([*entries, body("x * 2", "x / 2")], range(len(entries) + 1))
     assert [len(batch) for batch in formed] == [64, 36, 1]

@@ -212,4 +212,4 @@ def test_a_mutant_failing_one_subtest_is_killed_and_the_oracle_agrees(
     assert oracle.result("x-above-2").catchers == (nodeid,)
     # Three hot runs: the killed mutant, and the survivor twice (on its covering tests, then
     # confirmed on the whole suite).
-    assert lab.hot_runs == (3 if backend == "fork" else 0)
+    assert lab.stats.hot_runs == (3 if backend == "fork" else 0)

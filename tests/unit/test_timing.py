@@ -1,5 +1,6 @@
 """A mutant's timeout (breakit.engine.timing): a multiple of its tests' time on the unmutated code,
-with the suite's startup for a fresh run and without it for a hot one."""
+with the suite's startup for a fresh run and without it, and a quarter of the constant, for a hot
+one."""
 
 from __future__ import annotations
 
@@ -25,8 +26,9 @@ def baseline() -> Baseline:
     [
         (EngineRecord(), False, 5.0 * (0.5 + 2.0) + 10.0),  # startup: the run less its tests
         (EngineRecord(startup_s=1.0), False, 5.0 * (0.5 + 1.0) + 10.0),
-        (EngineRecord(startup_s=1.0), True, 5.0 * 0.5 + 10.0),  # a hot child starts at its test
-        (EngineRecord(untraced_s={"t.py::a": 0.1}), True, 5.0 * 0.1 + 10.0),
+        # A hot child starts at its test, and has a quarter of the constant.
+        (EngineRecord(startup_s=1.0), True, 5.0 * 0.5 + 2.5),
+        (EngineRecord(untraced_s={"t.py::a": 0.1}), True, 5.0 * 0.1 + 2.5),
     ],
 )
 def test_the_timeout_counts_the_startup_only_for_a_fresh_run(
