@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from breakit import __version__
-from breakit.cli import learner, learning_loop, listing, running, tests_command, warm
+from breakit.cli import learner, learning_loop, listing, running, suggesting, tests_command, warm
 from breakit.cli.env import Env
 from breakit.errors import ExitCode
 
@@ -38,6 +38,7 @@ def cli(ctx: click.Context, project: Path | None, color: bool | None) -> None:
     breakit apply ID        run the suite against one breakage
     breakit check           every breakage must be caught (the CI gate)
     breakit tests           the tests, ranked by what they caught in the last check
+    breakit suggest         the assertions that kill the last check's survivors, as a patch
     """
     ctx.obj = Env(project=project, color=color)
     if ctx.invoked_subcommand is None:
@@ -45,6 +46,6 @@ def cli(ctx: click.Context, project: Path | None, color: bool | None) -> None:
 
 
 # The order of `breakit --help` is click's (alphabetical), not this one.
-for module in (listing, running, warm, learner, tests_command):
+for module in (listing, running, warm, learner, tests_command, suggesting):
     for command in module.COMMANDS:
         cli.add_command(command)

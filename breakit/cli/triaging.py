@@ -33,7 +33,18 @@ def triage_option(command: F) -> F:
 def triage_run(
     env: Env, lab: Lab, matrix: KillMatrix, baseline: Baseline, *, skip: bool, quiet: bool = False
 ) -> TriageRun | None:
-    """Each survivor's triage, once the verdicts are final; None when skipped or none survived."""
+    """Each survivor's triage, once the verdicts are final; None when skipped or none survived.
+    Its verified assertions replace the last run's, for `breakit suggest`."""
+    from breakit.suggestions import save_suggestions
+
+    found = _triage_run(env, lab, matrix, baseline, skip=skip, quiet=quiet)
+    save_suggestions(env.config.root, triaged(found))
+    return found
+
+
+def _triage_run(
+    env: Env, lab: Lab, matrix: KillMatrix, baseline: Baseline, *, skip: bool, quiet: bool
+) -> TriageRun | None:
     survivors = matrix.survivors
     if skip or not survivors:
         return None
@@ -67,14 +78,21 @@ def triage_facts(run: TriageRun | None) -> dict[str, Any]:
     """The JSON document's `triage_run`: what the triage cost (docs/json.md)."""
     if run is None:
         return {}
+    from breakit.triage.value import ABSORBED, REACHED, TOLD
+
     counts: dict[str, int] = {}
+    followed = {REACHED: 0, ABSORBED: 0, "not_followed": 0}
     for triage in run.triage.values():
         counts[triage.kind] = counts.get(triage.kind, 0) + 1
+        if triage.kind == TOLD:
+            as_ = triage.followed_as or "not_followed"
+            followed[as_] += 1
     return {
         "triage_run": {
             "survivors": len(run.triage),
             "runs": run.runs,
             "duration_s": round(run.duration_s, 3),
             "classes": counts,
+            "followed": followed,
         }
     }

@@ -84,6 +84,8 @@ def render_why(
 # What to do next, per triage class (breakit.triage.value).
 TRIAGE_NEXT = {
     "told_apart_not_checked": "add the assertion that test is missing, then apply it again",
+    "reached_test": "add the assertion that test is missing, then apply it again",
+    "absorbed": "give that test an input for which the call's result differs, then apply it again",
     "never_told_apart": "write a test with the input that tells them apart, then apply it again",
     "not_comparable": "assert what that code does (its effect) in one of those tests",
     "not_triaged": "its triage could not run (the note says why): read its diff and its tests",
@@ -93,9 +95,16 @@ TRIAGE_NEXT = {
 def render_why_not_noticed(console: Console, triage: Triage) -> None:
     """A surviving breakage: why no test noticed it, and where the test that would goes."""
     console.print("[bold]Why no test noticed[/] (its tests ran once more, on the original code):")
-    for line in triage.lines():
+    for line in triage.lines(assertion=False):
         console.print(f"  {escape(line)}", soft_wrap=True, highlight=False)
-    console.print(f"[bold]Alter it:[/] {escape(TRIAGE_NEXT[triage.kind])}.", highlight=False)
+    next_step = TRIAGE_NEXT[triage.followed_as or triage.kind]
+    console.print(f"[bold]Alter it:[/] {escape(next_step)}.", highlight=False)
+    if triage.assertion is not None:
+        console.print(
+            f"[dim]Stuck? `breakit suggest {escape(triage.mutant)}` prints the assertion that "
+            "catches it, verified: try writing it yourself first.[/]",
+            highlight=False,
+        )
 
 
 def render_command(console: Console, command: str) -> None:

@@ -326,8 +326,10 @@ def _mutant(
     if triage is not None:
         lines = triage.lines()
         rest = "".join(f"<br>{escape(line.strip())}" for line in lines[1:])
+        followed = triage.followed_as or ""
         out.append(
-            f'<p class="triage" data-triage="{triage.kind}"><b>{escape(lines[0])}</b>{rest}</p>'
+            f'<p class="triage" data-triage="{triage.kind}" data-followed="{followed}">'
+            f"<b>{escape(lines[0])}</b>{rest}</p>"
         )
     if mutant.mutation is not None and mutant.mutation.caught_by is not None:
         expected = ", ".join(mutant.mutation.caught_by) or "no test"

@@ -10,4 +10,5 @@ the mutants whose compiled code is the original's (or another's).
 """
 
 TRIAGE_ENV = "BREAKIT_TRIAGE"  # the file the recorder writes its lines to
+FOLLOW_ENV = "BREAKIT_TRIAGE_FOLLOW"  # the follow run's plan (breakit.triage.follow_plugin)
 IMPORT_TIME = "(import)"  # the test a site reached while no test ran is recorded under

@@ -4,7 +4,9 @@
 (operands evaluated once, in the same order; nothing the original skipped evaluated for a mutant
 unless it calls nothing) and returns it; for each mutant at that site it also computes the
 mutated value and hands both to the recorder (breakit.triage.recorder). Outside a triage run (a
-subprocess the tests start) they only compute the original.
+subprocess the tests start) they only compute the original. In a follow run, the one mutant
+switched on (breakit.triage.switch) is acted out: its probe computes only the mutant's value, as
+the mutant's code would (operands evaluated once, in the mutant's order), and returns it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from breakit.triage.recorder import UNKNOWN, active
+from breakit.triage.switch import switched
 
 BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "+": operator.add,
@@ -68,6 +71,9 @@ class _Raised:
 
 
 def value(original: Any, alternatives: Mapping[int, Any]) -> Any:
+    acted = switched(alternatives)
+    if acted is not None:
+        return alternatives[acted]
     recorder = active()
     if recorder is not None:
         for mutant, mutated in alternatives.items():
@@ -77,6 +83,9 @@ def value(original: Any, alternatives: Mapping[int, Any]) -> Any:
 
 def truth(original: Any, alternatives: Mapping[int, Any]) -> Any:
     """A value only tested for its truth (an `if`'s condition): the truths are compared."""
+    acted = switched(alternatives)
+    if acted is not None:
+        return alternatives[acted]
     recorder = active()
     if recorder is not None:
         for mutant, mutated in alternatives.items():
@@ -92,6 +101,9 @@ def _pair(
     alternatives: Mapping[int, str],
 ) -> Any:
     """`left op right` from `table`, and each mutant's operator on the same operands."""
+    acted = switched(alternatives)
+    if acted is not None:
+        return table[alternatives[acted]](left, right)
     result = table[op](left, right)
     recorder = active()
     if recorder is not None:
@@ -118,6 +130,10 @@ def augmented(target: Any, value_: Any, op: str, alternatives: Mapping[int, str]
 def operand(left: Any, right: Any, op: str, alternatives: Mapping[int, tuple[int, Any]]) -> Any:
     """`left op right`, and for each mutant the same with one operand (a literal) changed."""
     function = COMPARE.get(op) or BINARY[op]
+    acted = switched(alternatives)
+    if acted is not None:
+        index, literal = alternatives[acted]
+        return function(*((literal, right) if index == 0 else (left, literal)))
     result = function(left, right)
     recorder = active()
     if recorder is not None:
@@ -142,6 +158,14 @@ def nested(
     operator, or one operand a literal: index ≥ 0)."""
     a, b, other = (first, second, third) if side == 0 else (second, third, first)
     compare = COMPARE[compare_op]
+    acted = switched(alternatives)
+    if acted is not None:
+        op, index, literal = alternatives[acted]
+        args = [a, b]
+        if index >= 0:
+            args[index] = literal
+        changed = BINARY[op](*args)
+        return compare(changed, other) if side == 0 else compare(other, changed)
     inner = BINARY[binary_op](a, b)
     result = compare(inner, other) if side == 0 else compare(other, inner)
     recorder = active()
@@ -198,6 +222,9 @@ def chain(
     ops: Sequence[str],
     alternatives: Mapping[int, Sequence[str]],
 ) -> Any:
+    acted = switched(alternatives)
+    if acted is not None:
+        return _chain_value(_Operands(thunks, pure), alternatives[acted], False)
     operands = _Operands(thunks, pure)
     result = _chain_value(operands, ops, False)
     recorder = active()
@@ -223,6 +250,9 @@ def boolop(
             return operands.get(1, for_mutant=for_mutant)
         return left
 
+    acted = switched(alternatives)
+    if acted is not None:
+        return evaluate(alternatives[acted], False)
     result = evaluate(op, False)
     recorder = active()
     if recorder is not None:
@@ -238,7 +268,9 @@ def boolop(
     return result
 
 
-def negation(operand: Any, alternatives: Sequence[int]) -> bool:
+def negation(operand: Any, alternatives: Sequence[int]) -> Any:
+    if switched(alternatives) is not None:
+        return operand  # the mutant drops the `not`
     result = not operand
     recorder = active()
     if recorder is not None:

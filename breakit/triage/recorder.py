@@ -16,7 +16,9 @@ import linecache
 import os
 import reprlib
 import sys
+import threading
 from collections.abc import Iterator, Sequence
+from types import FrameType
 from typing import Any
 
 import pytest
@@ -106,16 +108,21 @@ class Recorder:
         self.counts.setdefault(mutant, [0, 0, 0])[0] += 1
 
     def test_line(self) -> tuple[int | None, str | None]:
-        """The line of the running test's file that called into the site (innermost)."""
+        """The line of the running test's file that called into the site (innermost); where
+        the site runs in another thread (a web framework's test client runs the app in one),
+        the line where the test's thread waits for it."""
         if self.item is None:
             return None, None
         wanted = str(self.item.path)
-        frame = sys._getframe(1)
-        while frame is not None:
-            if frame.f_code.co_filename == wanted:
-                line = frame.f_lineno
-                return line, linecache.getline(wanted, line).strip() or None
-            frame = frame.f_back  # type: ignore[assignment]
+        here = sys._getframe(1)
+        others = [f for t, f in sys._current_frames().items() if t != threading.get_ident()]
+        for start in (here, *others):
+            frame: FrameType | None = start
+            while frame is not None:
+                if frame.f_code.co_filename == wanted:
+                    line = frame.f_lineno
+                    return line, linecache.getline(wanted, line).strip() or None
+                frame = frame.f_back
         return None, None
 
     def flush(self, test: str) -> None:

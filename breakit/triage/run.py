@@ -10,28 +10,24 @@ changes a result. What it cost is returned with it (`TriageRun.duration_s`, `run
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from breakit.engine.runner import RunSpec
-from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.engine.workspace import Workspace
 from breakit.model import MutantResult, Outcome
 from breakit.triage import IMPORT_TIME, TRIAGE_ENV
 from breakit.triage.classify import Seen, Triage, classify, gather
+from breakit.triage.follow import follow_told
 from breakit.triage.instrument import Round, rounds
+from breakit.triage.parts import SpecFor, run_instrumented, split_tests
 from breakit.triage.probe import Probe, Source
 from breakit.triage.probe_sites import find_probe
 
 PLUGIN = ("-p", "breakit.triage.plugin")
-# Each survivor's own tests, once more, with probes in them: more time than the mutant's run.
-TIMEOUT_FACTOR = 3.0
 
 
 @dataclass(frozen=True)
@@ -41,9 +37,6 @@ class TriageRun:
     triage: Mapping[str, Triage]
     runs: int = 0
     duration_s: float = 0.0
-
-
-SpecFor = Callable[[tuple[str, ...]], RunSpec]
 
 
 def covering(result: MutantResult) -> set[str]:
@@ -109,6 +102,9 @@ def triage_survivors(
             site = placed.site if placed is not None else result.mutant.title
             found = replace(found, site=site, tests=ran, probed=False)
         triage[mutant] = found
+    followed = follow_told(root, planned, triage, probes, spec_for, jobs, durations or {}, tests)
+    triage.update(followed.triage)
+    runs += followed.runs
     return TriageRun(triage, runs, time.monotonic() - started)
 
 
@@ -155,7 +151,7 @@ def _run_rounds(
         for number, round_ in enumerate(planned):
             wanted = set().union(*(needs[m] for m in round_.mutants.values()))
             selected = tuple(t for t in tests if t in wanted)
-            parts = _split(selected, len(workspaces), durations)
+            parts = split_tests(selected, len(workspaces), durations)
             out = f"triage-{number}.jsonl"
             with ThreadPoolExecutor(max_workers=len(workspaces)) as pool:
                 runs_of_parts = [
@@ -177,24 +173,6 @@ def _run_rounds(
     return lines, runs, failed
 
 
-def _split(
-    tests: tuple[str, ...], parts: int, durations: Mapping[str, float]
-) -> list[tuple[str, ...]]:
-    """`tests` in up to `parts` runs of about the same time (the longest first, each to the part
-    with the least so far), each in the tests' order; none for no test."""
-    if not tests:
-        return []
-    count = min(parts, len(tests))
-    loads = [0.0] * count
-    chosen: list[list[str]] = [[] for _ in range(count)]
-    for test in sorted(tests, key=lambda t: -durations.get(t, 0.0)):
-        lightest = loads.index(min(loads))
-        chosen[lightest].append(test)
-        loads[lightest] += durations.get(test, 0.0) or 1e-3
-    order = {test: index for index, test in enumerate(tests)}
-    return [tuple(sorted(part, key=order.__getitem__)) for part in chosen if part]
-
-
 def _run_round(
     workspace: Workspace,
     files: Mapping[str, str],
@@ -202,19 +180,5 @@ def _run_round(
     spec_for: SpecFor,
     out: Path,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    spec = spec_for(selected)
-    spec = replace(spec, extra_args=(*spec.extra_args, *PLUGIN))
-    if spec.timeout_s is not None:
-        spec = replace(spec, timeout_s=spec.timeout_s * TIMEOUT_FACTOR)
-    runner = SubprocessRunner(env={**os.environ, TRIAGE_ENV: str(out)})
-    with workspace.mutated(files) as workdir:
-        run = runner.run(workdir, spec)
-    lines = []
-    if out.exists():
-        for text in out.read_text(encoding="utf-8").splitlines():
-            try:
-                lines.append(json.loads(text))
-            except json.JSONDecodeError:  # a line cut short by a kill
-                continue
-    error = "it timed out" if run.timed_out else run.error
-    return lines, error.splitlines()[0] if error else None
+    env = {TRIAGE_ENV: str(out)}
+    return run_instrumented(workspace, files, selected, spec_for, out, PLUGIN, env)

@@ -5,10 +5,13 @@ import it."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from breakit.triage import IMPORT_TIME
+
+if TYPE_CHECKING:
+    from breakit.triage.assertion import Assertion
 
 NEVER = "never_told_apart"
 TOLD = "told_apart_not_checked"
@@ -22,10 +25,16 @@ WORDS = {
     NOT_COMPARABLE: "not comparable",
     NOT_TRIAGED: "not triaged",
 }
+# A told-apart survivor followed to its test (breakit.triage.follow): the two halves of TOLD.
+REACHED = "reached_test"
+ABSORBED = "absorbed"
+REACHED_WORDS = "reached the test, not checked"
+ABSORBED_WORDS = "absorbed before the test"
 SHOWN_TESTS = 3
 # The JSON's bounds (docs/json.md, "Size"): code as the source spells it, cut at CODE_CHARS; at
 # most LISTED_TESTS tests (all of them are counted), and the values of OPERANDS operands.
 CODE_CHARS = 120
+VALUE_CHARS = 40  # a value's repr, as the recorder cuts it (breakit.triage.recorder)
 LISTED_TESTS = 3
 OPERANDS = 3
 
@@ -41,6 +50,31 @@ class Example:
     original: str
     mutant: str
     operands: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Followed:
+    """A told-apart survivor followed to its test: what the calls made at `line` of the test's
+    file returned on the original and under the mutant (`reached`: they differ)."""
+
+    reached: bool
+    line: int
+    original: str
+    mutant: str
+    shown: str = ""  # what of the returned value they are: "" itself, ".json()" a response's body
+    # The full repr of what the line's last call returned on the original, where it is a
+    # literal (what an assertion is written with; not in the JSON).
+    literal: str | None = field(default=None, compare=False)
+    aspect: str = field(default="", compare=False)  # …of what: "" the value, ".json()" its body
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "reached_test": self.reached,
+            "line": self.line,
+            "of": self.shown or None,
+            "original": self.original,
+            "mutant": self.mutant,
+        }
 
 
 @dataclass(frozen=True)
@@ -63,9 +97,20 @@ class Triage:
     suggestion: str | None = None  # an input to add (never told apart, where simple)
     note: str | None = None
     probed: bool = True  # False: no probe could be placed; `tests` ran it, `reached` unknown
+    followed: Followed | None = None  # told apart: followed to the test (None: not, `note` why)
+    assertion: Assertion | None = None  # reached the test: the assertion that kills it, verified
+
+    @property
+    def followed_as(self) -> str | None:
+        """A told-apart survivor followed to its test: REACHED or ABSORBED (else None)."""
+        if self.kind != TOLD or self.followed is None:
+            return None
+        return REACHED if self.followed.reached else ABSORBED
 
     @property
     def words(self) -> str:
+        if self.kind == TOLD and self.followed is not None:
+            return REACHED_WORDS if self.followed.reached else ABSORBED_WORDS
         return WORDS[self.kind]
 
     def to_json(self) -> dict[str, Any]:
@@ -91,11 +136,15 @@ class Triage:
             "seen": {clip(k) or "": v for k, v in list(seen(self).items())[:OPERANDS]},
             "difference": difference,
             "suggestion": clip(self.suggestion),
+            "followed": None if self.followed is None else self.followed.to_json(),
+            "assertion": None if self.assertion is None else self.assertion.to_json(),
             "note": self.note,
         }
 
-    def lines(self) -> list[str]:
-        """The triage in a few plain lines (the terminal, the learner's view, the HTML)."""
+    def lines(self, *, assertion: bool = True) -> list[str]:
+        """The triage in a few plain lines (the terminal, the learner's view, the HTML);
+        `assertion`: with the verified assertion that kills it, where there is one (the
+        learner's view leaves it to `breakit suggest`: writing it is the exercise)."""
         head = f"why it survived: {self.words}"
         if self.kind == TOLD:
             at_import = self.test in (None, IMPORT_TIME)
@@ -107,11 +156,31 @@ class Triage:
                 else f" was {first.original} where the mutant gives {first.mutant}"
             )
             passed = "no test failed" if at_import else "the test passed"
+            followed = self.followed
+            path = (self.test or "").split("::", 1)[0]
+            call = f": {self.code}" if self.code else ""
+            if followed is not None and not followed.reached:
+                return [
+                    f"{head}: {where}, `{self.site}`{values}, but the call at "
+                    f"{path}:{followed.line} returned the same on both ({followed.original})",
+                    "  on these inputs the mutant behaves like the original: the test needs an "
+                    "input for which the call's result differs",
+                    *([f"  ({self.note})"] if self.note else []),
+                ]
+            if followed is not None:
+                of = f" whose {followed.shown} is" if followed.shown else ""
+                values += (
+                    f", and the call at {path}:{followed.line} returned{of} {followed.original} "
+                    f"where the mutant's {'gives' if of else 'returns'} {followed.mutant}"
+                )
             lines = [f"{head}: {where}, `{self.site}`{values}, yet {passed}"]
-            if self.line is not None and self.test:
-                path = self.test.split("::", 1)[0]
-                call = f": {self.code}" if self.code else ""
+            if self.assertion is not None and assertion:
+                where = f"{self.assertion.path}:{self.assertion.after}"
+                lines.append(f"  add after {where} (verified): {self.assertion.code.strip()}")
+            elif self.line is not None and self.test:
                 lines.append(f"  assert what depends on it after {path}:{self.line}{call}")
+            if self.note:
+                lines.append(f"  ({self.note})")
             return lines
         if self.kind == NEVER:
             lines = [

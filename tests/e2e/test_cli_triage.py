@@ -4,6 +4,7 @@ a boundary its tests never hit, a result computed and never asserted, a call rem
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,10 +36,18 @@ GRADES = {
             amount = sum(prices) - discount
             LOG.append(amount)
             return amount
+
+
+        def net_price(price, rate):
+            if rate > 0:
+                price = price * (1 - rate)
+            return price
     """,
-    # test_grades never tries 90; test_total computes the total and only checks its sign.
+    # test_grades never tries 90; test_total computes the total and only checks its sign;
+    # test_net_price tries a zero rate, where `rate > 0` and `rate >= 0` differ and the price
+    # does not.
     "tests/test_grades.py": """
-        from grades import grade, total
+        from grades import grade, net_price, total
 
 
         def test_grades():
@@ -50,6 +59,11 @@ GRADES = {
         def test_total():
             result = total([3, 4], 2)
             assert result > 0
+
+
+        def test_net_price():
+            assert net_price(100.0, 0) == 100.0
+            assert net_price(100.0, 0.5) == 50.0
     """,
 }
 
@@ -88,18 +102,59 @@ def test_a_result_never_asserted_is_told_apart_and_the_assertion_it_points_at_ki
     assert difference["test"] == "tests/test_grades.py::test_total"
     assert (difference["line"], difference["code"]) == (11, "result = total([3, 4], 2)")
     assert (difference["original"], difference["mutant"]) == ("5", "9")
+    # Followed to the test: total() returned 5 to line 11, under the mutant 9.
+    followed = {"reached_test": True, "line": 11, "of": None, "original": "5", "mutant": "9"}
+    assert triage["followed"] == followed
     shown = grades("check", mutant["id"])
-    assert "told apart, not checked: in tests/test_grades.py::test_total" in shown.stdout
-    assert "after tests/test_grades.py:11: result = total([3, 4], 2)" in shown.stdout
-    # The one assertion the output points at: the value the original computed, after that line.
-    test_file = grades.root / "tests/test_grades.py"
+    assert "reached the test, not checked: in tests/test_grades.py::test_total" in shown.stdout
+    assert "the call at tests/test_grades.py:11 returned 5 where the mutant's returns 9" in (
+        shown.stdout
+    )
+    # The assertion breakit wrote and verified (it passes on the original, fails under the
+    # mutant acted out), put where it says: the mutant is now Killed.
+    assertion = triage["assertion"]
+    assert assertion == {
+        "path": "tests/test_grades.py",
+        "after_line": 11,
+        "code": "assert result == 5",
+        "needs_import": None,
+        "verified": True,
+    }
+    assert "add after tests/test_grades.py:11 (verified): assert result == 5" in shown.stdout
+    test_file = grades.root / assertion["path"]
     lines = test_file.read_text().splitlines()
-    lines.insert(difference["line"], f"    assert result == {difference['original']}")
+    lines.insert(assertion["after_line"], f"    {assertion['code']}")
     test_file.write_text("\n".join(lines) + "\n")
     again = grades("check", mutant["id"], "--json")
     assert again.returncode == 0, again.stdout + again.stderr
     (result,) = json.loads(again.stdout)["mutants"]
     assert result["verdict"] == "Killed"
+
+
+def test_a_difference_the_code_absorbs_before_the_test_is_told_so(grades):
+    # `rate > 0` → `rate >= 0`: told apart at rate 0 (False, True), yet the price is 100.0
+    # either way: no assertion in that test could catch it, a new input is needed.
+    found = survivors(grades, "--operator", "comparison")
+    triage = found["`>` → `>=`"]["triage"]
+    assert triage["class"] == "told_apart_not_checked"
+    assert (triage["difference"]["original"], triage["difference"]["mutant"]) == ("False", "True")
+    followed = {
+        "reached_test": False,
+        "line": 16,
+        "of": None,
+        "original": "100.0",
+        "mutant": "100.0",
+    }
+    assert triage["followed"] == followed
+    shown = grades("check", found["`>` → `>=`"]["id"])
+    assert "absorbed before the test: in tests/test_grades.py::test_net_price" in shown.stdout
+    assert "the call at tests/test_grades.py:16 returned the same on both (100.0)" in shown.stdout
+    document = json.loads(grades("check", "--generated", "--json", "--no-cache").stdout)
+    assert document["triage_run"]["followed"] == {
+        "reached_test": 1,
+        "absorbed": 2,  # `if rate > 0:` → `if True:` too
+        "not_followed": 0,
+    }
 
 
 def test_a_removed_call_is_not_comparable_and_says_where_it_was_reached(grades):
@@ -154,6 +209,24 @@ def test_the_learner_sees_why_a_curated_breakage_survived(small):
     quiet = small("apply", "boundary", "--no-triage")
     assert quiet.returncode == 1
     assert "Why no test noticed" not in quiet.stdout
+
+
+def test_the_learner_is_not_shown_the_assertion_unless_asked(small):
+    # test_add computes add(2, 3) and asserts nothing on it: `minus` survives, its difference
+    # reaches the test. Writing the assertion is the exercise: `breakit suggest` has it.
+    test_file = small.root / "tests/test_calc.py"
+    text = test_file.read_text().replace(
+        "assert add(2, 3) == 5", "result = add(2, 3)\n    assert result is not None"
+    )
+    test_file.write_text(text)
+    result = small("apply", "minus")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "reached the test, not checked" in result.stdout
+    assert "assert result == 5" not in result.stdout
+    assert "Stuck? `breakit suggest minus` prints the assertion" in result.stdout
+    suggested = small("suggest", "minus")
+    assert suggested.returncode == 0, suggested.stderr
+    assert "+    assert result == 5  # kills minus" in suggested.stdout
 
 
 # pytest imports the package while it reads `filterwarnings` (its own warning class), and the
@@ -228,3 +301,79 @@ def test_a_survivor_in_a_test_file_quotes_the_users_line_not_its_probe(grades):
     for difference in told:
         assert difference["code"] == lines[difference["line"] - 1].strip()
         assert "breakit" not in difference["code"]
+
+
+def test_suggest_prints_a_patch_that_git_apply_takes_and_then_the_check_kills_it(grades):
+    import subprocess
+
+    before = grades("suggest")
+    assert before.returncode == 2
+    assert "run `breakit check --generated` first" in before.stderr
+    assert "Traceback" not in before.stderr
+    found = survivors(grades, "--no-cache")
+    (told,) = [m for m in found.values() if m["triage"]["assertion"]]
+    result = grades("suggest")
+    assert result.returncode == 0, result.stderr
+    assert f"+    assert result == 5  # kills {told['id']}" in result.stdout
+    assert grades("suggest", "grades:nothing:0").returncode == 2
+    test_file = grades.root / "tests/test_grades.py"
+    original = test_file.read_text()
+    assert test_file.read_text() == original  # suggest never touches the user's files
+    applied = subprocess.run(
+        ["git", "apply"], input=result.stdout, cwd=grades.root, text=True, capture_output=True
+    )
+    assert applied.returncode == 0, applied.stderr
+    # The patch changed the test file: the kept suggestions no longer fit it.
+    stale = grades("suggest")
+    assert stale.returncode == 2 and "changed since the last check" in stale.stderr
+    again = grades("check", told["id"], "--json")
+    (mutant,) = json.loads(again.stdout)["mutants"]
+    assert mutant["verdict"] == "Killed"
+    plain = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "tests"],
+        cwd=grades.root,
+        capture_output=True,
+        text=True,
+    )
+    assert plain.returncode == 0, plain.stdout  # the original suite still passes with it
+
+
+PARAMETRIZED = {
+    "pyproject.toml": """
+        [project]
+        name = "prices"
+        version = "0"
+
+        [tool.breakit]
+        source = ["prices"]
+        tests = ["tests"]
+    """,
+    "prices/__init__.py": """
+        def net(prices, discount):
+            return sum(prices) - discount
+    """,
+    "tests/test_prices.py": """
+        import pytest
+
+        from prices import net
+
+
+        @pytest.mark.parametrize(("prices", "discount"), [([3, 4], 2), ([10], 1)])
+        def test_net(prices, discount):
+            amount = net(prices, discount)
+            assert amount > 0
+    """,
+}
+
+
+def test_an_assertion_that_holds_for_one_parameter_only_is_never_suggested(tmp_path: Path):
+    # `-` → `+` reaches test_net[…0] at `amount = net(...)`: `assert amount == 5` kills it
+    # there, yet the same line runs for the other parameter, where the original gives 9.
+    project = project_in(tmp_path, "prices-project", PARAMETRIZED)
+    found = survivors(project, "--operator", "arithmetic")
+    triage = found["`-` → `+`"]["triage"]
+    assert triage["followed"]["reached_test"] is True
+    assert triage["assertion"] is None
+    assert "`assert amount == 5` was written and dropped: on the original code" in triage["note"]
+    assert "tests/test_prices.py::test_net[prices1-1] failed with it" in triage["note"]
+    assert project("suggest").stdout == ""

@@ -14,12 +14,15 @@ import pytest
 
 from breakit.model import MutantResult, Verdict
 from breakit.operators.discovery import mutants_for_source
+from breakit.triage.assertion import Assertion, scratch, write
 from breakit.triage.classify import classify, gather
+from breakit.triage.follow import compare_runs, followable
 from breakit.triage.identical import SAME_AS_ORIGINAL, split_identical, twins_results
 from breakit.triage.instrument import rounds
 from breakit.triage.recorder import recording
 from breakit.triage.run import probes_of
-from breakit.triage.value import NEVER, NOT_COMPARABLE, TOLD
+from breakit.triage.switch import switch_to
+from breakit.triage.value import NEVER, NOT_COMPARABLE, TOLD, Followed
 
 PATH = "pkg/code.py"
 SOURCE = textwrap.dedent(
@@ -251,10 +254,122 @@ def test_a_survivor_without_a_probe_is_not_comparable():
 
 
 def test_a_rounds_tests_are_split_in_parts_of_about_the_same_time():
-    from breakit.triage.run import _split
+    from breakit.triage.parts import split_tests
 
     durations = {"a": 2.0, "b": 0.1, "c": 2.0, "d": 0.5, "e": 0.1}
-    parts = _split(("a", "b", "c", "d", "e"), 2, durations)
+    parts = split_tests(("a", "b", "c", "d", "e"), 2, durations)
     assert parts == [("a", "d"), ("b", "c", "e")]  # 2.5 s and 2.2 s, each in the tests' order
-    assert _split(("a",), 2, {}) == [("a",)]
-    assert _split((), 2, {}) == []
+    assert split_tests(("a",), 2, {}) == [("a",)]
+    assert split_tests((), 2, {}) == []
+
+
+def test_a_probe_switched_to_its_mutant_computes_what_the_mutant_does(tmp_path: Path):
+    # The follow run acts a survivor out through its probe (issue 36): each probe that can
+    # must then give every call's result and side effect exactly as the mutated module does.
+    results = survivors()
+    found = probes_of(results)
+    made, _broken = rounds([p for p in found.values() if p is not None], {PATH: SOURCE})
+    acted = 0
+    for round_ in made:
+        for number, mutant_id in round_.mutants.items():
+            (result,) = [r for r in results if r.mutant.id == mutant_id]
+            if not followable_kind(found[mutant_id]):
+                continue
+            mutated = result.mutant.changes[PATH]
+            assert mutated is not None
+            switch_to(number)
+            try:
+                seen = run_module(round_.files[PATH])
+            finally:
+                switch_to(None)
+            assert seen == run_module(mutated), result.mutant.title
+            acted += 1
+    assert acted >= 15  # every operator's kind but an augmented assignment and a removed call
+
+
+def followable_kind(probe: Any) -> bool:
+    if probe is None or probe.kind == "reached":
+        return False
+    triage = SimpleNamespace(test="tests/test_x.py::test_x", line=3)
+    return followable(triage, probe) is None  # type: ignore[arg-type]
+
+
+def runs_of(*calls_per_run: dict[str, list[list[str]]], mutant: int = 7, outcome: str = "passed"):
+    runs = []
+    for index, calls in enumerate(calls_per_run):
+        acted = index % 2 == 1
+        runs.append(
+            {
+                "mutant": mutant if acted else None,
+                "result": outcome if acted else "passed",
+                "calls": calls,
+            }
+        )
+    return runs
+
+
+def test_a_follow_runs_comparison_makes_each_finding():
+    same = {"11": [["d5", "5"]]}
+    reached = compare_runs(runs_of(same, {"11": [["d9", "9"]]}, same), 7, 11)
+    assert reached == Followed(True, 11, "5", "9")
+    absorbed = compare_runs(runs_of(same, same, same), 7, 11)
+    assert absorbed == Followed(False, 11, "5", "5")
+    # The originals around the mutant's run disagree (a counter, a clock): nothing is claimed.
+    unstable = compare_runs(runs_of(same, {"11": [["d9", "9"]]}, {"11": [["d6", "6"]]}), 7, 11)
+    assert unstable == "what line 11's calls return changes from run to run"
+    failed = compare_runs(runs_of(same, same, same, outcome="failed"), 7, 11)
+    assert failed == "with the mutant acted out by its probe the test failed"
+    assert compare_runs(runs_of({}, {}, {}), 7, 11) == (
+        "no call made at line 11 returned to the test"
+    )
+    more = compare_runs(runs_of(same, {"11": [["d5", "5"], ["d5", "5"]]}, same), 7, 11)
+    assert isinstance(more, Followed) and more.reached
+
+
+TEST_FILE = textwrap.dedent(
+    """
+    from grades import net_price, total
+
+
+    def test_total():
+        result = total([3, 4], 2)
+        total([1], 0)
+        assert total([2], 1) > 0
+        with open(__file__):
+            pass
+    """
+).lstrip()
+
+
+@pytest.mark.parametrize(
+    ("line", "value", "expected"),
+    [
+        (5, "5", "    assert result == 5"),  # an assignment: its target, after it
+        (6, "1", "    assert total([1], 0) == 1"),  # a bare call: the call
+        (7, "1", "    assert total([2], 1) == 1"),  # an assertion on a call: the call
+        (5, "7.5", "    assert result == pytest.approx(7.5)"),
+        (5, "None", "    assert result is None"),
+    ],
+)
+def test_the_assertion_is_written_from_the_statement_at_the_line(line, value, expected):
+    written = write("tests/test_grades.py", TEST_FILE, line, value)
+    assert isinstance(written, Assertion)
+    assert (written.code, written.after) == (expected, line)
+    assert written.needs_pytest == ("approx" in expected)
+
+
+def test_no_assertion_is_written_where_no_one_value_is_plain():
+    assert write("t.py", TEST_FILE, 8, "1") == "the statement at line 8 is a `With`"
+    assert write("t.py", TEST_FILE, 5, "<Response [200]>") == "the value is not a literal"
+
+
+def test_the_scratch_copy_guards_each_assertion_by_its_check():
+    first = write("t.py", TEST_FILE, 5, "5")
+    second = write("t.py", TEST_FILE, 6, "1")
+    assert isinstance(first, Assertion) and isinstance(second, Assertion)
+    text, where = scratch(TEST_FILE, [(0, first), (1, second)])
+    lines = text.splitlines()
+    assert lines[where[0] - 1].strip().endswith("checking(0): assert result == 5")
+    assert lines[where[1] - 1].strip().endswith("checking(1): assert total([1], 0) == 1")
+    assert where == {0: 6, 1: 8}
+    compile(text, "t.py", "exec")

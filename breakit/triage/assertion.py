@@ -1,0 +1,129 @@
+"""The assertion that kills a survivor that reached its test (issue 36): written from the
+statement at the test's line where the difference arrived and the value the original returned
+there, then verified before anyone sees it (breakit.triage.follow: a scratch copy of the test
+with the assertion in it must pass on the original and fail, at that assertion, with the
+survivor acted out).
+
+Written only where it is plain: the statement at that line assigns a call's result (`result =
+total([3, 4], 2)`: `assert result == 5` after it), is a bare call, or asserts on a call; the
+value reads back as a literal (`pytest.approx` for a float). Else why not.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+CHECKING = "__import__('breakit.triage.switch').triage.switch.checking"
+
+
+@dataclass(frozen=True)
+class Assertion:
+    """An assertion to add to `path` after line `after` (the statement's last line)."""
+
+    path: str
+    after: int
+    code: str  # the assertion, indented as the statement it follows
+    needs_pytest: bool = False  # it uses pytest.approx and the file does not import pytest
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "after_line": self.after,
+            "code": self.code.strip(),
+            "needs_import": "import pytest" if self.needs_pytest else None,
+            "verified": True,  # only a verified one is ever kept
+        }
+
+
+def _statement(tree: ast.Module, line: int) -> ast.stmt | None:
+    """The innermost statement holding `line` (a compound one only where its header does)."""
+    found: ast.stmt | None = None
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.stmt):
+            continue
+        end = node.end_lineno or node.lineno
+        if node.lineno <= line <= end and (found is None or node.lineno >= found.lineno):
+            found = node
+    return found
+
+
+def _outer_call(node: ast.expr) -> ast.Call | None:
+    """The first call met going down from `node` (the one whose value an assertion is on)."""
+    queue: list[ast.AST] = [node]
+    while queue:
+        current = queue.pop(0)
+        if isinstance(current, ast.Call):
+            return current
+        queue.extend(ast.iter_child_nodes(current))
+    return None
+
+
+def _imports_pytest(tree: ast.Module) -> bool:
+    imports = [node for node in tree.body if isinstance(node, ast.Import)]
+    return any(a.name == "pytest" and not a.asname for node in imports for a in node.names)
+
+
+def write(path: str, text: str, line: int, value: str, aspect: str = "") -> Assertion | str:
+    """The assertion that the statement at `line` of `text` (the test file at `path`) gave
+    `value` (a literal's repr) — or that `aspect` of what it gave did (`.json()`, a response's
+    body) — or why none is written."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return "the test file does not parse"
+    statement = _statement(tree, line)
+    if statement is None:
+        return f"no simple statement at line {line}"
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        subject = ast.get_source_segment(text, statement.targets[0])
+    elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+        subject = ast.get_source_segment(text, statement.target)
+    elif isinstance(statement, ast.Expr | ast.Assert):
+        expression = statement.value if isinstance(statement, ast.Expr) else statement.test
+        call = _outer_call(expression)
+        subject = None if call is None else ast.get_source_segment(text, call)
+    else:
+        return f"the statement at line {line} is a `{type(statement).__name__}`"
+    if not subject or "\n" in subject:
+        return f"no one value to assert at line {line}"
+    subject += aspect
+    try:
+        parsed = ast.literal_eval(value)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return "the value is not a literal"
+    approx = isinstance(parsed, float)
+    expected = f"pytest.approx({value})" if approx else value
+    if parsed is None or isinstance(parsed, bool):
+        check = f"assert {subject} is {value}"
+    else:
+        check = f"assert {subject} == {expected}"
+    lines = text.splitlines()
+    first = lines[statement.lineno - 1]
+    indent = first[: len(first) - len(first.lstrip())]
+    end = statement.end_lineno or statement.lineno
+    needs = approx and not _imports_pytest(tree)
+    return Assertion(path, end, indent + check, needs_pytest=needs)
+
+
+def scratch(text: str, checks: Sequence[tuple[int, Assertion]]) -> tuple[str, Mapping[int, int]]:
+    """`text` with each assertion in, run only while its check is on (breakit.triage.switch),
+    and the line each check's assertion is on."""
+    lines = text.splitlines()
+    placed: list[tuple[int, int, str]] = []
+    for check, assertion in checks:
+        indent = assertion.code[: len(assertion.code) - len(assertion.code.lstrip())]
+        guarded = f"{indent}if {CHECKING}({check}): {assertion.code.strip()}"
+        if assertion.needs_pytest:
+            guarded = guarded.replace("pytest.approx", "__import__('pytest').approx")
+        placed.append((assertion.after, check, guarded))
+    where: dict[int, int] = {}
+    for after, _check, guarded in sorted(placed, reverse=True):
+        lines.insert(after, guarded)
+    for number, line in enumerate(lines, start=1):
+        for _after, check, _guarded in placed:
+            if f"{CHECKING}({check})" in line:
+                where[check] = number
+    return "\n".join(lines) + "\n", where

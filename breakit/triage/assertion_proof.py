@@ -1,0 +1,187 @@
+"""The assertion written for a survivor that reached its test (breakit.triage.assertion),
+proven before anyone sees it: a scratch copy of the test files holds every written assertion,
+each on only while checked (breakit.triage.switch); every test of its file must pass on the
+original with the assertions on (a parametrized test, a helper: the line runs for other tests
+too), and its test must fail at its line with the survivor acted out. One that does not is
+dropped, and the note says why."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from breakit.triage.assertion import Assertion, scratch, write
+from breakit.triage.instrument import Round
+from breakit.triage.parts import PluginRuns
+from breakit.triage.value import Triage
+
+# Rounds of the original's runs with the assertions on: a test that failed at one assertion
+# never reached the others after it, so those left run again.
+ORIGINAL_ROUNDS = 3
+
+
+def _written(
+    root: Path, round_: Round, followed: Mapping[str, Triage]
+) -> tuple[dict[str, Assertion], dict[str, str], dict[str, str]]:
+    """The assertion written for each of `followed` that reached its test, the test files'
+    texts (instrumented where the round instruments them), and why none for the others."""
+    texts: dict[str, str] = {}
+    written: dict[str, Assertion] = {}
+    notes: dict[str, str] = {}
+    for mutant, found in followed.items():
+        seen = found.followed
+        if seen is None or not seen.reached or found.test is None:
+            continue
+        if seen.literal is None:
+            notes[mutant] = f"it returns {seen.original}, not a literal an assertion can use"
+            continue
+        path = found.test.split("::", 1)[0]
+        if path not in texts:
+            texts[path] = round_.files.get(path) or _read(root / path)
+        made = write(path, texts[path], seen.line, seen.literal, seen.aspect)
+        if isinstance(made, str):
+            notes[mutant] = made
+        else:
+            written[mutant] = made
+    return written, texts, notes
+
+
+def verified(
+    root: Path,
+    round_: Round,
+    numbers: Mapping[str, int],
+    followed: Mapping[str, Triage],
+    parts: PluginRuns,
+    tests: Sequence[str],
+    name: str,
+) -> dict[str, Triage]:
+    """`followed` with, for each that reached its test, the assertion that kills it where one
+    is written and verified (else a note saying why not). A scratch copy of the test files
+    holds every written assertion, each on only while checked: it must fail at its line in its
+    test with its survivor acted out, and every test of its file must pass on the original with
+    the assertions on (a parametrized test, a helper: the line runs for other tests too)."""
+    result = dict(followed)
+    written, texts, notes = _written(root, round_, followed)
+    for mutant, note in notes.items():
+        result[mutant] = noted(followed[mutant], f"no assertion written: {note}")
+    if not written:
+        return result
+    checks = {mutant: index for index, mutant in enumerate(written)}
+    files = dict(round_.files)
+    placed: dict[int, tuple[str, int]] = {}  # check → (path, its line in the scratch copy)
+    for path in {a.path for a in written.values()}:
+        mine = [(checks[m], a) for m, a in written.items() if a.path == path]
+        files[path], lines = scratch(texts[path], mine)
+        placed.update((check, (path, line)) for check, line in lines.items())
+    refuted: dict[int, str] = {}
+    acted = [(followed[m].test or "", numbers[m], checks[m]) for m in written]
+    again: Sequence[str] = tests
+    for attempt in range(ORIGINAL_ROUNDS):
+        remaining = {c: placed[c] for c in placed if c not in refuted}
+        plan = _original_plan(remaining, again)
+        for test, number, check in acted if attempt == 0 else ():
+            plan.setdefault(test, {"lines": [], "mutants": []}).setdefault("checks", [])
+            plan[test]["checks"].append([number, check])
+        if not plan:
+            break
+        by_test, errors = parts.run(files, plan, f"{name}-verify-{attempt}")
+        found, failed = _refuted_on_original(plan, by_test, errors, remaining)
+        refuted.update(found)
+        if attempt == 0:
+            refuted.update(_refuted_acted(acted, by_test, errors, placed, refuted))
+        # Only a test that failed at one assertion left the others after it unchecked.
+        again = failed
+    for mutant, assertion in written.items():
+        why = refuted.get(checks[mutant])
+        if why is None:
+            result[mutant] = replace(followed[mutant], assertion=assertion)
+        else:
+            note = f"`{assertion.code.strip()}` was written and dropped: {why}"
+            result[mutant] = noted(followed[mutant], note)
+    return result
+
+
+def _original_plan(
+    remaining: Mapping[int, tuple[str, int]], tests: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """Every test of each file with assertions left, run once with them all on."""
+    plan: dict[str, dict[str, Any]] = {}
+    for path in sorted({p for p, _ in remaining.values()}):
+        on = sorted(c for c, (p, _) in remaining.items() if p == path)
+        for test in tests:
+            if test.split("::", 1)[0] == path:
+                plan[test] = {"lines": [], "mutants": [], "all_checks": on}
+    return plan
+
+
+def _refuted_on_original(
+    plan: Mapping[str, Mapping[str, Any]],
+    by_test: Mapping[str, Sequence[Mapping[str, Any]]],
+    errors: Mapping[str, str],
+    remaining: Mapping[int, tuple[str, int]],
+) -> tuple[dict[int, str], list[str]]:
+    """The checks that fail on the original (the one whose line a test failed at, or every
+    check of the file when a test failed elsewhere or did not run), and the tests that failed
+    at one of them."""
+    refuted: dict[int, str] = {}
+    failed: list[str] = []
+    for test, planned in plan.items():
+        on = planned.get("all_checks") or []
+        runs = [r for r in by_test.get(test, ()) if r["mutant"] is None and r["checks"]]
+        if not on:
+            continue
+        if not runs:
+            why = f"its verifying run went wrong: {errors.get(test, 'no run')}"
+            refuted.update((c, why) for c in on if c not in refuted)
+            continue
+        run = runs[0]
+        if run["result"] == "passed":
+            continue
+        at = [c for c in on if _at(run["crash"], *remaining[c])]
+        why = f"on the original code {test} {run['result']} with it"
+        refuted.update((c, why) for c in (at or on) if c not in refuted)
+        if at:
+            failed.append(test)
+    return refuted, failed
+
+
+def _refuted_acted(
+    acted: Sequence[tuple[str, int, int]],
+    by_test: Mapping[str, Sequence[Mapping[str, Any]]],
+    errors: Mapping[str, str],
+    placed: Mapping[int, tuple[str, int]],
+    refuted: Mapping[int, str],
+) -> dict[int, str]:
+    """The checks that do not fail at their line in their test with the survivor acted out."""
+    found: dict[int, str] = {}
+    for test, mutant, check in acted:
+        if check in refuted:
+            continue
+        runs = by_test.get(test, ())
+        run = next((r for r in runs if r["mutant"] == mutant and r["checks"] == [check]), None)
+        if run is None:
+            found[check] = f"its verifying run went wrong: {errors.get(test, 'no run')}"
+        elif (
+            run["result"] != "failed"
+            or run["crash"] is None
+            or not _at(run["crash"], *placed[check])
+        ):
+            found[check] = "with the mutant acted out it does not fail there"
+    return found
+
+
+def _at(crash: Sequence[Any] | None, path: str, line: int) -> bool:
+    return crash is not None and str(crash[0]).endswith(path) and crash[1] == line
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def noted(found: Triage, note: str) -> Triage:
+    return replace(found, note=f"{found.note}; {note}" if found.note else note)

@@ -1,0 +1,188 @@
+"""Follow the difference to the test (issue 36): for a survivor told apart at its site, does
+the difference reach the test? The test that told it apart runs again in one follow run per
+round (breakit.triage.follow_plugin), on the original and with the survivor acted out by its
+probe (breakit.triage.switch), and what the calls made from the named line of the test returned
+is compared:
+
+- **reached the test**: a call returned something else under the mutant (its value, or the plain
+  data of the object it returned or changed): the test holds the difference and asserts nothing
+  on it;
+- **absorbed before the test**: every call from that line returned the same: on these inputs the
+  mutant behaves like the original, as far as the test can see; a new input is needed.
+
+A comparison counts only where the original's runs before and after the mutant's agree (a
+counter, a clock or an id differs from run to run: not the mutant's doing). Where nothing can be
+said (no call returned to that line, the runs disagree, the acted-out mutant fails the test, a
+probe that cannot act out its mutant) the survivor stays "told apart, not checked" with a note.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from breakit.triage import FOLLOW_ENV, IMPORT_TIME
+from breakit.triage.assertion_proof import noted, verified
+from breakit.triage.instrument import Round
+from breakit.triage.parts import PluginRuns, SpecFor
+from breakit.triage.probe import Probe
+from breakit.triage.value import TOLD, VALUE_CHARS, Followed, Triage
+
+PLUGIN = ("-p", "breakit.triage.follow_plugin")
+# Probes that cannot return the mutant's value: an augmented assignment (the probe runs before
+# the statement, which the original still executes).
+CANNOT_ACT = frozenset({"augmented"})
+# Probes that take the original's value as an argument: evaluated even when acting the mutant
+# out, so only where that evaluation calls nothing (it would run code the mutant does not).
+EAGER = frozenset({"value", "truth"})
+_CALLS = (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)
+
+
+@dataclass(frozen=True)
+class FollowRun:
+    """The followed survivors' triage (a `followed`, or a note saying why not), by mutant id,
+    and the follow runs made."""
+
+    triage: Mapping[str, Triage]
+    runs: int = 0
+
+
+def followable(triage: Triage, probe: Probe | None) -> str | None:
+    """Why `triage` cannot be followed, or None: it can."""
+    if triage.test in (None, IMPORT_TIME):
+        return "told apart at import time: no test's call to follow"
+    if triage.line is None:
+        return "the call into the code came from outside the test's file"
+    if probe is None or probe.kind in CANNOT_ACT:
+        return "its probe cannot act out the mutant"
+    if probe.kind in EAGER and not _calls_nothing(probe.parts[0] if probe.parts else probe.site):
+        return "the original's code there calls a function, which acting the mutant out would run"
+    return None
+
+
+def _calls_nothing(code: str) -> bool:
+    try:
+        tree = ast.parse(code.strip(), mode="eval")
+    except SyntaxError:
+        return False
+    return not any(isinstance(node, _CALLS) for node in ast.walk(tree))
+
+
+def compare_runs(runs: Sequence[Mapping[str, Any]], mutant: int, line: int) -> Followed | str:
+    """What the runs of one test (originals around each mutant's) say of `mutant` at `line`."""
+    position = next((i for i, r in enumerate(runs) if r["mutant"] == mutant), None)
+    if position is None or position == 0 or position + 1 >= len(runs):
+        return "its follow run did not finish"
+    before, acted, after = runs[position - 1], runs[position], runs[position + 1]
+    key = str(line)
+    original = before["calls"].get(key, [])
+    if acted["result"] != "passed":
+        return f"with the mutant acted out by its probe the test {acted['result']}"
+    if not original:
+        return f"no call made at line {line} returned to the test"
+    if [c[0] for c in original] != [c[0] for c in after["calls"].get(key, [])]:
+        return f"what line {line}'s calls return changes from run to run"
+    mutated = acted["calls"].get(key, [])
+    for mine, theirs in zip(original, mutated, strict=False):
+        if mine[0] != theirs[0]:
+            aspect, literal = _assertable(original[-1], mutated[-1] if mutated else None)
+            shown, values = "", (mine[1], theirs[1])
+            if mine[1] == theirs[1]:  # the same repr (a response): show what differs in it
+                shown = _differing_aspect(mine, theirs)
+                if shown:
+                    values = (clip_value(mine[3][shown]), clip_value(theirs[3].get(shown, "?")))
+            return Followed(True, line, *values, shown=shown, literal=literal, aspect=aspect)
+    if len(original) != len(mutated):
+        count = f"{len(original)} calls returned, {len(mutated)} under the mutant"
+        return Followed(True, line, count, count)
+    return Followed(False, line, original[0][1], mutated[0][1])
+
+
+def clip_value(text: str) -> str:
+    return text if len(text) <= VALUE_CHARS else text[: VALUE_CHARS - 1] + "…"
+
+
+def _differing_aspect(mine: Sequence[Any], theirs: Sequence[Any]) -> str:
+    """The first aspect of a web response (its JSON body, its status) that differs, or ""."""
+    ours = mine[3] if len(mine) > 3 else {}
+    other = theirs[3] if len(theirs) > 3 else {}
+    return next(
+        (a for a in (".json()", ".status_code") if a in ours and ours[a] != other.get(a)), ""
+    )
+
+
+def _assertable(original: Sequence[Any], mutated: Sequence[Any] | None) -> tuple[str, str | None]:
+    """What an assertion on the line's last call reads, and the original's literal there: the
+    value itself, else the first aspect of it (a response's JSON body, its status) that differs
+    under the mutant; ("", None) when none is a literal."""
+    if len(original) > 2 and original[2] is not None:
+        return "", original[2]
+    aspect = _differing_aspect(original, mutated or ())
+    return (aspect, original[3][aspect]) if aspect else ("", None)
+
+
+def follow_told(
+    root: Path,
+    planned: Sequence[Round],
+    triage: Mapping[str, Triage],
+    probes: Mapping[str, Probe | None],
+    spec_for: SpecFor,
+    jobs: int,
+    durations: Mapping[str, float],
+    tests: Sequence[str],
+) -> FollowRun:
+    """Each told-apart survivor of `triage` followed to its test, or given a note saying why
+    not, and for one that reached its test the assertion that kills it, verified: per round
+    (its instrumented files) one follow run and one verifying run, the tests of each split over
+    up to `jobs` copies side by side. Returns the survivors' new triage (the others are not in
+    it)."""
+    told: dict[str, Triage] = {}
+    result: dict[str, Triage] = {}
+    for mutant, found in triage.items():
+        if found.kind != TOLD:
+            continue
+        why = followable(found, probes.get(mutant))
+        if why is None:
+            told[mutant] = found
+        else:
+            result[mutant] = noted(found, f"not followed to the test: {why}")
+    runs = 0
+    with contextlib.ExitStack() as stack:
+        parts = PluginRuns(stack, root, spec_for, jobs, durations, PLUGIN, FOLLOW_ENV)
+        for number, round_ in enumerate(planned):
+            numbers = {m: n for n, m in round_.mutants.items() if m in told}
+            if not numbers:
+                continue
+            by_test, errors = parts.run(round_.files, _plan(told, numbers), f"{number}")
+            followed: dict[str, Triage] = {}
+            for mutant, n in numbers.items():
+                found = told[mutant]
+                assert found.test is not None and found.line is not None
+                if found.test in by_test:
+                    seen = compare_runs(by_test[found.test], n, found.line)
+                else:
+                    seen = f"its follow run went wrong: {errors.get(found.test, 'no run')}"
+                if isinstance(seen, Followed):
+                    followed[mutant] = replace(found, followed=seen)
+                else:
+                    result[mutant] = noted(found, f"not followed to the test: {seen}")
+            result.update(verified(root, round_, numbers, followed, parts, tests, f"{number}"))
+        runs = parts.runs
+    return FollowRun(result, runs)
+
+
+def _plan(told: Mapping[str, Triage], numbers: Mapping[str, int]) -> dict[str, dict[str, Any]]:
+    """Per test, the lines to watch and the mutants (their probe numbers) to act out."""
+    plan: dict[str, dict[str, Any]] = {}
+    for mutant, number in numbers.items():
+        found = told[mutant]
+        assert found.test is not None
+        entry = plan.setdefault(found.test, {"lines": [], "mutants": []})
+        if found.line not in entry["lines"]:
+            entry["lines"].append(found.line)
+        entry["mutants"].append(number)
+    return plan
