@@ -27,6 +27,9 @@ class Assertion:
     after: int
     code: str  # the assertion, indented as the statement it follows
     needs_pytest: bool = False  # it uses pytest.approx and the file does not import pytest
+    # The test function whose body holds it (its parametrized cases are the tests that run
+    # it), or None: a helper, a fixture, a closure (any test of the file may run it).
+    runs_in: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -105,7 +108,29 @@ def write(path: str, text: str, line: int, value: str, aspect: str = "") -> Asse
     indent = first[: len(first) - len(first.lstrip())]
     end = statement.end_lineno or statement.lineno
     needs = approx and not _imports_pytest(tree)
-    return Assertion(path, end, indent + check, needs_pytest=needs)
+    runs_in = _test_function(tree, statement)
+    return Assertion(path, end, indent + check, needs_pytest=needs, runs_in=runs_in)
+
+
+def _test_function(tree: ast.Module, statement: ast.stmt) -> str | None:
+    """The name of the test function (`test…`, at module level or in a class) whose own body
+    holds `statement`, else None."""
+    holders: list[ast.AST] = []
+
+    def holding(node: ast.AST, chain: list[ast.AST]) -> bool:
+        if node is statement:
+            holders.extend(chain)
+            return True
+        functions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        inner = [*chain, node] if isinstance(node, functions) else chain
+        return any(holding(child, inner) for child in ast.iter_child_nodes(node))
+
+    holding(tree, [])
+    functions = [h for h in holders if isinstance(h, ast.FunctionDef | ast.AsyncFunctionDef)]
+    if len(functions) != 1:  # module level, or a function nested in another
+        return None
+    name = functions[0].name
+    return name if name.startswith("test") else None
 
 
 def scratch(text: str, checks: Sequence[tuple[int, Assertion]]) -> tuple[str, Mapping[int, int]]:

@@ -71,6 +71,7 @@ def verified(
     checks = {mutant: index for index, mutant in enumerate(written)}
     files = dict(round_.files)
     placed: dict[int, tuple[str, int]] = {}  # check → (path, its line in the scratch copy)
+    runs_in = {checks[m]: a.runs_in for m, a in written.items()}
     for path in {a.path for a in written.values()}:
         mine = [(checks[m], a) for m, a in written.items() if a.path == path]
         files[path], lines = scratch(texts[path], mine)
@@ -80,7 +81,7 @@ def verified(
     again: Sequence[str] = tests
     for attempt in range(ORIGINAL_ROUNDS):
         remaining = {c: placed[c] for c in placed if c not in refuted}
-        plan = _original_plan(remaining, again)
+        plan = _original_plan(remaining, runs_in, again)
         for test, number, check in acted if attempt == 0 else ():
             plan.setdefault(test, {"lines": [], "mutants": []}).setdefault("checks", [])
             plan[test]["checks"].append([number, check])
@@ -104,15 +105,19 @@ def verified(
 
 
 def _original_plan(
-    remaining: Mapping[int, tuple[str, int]], tests: Sequence[str]
+    remaining: Mapping[int, tuple[str, int]],
+    runs_in: Mapping[int, str | None],
+    tests: Sequence[str],
 ) -> dict[str, dict[str, Any]]:
-    """Every test of each file with assertions left, run once with them all on."""
+    """Each test that may run an assertion left (every case of the test function holding it;
+    every test of its file when a helper holds it), run once with those assertions on."""
     plan: dict[str, dict[str, Any]] = {}
-    for path in sorted({p for p, _ in remaining.values()}):
-        on = sorted(c for c, (p, _) in remaining.items() if p == path)
-        for test in tests:
-            if test.split("::", 1)[0] == path:
-                plan[test] = {"lines": [], "mutants": [], "all_checks": on}
+    for test in tests:
+        path, _, rest = test.partition("::")
+        function = rest.split("[", 1)[0].rsplit("::", 1)[-1]
+        on = [c for c, (p, _) in remaining.items() if p == path and runs_in[c] in (None, function)]
+        if on:
+            plan[test] = {"lines": [], "mutants": [], "all_checks": sorted(on)}
     return plan
 
 

@@ -373,3 +373,28 @@ def test_the_scratch_copy_guards_each_assertion_by_its_check():
     assert lines[where[1] - 1].strip().endswith("checking(1): assert total([1], 0) == 1")
     assert where == {0: 6, 1: 8}
     compile(text, "t.py", "exec")
+
+
+def test_an_assertion_knows_which_test_function_runs_it():
+    helper = textwrap.dedent(
+        """
+        from grades import total
+
+
+        def check(value):
+            result = total([value], 0)
+            assert result
+
+
+        class TestTotals:
+            def test_one(self):
+                result = total([1], 0)
+                assert result
+        """
+    ).lstrip()
+    in_helper = write("t.py", helper, 5, "1")
+    in_method = write("t.py", helper, 11, "1")
+    assert isinstance(in_helper, Assertion) and in_helper.runs_in is None
+    assert isinstance(in_method, Assertion) and in_method.runs_in == "test_one"
+    in_test = write("t.py", TEST_FILE, 5, "5")
+    assert isinstance(in_test, Assertion) and in_test.runs_in == "test_total"
