@@ -34,6 +34,9 @@ def _written(
         seen = found.followed
         if seen is None or not seen.reached or found.test is None:
             continue
+        if seen.literal is None and seen.original.startswith("raises "):
+            notes[mutant] = "it raises: `pytest.raises(..., match=...)` would check its message"
+            continue
         if seen.literal is None:
             notes[mutant] = f"it returns {seen.original}, not a literal an assertion can use"
             continue

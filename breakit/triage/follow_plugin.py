@@ -33,7 +33,7 @@ import pytest
 from _pytest.runner import runtestprotocol
 
 from breakit.triage import FOLLOW_ENV
-from breakit.triage.recorder import short
+from breakit.triage.recorder import REPR_CHARS, short
 from breakit.triage.switch import switch_to
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
@@ -117,27 +117,56 @@ def _digest(text: str) -> str:
 
 
 class Returns:
-    """A profile function: what each call made from one of `lines` of `path` returned (and, for
-    a method, the plain state of its `self` then)."""
+    """A trace function: for each call made from one of `lines` of `path`, what it returned or
+    raised (its type and message), and for a method the plain state of its `self` then. Only
+    the called frames are traced, for the exception that leaves them."""
 
     def __init__(self, path: str, lines: set[int]) -> None:
         self.path, self.lines = path, lines
         self.calls: dict[int, list[list[Any]]] = {}
 
-    def __call__(self, frame: types.FrameType, event: str, arg: object) -> None:
-        if event != "return":
-            return
+    def __call__(self, frame: types.FrameType, event: str, arg: object) -> Any:
+        if event != "call":
+            return None
         caller = frame.f_back
         if caller is None or caller.f_lineno not in self.lines:
-            return
+            return None
         if caller.f_code.co_filename != self.path:
-            return
-        seen = state(arg)
-        code = frame.f_code
-        if code.co_argcount and code.co_varnames[0] == "self":
-            seen += " self=" + state(frame.f_locals.get("self"))
-        found = [_digest(seen), short(arg), literal(arg), aspects(arg)]
-        self.calls.setdefault(caller.f_lineno, []).append(found)
+            return None
+        return _Callee(self, caller.f_lineno)
+
+    def seen(self, line: int, frame: types.FrameType, value: object, raised: object) -> None:
+        found: list[Any]
+        if raised is not None:
+            text = f"raises {type(raised).__name__}: {raised}"
+            found = [_digest(_ADDRESS.sub("", text)), text[:REPR_CHARS], None, {}]
+        else:
+            seen = state(value)
+            code = frame.f_code
+            if code.co_argcount and code.co_varnames[0] == "self":
+                seen += " self=" + state(frame.f_locals.get("self"))
+            # A class called at the line returns the object, not `__init__`'s None.
+            written = None if code.co_name == "__init__" else literal(value)
+            found = [_digest(seen), short(value), written, aspects(value)]
+        self.calls.setdefault(line, []).append(found)
+
+
+class _Callee:
+    """The local trace of one call from a watched line: an exception that leaves it (raised,
+    and no line ran after it) or the value it returns."""
+
+    def __init__(self, returns: Returns, line: int) -> None:
+        self.returns, self.line = returns, line
+        self.raised: object = None
+
+    def __call__(self, frame: types.FrameType, event: str, arg: Any) -> _Callee:
+        if event == "exception":
+            self.raised = arg[1]
+        elif event == "line":
+            self.raised = None  # handled inside the call
+        elif event == "return":
+            self.returns.seen(self.line, frame, arg, self.raised)
+        return self
 
 
 def _result(reports: list[pytest.TestReport]) -> str:
@@ -159,12 +188,12 @@ def _crash(reports: list[pytest.TestReport]) -> list[Any] | None:
 def _run(
     item: pytest.Item, nextitem: pytest.Item | None, watch: Returns
 ) -> tuple[str, list[Any] | None]:
-    previous: Callable[..., Any] | None = sys.getprofile()
-    sys.setprofile(watch)
+    previous: Callable[..., Any] | None = sys.gettrace()
+    sys.settrace(watch)
     try:
         reports = runtestprotocol(item, log=False, nextitem=nextitem)
     finally:
-        sys.setprofile(previous)
+        sys.settrace(previous)
     return _result(reports), _crash(reports)
 
 

@@ -163,8 +163,9 @@ class Triage:
                 return [
                     f"{head}: {where}, `{self.site}`{values}, but the call at "
                     f"{path}:{followed.line} returned the same on both ({followed.original})",
-                    "  on these inputs the mutant behaves like the original: the test needs an "
-                    "input for which the call's result differs",
+                    "  what the mutant changed never reached what that call returns or raises: "
+                    "the test needs an input for which it does (or to check a side effect: a "
+                    "warning, a log, state elsewhere)",
                     *([f"  ({self.note})"] if self.note else []),
                 ]
             if followed is not None:

@@ -351,17 +351,28 @@ PARAMETRIZED = {
     "prices/__init__.py": """
         def net(prices, discount):
             return sum(prices) - discount
+
+
+        def discount_of(rate):
+            if rate < 0:
+                raise ValueError("a discount is never negative")
+            return rate
     """,
     "tests/test_prices.py": """
         import pytest
 
-        from prices import net
+        from prices import discount_of, net
 
 
         @pytest.mark.parametrize(("prices", "discount"), [([3, 4], 2), ([10], 1)])
         def test_net(prices, discount):
             amount = net(prices, discount)
             assert amount > 0
+
+
+        def test_negative_discount():
+            with pytest.raises(ValueError):
+                discount_of(-1)
     """,
 }
 
@@ -377,3 +388,17 @@ def test_an_assertion_that_holds_for_one_parameter_only_is_never_suggested(tmp_p
     assert "`assert amount == 5` was written and dropped: on the original code" in triage["note"]
     assert "tests/test_prices.py::test_net[prices1-1] failed with it" in triage["note"]
     assert project("suggest").stdout == ""
+
+
+def test_an_exception_whose_message_differs_reached_the_test(tmp_path: Path):
+    # The message emptied: pytest.raises(ValueError) passes either way, yet the test holds the
+    # difference (it could say `match=`): reached, not absorbed.
+    project = project_in(tmp_path, "prices-project", PARAMETRIZED)
+    found = survivors(project, "--operator", "string_emptied")
+    triage = found['`"a discount is never negative"` → `""`']["triage"]
+    followed = triage["followed"]
+    assert followed["reached_test"] is True, triage
+    assert followed["original"].startswith("raises ValueError: a discount is")
+    assert followed["mutant"] == "raises ValueError: "
+    assert triage["assertion"] is None
+    assert "it raises" in triage["note"]
