@@ -141,7 +141,7 @@ def _refuted_on_original(
         if not on:
             continue
         if not runs:
-            why = f"its verifying run went wrong: {errors.get(test, 'no run')}"
+            why = errors.get(test, "its verifying run went wrong: no run")
             refuted.update((c, why) for c in on if c not in refuted)
             continue
         run = runs[0]
@@ -170,7 +170,7 @@ def _refuted_acted(
         runs = by_test.get(test, ())
         run = next((r for r in runs if r["mutant"] == mutant and r["checks"] == [check]), None)
         if run is None:
-            found[check] = f"its verifying run went wrong: {errors.get(test, 'no run')}"
+            found[check] = errors.get(test, "its verifying run went wrong: no run")
         elif (
             run["result"] != "failed"
             or run["crash"] is None

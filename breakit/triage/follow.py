@@ -165,7 +165,7 @@ def follow_told(
                 if found.test in by_test:
                     seen = compare_runs(by_test[found.test], n, found.line)
                 else:
-                    seen = f"its follow run went wrong: {errors.get(found.test, 'no run')}"
+                    seen = errors.get(found.test, "its follow run went wrong: no run")
                 if isinstance(seen, Followed):
                     followed[mutant] = replace(found, followed=seen)
                 else:

@@ -40,7 +40,7 @@ _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _PLAIN = (str, bytes, int, float, complex, bool, type(None))
 _OPAQUE = (type, types.ModuleType, types.FunctionType, types.MethodType, types.BuiltinFunctionType)
 _PLAN: dict[str, Any] = {}
-LITERAL_CHARS = 300  # a longer value makes no assertion a person would keep
+LITERAL_CHARS = 500  # a longer value makes no assertion a person would keep (a JWT fits)
 
 
 def _plain(value: object, depth: int = 0) -> bool:
@@ -145,9 +145,11 @@ class Returns:
             code = frame.f_code
             if code.co_argcount and code.co_varnames[0] == "self":
                 seen += " self=" + state(frame.f_locals.get("self"))
-            # A class called at the line returns the object, not `__init__`'s None.
-            written = None if code.co_name == "__init__" else literal(value)
-            found = [_digest(seen), short(value), written, aspects(value)]
+            if code.co_name == "__init__":  # a class called at the line: the object, not None
+                made = frame.f_locals.get("self")
+                found = [_digest(seen), short(made), None, aspects(made)]
+            else:
+                found = [_digest(seen), short(value), literal(value), aspects(value)]
         self.calls.setdefault(line, []).append(found)
 
 
@@ -208,6 +210,11 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> object:
     planned = _PLAN.get("tests", {}).get(item.nodeid)
     if planned is None:
+        return None
+    if not isinstance(item, pytest.Function):  # a doctest: its globals go with its first run
+        refused = f"a {type(item).__name__} runs once a session (only a test function runs again)"
+        with open(_PLAN["out"], "a", encoding="utf-8") as out:
+            out.write(json.dumps({"test": item.nodeid, "refused": refused}) + "\n")
         return None
     lines = set(planned["lines"])
     none: frozenset[int] = frozenset()

@@ -105,12 +105,16 @@ class PluginRuns:
             ]
             done = [p.result() for p in pending]
         by_test: dict[str, list[Mapping[str, Any]]] = {}
-        errors: dict[str, str] = {}
+        errors: dict[str, str] = {}  # why a test has no runs: the plugin refused it, or the run
         for part, (lines, error) in zip(split, done, strict=False):
             self.runs += 1
-            by_test.update((line["test"], line["runs"]) for line in lines)
+            for line in lines:
+                if "refused" in line:
+                    errors[line["test"]] = line["refused"]
+                else:
+                    by_test[line["test"]] = line["runs"]
             if error:
-                errors.update((t, error) for t in part)
+                errors.update((t, f"its run went wrong: {error}") for t in part if t not in errors)
         return by_test, errors
 
     def _run_part(
