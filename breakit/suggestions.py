@@ -82,8 +82,13 @@ def _with_assertions(text: str, entries: Sequence[Mapping[str, Any]]) -> str:
     placed: dict[tuple[int, str], list[str]] = {}
     for entry in entries:
         placed.setdefault((entry["after_line"], entry["indented"]), []).append(entry["mutant"])
+    changed = {(e["after_line"], e["indented"]) for e in entries if e.get("replaces_line")}
     for (after, code), mutants in sorted(placed.items(), reverse=True):
-        lines.insert(after, f"{code}  # kills {', '.join(mutants)}")
+        written = f"{code}  # kills {', '.join(mutants)}"
+        if (after, code) in changed:
+            lines[after - 1] = written
+        else:
+            lines.insert(after, written)
     if any(e.get("needs_import") for e in entries) and not _imports_pytest(text):
         lines.insert(_import_line(text), "import pytest")
     return "\n".join(lines) + "\n"

@@ -12,6 +12,7 @@ value reads back as a literal (`pytest.approx` for a float). Else why not.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,13 @@ class Assertion:
     # The test function whose body holds it (its parametrized cases are the tests that run
     # it), or None: a helper, a fixture, a closure (any test of the file may run it).
     runs_in: str | None = None
+    # Not an added line but line `after` changed: `old` (a call on it) becomes `new`.
+    old: str = ""
+    new: str = ""
+
+    @property
+    def replaces(self) -> bool:
+        return bool(self.old)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -37,6 +45,7 @@ class Assertion:
             "after_line": self.after,
             "code": self.code.strip(),
             "needs_import": "import pytest" if self.needs_pytest else None,
+            "replaces_line": self.replaces,  # true: line `after_line` becomes `code`
             "verified": True,  # only a verified one is ever kept
         }
 
@@ -72,11 +81,14 @@ def _imports_pytest(tree: ast.Module) -> bool:
 def write(path: str, text: str, line: int, value: str, aspect: str = "") -> Assertion | str:
     """The assertion that the statement at `line` of `text` (the test file at `path`) gave
     `value` (a literal's repr) — or that `aspect` of what it gave did (`.json()`, a response's
-    body) — or why none is written."""
+    body; " match": the message of what it raised, `value` the message itself) — or why none
+    is written."""
     try:
         tree = ast.parse(text)
     except SyntaxError:
         return "the test file does not parse"
+    if aspect == " match":
+        return _match(path, text, tree, line, value)
     statement = _statement(tree, line)
     if statement is None:
         return f"no simple statement at line {line}"
@@ -112,6 +124,42 @@ def write(path: str, text: str, line: int, value: str, aspect: str = "") -> Asse
     return Assertion(path, end, indent + check, needs_pytest=needs, runs_in=runs_in)
 
 
+def _match(path: str, text: str, tree: ast.Module, line: int, message: str) -> Assertion | str:
+    """`match=` added to the `pytest.raises(...)` of the `with` around `line`: the message the
+    original raised, as a pattern."""
+    holders = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.With) and node.body and node.body[0].lineno <= line
+        and line <= (node.end_lineno or node.lineno)
+    ]  # fmt: skip
+    if not holders:
+        return "it raises, outside a `with pytest.raises(...)`"
+    holder = max(holders, key=lambda node: node.lineno)
+    for item in holder.items:
+        call = item.context_expr
+        if not isinstance(call, ast.Call) or call.lineno != holder.lineno:
+            continue
+        func = call.func
+        named = (isinstance(func, ast.Attribute) and func.attr == "raises") or (
+            isinstance(func, ast.Name) and func.id == "raises"
+        )
+        if not named:
+            continue
+        if any(k.arg == "match" for k in call.keywords) or call.end_lineno != call.lineno:
+            return "its `pytest.raises` already has a `match=`, or spans lines"
+        old = ast.get_source_segment(text, call)
+        if not old or not message:
+            return "no message to match"
+        inner = old.rstrip()[:-1].rstrip().rstrip(",")
+        pattern = re.escape(message).replace("\\ ", " ")  # a space needs no escape
+        new = f"{inner}, match={pattern!r})"
+        changed = text.splitlines()[holder.lineno - 1].replace(old, new, 1)
+        runs_in = _test_function(tree, holder)
+        return Assertion(path, holder.lineno, changed, runs_in=runs_in, old=old, new=new)
+    return "it raises, but the `with` around it is not a `pytest.raises(...)`"
+
+
 def _test_function(tree: ast.Module, statement: ast.stmt) -> str | None:
     """The name of the test function (`test…`, at module level or in a class) whose own body
     holds `statement`, else None."""
@@ -135,20 +183,25 @@ def _test_function(tree: ast.Module, statement: ast.stmt) -> str | None:
 
 def scratch(text: str, checks: Sequence[tuple[int, Assertion]]) -> tuple[str, Mapping[int, int]]:
     """`text` with each assertion in, run only while its check is on (breakit.triage.switch),
-    and the line each check's assertion is on."""
+    and the line each check's assertion is on (for a changed line: that line)."""
     lines = text.splitlines()
     placed: list[tuple[int, int, str]] = []
     for check, assertion in checks:
+        if assertion.replaces:  # the line itself, changed only while checked
+            either = f"({assertion.new} if {CHECKING}({check}) else {assertion.old})"
+            line = lines[assertion.after - 1]
+            lines[assertion.after - 1] = line.replace(assertion.old, either, 1)
+            continue
         indent = assertion.code[: len(assertion.code) - len(assertion.code.lstrip())]
         guarded = f"{indent}if {CHECKING}({check}): {assertion.code.strip()}"
         if assertion.needs_pytest:
             guarded = guarded.replace("pytest.approx", "__import__('pytest').approx")
         placed.append((assertion.after, check, guarded))
-    where: dict[int, int] = {}
     for after, _check, guarded in sorted(placed, reverse=True):
         lines.insert(after, guarded)
+    where: dict[int, int] = {}
     for number, line in enumerate(lines, start=1):
-        for _after, check, _guarded in placed:
+        for check, _assertion in checks:
             if f"{CHECKING}({check})" in line:
                 where[check] = number
     return "\n".join(lines) + "\n", where

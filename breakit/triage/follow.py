@@ -107,12 +107,12 @@ def clip_value(text: str) -> str:
 
 
 def _differing_aspect(mine: Sequence[Any], theirs: Sequence[Any]) -> str:
-    """The first aspect of a web response (its JSON body, its status) that differs, or ""."""
+    """The first aspect of a web response (its JSON body, its status) or of a raised exception
+    (its message: " match") that differs, or ""."""
     ours = mine[3] if len(mine) > 3 else {}
     other = theirs[3] if len(theirs) > 3 else {}
-    return next(
-        (a for a in (".json()", ".status_code") if a in ours and ours[a] != other.get(a)), ""
-    )
+    aspects = (".json()", ".status_code", " match")
+    return next((a for a in aspects if a in ours and ours[a] != other.get(a)), "")
 
 
 def _assertable(original: Sequence[Any], mutated: Sequence[Any] | None) -> tuple[str, str | None]:

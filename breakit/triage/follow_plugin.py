@@ -139,7 +139,9 @@ class Returns:
         found: list[Any]
         if raised is not None:
             text = f"raises {type(raised).__name__}: {raised}"
-            found = [_digest(_ADDRESS.sub("", text)), text[:REPR_CHARS], None, {}]
+            message = str(raised)
+            said = {" match": message} if len(message) <= LITERAL_CHARS else {}
+            found = [_digest(_ADDRESS.sub("", text)), text[:REPR_CHARS], None, said]
         else:
             seen = state(value)
             code = frame.f_code

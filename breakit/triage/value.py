@@ -177,7 +177,8 @@ class Triage:
             lines = [f"{head}: {where}, `{self.site}`{values}, yet {passed}"]
             if self.assertion is not None and assertion:
                 where = f"{self.assertion.path}:{self.assertion.after}"
-                lines.append(f"  add after {where} (verified): {self.assertion.code.strip()}")
+                verb = "change" if self.assertion.replaces else "add after"
+                lines.append(f"  {verb} {where} (verified): {self.assertion.code.strip()}")
             elif self.line is not None and self.test:
                 lines.append(f"  assert what depends on it after {path}:{self.line}{call}")
             if self.note:

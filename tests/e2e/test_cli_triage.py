@@ -4,6 +4,7 @@ a boundary its tests never hit, a result computed and never asserted, a call rem
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -118,6 +119,7 @@ def test_a_result_never_asserted_is_told_apart_and_the_assertion_it_points_at_ki
         "after_line": 11,
         "code": "assert result == 5",
         "needs_import": None,
+        "replaces_line": False,
         "verified": True,
     }
     assert "add after tests/test_grades.py:11 (verified): assert result == 5" in shown.stdout
@@ -304,8 +306,6 @@ def test_a_survivor_in_a_test_file_quotes_the_users_line_not_its_probe(grades):
 
 
 def test_suggest_prints_a_patch_that_git_apply_takes_and_then_the_check_kills_it(grades):
-    import subprocess
-
     before = grades("suggest")
     assert before.returncode == 2
     assert "run `breakit check --generated` first" in before.stderr
@@ -400,5 +400,18 @@ def test_an_exception_whose_message_differs_reached_the_test(tmp_path: Path):
     assert followed["reached_test"] is True, triage
     assert followed["original"].startswith("raises ValueError: a discount is")
     assert followed["mutant"] == "raises ValueError: "
-    assert triage["assertion"] is None
-    assert "it raises" in triage["note"]
+    # What kills it: the message as `match=` on the test's own `pytest.raises` (that line
+    # changed), proven, and through `breakit suggest` and `git apply` the check then kills it.
+    assertion = triage["assertion"]
+    changed = "with pytest.raises(ValueError, match='a discount is never negative'):"
+    assert (assertion["code"], assertion["replaces_line"]) == (changed, True), assertion
+    assert assertion["after_line"] == 13  # the `with` line of test_negative_discount
+    patch = project("suggest")
+    assert patch.returncode == 0, patch.stderr
+    applied = subprocess.run(
+        ["git", "apply"], input=patch.stdout, cwd=project.root, text=True, capture_output=True
+    )
+    assert applied.returncode == 0, applied.stderr
+    mutant = found['`"a discount is never negative"` → `""`']["id"]
+    (again,) = json.loads(project("check", mutant, "--json").stdout)["mutants"]
+    assert again["verdict"] == "Killed"

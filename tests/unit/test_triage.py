@@ -398,3 +398,26 @@ def test_an_assertion_knows_which_test_function_runs_it():
     assert isinstance(in_method, Assertion) and in_method.runs_in == "test_one"
     in_test = write("t.py", TEST_FILE, 5, "5")
     assert isinstance(in_test, Assertion) and in_test.runs_in == "test_total"
+
+
+def test_a_message_never_matched_is_written_as_match_on_the_tests_own_raises():
+    text = textwrap.dedent(
+        """
+        import pytest
+
+
+        def test_negative():
+            with pytest.raises(ValueError) as caught:
+                check(-1)
+            assert caught
+        """
+    ).lstrip()
+    written = write("t.py", text, 6, "value (-1) is negative", " match")
+    assert isinstance(written, Assertion) and written.replaces
+    expected = r"with pytest.raises(ValueError, match='value \\(\\-1\\) is negative') as caught:"
+    assert (written.after, written.code.strip()) == (5, expected)
+    scratched, where = scratch(text, [(3, written)])
+    assert where == {3: 5}
+    assert "checking(3) else pytest.raises(ValueError)) as caught:" in scratched
+    compile(scratched, "t.py", "exec")
+    assert write("t.py", text, 7, "x", " match") == "it raises, outside a `with pytest.raises(...)`"
