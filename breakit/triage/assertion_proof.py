@@ -51,7 +51,7 @@ def _written(
     return written, texts, notes
 
 
-def verified(
+def with_proven_assertions(
     root: Path,
     round_: Round,
     numbers: Mapping[str, int],

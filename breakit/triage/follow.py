@@ -4,11 +4,12 @@ round (breakit.triage.follow_plugin), on the original and with the survivor acte
 probe (breakit.triage.switch), and what the calls made from the named line of the test returned
 is compared:
 
-- **reached the test**: a call returned something else under the mutant (its value, or the plain
-  data of the object it returned or changed): the test holds the difference and asserts nothing
-  on it;
-- **absorbed before the test**: every call from that line returned the same: on these inputs the
-  mutant behaves like the original, as far as the test can see; a new input is needed.
+- **reached the test**: a call returned or raised something else under the mutant (its value,
+  the plain data of the object it returned or changed, the exception's message): the test holds
+  the difference and asserts nothing on it (breakit.triage.assertion_proof then writes and
+  proves the assertion that would);
+- **absorbed before the test**: every call from that line returned or raised the same: a new
+  input is needed, or a check of a side effect this cannot see (a warning, a log line).
 
 A comparison counts only where the original's runs before and after the mutant's agree (a
 counter, a clock or an id differs from run to run: not the mutant's doing). Where nothing can be
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from breakit.triage import FOLLOW_ENV, IMPORT_TIME
-from breakit.triage.assertion_proof import noted, verified
+from breakit.triage.assertion_proof import noted, with_proven_assertions
 from breakit.triage.instrument import Round
 from breakit.triage.parts import PluginRuns, SpecFor
 from breakit.triage.probe import Probe
@@ -170,7 +171,9 @@ def follow_told(
                     followed[mutant] = replace(found, followed=seen)
                 else:
                     result[mutant] = noted(found, f"not followed to the test: {seen}")
-            result.update(verified(root, round_, numbers, followed, parts, tests, f"{number}"))
+            result.update(
+                with_proven_assertions(root, round_, numbers, followed, parts, tests, f"{number}")
+            )
         runs = parts.runs
     return FollowRun(result, runs)
 
