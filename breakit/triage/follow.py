@@ -123,7 +123,26 @@ def _assertable(original: Sequence[Any], mutated: Sequence[Any] | None) -> tuple
     if len(original) > 2 and original[2] is not None:
         return "", original[2]
     aspect = _differing_aspect(original, mutated or ())
+    if aspect == " match":
+        theirs = mutated[3].get(aspect) if mutated is not None and len(mutated) > 3 else None
+        return aspect, _telling(original[3][aspect], theirs)
     return (aspect, original[3][aspect]) if aspect else ("", None)
+
+
+MESSAGE_CHARS = 60  # a longer message is matched by its first words that tell it apart
+
+
+def _telling(message: str, mutant: str | None) -> str:
+    """The message, or where it is long its shortest start (in words, 20 characters at least)
+    that the mutant's message does not hold: what `match=` looks for (it searches)."""
+    if len(message) <= MESSAGE_CHARS:
+        return message
+    words = message.split(" ")
+    for count in range(1, len(words) + 1):
+        start = " ".join(words[:count])
+        if len(start) >= 20 and (mutant is None or start not in mutant):
+            return start
+    return message
 
 
 def follow_told(

@@ -421,3 +421,12 @@ def test_a_message_never_matched_is_written_as_match_on_the_tests_own_raises():
     assert "checking(3) else pytest.raises(ValueError)) as caught:" in scratched
     compile(scratched, "t.py", "exec")
     assert write("t.py", text, 7, "x", " match") == "it raises, outside a `with pytest.raises(...)`"
+
+
+def test_a_long_message_is_matched_by_its_first_words_that_tell_it_apart():
+    from breakit.triage.follow import _telling
+
+    long = "'test' must be <class 'dict'> (got None that is a <class 'NoneType'>)."
+    assert _telling(long, "") == "'test' must be <class"
+    assert _telling(long, "'test' must be <class 'list'>") == "'test' must be <class 'dict'>"
+    assert _telling("Invalid issuer", "") == "Invalid issuer"
