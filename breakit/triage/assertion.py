@@ -12,12 +12,14 @@ value reads back as a literal (`pytest.approx` for a float). Else why not.
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 CHECKING = "__import__('breakit.triage.switch').triage.switch.checking"
+BUILTINS = frozenset(dir(builtins))
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,9 @@ def write(path: str, text: str, line: int, value: str, aspect: str = "") -> Asse
     elif isinstance(statement, ast.Expr | ast.Assert):
         expression = statement.value if isinstance(statement, ast.Expr) else statement.test
         call = _outer_call(expression)
+        if call is not None and isinstance(call.func, ast.Name) and call.func.id in BUILTINS:
+            # Not traced (a C function): the value seen is an inner call's, not this one's.
+            return f"the call at line {line} is the builtin `{call.func.id}`"
         subject = None if call is None else ast.get_source_segment(text, call)
     else:
         return f"the statement at line {line} is a `{type(statement).__name__}`"

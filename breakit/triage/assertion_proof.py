@@ -68,43 +68,82 @@ def with_proven_assertions(
     result = dict(followed)
     written, texts, notes = _written(root, round_, followed)
     for mutant, note in notes.items():
-        result[mutant] = noted(followed[mutant], f"no assertion written: {note}")
+        result[mutant] = replace(followed[mutant], no_assertion=f"none written: {note}")
     if not written:
         return result
-    checks = {mutant: index for index, mutant in enumerate(written)}
-    files = dict(round_.files)
-    placed: dict[int, tuple[str, int]] = {}  # check → (path, its line in the scratch copy)
+    # One check per distinct assertion: survivors that got the same one share it.
+    keys = {m: (a.path, a.after, a.code, a.old) for m, a in written.items()}
+    numbered = {key: index for index, key in enumerate(dict.fromkeys(keys.values()))}
+    checks = {mutant: numbered[key] for mutant, key in keys.items()}
+    files, placed = _scratch_files(round_, texts, written, checks)
     runs_in = {checks[m]: a.runs_in for m, a in written.items()}
-    for path in {a.path for a in written.values()}:
-        mine = [(checks[m], a) for m, a in written.items() if a.path == path]
-        files[path], lines = scratch(texts[path], mine)
-        placed.update((check, (path, line)) for check, line in lines.items())
+    acted = [(followed[m].test or "", numbers[m], checks[m], m) for m in written]
+    refuted, missed = _prove(files, placed, runs_in, acted, parts, tests, name)
+    for mutant, assertion in written.items():
+        why = refuted.get(checks[mutant]) or missed.get(mutant)
+        dropped = f"`{assertion.code.strip()}` was written and dropped: {why}"
+        kept = followed[mutant]
+        if why is None:
+            result[mutant] = replace(kept, assertion=assertion)
+        else:
+            result[mutant] = replace(kept, no_assertion=dropped)
+    return result
+
+
+def _prove(
+    files: Mapping[str, str],
+    placed: Mapping[int, tuple[str, int]],
+    runs_in: Mapping[int, str | None],
+    acted: Sequence[tuple[str, int, int, str]],
+    parts: PluginRuns,
+    tests: Sequence[str],
+    name: str,
+) -> tuple[dict[int, str], dict[str, str]]:
+    """The checks refuted on the original (why, by check) and the survivors whose acted-out run
+    passes their assertion (why, by mutant id)."""
     refuted: dict[int, str] = {}
-    acted = [(followed[m].test or "", numbers[m], checks[m]) for m in written]
+    missed: dict[str, str] = {}  # survivors whose acted-out run passes the assertion
     again: Sequence[str] = tests
     for attempt in range(ORIGINAL_ROUNDS):
         remaining = {c: placed[c] for c in placed if c not in refuted}
         plan = _original_plan(remaining, runs_in, again)
-        for test, number, check in acted if attempt == 0 else ():
+        for test, number, check, _mutant in acted if attempt == 0 else ():
             plan.setdefault(test, {"lines": [], "mutants": []}).setdefault("checks", [])
             plan[test]["checks"].append([number, check])
         if not plan:
+            again = []
             break
         by_test, errors = parts.run(files, plan, f"{name}-verify-{attempt}")
         found, failed = _refuted_on_original(plan, by_test, errors, remaining)
         refuted.update(found)
         if attempt == 0:
-            refuted.update(_refuted_acted(acted, by_test, errors, placed, refuted))
+            missed = _refuted_acted(acted, by_test, errors, placed)
         # Only a test that failed at one assertion left the others after it unchecked.
         again = failed
-    for mutant, assertion in written.items():
-        why = refuted.get(checks[mutant])
-        if why is None:
-            result[mutant] = replace(followed[mutant], assertion=assertion)
-        else:
-            note = f"`{assertion.code.strip()}` was written and dropped: {why}"
-            result[mutant] = noted(followed[mutant], note)
-    return result
+    for test in again:  # still stopped short after the last round: the rest is not proven
+        for check in (
+            _original_plan({c: placed[c] for c in placed if c not in refuted}, runs_in, [test])
+            .get(test, {})
+            .get("all_checks", [])
+        ):
+            refuted[check] = f"not proven on the original: {test} stops at another one first"
+    return refuted, missed
+
+
+def _scratch_files(
+    round_: Round,
+    texts: Mapping[str, str],
+    written: Mapping[str, Assertion],
+    checks: Mapping[str, int],
+) -> tuple[dict[str, str], dict[int, tuple[str, int]]]:
+    """The round's files with each test file's scratch copy, and each check's (path, line)."""
+    files = dict(round_.files)
+    placed: dict[int, tuple[str, int]] = {}
+    for path in {a.path for a in written.values()}:
+        mine = {checks[m]: a for m, a in written.items() if a.path == path}
+        files[path], lines = scratch(texts[path], list(mine.items()))
+        placed.update((check, (path, line)) for check, line in lines.items())
+    return files, placed
 
 
 def _original_plan(
@@ -156,27 +195,21 @@ def _refuted_on_original(
 
 
 def _refuted_acted(
-    acted: Sequence[tuple[str, int, int]],
+    acted: Sequence[tuple[str, int, int, str]],
     by_test: Mapping[str, Sequence[Mapping[str, Any]]],
     errors: Mapping[str, str],
     placed: Mapping[int, tuple[str, int]],
-    refuted: Mapping[int, str],
-) -> dict[int, str]:
-    """The checks that do not fail at their line in their test with the survivor acted out."""
-    found: dict[int, str] = {}
-    for test, mutant, check in acted:
-        if check in refuted:
-            continue
+) -> dict[str, str]:
+    """The survivors whose test, with the survivor acted out and its check on, does not fail
+    at that check's line."""
+    found: dict[str, str] = {}
+    for test, number, check, mutant in acted:
         runs = by_test.get(test, ())
-        run = next((r for r in runs if r["mutant"] == mutant and r["checks"] == [check]), None)
+        run = next((r for r in runs if r["mutant"] == number and r["checks"] == [check]), None)
         if run is None:
-            found[check] = errors.get(test, "its verifying run went wrong: no run")
-        elif (
-            run["result"] != "failed"
-            or run["crash"] is None
-            or not _at(run["crash"], *placed[check])
-        ):
-            found[check] = "with the mutant acted out it does not fail there"
+            found[mutant] = errors.get(test, "its verifying run went wrong: no run")
+        elif run["result"] != "failed" or not _at(run["crash"], *placed[check]):
+            found[mutant] = "with the mutant acted out it does not fail there"
     return found
 
 

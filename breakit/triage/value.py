@@ -99,6 +99,7 @@ class Triage:
     probed: bool = True  # False: no probe could be placed; `tests` ran it, `reached` unknown
     followed: Followed | None = None  # told apart: followed to the test (None: not, `note` why)
     assertion: Assertion | None = None  # reached the test: the assertion that kills it, verified
+    no_assertion: str | None = None  # reached the test, no assertion: why (none written, dropped)
 
     @property
     def followed_as(self) -> str | None:
@@ -138,6 +139,7 @@ class Triage:
             "suggestion": clip(self.suggestion),
             "followed": None if self.followed is None else self.followed.to_json(),
             "assertion": None if self.assertion is None else self.assertion.to_json(),
+            "no_assertion": self.no_assertion,
             "note": self.note,
         }
 
@@ -147,43 +149,7 @@ class Triage:
         learner's view leaves it to `breakit suggest`: writing it is the exercise)."""
         head = f"why it survived: {self.words}"
         if self.kind == TOLD:
-            at_import = self.test in (None, IMPORT_TIME)
-            where = "at import time" if at_import else f"in {self.test}"
-            first = self.first
-            values = (
-                ""
-                if first is None
-                else f" was {first.original} where the mutant gives {first.mutant}"
-            )
-            passed = "no test failed" if at_import else "the test passed"
-            followed = self.followed
-            path = (self.test or "").split("::", 1)[0]
-            call = f": {self.code}" if self.code else ""
-            if followed is not None and not followed.reached:
-                return [
-                    f"{head}: {where}, `{self.site}`{values}, but the call at "
-                    f"{path}:{followed.line} returned the same on both ({followed.original})",
-                    "  what the mutant changed never reached what that call returns or raises: "
-                    "the test needs an input for which it does (or to check a side effect: a "
-                    "warning, a log, state elsewhere)",
-                    *([f"  ({self.note})"] if self.note else []),
-                ]
-            if followed is not None:
-                of = f" whose {followed.shown} is" if followed.shown else ""
-                values += (
-                    f", and the call at {path}:{followed.line} returned{of} {followed.original} "
-                    f"where the mutant's {'gives' if of else 'returns'} {followed.mutant}"
-                )
-            lines = [f"{head}: {where}, `{self.site}`{values}, yet {passed}"]
-            if self.assertion is not None and assertion:
-                where = f"{self.assertion.path}:{self.assertion.after}"
-                verb = "change" if self.assertion.replaces else "add after"
-                lines.append(f"  {verb} {where} (verified): {self.assertion.code.strip()}")
-            elif self.line is not None and self.test:
-                lines.append(f"  assert what depends on it after {path}:{self.line}{call}")
-            if self.note:
-                lines.append(f"  ({self.note})")
-            return lines
+            return self._told_lines(head, with_assertion=assertion)
         if self.kind == NEVER:
             lines = [
                 f"{head}: `{self.site}` and `{self.mutated}` computed the same value each of the "
@@ -202,6 +168,42 @@ class Triage:
         if self.note:
             lines.append(f"  ({self.note})")
         return lines
+
+    def _told_lines(self, head: str, *, with_assertion: bool) -> list[str]:
+        at_import = self.test in (None, IMPORT_TIME)
+        where = "at import time" if at_import else f"in {self.test}"
+        first = self.first
+        values = (
+            "" if first is None else f" was {first.original} where the mutant gives {first.mutant}"
+        )
+        passed = "no test failed" if at_import else "the test passed"
+        followed = self.followed
+        path = (self.test or "").split("::", 1)[0]
+        notes = [f"  ({self.note})"] if self.note else []
+        if followed is not None and not followed.reached:
+            return [
+                f"{head}: {where}, `{self.site}`{values}, but the call at "
+                f"{path}:{followed.line} returned the same on both ({followed.original})",
+                "  what the mutant changed never reached what that call returns or raises: "
+                "the test needs an input for which it does (or to check a side effect: a "
+                "warning, a log, state elsewhere)",
+                *notes,
+            ]
+        if followed is not None:
+            of = f" whose {followed.shown} is" if followed.shown else ""
+            values += (
+                f", and the call at {path}:{followed.line} returned{of} {followed.original} "
+                f"where the mutant's {'gives' if of else 'returns'} {followed.mutant}"
+            )
+        lines = [f"{head}: {where}, `{self.site}`{values}, yet {passed}"]
+        if self.assertion is not None and with_assertion:
+            at = f"{self.assertion.path}:{self.assertion.after}"
+            verb = "change" if self.assertion.replaces else "add after"
+            lines.append(f"  {verb} {at} (verified): {self.assertion.code.strip()}")
+        elif self.line is not None and self.test:
+            call = f": {self.code}" if self.code else ""
+            lines.append(f"  assert what depends on it after {path}:{self.line}{call}")
+        return lines + notes
 
 
 def tests_text(tests: Sequence[tuple[str, int]]) -> str:

@@ -430,3 +430,8 @@ def test_a_long_message_is_matched_by_its_first_words_that_tell_it_apart():
     assert _telling(long, "") == "'test' must be <class"
     assert _telling(long, "'test' must be <class 'list'>") == "'test' must be <class 'dict'>"
     assert _telling("Invalid issuer", "") == "Invalid issuer"
+
+
+def test_no_assertion_is_written_on_a_builtins_call():
+    text = "def test_len():\n    assert len(values(3)) == 3\n"
+    assert write("t.py", text, 2, "[1, 2, 3]") == "the call at line 2 is the builtin `len`"
