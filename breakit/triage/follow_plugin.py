@@ -2,18 +2,21 @@
 test runs several times in one session, on the original and with one survivor acted out at a
 time (breakit.triage.switch), the originals around each mutant's run: original, mutant A,
 original, mutant B, original. Each time, what the calls made from the watched lines of the
-test's file returned is recorded (a digest to compare, a short repr to show, and the full repr
-where it is a literal that reads back as the same value). The plan is the JSON file
+test's file returned or raised is recorded (a digest to compare, a short repr to show, the full
+repr where it is a literal that reads back as the same value, and its aspects: a web
+response's status and JSON body, an exception's message). A doctest is refused: it cannot run
+again in one session. The plan is the JSON file
 BREAKIT_TRIAGE_FOLLOW names: {"out": FILE, "tests": {nodeid: {"lines": [..], "mutants": [..],
 "all_checks": [..], "checks": [[mutant, check], ..]}}}; one JSON line per test goes to FILE:
 {"test", "runs": [{"mutant", "checks", "result", "crash", "calls": {line: [[digest, shown,
-literal, aspects], ...]}}]} (aspects: a web response's status code and JSON body).
+literal, aspects], ...]}}]}, or {"test", "refused": why}.
 Verifying written assertions (breakit.triage.assertion), a test runs once on the original with
 "all_checks" on, then once per [mutant, check] of "checks", that mutant acted out with that
 check on; "crash" is where the test failed ([path, line]).
 
 Apart from the probes on purpose, as breakit.triage.plugin is: nothing imports this module but
-pytest. Standard library and pytest only: it runs inside the project's pytest.
+pytest. Standard library, pytest and the triage's in-run modules only: it runs inside the
+project's pytest.
 """
 
 from __future__ import annotations
