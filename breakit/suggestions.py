@@ -59,8 +59,8 @@ def suggestion_patch(root: Path, entries: Sequence[Mapping[str, Any]], ids: Sequ
     missing = sorted(set(ids) - {e["mutant"] for e in chosen})
     if missing:
         raise UsageError(
-            f"{missing[0]} has no verified assertion in the last check: `breakit check "
-            "--json` says why for each survivor (its triage's `note`)"
+            f"{missing[0]} has no verified assertion from the last run: `breakit check --json` "
+            "says why for each survivor (its triage's `no_assertion` or `note`)"
         )
     originals: dict[str, str] = {}
     changes: dict[str, str | None] = {}

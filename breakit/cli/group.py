@@ -38,7 +38,7 @@ def cli(ctx: click.Context, project: Path | None, color: bool | None) -> None:
     breakit apply ID        run the suite against one breakage
     breakit check           every breakage must be caught (the CI gate)
     breakit tests           the tests, ranked by what they caught in the last check
-    breakit suggest         the assertions that kill the last check's survivors, as a patch
+    breakit suggest         the assertions that kill the last run's survivors, as a patch
     """
     ctx.obj = Env(project=project, color=color)
     if ctx.invoked_subcommand is None:

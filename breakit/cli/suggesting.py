@@ -12,16 +12,18 @@ from breakit.suggestions import load_suggestions, suggestion_patch
 @click.argument("mutant_ids", nargs=-1)
 @pass_env
 def suggest(env: Env, mutant_ids: tuple[str, ...]) -> None:
-    """Print the assertions that kill the last check's survivors, as a patch; runs nothing.
+    """Print the assertions that kill the last run's survivors, as a patch; runs nothing.
 
     Each one was written by the triage for a survivor whose difference reached its test
     (README, "Why it survived") and verified: it passes on the original code and fails under
-    the mutant. The patch adds them after their lines of the test files (and `import pytest`
-    where one uses `pytest.approx`); apply it with `git apply`, then `breakit check` again.
+    the mutant. The patch adds them after their lines of the test files, or adds `match=` to a
+    test's own `pytest.raises` (and `import pytest` where one uses `pytest.approx`); apply it
+    with `git apply`, then `breakit check` again.
     MUTANT_IDS: only theirs (default: every one).
 
-    Exit 2 when no check has triaged survivors here, an id has no verified assertion, or a
-    test file changed since that check (run `breakit check` again).
+    The last run is the last `check` or `apply` here (one with `--no-triage` leaves none).
+    Exit 2 when none ran here yet, an id has no verified assertion, or a test file changed
+    since that run (run `breakit check` again).
     """
     entries = load_suggestions(env.config.root)
     patch = suggestion_patch(env.config.root, entries, mutant_ids)
