@@ -89,18 +89,9 @@ def _with_assertions(text: str, entries: Sequence[Mapping[str, Any]]) -> str:
             lines[after - 1] = written
         else:
             lines.insert(after, written)
-    if any(e.get("needs_import") for e in entries) and not _imports_pytest(text):
+    if any(e.get("needs_import") for e in entries):  # written for this very text (sha256)
         lines.insert(_import_line(text), "import pytest")
     return "\n".join(lines) + "\n"
-
-
-def _imports_pytest(text: str) -> bool:
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
-        return False
-    imports = [node for node in tree.body if isinstance(node, ast.Import)]
-    return any(a.name == "pytest" and not a.asname for node in imports for a in node.names)
 
 
 def _import_line(text: str) -> int:
@@ -111,8 +102,9 @@ def _import_line(text: str) -> int:
         return 0
     line = 0
     for index, node in enumerate(tree.body):
-        docstring = index == 0 and isinstance(node, ast.Expr)
-        docstring = docstring and isinstance(getattr(node, "value", None), ast.Constant)
+        docstring = (
+            index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        )
         future = isinstance(node, ast.ImportFrom) and node.module == "__future__"
         if docstring or future:
             line = node.end_lineno or node.lineno

@@ -7,6 +7,11 @@ the instrumented code calls and `recorder` the pytest plugin that writes what th
 `classify` (with `suggest`) turns that into a `Triage` (`value`: never told apart, told apart
 and not checked, not comparable), `run` does it all for a run's survivors, and `identical` finds
 the mutants whose compiled code is the original's (or another's).
+
+A told-apart survivor is then followed to its test (`follow`, in runs of `follow_plugin`, the
+survivor acted out by its probe through `switch`): reached the test or absorbed before it; for
+one that reached it, `assertion` writes the assertion that kills it and `assertion_proof`
+proves it before it is shown. `parts` runs a round's tests in copies side by side.
 """
 
 TRIAGE_ENV = "BREAKIT_TRIAGE"  # the file the recorder writes its lines to

@@ -1,12 +1,14 @@
 """The assertion that kills a survivor that reached its test (issue 36): written from the
 statement at the test's line where the difference arrived and the value the original returned
-there, then verified before anyone sees it (breakit.triage.follow: a scratch copy of the test
-with the assertion in it must pass on the original and fail, at that assertion, with the
-survivor acted out).
+there, and the scratch copy of the test file that proves it before anyone sees it
+(breakit.triage.assertion_proof: it must pass on the original and fail, at that assertion, with
+the survivor acted out).
 
 Written only where it is plain: the statement at that line assigns a call's result (`result =
-total([3, 4], 2)`: `assert result == 5` after it), is a bare call, or asserts on a call; the
-value reads back as a literal (`pytest.approx` for a float). Else why not.
+total([3, 4], 2)`: `assert result == 5` after it), is a bare call of a function that is not a
+builtin, or asserts on one; the value reads back as a literal (`pytest.approx` for a float), or
+is a web response's JSON body or status. An exception whose message the mutant changes gets
+`match=` on the test's own `pytest.raises` (that line changed). Else why not.
 """
 
 from __future__ import annotations

@@ -176,9 +176,9 @@ def _refuted_on_original(
     failed: list[str] = []
     for test, planned in plan.items():
         on = planned.get("all_checks") or []
-        runs = [r for r in by_test.get(test, ()) if r["mutant"] is None and r["checks"]]
         if not on:
             continue
+        runs = [r for r in by_test.get(test, ()) if r["mutant"] is None and r["checks"]]
         if not runs:
             why = errors.get(test, "its verifying run went wrong: no run")
             refuted.update((c, why) for c in on if c not in refuted)
@@ -222,7 +222,3 @@ def _read(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return ""
-
-
-def noted(found: Triage, note: str) -> Triage:
-    return replace(found, note=f"{found.note}; {note}" if found.note else note)

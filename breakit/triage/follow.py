@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from breakit.triage import FOLLOW_ENV, IMPORT_TIME
-from breakit.triage.assertion_proof import noted, with_proven_assertions
+from breakit.triage.assertion_proof import with_proven_assertions
 from breakit.triage.instrument import Round
 from breakit.triage.parts import PluginRuns, SpecFor
 from breakit.triage.probe import Probe
-from breakit.triage.value import TOLD, VALUE_CHARS, Followed, Triage
+from breakit.triage.value import TOLD, VALUE_CHARS, Followed, Triage, clip
 
 PLUGIN = ("-p", "breakit.triage.follow_plugin")
 # Probes that cannot return the mutant's value: an augmented assignment (the probe runs before
@@ -95,16 +95,13 @@ def compare_runs(runs: Sequence[Mapping[str, Any]], mutant: int, line: int) -> F
             if mine[1] == theirs[1]:  # the same repr (a response): show what differs in it
                 shown = _differing_aspect(mine, theirs)
                 if shown:
-                    values = (clip_value(mine[3][shown]), clip_value(theirs[3].get(shown, "?")))
+                    ours, other = mine[3][shown], theirs[3].get(shown, "?")
+                    values = (clip(ours, VALUE_CHARS) or "", clip(other, VALUE_CHARS) or "")
             return Followed(True, line, *values, shown=shown, literal=literal, aspect=aspect)
     if len(original) != len(mutated):
         count = f"{len(original)} calls returned, {len(mutated)} under the mutant"
         return Followed(True, line, count, count)
     return Followed(False, line, original[0][1], mutated[0][1])
-
-
-def clip_value(text: str) -> str:
-    return text if len(text) <= VALUE_CHARS else text[: VALUE_CHARS - 1] + "…"
 
 
 def _differing_aspect(mine: Sequence[Any], theirs: Sequence[Any]) -> str:
@@ -208,3 +205,7 @@ def _plan(told: Mapping[str, Triage], numbers: Mapping[str, int]) -> dict[str, d
             entry["lines"].append(found.line)
         entry["mutants"].append(number)
     return plan
+
+
+def noted(found: Triage, note: str) -> Triage:
+    return replace(found, note=f"{found.note}; {note}" if found.note else note)

@@ -28,8 +28,7 @@ WORDS = {
 # A told-apart survivor followed to its test (breakit.triage.follow): the two halves of TOLD.
 REACHED = "reached_test"
 ABSORBED = "absorbed"
-REACHED_WORDS = "reached the test, not checked"
-ABSORBED_WORDS = "absorbed before the test"
+FOLLOWED_WORDS = {REACHED: "reached the test, not checked", ABSORBED: "absorbed before the test"}
 SHOWN_TESTS = 3
 # The JSON's bounds (docs/json.md, "Size"): code as the source spells it, cut at CODE_CHARS; at
 # most LISTED_TESTS tests (all of them are counted), and the values of OPERANDS operands.
@@ -39,10 +38,10 @@ LISTED_TESTS = 3
 OPERANDS = 3
 
 
-def clip(code: str | None) -> str | None:
-    if code is None or len(code) <= CODE_CHARS:
+def clip(code: str | None, chars: int = CODE_CHARS) -> str | None:
+    if code is None or len(code) <= chars:
         return code
-    return code[: CODE_CHARS - 1] + "…"
+    return code[: chars - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -61,11 +60,14 @@ class Followed:
     line: int
     original: str
     mutant: str
-    shown: str = ""  # what of the returned value they are: "" itself, ".json()" a response's body
-    # The full repr of what the line's last call returned on the original, where it is a
-    # literal (what an assertion is written with; not in the JSON).
+    # What of the first differing call `original` and `mutant` show: "" the value itself, else
+    # an aspect of it (".json()", a response's body) where the two reprs are the same.
+    shown: str = ""
+    # What an assertion is written with (not in the JSON): the line's last call's value on the
+    # original as a literal, or that of its `aspect` (".json()", ".status_code", " match": an
+    # exception's message) that differs under the mutant.
     literal: str | None = field(default=None, compare=False)
-    aspect: str = field(default="", compare=False)  # …of what: "" the value, ".json()" its body
+    aspect: str = field(default="", compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -110,9 +112,8 @@ class Triage:
 
     @property
     def words(self) -> str:
-        if self.kind == TOLD and self.followed is not None:
-            return REACHED_WORDS if self.followed.reached else ABSORBED_WORDS
-        return WORDS[self.kind]
+        followed = self.followed_as
+        return FOLLOWED_WORDS[followed] if followed else WORDS[self.kind]
 
     def to_json(self) -> dict[str, Any]:
         """The JSON's `triage` object (docs/json.md): bounded, whatever ran the survivor."""
