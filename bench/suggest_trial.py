@@ -42,6 +42,9 @@ class SuggestRow:
     survivors: int = 0
     classes: Counter[str] = field(default_factory=Counter)
     verified: int = 0
+    new_tests: int = 0  # of `verified`: new tests for never-told-apart survivors
+    tried_told: int = 0  # never told apart: the input tried told it apart
+    probably_equivalent: int = 0  # …or did not
     killed_after: int | None = None
     suite_passes: bool | None = None
     triage_s: float = 0.0
@@ -53,13 +56,14 @@ class SuggestRow:
         share = [f"{self.classes[c]}" for c in CLASSES]
         killed = "–" if self.killed_after is None else f"{self.killed_after}/{self.verified}"
         passes = {None: "–", True: "yes", False: "NO"}[self.suite_passes]
-        cost = f"{self.triage_s:.0f} / {self.survivors_s:.0f}"
+        cost = f"{self.triage_s:.1f} / {self.survivors_s:.1f}"
         return [
             self.name,
             str(self.survivors),
             *share,
             str(self.classes["not_triaged"]),
-            str(self.verified),
+            f"{self.tried_told} / {self.probably_equivalent}",
+            f"{self.verified} ({self.new_tests})",
             killed,
             passes,
             cost,
@@ -76,7 +80,8 @@ HEADER = [
     "not followed",
     "not comp.",
     "not triaged",
-    "verified asserts",
+    "inputs tried: told apart / probably equivalent",
+    "verified asserts (new tests)",
     "Killed after patch",
     "suite passes",
     "triage s / survivors' s",
@@ -120,8 +125,13 @@ def _one(project: Project, workdir: Path, jobs: int, keep: Path | None, row: Sug
             if followed is not None:
                 kind = "reached_test" if followed["reached_test"] else "absorbed"
         row.classes[kind] += 1
+        tried = triage.get("tried")
+        if tried is not None:
+            row.tried_told += bool(tried["told_apart"])
+            row.probably_equivalent += bool(triage.get("probably_equivalent"))
         if triage.get("assertion"):
             suggested.append(mutant["id"])
+            row.new_tests += bool(triage["assertion"].get("new_test"))
     row.verified = len(suggested)
     if not suggested:
         return
@@ -160,13 +170,18 @@ def main(argv: list[str] | None = None) -> int:
     print("| " + " | ".join(HEADER) + " |")
     print("|" + "---|" * len(HEADER))
     failed = False
+    rows = []
     for project in projects:
         row = one(project, args.workdir, args.jobs, args.keep)
+        rows.append(row)
         print("| " + " | ".join(row.cells()) + " |", flush=True)
         wrong = row.suite_passes is False or (
             row.killed_after is not None and row.killed_after != row.verified
         )
         failed = failed or bool(row.error) or wrong
+    triage_s, survivors_s = sum(r.triage_s for r in rows), sum(r.survivors_s for r in rows)
+    ratio = f"{triage_s / survivors_s:.2f}×" if survivors_s else "–"
+    print(f"triage {triage_s:.1f} s against the survivors' own runs {survivors_s:.1f} s: {ratio}")
     return 1 if failed else 0
 
 

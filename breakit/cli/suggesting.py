@@ -14,11 +14,12 @@ from breakit.suggestions import load_suggestions, suggestion_patch
 def suggest(env: Env, mutant_ids: tuple[str, ...]) -> None:
     """Print the assertions that kill the last run's survivors, as a patch; runs nothing.
 
-    Each one was written by the triage for a survivor whose difference reached its test
-    (README, "Why it survived") and verified: it passes on the original code and fails under
-    the mutant. The patch adds them after their lines of the test files, or adds `match=` to a
-    test's own `pytest.raises` (and `import pytest` where one uses `pytest.approx`); apply it
-    with `git apply`, then `breakit check` again.
+    Each one was written by the triage for a survivor whose difference reached its test, or
+    for a never-told-apart one whose suggested input told it apart (README, "Why it
+    survived"), and verified: it passes on the original code and fails under the mutant. The
+    patch adds them after their lines of the test files, adds `match=` to a test's own
+    `pytest.raises`, or adds a new test at a test file's end (and `import pytest` where one
+    uses `pytest.approx`); apply it with `git apply`, then `breakit check` again.
     MUTANT_IDS: only theirs (default: every one).
 
     The last run is the last `check` or `apply` here (one with `--no-triage` leaves none).

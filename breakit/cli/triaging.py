@@ -82,11 +82,14 @@ def triage_facts(run: TriageRun | None) -> dict[str, Any]:
 
     counts: dict[str, int] = {}
     followed = {REACHED: 0, ABSORBED: 0, "not_followed": 0}
+    tried = {"told_apart": 0, "probably_equivalent": 0}
     for triage in run.triage.values():
         counts[triage.kind] = counts.get(triage.kind, 0) + 1
         if triage.kind == TOLD:
             as_ = triage.followed_as or "not_followed"
             followed[as_] += 1
+        if triage.tried is not None:
+            tried["told_apart" if triage.tried.told_apart else "probably_equivalent"] += 1
     return {
         "triage_run": {
             "survivors": len(run.triage),
@@ -94,5 +97,7 @@ def triage_facts(run: TriageRun | None) -> dict[str, Any]:
             "duration_s": round(run.duration_s, 3),
             "classes": counts,
             "followed": followed,
+            "tried": tried,
+            "verified_assertions": sum(t.assertion is not None for t in run.triage.values()),
         }
     }

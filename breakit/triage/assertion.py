@@ -38,6 +38,12 @@ class Assertion:
     # Not an added line but line `after` changed: `old` (a call on it) becomes `new`.
     old: str = ""
     new: str = ""
+    # A new test (breakit.triage.new_input): its function's name, `code` the whole test, added
+    # at the end of the file (`after`: its last line).
+    new_test: str = ""
+    # While proven: the assertion takes the place of the statement at `after` (a new test's
+    # bare call), and fails its test whichever way it fails (the call may raise).
+    instead: bool = False
 
     @property
     def replaces(self) -> bool:
@@ -50,8 +56,25 @@ class Assertion:
             "code": self.code.strip(),
             "needs_import": "import pytest" if self.needs_pytest else None,
             "replaces_line": self.replaces,  # true: line `after_line` becomes `code`
+            "new_test": self.new_test or None,  # a test function added at the end of the file
             "verified": True,  # only a verified one is ever kept
         }
+
+
+def asserted(subject: str, value: str | None) -> tuple[str, bool] | None:
+    """`assert SUBJECT == VALUE` (`is` for None and booleans, `pytest.approx` for a float:
+    then True), or None where `value` is not a literal."""
+    if value is None:
+        return None
+    try:
+        parsed = ast.literal_eval(value)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    if parsed is None or isinstance(parsed, bool):
+        return f"assert {subject} is {value}", False
+    if isinstance(parsed, float):
+        return f"assert {subject} == pytest.approx({value})", True
+    return f"assert {subject} == {value}", False
 
 
 def _statement(tree: ast.Module, line: int) -> ast.stmt | None:
@@ -77,22 +100,49 @@ def _outer_call(node: ast.expr) -> ast.Call | None:
     return None
 
 
+def _unittest(call: ast.Call) -> bool:
+    """A unittest-style `self.assertX(...)`."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+        return False
+    return func.value.id == "self" and func.attr.startswith("assert")
+
+
+def _unittest_subject(call: ast.Call) -> ast.Call | None:
+    """The call a unittest-style `self.assertX(call(...), …)` checks, where its other
+    arguments call nothing (the call checked is then the first to return at that line)."""
+    if not call.args or not isinstance(call.args[0], ast.Call):
+        return None
+    rest = [*call.args[1:], *(k.value for k in call.keywords)]
+    if any(isinstance(n, ast.Call) for arg in rest for n in ast.walk(arg)):
+        return None
+    return call.args[0]
+
+
 def _imports_pytest(tree: ast.Module) -> bool:
     imports = [node for node in tree.body if isinstance(node, ast.Import)]
     return any(a.name == "pytest" and not a.asname for node in imports for a in node.names)
 
 
-def write(path: str, text: str, line: int, value: str, aspect: str = "") -> Assertion | str:
+def write(
+    path: str,
+    text: str,
+    line: int,
+    value: str | None,
+    aspect: str = "",
+    inner: str | None = None,
+) -> Assertion | str:
     """The assertion that the statement at `line` of `text` (the test file at `path`) gave
     `value` (a literal's repr) — or that `aspect` of what it gave did (`.json()`, a response's
-    body; " match": the message of what it raised, `value` the message itself) — or why none
-    is written."""
+    body; " match": the message of what it raised, `value` the message itself); for a
+    unittest-style `self.assertX(call(...))`, that `call(...)` gave `inner` (the first
+    differing call's value) — or why none is written."""
     try:
         tree = ast.parse(text)
     except SyntaxError:
         return "the test file does not parse"
     if aspect == " match":
-        return _match(path, text, tree, line, value)
+        return _match(path, text, tree, line, value or "")
     statement = _statement(tree, line)
     if statement is None:
         return f"no simple statement at line {line}"
@@ -107,21 +157,19 @@ def write(path: str, text: str, line: int, value: str, aspect: str = "") -> Asse
             # Not traced (a C function): the value seen is an inner call's, not this one's.
             return f"the call at line {line} is the builtin `{call.func.id}`"
         subject = None if call is None else ast.get_source_segment(text, call)
+        if call is not None and _unittest(call):  # `self.assertFalse(f(x))`: on `f(x)`
+            checked = _unittest_subject(call)
+            if checked is None:
+                return f"line {line} is a unittest assertion on more than one call"
+            subject, value, aspect = ast.get_source_segment(text, checked), inner, ""
     else:
         return f"the statement at line {line} is a `{type(statement).__name__}`"
     if not subject or "\n" in subject:
         return f"no one value to assert at line {line}"
-    subject += aspect
-    try:
-        parsed = ast.literal_eval(value)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+    made = asserted(subject + aspect, value)
+    if made is None:
         return "the value is not a literal"
-    approx = isinstance(parsed, float)
-    expected = f"pytest.approx({value})" if approx else value
-    if parsed is None or isinstance(parsed, bool):
-        check = f"assert {subject} is {value}"
-    else:
-        check = f"assert {subject} == {expected}"
+    check, approx = made
     lines = text.splitlines()
     first = lines[statement.lineno - 1]
     indent = first[: len(first) - len(first.lstrip())]
@@ -194,15 +242,21 @@ def scratch(text: str, checks: Sequence[tuple[int, Assertion]]) -> tuple[str, Ma
     lines = text.splitlines()
     placed: list[tuple[int, int, str]] = []
     for check, assertion in checks:
+        code = assertion.code.strip()
+        if assertion.needs_pytest:
+            code = code.replace("pytest.approx", "__import__('pytest').approx")
+        if assertion.instead:  # a new test's call: its assertion, run only while checked
+            line = lines[assertion.after - 1]
+            indent = line[: len(line) - len(line.lstrip())]
+            lines[assertion.after - 1] = f"{indent}if {CHECKING}({check}): {code}"
+            continue
         if assertion.replaces:  # the line itself, changed only while checked
             either = f"({assertion.new} if {CHECKING}({check}) else {assertion.old})"
             line = lines[assertion.after - 1]
             lines[assertion.after - 1] = line.replace(assertion.old, either, 1)
             continue
         indent = assertion.code[: len(assertion.code) - len(assertion.code.lstrip())]
-        guarded = f"{indent}if {CHECKING}({check}): {assertion.code.strip()}"
-        if assertion.needs_pytest:
-            guarded = guarded.replace("pytest.approx", "__import__('pytest').approx")
+        guarded = f"{indent}if {CHECKING}({check}): {code}"
         placed.append((assertion.after, check, guarded))
     for after, _check, guarded in sorted(placed, reverse=True):
         lines.insert(after, guarded)

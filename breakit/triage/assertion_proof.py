@@ -7,7 +7,7 @@ dropped, and the note says why."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -23,10 +23,14 @@ ORIGINAL_ROUNDS = 3
 
 
 def _written(
-    root: Path, round_: Round, followed: Mapping[str, Triage]
+    root: Path,
+    round_: Round,
+    followed: Mapping[str, Triage],
+    new_tests: Mapping[str, Assertion | str],
 ) -> tuple[dict[str, Assertion], dict[str, str], dict[str, str]]:
-    """The assertion written for each of `followed` that reached its test, the test files'
-    texts (instrumented where the round instruments them), and why none for the others."""
+    """The assertion written for each of `followed` that reached its test (`new_tests`: those
+    of new tests, written already, or why none), the test files' texts (instrumented where the
+    round instruments them), and why none for the others."""
     texts: dict[str, str] = {}
     written: dict[str, Assertion] = {}
     notes: dict[str, str] = {}
@@ -34,16 +38,23 @@ def _written(
         seen = found.followed
         if seen is None or not seen.reached or found.test is None:
             continue
-        if seen.literal is None and seen.original.startswith("raises "):
-            notes[mutant] = "it raises: `pytest.raises(..., match=...)` would check its message"
-            continue
-        if seen.literal is None:
-            notes[mutant] = f"it returns {seen.original}, not a literal an assertion can use"
-            continue
         path = found.test.split("::", 1)[0]
         if path not in texts:
-            texts[path] = round_.files.get(path) or _read(root / path)
-        made = write(path, texts[path], seen.line, seen.literal, seen.aspect)
+            texts[path] = round_.files.get(path) or read_text(root / path)
+        if mutant in new_tests:
+            made = new_tests[mutant]
+            if isinstance(made, str):
+                notes[mutant] = made
+            else:
+                written[mutant] = made
+            continue
+        if seen.literal is None and seen.inner is None and seen.original.startswith("raises "):
+            notes[mutant] = "it raises: `pytest.raises(..., match=...)` would check its message"
+            continue
+        if seen.literal is None and seen.inner is None:
+            notes[mutant] = f"it returns {seen.original}, not a literal an assertion can use"
+            continue
+        made = write(path, texts[path], seen.line, seen.literal, seen.aspect, seen.inner)
         if isinstance(made, str):
             notes[mutant] = made
         else:
@@ -59,14 +70,16 @@ def with_proven_assertions(
     parts: PluginRuns,
     tests: Sequence[str],
     name: str,
+    new_tests: Mapping[str, Assertion | str] | None = None,
 ) -> dict[str, Triage]:
     """`followed` with, for each that reached its test, the assertion that kills it where one
     is written and verified (else a note saying why not). A scratch copy of the test files
     holds every written assertion, each on only while checked: it must fail at its line in its
-    test with its survivor acted out, and every test of its file must pass on the original with
-    the assertions on (a parametrized test, a helper: the line runs for other tests too)."""
+    test with its survivor acted out (a new test's, `new_tests`: fail at all), and every test
+    of its file must pass on the original with the assertions on (a parametrized test, a
+    helper: the line runs for other tests too)."""
     result = dict(followed)
-    written, texts, notes = _written(root, round_, followed)
+    written, texts, notes = _written(root, round_, followed, new_tests or {})
     for mutant, note in notes.items():
         result[mutant] = replace(followed[mutant], no_assertion=f"none written: {note}")
     if not written:
@@ -78,7 +91,8 @@ def with_proven_assertions(
     files, placed = _scratch_files(round_, texts, written, checks)
     runs_in = {checks[m]: a.runs_in for m, a in written.items()}
     acted = [(followed[m].test or "", numbers[m], checks[m], m) for m in written]
-    refuted, missed = _prove(files, placed, runs_in, acted, parts, tests, name)
+    anywhere = {checks[m] for m, a in written.items() if a.instead}
+    refuted, missed = _prove(files, placed, runs_in, acted, parts, tests, name, anywhere)
     for mutant, assertion in written.items():
         why = refuted.get(checks[mutant]) or missed.get(mutant)
         dropped = f"`{assertion.code.strip()}` was written and dropped: {why}"
@@ -98,9 +112,11 @@ def _prove(
     parts: PluginRuns,
     tests: Sequence[str],
     name: str,
+    anywhere: Collection[int],
 ) -> tuple[dict[int, str], dict[str, str]]:
     """The checks refuted on the original (why, by check) and the survivors whose acted-out run
-    passes their assertion (why, by mutant id)."""
+    passes their assertion (why, by mutant id; the checks `anywhere` may fail their test
+    anywhere: a new test's call may raise)."""
     refuted: dict[int, str] = {}
     missed: dict[str, str] = {}  # survivors whose acted-out run passes the assertion
     again: Sequence[str] = tests
@@ -117,7 +133,7 @@ def _prove(
         found, failed = _refuted_on_original(plan, by_test, errors, remaining)
         refuted.update(found)
         if attempt == 0:
-            missed = _refuted_acted(acted, by_test, errors, placed)
+            missed = _refuted_acted(acted, by_test, errors, placed, anywhere)
         # Only a test that failed at one assertion left the others after it unchecked.
         again = failed
     for test in again:  # still stopped short after the last round: the rest is not proven
@@ -199,16 +215,19 @@ def _refuted_acted(
     by_test: Mapping[str, Sequence[Mapping[str, Any]]],
     errors: Mapping[str, str],
     placed: Mapping[int, tuple[str, int]],
+    anywhere: Collection[int],
 ) -> dict[str, str]:
     """The survivors whose test, with the survivor acted out and its check on, does not fail
-    at that check's line."""
+    at that check's line (or at all, for a check `anywhere`)."""
     found: dict[str, str] = {}
     for test, number, check, mutant in acted:
         runs = by_test.get(test, ())
         run = next((r for r in runs if r["mutant"] == number and r["checks"] == [check]), None)
         if run is None:
             found[mutant] = errors.get(test, "its verifying run went wrong: no run")
-        elif run["result"] != "failed" or not _at(run["crash"], *placed[check]):
+        elif run["result"] != "failed" or (
+            check not in anywhere and not _at(run["crash"], *placed[check])
+        ):
             found[mutant] = "with the mutant acted out it does not fail there"
     return found
 
@@ -217,7 +236,7 @@ def _at(crash: Sequence[Any] | None, path: str, line: int) -> bool:
     return crash is not None and str(crash[0]).endswith(path) and crash[1] == line
 
 
-def _read(path: Path) -> str:
+def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):

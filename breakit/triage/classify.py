@@ -32,6 +32,7 @@ class Seen:
     examples: list[Example] = field(default_factory=list)
     first_test: str | None = None
     first: Mapping[str, Any] | None = None
+    call: Mapping[str, Any] | None = None  # a call of the site's function, its arguments literals
 
 
 def gather(
@@ -55,6 +56,9 @@ def gather(
                 example = Example(original, mutated, tuple(operands))
                 if example not in found.examples:
                     found.examples.append(example)
+            call = line.get("calls", {}).get(number)
+            if call is not None and found.call is None and test != IMPORT_TIME:
+                found.call = call
             first = line.get("first", {}).get(number)
             if first is not None and found.first is None:
                 found.first_test, found.first = test, first

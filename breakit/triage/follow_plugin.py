@@ -21,10 +21,8 @@ project's pytest.
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
-import math
 import os
 import re
 import sys
@@ -36,27 +34,13 @@ import pytest
 from _pytest.runner import runtestprotocol
 
 from breakit.triage import FOLLOW_ENV
+from breakit.triage.literals import LITERAL_CHARS, literal, plain
 from breakit.triage.recorder import REPR_CHARS, short
 from breakit.triage.switch import switch_to
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
-_PLAIN = (str, bytes, int, float, complex, bool, type(None))
 _OPAQUE = (type, types.ModuleType, types.FunctionType, types.MethodType, types.BuiltinFunctionType)
 _PLAN: dict[str, Any] = {}
-LITERAL_CHARS = 500  # a longer value makes no assertion a person would keep (a JWT fits)
-
-
-def _plain(value: object, depth: int = 0) -> bool:
-    """Data whose repr says all of it: what an object's attribute is compared by."""
-    if isinstance(value, _PLAIN):
-        return True
-    if depth > 3:
-        return False
-    if isinstance(value, list | tuple | set | frozenset):
-        return all(_plain(v, depth + 1) for v in value)
-    if isinstance(value, dict):
-        return all(_plain(k, depth + 1) and _plain(v, depth + 1) for k, v in value.items())
-    return False
 
 
 def _repr(value: object) -> str:
@@ -76,24 +60,9 @@ def state(value: object) -> str:
     except TypeError:
         attributes = None
     if isinstance(attributes, dict):
-        plain = sorted((str(k), _repr(v)) for k, v in attributes.items() if _plain(v))
-        text += f" {plain}"
+        shown = sorted((str(k), _repr(v)) for k, v in attributes.items() if plain(v))
+        text += f" {shown}"
     return text
-
-
-def literal(value: object) -> str | None:
-    """`repr(value)` where it is a literal that reads back as an equal value of the same type
-    (an assertion can be written with it), else None."""
-    if not _plain(value) or (isinstance(value, float) and not math.isfinite(value)):
-        return None
-    text = repr(value)
-    if len(text) > LITERAL_CHARS:
-        return None
-    try:
-        back = ast.literal_eval(text)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return None
-    return text if type(back) is type(value) and back == value else None
 
 
 def aspects(value: object) -> dict[str, str]:
@@ -101,7 +70,7 @@ def aspects(value: object) -> dict[str, str]:
     Django's, Flask's test clients), what an assertion on it reads: its `.status_code` and its
     `.json()`, where they are literals."""
     status = getattr(value, "status_code", None)
-    if _plain(value) or not isinstance(status, int):
+    if plain(value) or not isinstance(status, int):
         return {}
     found = {".status_code": repr(status)}
     reader = getattr(value, "json", None)
@@ -139,6 +108,8 @@ class Returns:
         return _Callee(self, caller.f_lineno)
 
     def seen(self, line: int, frame: types.FrameType, value: object, raised: object) -> None:
+        if isinstance(raised, GeneratorExit):  # a generator closed (collected) at the line
+            return
         found: list[Any]
         if raised is not None:
             text = f"raises {type(raised).__name__}: {raised}"

@@ -4,13 +4,18 @@ BREAKIT_TRIAGE. This module runs inside the project's pytest: it needs the stand
 pytest only.
 
 A line per test: {test, sites: {mutant: [reached, differed, unknown]}, examples: {mutant:
-[[original, mutant, [operands…]], …]}, first: {mutant: {original, mutant, line, code}}}; the
-sites reached while no test ran (import time) are written under the test "(import)".
+[[original, mutant, [operands…]], …]}, first: {mutant: {original, mutant, line, code}}, calls:
+{mutant: {function, line, args: [[name, kind, literal], …], generator}}}; the sites reached
+while no test ran (import time) are written under the test "(import)". `calls` is the first
+call, in the whole run, of the function holding a mutant's site whose arguments were all
+literals (the input a new test can start from: breakit.triage.new_input); a method's is kept
+as `{function, line, args: [], method: true}`: no new test can call it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import linecache
 import os
@@ -24,10 +29,20 @@ from typing import Any
 import pytest
 
 from breakit.triage import IMPORT_TIME, TRIAGE_ENV
+from breakit.triage.literals import argument
 
 MAX_EXAMPLES = 5  # distinct examples kept per mutant
 LOOKS = 200  # observations of a mutant whose values are looked at for examples (a repr costs)
 REPR_CHARS = 40
+CALL_LOOKS = 20  # calls of a site's function looked at for one whose arguments are literals
+_UNPACKING = inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
+_ASYNC = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR | inspect.CO_ITERABLE_COROUTINE
+# The frames between a probe's caller and the recorder: the probes' module and this one.
+_OURS = frozenset(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+    for name in ("probes.py", "recorder.py")
+)
+_ABSENT = object()
 
 UNKNOWN = object()  # a mutated value not computed: it would run code the original skipped
 
@@ -74,12 +89,16 @@ class Recorder:
         self.looked: dict[int, int] = {}  # observations so far per mutant, over the whole run
         self.first: dict[int, dict[str, Any]] = {}
         self.firsts: set[int] = set()
+        self.calls: dict[int, dict[str, Any]] = {}
+        self.called: dict[int, int] = {}  # calls looked at per mutant, over the whole run
 
     def observe(
         self, mutant: int, original: object, mutated: object, operands: Sequence[Any]
     ) -> None:
         counts = self.counts.setdefault(mutant, [0, 0, 0])
         counts[0] += 1
+        if self.item is not None and self.called.get(mutant, 0) < CALL_LOOKS:
+            self._call(mutant)
         if mutated is UNKNOWN:
             counts[2] += 1
             return
@@ -103,6 +122,45 @@ class Recorder:
                 "line": line,
                 "code": code,
             }
+
+    def _call(self, mutant: int) -> None:
+        """The call of the function holding the site, where its arguments are all literals."""
+        self.called[mutant] = self.called.get(mutant, 0) + 1
+        frame: FrameType | None = sys._getframe(1)
+        while frame is not None and frame.f_code.co_filename in _OURS:
+            frame = frame.f_back
+        if frame is None or frame.f_code.co_flags & _UNPACKING:
+            return
+        if not frame.f_code.co_flags & inspect.CO_NEWLOCALS:  # a module's or a class's body
+            return
+        if frame.f_code.co_flags & _ASYNC:  # not called from a plain test
+            return
+        code = frame.f_code
+        if code.co_argcount and code.co_varnames[0] in ("self", "cls") and "." in code.co_qualname:
+            self.called[mutant] = CALL_LOOKS  # a method: no new test can call it without its object
+            self.calls[mutant] = {
+                "function": code.co_qualname,
+                "line": code.co_firstlineno,
+                "args": [],
+                "method": True,
+            }
+            return
+        count = code.co_argcount + code.co_kwonlyargcount
+        args = []
+        for index, name in enumerate(code.co_varnames[:count]):
+            value = frame.f_locals.get(name, _ABSENT)
+            text = None if value is _ABSENT else argument(value)
+            if text is None:
+                return
+            kind = "posonly" if index < code.co_posonlyargcount else "pos"
+            args.append([name, "kw" if index >= code.co_argcount else kind, text])
+        self.called[mutant] = CALL_LOOKS  # found: no more looking
+        self.calls[mutant] = {
+            "function": code.co_qualname,
+            "line": code.co_firstlineno,
+            "args": args,
+            "generator": bool(code.co_flags & inspect.CO_GENERATOR),
+        }
 
     def reach(self, mutant: int) -> None:
         self.counts.setdefault(mutant, [0, 0, 0])[0] += 1
@@ -133,10 +191,11 @@ class Recorder:
             "sites": {str(k): v for k, v in self.counts.items()},
             "examples": {str(k): v for k, v in self.examples.items()},
             "first": {str(k): v for k, v in self.first.items()},
+            "calls": {str(k): v for k, v in self.calls.items()},
         }
         with open(self.path, "a", encoding="utf-8") as out:
             out.write(json.dumps(line) + "\n")
-        self.counts, self.examples, self.first = {}, {}, {}
+        self.counts, self.examples, self.first, self.calls = {}, {}, {}, {}
         self.firsts = set()
 
 

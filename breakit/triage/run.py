@@ -102,7 +102,10 @@ def triage_survivors(
             site = placed.site if placed is not None else result.mutant.title
             found = replace(found, site=site, tests=ran, probed=False)
         triage[mutant] = found
-    followed = follow_told(root, planned, triage, probes, spec_for, jobs, durations or {}, tests)
+    calls = {m: found.call for m, found in seen.items()}
+    followed = follow_told(
+        root, planned, triage, probes, spec_for, jobs, durations or {}, tests, calls
+    )
     triage.update(followed.triage)
     runs += followed.runs
     return TriageRun(triage, runs, time.monotonic() - started)

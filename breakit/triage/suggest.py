@@ -1,11 +1,16 @@
 """An input to add, where it is simple: the boundary of a comparison, zero (or one) for an
 arithmetic operand, a condition never false (or true), a value never anything but None, an empty
-collection. It reads the values a never-told-apart mutant's probe saw (as their reprs)."""
+collection. It reads the values a never-told-apart mutant's probe saw (as their reprs).
+
+`inputs_for` is the same input where a new test can write it (breakit.triage.new_input): one
+plain name given one value."""
 
 from __future__ import annotations
 
 import ast
+import keyword
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from breakit.triage.probe import Probe
@@ -72,16 +77,26 @@ def _boundary(probe: Probe, examples: Sequence[Example]) -> str | None:
     return _collections(probe, examples)
 
 
-def _moved(probe: Probe, examples: Sequence[Example]) -> str | None:
+def _moved_point(probe: Probe) -> int | None:
     """`score >= 90` → `score >= 89` differ only at 89: the value between the two literals."""
     op = probe.ops[0]
     index, new = probe.alternative[0], probe.alternative[1]
     old, moved = _value(probe.parts[int(index)]), _value(str(new))
     numbers = all(isinstance(v, int) and not isinstance(v, bool) for v in (old, moved))
-    if op in _BOUNDARY and numbers and index == "1":
-        low, high = sorted((old, moved))
-        point = low if op in (">=", "<") else high
+    if op not in _BOUNDARY or not numbers or index != "1":
+        return None
+    low, high = sorted((old, moved))
+    return int(low if op in (">=", "<") else high)
+
+
+def _moved(probe: Probe, examples: Sequence[Example]) -> str | None:
+    """`score >= 90` → `score >= 89` differ only at 89: the value between the two literals."""
+    point = _moved_point(probe)
+    if point is not None:
         return f"a test where `{probe.parts[0]}` is {point}"
+    op, index = probe.ops[0], probe.alternative[0]
+    old, moved = _value(probe.parts[int(index)]), _value(str(probe.alternative[1]))
+    numbers = all(isinstance(v, int) and not isinstance(v, bool) for v in (old, moved))
     if op in _BOUNDARY and numbers:
         return f"a test where `{probe.parts[1]}` is near {old}"
     return _collections(probe, examples)
@@ -122,4 +137,97 @@ def _collections(probe: Probe, examples: Sequence[Example]) -> str | None:
             isinstance(v, int | float) and not isinstance(v, bool) and v for v in values
         ):
             return f"a test where `{part}` is 0"
+    return None
+
+
+@dataclass(frozen=True)
+class Input:
+    """An input that may tell a never-told-apart mutant apart, as a new test can write it: the
+    operand `name` (a plain name: a parameter, where it is one) given the literal `value`, or,
+    `same_as`, the value the operand of that name had in the same call."""
+
+    name: str
+    value: str | None = None
+    same_as: str | None = None
+
+
+def _named(part: str) -> bool:
+    return part.isidentifier() and not keyword.iskeyword(part)
+
+
+def _single(values: Sequence[str]) -> str | None:
+    """The one value seen, where it reads back as a literal."""
+    if len(values) != 1:
+        return None
+    try:
+        ast.literal_eval(values[0])
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    return values[0]
+
+
+def inputs_for(probe: Probe, examples: Sequence[Example]) -> list[Input]:
+    """The inputs `suggestion` words, where each is one plain name given one value (a literal,
+    or another plain name's value in the same call), the likeliest first: a new test uses the
+    first whose name is a parameter of the function. Empty where none is that simple."""
+    if probe.kind in ("compare", "chain"):
+        return _boundary_inputs(probe, examples)
+    found = _input_for(probe, examples)
+    return [] if found is None else [found]
+
+
+def _boundary_inputs(probe: Probe, examples: Sequence[Example]) -> list[Input]:
+    """A comparison's boundary: either operand given the other's value (the one value it had,
+    the same call's other argument, or one of the values it took)."""
+    pairs = zip(probe.ops, probe.alternative, strict=False)
+    for index, (op, other) in enumerate(pairs):
+        if op == other or not {op, other} <= _BOUNDARY:
+            continue
+        left, right = probe.parts[index], probe.parts[index + 1]
+        rights, lefts = _operand(examples, index + 1), _operand(examples, index)
+        found: list[Input] = []
+        for name, values, counterpart in ((left, rights, right), (right, lefts, left)):
+            if not _named(name):
+                continue
+            single = _single(values)
+            if single is not None:
+                found.append(Input(name, single))
+                continue
+            if _named(counterpart):
+                found.append(Input(name, same_as=counterpart))
+            found.extend(Input(name, v) for v in reversed(values) if _single([v]) is not None)
+        return found
+    emptied = _emptied(probe, examples)
+    return [] if emptied is None else [emptied]
+
+
+def _input_for(probe: Probe, examples: Sequence[Example]) -> Input | None:
+    kind = probe.kind
+    if kind == "operand" and _named(probe.parts[0]):
+        point = _moved_point(probe)
+        return None if point is None else Input(probe.parts[0], repr(point))
+    if kind in ("binop", "augmented"):
+        neutral = _IDENTITY.get((probe.ops[0], str(probe.alternative[0])))
+        rights = [_value(r) for r in _operand(examples, 1)]
+        named = neutral is not None and _named(probe.parts[1])
+        if named and rights and all(r == _value(neutral or "") for r in rights):
+            return Input(probe.parts[1], "1" if neutral == "0" else "2")
+        return _emptied(probe, examples)
+    if kind in ("value", "truth") and _named(probe.site):
+        forced = _value(str(probe.alternative))
+        originals = {_value(e.original) for e in examples}
+        if isinstance(forced, bool) and originals == {not forced}:
+            return Input(probe.site, repr(forced is False))
+    return None
+
+
+def _emptied(probe: Probe, examples: Sequence[Example]) -> Input | None:
+    """An operand never empty (never zero) made so."""
+    for index, part in enumerate(probe.parts):
+        values = [_value(v) for v in _operand(examples, index)]
+        if not _named(part) or not values:
+            continue
+        kinds = {type(v) for v in values}
+        if len(kinds) == 1 and all(values) and kinds <= {list, tuple, dict, str, int, float}:
+            return Input(part, repr(kinds.pop()()))
     return None

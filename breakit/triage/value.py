@@ -29,6 +29,8 @@ WORDS = {
 REACHED = "reached_test"
 ABSORBED = "absorbed"
 FOLLOWED_WORDS = {REACHED: "reached the test, not checked", ABSORBED: "absorbed before the test"}
+# A never-told-apart survivor whose new input (breakit.triage.new_input) did not tell it apart.
+PROBABLY_EQUIVALENT = "probably equivalent"
 SHOWN_TESTS = 3
 # The JSON's bounds (docs/json.md, "Size"): code as the source spells it, cut at CODE_CHARS; at
 # most LISTED_TESTS tests (all of them are counted), and the values of OPERANDS operands.
@@ -68,12 +70,34 @@ class Followed:
     # exception's message) that differs under the mutant.
     literal: str | None = field(default=None, compare=False)
     aspect: str = field(default="", compare=False)
+    # The first differing call's value on the original as a literal: what a unittest-style
+    # `self.assertX(call(...))` line's assertion is written on (its own call returns None).
+    inner: str | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "reached_test": self.reached,
             "line": self.line,
             "of": self.shown or None,
+            "original": self.original,
+            "mutant": self.mutant,
+        }
+
+
+@dataclass(frozen=True)
+class Tried:
+    """A never-told-apart survivor's new input, run (breakit.triage.new_input): the call, what
+    it returned on the original and under the mutant, and whether that told them apart."""
+
+    call: str
+    told_apart: bool
+    original: str
+    mutant: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "call": clip(self.call),
+            "told_apart": self.told_apart,
             "original": self.original,
             "mutant": self.mutant,
         }
@@ -102,6 +126,15 @@ class Triage:
     followed: Followed | None = None  # told apart: followed to the test (None: not, `note` why)
     assertion: Assertion | None = None  # reached the test: the assertion that kills it, verified
     no_assertion: str | None = None  # reached the test, no assertion: why (none written, dropped)
+    tried: Tried | None = None  # never told apart: the new input run, where one was written
+
+    @property
+    def probably_equivalent(self) -> bool:
+        """Never told apart, by its tests nor by the new input tried; or absorbed before the
+        test at the one input where the two differ (a boundary its test tried)."""
+        if self.tried is None or self.tried.told_apart:
+            return False
+        return self.kind == NEVER or self.followed_as == ABSORBED
 
     @property
     def followed_as(self) -> str | None:
@@ -113,7 +146,8 @@ class Triage:
     @property
     def words(self) -> str:
         followed = self.followed_as
-        return FOLLOWED_WORDS[followed] if followed else WORDS[self.kind]
+        words = FOLLOWED_WORDS[followed] if followed else WORDS[self.kind]
+        return f"{words}, {PROBABLY_EQUIVALENT}" if self.probably_equivalent else words
 
     def to_json(self) -> dict[str, Any]:
         """The JSON's `triage` object (docs/json.md): bounded, whatever ran the survivor."""
@@ -141,6 +175,8 @@ class Triage:
             "followed": None if self.followed is None else self.followed.to_json(),
             "assertion": None if self.assertion is None else self.assertion.to_json(),
             "no_assertion": self.no_assertion,
+            "tried": None if self.tried is None else self.tried.to_json(),
+            "probably_equivalent": self.probably_equivalent,
             "note": self.note,
         }
 
@@ -159,8 +195,10 @@ class Triage:
             seen = seen_text(self)
             if seen:
                 lines.append(f"  seen: {seen}")
-            if self.suggestion:
+            # The new input tried is the answer the learner writes: their view keeps the hint.
+            if self.suggestion and (self.tried is None or not assertion):
                 lines.append(f"  try: {self.suggestion}")
+            lines.extend(self._tried_lines(with_assertion=assertion))
         else:
             reached = f"reached {self.reached} time{'s' if self.reached != 1 else ''}"
             change = f" → `{self.mutated}`" if self.mutated.strip() else " removed"
@@ -168,6 +206,32 @@ class Triage:
             lines = [f"{head}: {shown if self.probed else self.site}"]
         if self.note:
             lines.append(f"  ({self.note})")
+        return lines
+
+    def _boundary_lines(self) -> list[str]:
+        if not self.probably_equivalent:
+            return []
+        return [
+            f"  `{self.site}` and `{self.mutated}` differ only where their operands are equal, "
+            "and that is the input this test gave: the mutant may behave as the original does "
+            "on every input"
+        ]
+
+    def _tried_lines(self, *, with_assertion: bool) -> list[str]:
+        tried = self.tried
+        if tried is None:
+            return []
+        if not tried.told_apart:
+            return [
+                f"  tried {tried.call}: {tried.original} on both; no input tried tells them "
+                "apart (the mutant may behave as the original does on every input)"
+            ]
+        if not with_assertion:
+            return []
+        lines = [f"  tried {tried.call}: {tried.original}, the mutant's {tried.mutant}"]
+        if self.assertion is not None:
+            test, check = self.assertion.new_test, self.assertion.code.strip().splitlines()[-1]
+            lines.append(f"  add {test} to {self.assertion.path} (verified): {check.strip()}")
         return lines
 
     def _told_lines(self, head: str, *, with_assertion: bool) -> list[str]:
@@ -188,6 +252,7 @@ class Triage:
                 "  what the mutant changed never reached what that call returns or raises: "
                 "the test needs an input for which it does (or to check a side effect: a "
                 "warning, a log, state elsewhere)",
+                *self._boundary_lines(),
                 *notes,
             ]
         if followed is not None:

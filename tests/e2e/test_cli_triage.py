@@ -69,6 +69,33 @@ GRADES = {
 }
 
 
+CLAMP = {
+    "pyproject.toml": """
+        [project]
+        name = "clamp"
+        version = "0"
+
+        [tool.breakit]
+        source = ["clamp.py"]
+        tests = ["tests"]
+    """,
+    "clamp.py": """
+        def clamp(value, floor, ceil):
+            if value < floor:
+                return floor
+            return min(value, ceil)
+    """,
+    "tests/test_clamp.py": """
+        from clamp import clamp
+
+
+        def test_clamp():
+            assert clamp(5, 0, 10) == 5
+            assert clamp(-3, 0, 10) == 0
+    """,
+}
+
+
 @pytest.fixture
 def grades(tmp_path: Path) -> Breakit:
     return project_in(tmp_path, "grades-project", GRADES)
@@ -92,6 +119,39 @@ def test_a_boundary_never_hit_is_never_told_apart_with_the_values_seen(grades):
     assert triage["seen"] == {"score": ["95", "80", "10"]}
     assert triage["difference"] is None
     assert triage["suggestion"] == "a test where `score` is 90"
+    # The input, tried: grade(90), the call its test made with `score` at the boundary, tells
+    # them apart; the new test asserting the original's result is verified and suggested.
+    assert triage["tried"] == {
+        "call": "grade(90)",
+        "told_apart": True,
+        "original": "'A'",
+        "mutant": "'B'",
+    }
+    assert triage["probably_equivalent"] is False
+    assertion = triage["assertion"]
+    assert assertion["new_test"] == "test_grade_score_90"
+    assert assertion["code"] == "def test_grade_score_90():\n    assert grade(90) == 'A'"
+    assert assertion["after_line"] == 17  # the test file's last line
+
+
+def test_an_input_that_tells_nothing_apart_makes_it_probably_equivalent(tmp_path: Path):
+    # clamp's `value < floor` → `value <= floor`: at value == floor both return the same, so
+    # the input tried (value = floor = 0) tells nothing apart.
+    project = project_in(tmp_path, "clamp", CLAMP)
+    found = survivors(project, "--operator", "comparison")
+    triage = found["`<` → `<=`"]["triage"]
+    assert triage["class"] == "never_told_apart"
+    assert triage["tried"] == {
+        "call": "clamp(0, 0, 10)",
+        "told_apart": False,
+        "original": "0",
+        "mutant": "0",
+    }
+    assert triage["probably_equivalent"] is True
+    assert triage["assertion"] is None
+    shown = project("check", found["`<` → `<=`"]["id"])
+    assert "never told apart, probably equivalent" in shown.stdout
+    assert "tried clamp(0, 0, 10): 0 on both" in shown.stdout
 
 
 def test_a_result_never_asserted_is_told_apart_and_the_assertion_it_points_at_kills_it(grades):
@@ -120,6 +180,7 @@ def test_a_result_never_asserted_is_told_apart_and_the_assertion_it_points_at_ki
         "code": "assert result == 5",
         "needs_import": None,
         "replaces_line": False,
+        "new_test": None,
         "verified": True,
     }
     assert "add after tests/test_grades.py:11 (verified): assert result == 5" in shown.stdout
@@ -148,15 +209,29 @@ def test_a_difference_the_code_absorbs_before_the_test_is_told_so(grades):
         "mutant": "100.0",
     }
     assert triage["followed"] == followed
+    # `>` and `>=` differ only at rate == 0, the input the test gave: probably equivalent.
+    assert triage["probably_equivalent"] is True
+    assert triage["tried"] == {
+        "call": "assert net_price(100.0, 0) == 100.0",
+        "told_apart": False,
+        "original": "100.0",
+        "mutant": "100.0",
+    }
     shown = grades("check", found["`>` → `>=`"]["id"])
-    assert "absorbed before the test: in tests/test_grades.py::test_net_price" in shown.stdout
+    assert (
+        "absorbed before the test, probably equivalent: in tests/test_grades.py::test_net_price"
+        in shown.stdout
+    )
     assert "the call at tests/test_grades.py:16 returned the same on both (100.0)" in shown.stdout
+    assert "differ only where their operands are equal" in shown.stdout
     document = json.loads(grades("check", "--generated", "--json", "--no-cache").stdout)
     assert document["triage_run"]["followed"] == {
         "reached_test": 1,
-        "absorbed": 2,  # `if rate > 0:` → `if True:` too
+        "absorbed": 2,  # `if rate > 0:` → `if True:` too (not an equality-only difference)
         "not_followed": 0,
     }
+    forced = next(m for m in document["mutants"] if m["title"] == "`rate > 0` → `True`")
+    assert forced["triage"]["probably_equivalent"] is False
 
 
 def test_a_removed_call_is_not_comparable_and_says_where_it_was_reached(grades):
@@ -189,10 +264,12 @@ def test_the_terminal_and_the_html_report_show_it_under_each_survivor(grades):
     assert result.returncode == 1, result.stderr
     assert "why it survived: never told apart: `score >= 90` and `score > 90`" in result.stdout
     assert "seen: `score` was 95, 80, 10" in result.stdout
-    assert "try: a test where `score` is 90" in result.stdout
+    assert "tried grade(90): 'A', the mutant's 'B'" in result.stdout
+    verified = "add test_grade_score_90 to tests/test_grades.py (verified): assert grade(90) == 'A'"
+    assert verified in result.stdout
     html = (grades.root / "report.html").read_text()
     assert 'data-triage="never_told_apart"' in html
-    assert "try: a test where `score` is 90" in html
+    assert "tried grade(90): &#x27;A&#x27;, the mutant&#x27;s &#x27;B&#x27;" in html
 
 
 def test_the_learner_sees_why_a_curated_breakage_survived(small):
@@ -311,10 +388,16 @@ def test_suggest_prints_a_patch_that_git_apply_takes_and_then_the_check_kills_it
     assert "run `breakit check --generated` first" in before.stderr
     assert "Traceback" not in before.stderr
     found = survivors(grades, "--no-cache")
-    (told,) = [m for m in found.values() if m["triage"]["assertion"]]
+    suggested = [m for m in found.values() if m["triage"]["assertion"]]
+    (told,) = [m for m in suggested if m["triage"]["class"] == "told_apart_not_checked"]
+    never = [m for m in suggested if m["triage"]["class"] == "never_told_apart"]
+    assert never  # `score >= 90`'s boundary mutants, each given a new test
     result = grades("suggest")
     assert result.returncode == 0, result.stderr
     assert f"+    assert result == 5  # kills {told['id']}" in result.stdout
+    assert "+def test_grade_score_90():" in result.stdout
+    for mutant in never:
+        assert mutant["id"] in result.stdout
     assert grades("suggest", "grades:nothing:0").returncode == 2
     test_file = grades.root / "tests/test_grades.py"
     original = test_file.read_text()
@@ -326,9 +409,9 @@ def test_suggest_prints_a_patch_that_git_apply_takes_and_then_the_check_kills_it
     # The patch changed the test file: the kept suggestions no longer fit it.
     stale = grades("suggest")
     assert stale.returncode == 2 and "changed since the last check" in stale.stderr
-    again = grades("check", told["id"], "--json")
-    (mutant,) = json.loads(again.stdout)["mutants"]
-    assert mutant["verdict"] == "Killed"
+    again = grades("check", *(m["id"] for m in suggested), "--json")
+    verdicts = {m["verdict"] for m in json.loads(again.stdout)["mutants"]}
+    assert verdicts == {"Killed"}
     plain = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "tests"],
         cwd=grades.root,

@@ -435,3 +435,16 @@ def test_a_long_message_is_matched_by_its_first_words_that_tell_it_apart():
 def test_no_assertion_is_written_on_a_builtins_call():
     text = "def test_len():\n    assert len(values(3)) == 3\n"
     assert write("t.py", text, 2, "[1, 2, 3]") == "the call at line 2 is the builtin `len`"
+
+
+def test_a_unittest_assertion_on_a_call_gets_the_assertion_on_that_call():
+    text = "class T:\n    def test_it(self):\n        self.assertFalse(mi.all_equal('ab'))\n"
+    # The line's own call (assertFalse) returns None; the first that differed, all_equal, False.
+    made = write("tests/test_mi.py", text, 3, "None", "", inner="False")
+    assert isinstance(made, Assertion)
+    assert made.code == "        assert mi.all_equal('ab') is False"
+    # Its other arguments call something: which call returned first is not known, none written.
+    other = "class T:\n    def test_it(self):\n        self.assertEqual(f(1), g(2))\n"
+    assert write("tests/test_mi.py", other, 3, "None", "", inner="3") == (
+        "line 3 is a unittest assertion on more than one call"
+    )
