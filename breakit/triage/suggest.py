@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import keyword
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -213,11 +214,50 @@ def _input_for(probe: Probe, examples: Sequence[Example]) -> Input | None:
         if named and rights and all(r == _value(neutral or "") for r in rights):
             return Input(probe.parts[1], "1" if neutral == "0" else "2")
         return _emptied(probe, examples)
-    if kind in ("value", "truth") and _named(probe.site):
+    if kind in ("value", "truth"):
         forced = _value(str(probe.alternative))
-        originals = {_value(e.original) for e in examples}
-        if isinstance(forced, bool) and originals == {not forced}:
-            return Input(probe.site, repr(forced is False))
+        originals = {bool(_value(e.original)) for e in examples}
+        if isinstance(forced, bool) and originals == {forced}:  # a condition forced as it was
+            return _making(probe.site, not forced)
+    return None
+
+
+_COMPARED: dict[type[ast.cmpop], Any] = {
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+}
+
+
+def _making(condition: str, truth: bool) -> Input | None:
+    """The input that makes `condition` `truth`, where it is one name's: the name itself (or
+    `not` it), `name OP number` (the number, or one off it), `name is (not) None`."""
+    try:
+        node = ast.parse(condition.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        node, truth = node.operand, not truth
+    if isinstance(node, ast.Name):
+        return Input(node.id, repr(truth))
+    if not (isinstance(node, ast.Compare) and len(node.ops) == 1):
+        return None
+    left, op, right = node.left, node.ops[0], node.comparators[0]
+    if not isinstance(left, ast.Name) or not isinstance(right, ast.Constant):
+        return None
+    if right.value is None and isinstance(op, ast.Is | ast.IsNot):
+        wants_none = truth == isinstance(op, ast.Is)
+        return Input(left.id, "None") if wants_none else None
+    number = right.value
+    if not isinstance(number, int | float) or isinstance(number, bool):
+        return None
+    compare = _COMPARED.get(type(op))
+    for value in (number, number - 1, number + 1):
+        if compare is not None and compare(value, number) == truth:
+            return Input(left.id, repr(value))
     return None
 
 

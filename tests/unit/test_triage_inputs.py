@@ -270,3 +270,17 @@ def test_an_absorbed_boundary_is_probably_equivalent_only_where_the_two_differ_a
         tried=Tried("assert net(100.0, 0) == 100.0", False, "100.0", "100.0"),
     )  # fmt: skip
     assert not reached.probably_equivalent  # what reached the test is no equivalence
+
+
+def test_a_condition_forced_as_it_always_was_gets_the_input_that_flips_it():
+    def forced(site: str, to: str) -> Probe:
+        return Probe("m:if_condition:1", "truth", PATH, 0, 1, (site,), (), to, site=site)
+
+    never_true = [Example("False", "False", ("False",))]
+    assert inputs_for(forced("max_size <= 0", "False"), never_true) == [Input("max_size", "0")]
+    assert inputs_for(forced("typed", "False"), never_true) == [Input("typed", "True")]
+    assert inputs_for(forced("not ready", "False"), never_true) == [Input("ready", "False")]
+    always = [Example("True", "True", ("True",))]
+    assert inputs_for(forced("items is not None", "True"), always) == [Input("items", "None")]
+    assert inputs_for(forced("count > 10", "True"), always) == [Input("count", "10")]
+    assert inputs_for(forced("len(word) == 2", "False"), never_true) == []  # not one name's
