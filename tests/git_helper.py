@@ -1,5 +1,6 @@
-"""The real git, for the tests of `check --since` (tests/unit/test_git_diff.py,
-tests/e2e/test_cli_since.py): an identity of its own, so no user config is needed."""
+"""The real git, for the tests of `check --since` and of the GitHub Action (tests/unit/
+test_git_diff.py, tests/e2e/test_cli_since.py, tests/e2e/test_action.py): an identity of its
+own, so no user config is needed."""
 
 from __future__ import annotations
 
@@ -16,3 +17,16 @@ def git(root: Path, *args: str) -> str:
         check=True,
     )
     return done.stdout
+
+
+def commit_all(root: Path, message: str) -> str:
+    """Everything in the work tree committed: the new commit's sha."""
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", message)
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+def init_repo(root: Path) -> None:
+    """A repository of the project at `root` as it is: one commit."""
+    git(root, "init", "-q")
+    commit_all(root, "the project as it was")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from breakit.config import Config
 from breakit.model import Mutant
+from tests.project_files import tiny_project
 
 CALC = '''"""Two functions and one that no test calls."""
 
@@ -58,3 +59,8 @@ def mutants(path: str = "calc/__init__.py") -> list[Mutant]:
 
 def make_config(root: Path, source: str = "calc", **extra: object) -> Config:
     return Config(root=root, source=(source,), tests=("tests",), timeout_min_s=30.0, **extra)  # type: ignore[arg-type]
+
+
+def lab_tree(root: Path) -> Path:
+    """The lab's project written at `root`: the calc package and its tests."""
+    return tiny_project(root, {"calc/__init__.py": CALC, "tests/test_calc.py": TESTS})

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 # The one reader of breakit's JSON document as docs/json.md describes it, shared with the field
 # trial (bench/document.py).
@@ -246,6 +247,19 @@ MIXED_PROJECT = {
             assert is_positive(1)
     """,
 }
+
+
+def verdicts(document: dict[str, Any]) -> dict[str, str]:
+    """A `--json` document's verdict by mutant id."""
+    return {mutant["id"]: mutant["verdict"] for mutant in document["mutants"]}
+
+
+def verdict_counts(document: dict[str, Any]) -> dict[str, int]:
+    """How many mutants of a `--json` document have each verdict."""
+    counts: dict[str, int] = {}
+    for mutant in document["mutants"]:
+        counts[mutant["verdict"]] = counts.get(mutant["verdict"], 0) + 1
+    return counts
 
 
 def project_in(tmp: Path, name: str, files: dict[str, str]) -> Breakit:

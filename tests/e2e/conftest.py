@@ -6,9 +6,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from cli_harness import IGNORED, REPO, SMALL_PROJECT, Breakit
 
+from tests.e2e.cli_harness import IGNORED, REPO, SMALL_PROJECT, Breakit
 from tests.project_files import write_project
+from tests.tiers import pytest_runtest_protocol
+
+__all__ = ["pytest_runtest_protocol"]  # a test not marked slow starts no process (tests/tiers.py)
 
 # A Django project the Django tests copy (tests/e2e/test_cli_django.py): its suite is its own.
 collect_ignore = ["django_library"]

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from cli_harness import REPO, Breakit
 
-from tests.git_helper import git
+from tests.e2e.cli_harness import REPO, Breakit
+from tests.git_helper import commit_all, git
 
 pytestmark = pytest.mark.slow
 
@@ -87,12 +87,6 @@ def run_script(
     outputs = dict(line.split("=", 1) for line in lines)
     assert len(outputs) == len(lines), lines  # each output written once
     return Step(result, outputs, summary.read_text())
-
-
-def commit_all(root: Path, message: str) -> str:
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", message)
-    return git(root, "rev-parse", "HEAD").strip()
 
 
 def generated_ids(small: Breakit, root: Path) -> dict[str, int]:

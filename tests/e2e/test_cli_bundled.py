@@ -7,7 +7,8 @@ import json
 import subprocess
 
 import pytest
-from cli_harness import outcomes, snapshot
+
+from tests.e2e.cli_harness import outcomes, snapshot
 
 pytestmark = pytest.mark.slow
 

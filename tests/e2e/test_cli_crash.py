@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from cli_harness import outcomes
 
+from tests.e2e.cli_harness import outcomes
 from tests.project_files import write_project
 
 pytestmark = pytest.mark.slow

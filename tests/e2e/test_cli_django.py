@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_harness import IGNORED, Breakit, snapshot
-from plugin_site import plugin_site
 
+from tests.e2e.cli_harness import IGNORED, Breakit, snapshot
+from tests.e2e.plugin_site import plugin_site
 from tests.postgres_server import postgres_server
 
 pytestmark = pytest.mark.slow

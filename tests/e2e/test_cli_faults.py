@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import IO
 
 import pytest
-from cli_harness import Breakit, snapshot
 
+from tests.e2e.cli_harness import Breakit, snapshot
 from tests.project_files import write_project
 
 pytestmark = [

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_harness import Breakit
 
+from tests.e2e.cli_harness import Breakit
 from tests.project_files import write_project
 
 pytestmark = pytest.mark.slow

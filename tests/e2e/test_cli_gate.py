@@ -9,8 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from cli_harness import Breakit, snapshot
 
+from tests.e2e.cli_harness import Breakit, snapshot
 from tests.project_files import tiny_project
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from cli_harness import outcomes
+
+from tests.e2e.cli_harness import outcomes
 
 pytestmark = pytest.mark.slow
 

@@ -7,11 +7,13 @@ import subprocess
 
 import pytest
 
+from tests.e2e.cli_harness import verdicts as verdicts_of
+
 pytestmark = pytest.mark.slow
 
 
 def verdicts(result: subprocess.CompletedProcess[str]) -> dict[str, str]:
-    return {m["id"]: m["verdict"] for m in json.loads(result.stdout)["mutants"]}
+    return verdicts_of(json.loads(result.stdout))
 
 
 def test_auto_and_a_count_give_the_same_verdicts(small):

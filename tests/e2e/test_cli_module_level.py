@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_harness import Breakit, snapshot
 
+from tests.e2e.cli_harness import Breakit, snapshot
 from tests.project_files import tiny_project
 
 pytestmark = pytest.mark.slow

@@ -15,8 +15,8 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_harness import Breakit
 
+from tests.e2e.cli_harness import Breakit
 from tests.project_files import write_project
 
 pytestmark = pytest.mark.slow

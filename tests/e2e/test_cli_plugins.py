@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_harness import Breakit
-from plugin_site import plugin_site
 
+from tests.e2e.cli_harness import Breakit, verdicts
+from tests.e2e.plugin_site import plugin_site
 from tests.project_files import write_project
 
 pytestmark = pytest.mark.slow
@@ -165,10 +165,6 @@ def check(project: Breakit, *extra: str) -> tuple[dict[str, Any], str]:
     done = project("check", "--generated", "--json", "--no-warm", *extra)
     assert done.returncode in (0, 1), done.stderr
     return json.loads(done.stdout), done.stderr
-
-
-def verdicts(document: dict[str, Any]) -> dict[str, str]:
-    return {mutant["id"]: mutant["verdict"] for mutant in document["mutants"]}
 
 
 def set_aside_line(stderr: str) -> str:

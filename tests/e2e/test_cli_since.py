@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import subprocess
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
-from cli_harness import outcomes
 
-from tests.git_helper import git
+from tests.e2e.cli_harness import outcomes
+from tests.git_helper import commit_all, git, init_repo
 
 pytestmark = pytest.mark.slow
 
@@ -33,16 +32,6 @@ def test_ids_between_includes_both_ends():
     assert ids_between(2, 4) == [2, 3, 4]
     assert ids_between(3, 2) == []
 """
-
-
-def commit_all(root: Path, message: str) -> None:
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", message)
-
-
-def init_repo(root: Path) -> None:
-    git(root, "init", "-q")
-    commit_all(root, "the project as it was")
 
 
 def document(result: subprocess.CompletedProcess[str]) -> dict:

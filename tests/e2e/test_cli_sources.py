@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_harness import Breakit
 
 from breakit.errors import ExitCode
 from breakit.ranges import parse_ranges
+from tests.e2e.cli_harness import Breakit, verdict_counts
 from tests.project_files import write_project
 
 pytestmark = pytest.mark.slow
@@ -26,13 +26,6 @@ def project(tmp_path: Path, files: dict[str, str]) -> Breakit:
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     return Breakit(root, scratch)
-
-
-def verdicts(document: dict) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for mutant in document["mutants"]:
-        counts[mutant["verdict"]] = counts.get(mutant["verdict"], 0) + 1
-    return counts
 
 
 # FastAPI's own testing example: async handlers, a module-level TestClient, the tests next to
@@ -122,7 +115,7 @@ def test_a_single_file_source_is_measured(tmp_path: Path, files: dict[str, str])
     done = breakit("check", "--generated", "--json", "--verify")
     assert done.returncode == ExitCode.OK, done.stderr
     document = json.loads(done.stdout)
-    counts = verdicts(document)
+    counts = verdict_counts(document)
     # Every mutant is caught by a test under plain pytest (--verify agrees, test for test).
     assert counts == {"Killed": len(document["mutants"])}
     assert len(document["mutants"]) >= 5
@@ -183,7 +176,7 @@ def test_a_glob_source(tmp_path: Path) -> None:
     done = breakit("check", "--generated", "--json")
     assert done.returncode == ExitCode.OK, done.stderr
     document = json.loads(done.stdout)
-    assert verdicts(document) == {"Killed": len(document["mutants"])}
+    assert verdict_counts(document) == {"Killed": len(document["mutants"])}
     # Selected by the coverage map, which saw every file the globs name: nothing to prove.
     assert document["coverage_check"]["ran"] is False
 
@@ -294,7 +287,7 @@ def test_filterwarnings_naming_the_projects_own_class(tmp_path: Path) -> None:
         for m in document["mutants"]
     }
     assert by_line[("mylib/core.py", 8)] == "Killed"  # add: a + b
-    assert "Survived" in verdicts(document)
+    assert "Survived" in verdict_counts(document)
     # The tests really import the copy breakit mutates: a shadowed copy is still refused.
     assert "forced-failure" not in done.stderr
 

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_harness import Breakit, outcomes
 
+from tests.e2e.cli_harness import Breakit, outcomes
 from tests.project_files import write_project
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_harness import Breakit, project_in
+
+from tests.e2e.cli_harness import Breakit, project_in
 
 pytestmark = pytest.mark.slow
 

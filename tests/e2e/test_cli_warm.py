@@ -8,8 +8,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from cli_harness import HANG_BREAKAGE, Breakit, snapshot
 
+from tests.e2e.cli_harness import HANG_BREAKAGE, Breakit, snapshot
 from tests.project_files import write_project
 
 pytestmark = pytest.mark.slow

@@ -22,8 +22,8 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from cli_harness import SMALL_PROJECT, outcomes, snapshot
 
+from tests.e2e.cli_harness import SMALL_PROJECT, outcomes, snapshot
 from tests.project_files import write_project
 
 pytestmark = pytest.mark.slow

@@ -7,8 +7,8 @@ import signal
 import time
 
 import pytest
-from cli_harness import outcomes, snapshot
 
+from tests.e2e.cli_harness import outcomes, snapshot
 from tests.project_files import write_project
 
 pytestmark = pytest.mark.slow

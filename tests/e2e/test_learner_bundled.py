@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from cli_harness import answering
+
+from tests.e2e.cli_harness import answering
 
 pytestmark = pytest.mark.slow
 

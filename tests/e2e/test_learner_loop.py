@@ -10,7 +10,8 @@ import time
 import uuid
 
 import pytest
-from cli_harness import answering, snapshot
+
+from tests.e2e.cli_harness import answering, snapshot
 
 pytestmark = pytest.mark.slow
 

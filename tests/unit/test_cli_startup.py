@@ -6,6 +6,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.slow  # every test here starts a process (tests/tiers.py)
+
 HEAVY = ("pytest", "_pytest", "libcst", "watchfiles", "anyio", "coverage")
 
 

@@ -135,6 +135,7 @@ def test_the_oracle_comparison_covers_the_modules() -> None:
     assert "tests/test_a.py: not run, but errored in the oracle" in differences(silent, killed)
 
 
+@pytest.mark.slow
 def test_the_real_pytest_charges_a_test_module_and_a_conftest(tmp_path: Path) -> None:
     calls = "from calc import parse\n\nVALUE = parse('1.2')[0]\n"
     root = tiny_project(
@@ -161,6 +162,7 @@ def test_the_real_pytest_charges_a_test_module_and_a_conftest(tmp_path: Path) ->
     assert (result.verdict, result.errored_in) == (Verdict.KILLED, ("tests/conftest.py",))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["subprocess", "fork"])
 def test_each_kind_of_failure_is_a_field_set_by_the_real_run(tmp_path: Path, backend: str) -> None:
     """How a run failed is `SuiteRun.failure`, set where the failure is seen (the plugin's
@@ -202,6 +204,7 @@ def test_each_kind_of_failure_is_a_field_set_by_the_real_run(tmp_path: Path, bac
     }
 
 
+@pytest.mark.slow
 def test_a_conftest_pytest_loads_first_and_a_timeout_have_their_kinds(tmp_path: Path) -> None:
     # No record says what a conftest pytest loads first raised: pytest's output does (exit 4).
     broken = {"tests/test_ok.py": "def test_ok():\n    pass\n"}
@@ -229,6 +232,7 @@ SETUP_PLUGIN = (
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["subprocess", "fork"])
 def test_source_raising_while_pytest_configures_is_a_runtime_error_saying_so(
     tmp_path: Path, backend: str

@@ -234,6 +234,7 @@ def test_lines_the_map_missed_run_the_whole_suite(
     assert again.coverage_check["hit"] == lab.coverage_check["hit"]
 
 
+@pytest.mark.slow
 def test_a_claim_that_holds_stays_no_coverage(tmp_path: Path) -> None:
     tests = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
     root = tiny_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": tests})
@@ -253,6 +254,7 @@ def test_a_claim_that_holds_stays_no_coverage(tmp_path: Path) -> None:
     assert lab.notes == []
 
 
+@pytest.mark.slow
 def test_no_claim_no_proof_run(tmp_path: Path) -> None:
     tests = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
     root = tiny_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": tests})

@@ -87,6 +87,7 @@ def assert_rest_ran(run: SuiteRun) -> None:
     assert run.error is None and not run.timed_out
 
 
+@pytest.mark.slow
 def test_a_test_whose_process_exits_is_caught_and_the_rest_run(
     runner: ForkRunner | SubprocessRunner, project: Path
 ) -> None:
@@ -98,6 +99,7 @@ def test_a_test_whose_process_exits_is_caught_and_the_rest_run(
     assert run.exit_status == 3  # what plain pytest would have exited with
 
 
+@pytest.mark.slow
 def test_a_test_whose_process_segfaults_is_caught_and_the_rest_run(
     runner: ForkRunner | SubprocessRunner, project: Path
 ) -> None:
@@ -108,6 +110,7 @@ def test_a_test_whose_process_segfaults_is_caught_and_the_rest_run(
     assert_rest_ran(run)
 
 
+@pytest.mark.slow
 def test_a_test_that_allocates_without_bound_hits_the_ceiling(
     runner: ForkRunner | SubprocessRunner, project: Path
 ) -> None:
@@ -125,6 +128,7 @@ def stops_when_pair(line: str) -> str:
     return CALC.replace("    return", f"    if (a, b) == (2, 2):\n        {line}\n    return")
 
 
+@pytest.mark.slow
 def test_sys_exit_in_a_test_is_an_ordinary_failure(
     runner: ForkRunner | SubprocessRunner, project: Path
 ) -> None:
@@ -135,6 +139,7 @@ def test_sys_exit_in_a_test_is_an_ordinary_failure(
     assert run.exit_status == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("line", ["__import__('pytest').exit('enough')", "raise KeyboardInterrupt"])
 def test_pytest_exit_and_ctrl_c_in_a_test_stop_pytest_as_they_would(
     runner: ForkRunner | SubprocessRunner, project: Path, line: str
@@ -149,6 +154,7 @@ def test_pytest_exit_and_ctrl_c_in_a_test_stop_pytest_as_they_would(
     assert not any("test process" in (o.message or "") for o in run.outcomes.values())
 
 
+@pytest.mark.slow
 def test_a_plain_pytest_stops_at_the_death(project: Path) -> None:
     """What the oracle runs: no fresh process after the crash, the later tests not run."""
     run = run_mutant(SubprocessRunner(restart=False), project, EXITS)
@@ -168,6 +174,7 @@ HOT_SEGFAULTS = CALC.replace(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("source", "how"),
     [(HOT_EXITS, "exited with status 3"), (HOT_SEGFAULTS, "was killed by signal SIGSEGV")],
@@ -309,6 +316,7 @@ def test_memory_limit_mb_is_configured_or_a_multiple_of_the_baseline_peak(tmp_pa
     assert default_limit_mb(None) >= 256
 
 
+@pytest.mark.slow
 def test_the_lab_takes_the_default_ceiling_from_the_baseline(tmp_path: Path) -> None:
     root = tiny_project(tmp_path / "proj", {"calc/__init__.py": LAB_CALC, **LAB_TESTS})
     lab = Lab(Config(root=root, source=("calc",), tests=("tests",)), use_cache=False)
@@ -346,6 +354,7 @@ def test_no_fresh_process_starts_once_the_mutants_time_is_used(tmp_path: Path) -
     assert not run.timed_out and 2 <= len(run.order) <= 3
 
 
+@pytest.mark.slow
 def test_the_ceiling_counts_memory_in_use_not_thread_stacks(tmp_path: Path) -> None:
     # 200 idle threads reserve 1.6 GB of stacks (an rlimit on data or address space would stop
     # them far below that) but use a few MB: under a 300 MB ceiling the test passes.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from breakit.engine.runner import RunSpec
 from breakit.engine.selection import (
     WHOLE_SUITE,
@@ -81,6 +83,7 @@ def mutant(path: str, original: str, new: str | None) -> Mutant:
     return Mutant("m", "test", "m", changes={path: new}, originals={path: original})
 
 
+@pytest.mark.slow
 def test_handlers_are_attributed_to_their_tests_in_every_thread(tmp_path: Path) -> None:
     root = tiny_project(
         tmp_path / "proj",

@@ -19,6 +19,8 @@ from breakit.model import Outcome
 from tests.processes import HANGING, group_members, wait_gone
 from tests.project_files import CALC, TEST_ADD, tiny_project
 
+pytestmark = pytest.mark.slow  # every test here starts a process (tests/tiers.py)
+
 # Each test leaves something behind that a fresh process would not see: an environment
 # variable, a changed working directory, a module-level registry, an extra module.
 LEAKY_TESTS = """

@@ -12,7 +12,7 @@ from breakit.engine.lab import Lab
 from breakit.engine.oracle import compare, oracle_matrix
 from breakit.errors import ShadowingError
 from breakit.model import MutantResult, Outcome, Verdict
-from tests.lab_project import CALC, TESTS, make_config, mutants
+from tests.lab_project import CALC, TESTS, lab_tree, make_config, mutants
 from tests.project_files import tiny_project
 
 ADD, POSITIVE, ZERO = (
@@ -23,7 +23,7 @@ ADD, POSITIVE, ZERO = (
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    return tiny_project(tmp_path / "proj", {"calc/__init__.py": CALC, "tests/test_calc.py": TESTS})
+    return lab_tree(tmp_path / "proj")
 
 
 @pytest.mark.slow
@@ -72,6 +72,7 @@ def test_selection_no_coverage_and_input_order(project: Path, backend: str) -> N
     assert lab.stats.hot_runs >= 4 if hot else lab.stats.hot_runs == 0
 
 
+@pytest.mark.slow
 def test_timeouts_follow_the_selected_tests(project: Path) -> None:
     lab = Lab(make_config(project, timeout_factor=2.0), use_cache=False)
     with lab.session():

@@ -88,6 +88,7 @@ def repo(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_staged_unstaged_and_untracked_changes_all_count(repo: Path):
     (repo / "app" / "calc.py").write_text("def add(a, b):\n    return a - b\n")  # unstaged
     (repo / "app" / "staged.py").write_text("S = 1\n")
@@ -104,6 +105,7 @@ def test_staged_unstaged_and_untracked_changes_all_count(repo: Path):
     assert git_diff.commit == git(repo, "rev-parse", "HEAD").strip()
 
 
+@pytest.mark.slow
 def test_a_project_in_a_subfolder_of_the_repository_sees_its_own_paths(repo: Path):
     (repo / "app" / "calc.py").write_text("def add(a, b):\n    return b + a\n")
     (repo / "tests" / "test_calc.py").write_text("# changed\n")
@@ -111,6 +113,7 @@ def test_a_project_in_a_subfolder_of_the_repository_sees_its_own_paths(repo: Pat
     assert git_diff.lines == {"calc.py": frozenset({2})}
 
 
+@pytest.mark.slow
 def test_git_errors_are_usage_errors_with_a_hint(repo: Path, tmp_path: Path, monkeypatch):
     with pytest.raises(GitError, match="unknown git revision 'no-such-branch'") as bad_ref:
         changed_since(repo, "no-such-branch")

@@ -48,6 +48,7 @@ def run_pytest(folder: Path, *args: str, env: dict[str, str] | None = None) -> s
     return done.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("style", ["native", "long"])
 def test_parse_longrepr_finds_the_tests_line_and_the_values(tmp_path: Path, style: str) -> None:
     (tmp_path / "test_x.py").write_text(
@@ -163,6 +164,7 @@ def test_the_answer_is_the_section_of_the_closest_question(tmp_path: Path) -> No
     assert answer_for(mutation("other", None), tmp_path) is None
 
 
+@pytest.mark.slow
 def test_http_trace_records_each_tests_testclient_requests(tmp_path: Path) -> None:
     (tmp_path / "test_api.py").write_text(
         textwrap.dedent("""

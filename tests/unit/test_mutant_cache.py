@@ -92,6 +92,7 @@ def test_a_hit_is_the_mutant_codemod_computes_without_the_catalog(config: Config
     assert from_check == replace(computed, mutation=catalog.get("one-is-two"))
 
 
+@pytest.mark.slow
 def test_a_hit_imports_neither_libcst_nor_the_mutation_modules(config: Config) -> None:
     cached_ids(config).resolve("one-is-two")
     code = (

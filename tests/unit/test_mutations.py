@@ -591,6 +591,7 @@ def test_assert_transform_shows_a_diff_on_mismatch():
         assert_no_change(AddsComment, "target = 1\n")
 
 
+@pytest.mark.slow
 def test_the_diff_applies_with_git(tmp_path):
     for name in ("target_app", "tests/integration"):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))

@@ -2,32 +2,27 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
 from breakit.model import Location, Mutant
 from breakit.operators import mutants_for_source
+from tests.operator_cases import code, mutants_of
 
 PATH = "pkg/example.py"
 
 
-def _code(source: str) -> str:
-    return textwrap.dedent(source).lstrip("\n")
-
-
 def mutants(source: str, operator: str) -> list[Mutant]:
-    return list(mutants_for_source(_code(source), PATH, operators=[operator]).mutants)
+    return mutants_of(source, operator, PATH)
 
 
 def assert_mutants(operator: str, before: str, *afters: str) -> list[Mutant]:
     """`operator` makes exactly the mutants `afters` of `before`, in this order."""
     found = mutants(before, operator)
     got = [m.changes[PATH] for m in found]
-    assert got == [_code(after) for after in afters]
+    assert got == [code(after) for after in afters]
     for mutant in found:
         assert mutant.origin == operator
-        assert mutant.originals == {PATH: _code(before)}
+        assert mutant.originals == {PATH: code(before)}
         assert mutant.id.startswith(f"pkg.example:{operator}:")
     return found
 
@@ -340,7 +335,7 @@ def test_imports_all_and_annotations_are_never_mutated():
     def f(a: int = 1, b: "str" = "s") -> Literal[True]:
         return a
     """
-    everything = mutants_for_source(_code(source), PATH).mutants
+    everything = mutants_for_source(code(source), PATH).mutants
     assert [(m.origin, m.location.start_line) for m in everything] == [
         ("number", 6),
         ("number", 6),
@@ -354,7 +349,7 @@ def test_imports_all_and_annotations_are_never_mutated():
     ["comparison", "boolean", "number", "string_emptied", "call_removed", "if_condition"],
 )
 def test_no_mutant_is_identical_to_the_original_or_fails_to_compile(operator):
-    source = _code(
+    source = code(
         """
         def f(x, y=0):
             if x < 1 or not y:

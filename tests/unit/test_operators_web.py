@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import textwrap
-
 from breakit.model import Mutant
 from breakit.operators import mutants_for_source
 from breakit.operators.web_http import swapped_status
+from tests.operator_cases import code, mutants_of
 
 PATH = "app/routes.py"
 
 
-def _code(source: str) -> str:
-    return textwrap.dedent(source).lstrip("\n")
-
-
 def mutants(source: str, operator: str) -> list[Mutant]:
-    return list(mutants_for_source(_code(source), PATH, operators=[operator]).mutants)
+    return mutants_of(source, operator, PATH)
 
 
 def assert_mutants(operator: str, before: str, *afters: str) -> list[Mutant]:
     """`operator` makes exactly the mutants `afters` of `before`, in this order."""
     found = mutants(before, operator)
-    assert [m.changes[PATH] for m in found] == [_code(after) for after in afters]
+    assert [m.changes[PATH] for m in found] == [code(after) for after in afters]
     assert all(m.origin == operator for m in found)
     assert all(m.id.startswith(f"app.routes:{operator}:") for m in found)
     return found
@@ -455,7 +450,7 @@ def test_depends_removed_from_annotated_defaults_and_dependency_lists():
 
 
 def test_depends_removed_drops_candidates_that_would_not_compile():
-    source = _code("def f(a=1, db=Depends(get_db), b=2): ...\n")
+    source = code("def f(a=1, db=Depends(get_db), b=2): ...\n")
     discovery = mutants_for_source(source, PATH, operators=["depends_removed"])
     assert discovery.mutants == ()
     assert discovery.uncompilable == 1  # `def f(a=1, db, b=2)` is a SyntaxError
@@ -568,17 +563,17 @@ def test_db_commit_removed():
         "`session.commit()` → `pass`",
         "`await session.commit()` → `pass`",
     ]
-    assert found[0].changes[PATH] == _code(DB_SOURCE).replace("    session.commit()", "    pass")
+    assert found[0].changes[PATH] == code(DB_SOURCE).replace("    session.commit()", "    pass")
 
 
 def test_db_write_removed():
     found = mutants(DB_SOURCE, "db_write_removed")
     assert [m.location.start_line for m in found] == [3, 4, 5, 8]  # not `seen.add(row, extra)`
-    assert found[0].changes[PATH] == _code(DB_SOURCE).replace("session.add(row)", "pass")
+    assert found[0].changes[PATH] == code(DB_SOURCE).replace("session.add(row)", "pass")
 
 
 def test_web_and_generic_statement_removals_never_duplicate():
-    everything = mutants_for_source(_code(DB_SOURCE), PATH).mutants
+    everything = mutants_for_source(code(DB_SOURCE), PATH).mutants
     texts = [m.changes[PATH] for m in everything]
     assert len(texts) == len(set(texts))
     removed = {m.location.start_line: m.origin for m in everything if m.replacement == "pass"}

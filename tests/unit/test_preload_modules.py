@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from breakit.engine.lab import Lab
 from tests.lab_project import make_config
 from tests.project_files import CALC, TEST_ADD, tiny_project
+
+pytestmark = pytest.mark.slow  # every test here starts a process (tests/tiers.py)
 
 SUMMARY_IMPORTS = """
 def pytest_terminal_summary(terminalreporter):

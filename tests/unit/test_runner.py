@@ -19,6 +19,8 @@ from breakit.model import Outcome
 from tests.processes import HANGING, wait_gone
 from tests.project_files import CALC, TEST_ADD, tiny_project
 
+pytestmark = pytest.mark.slow  # every test here starts a process (tests/tiers.py)
+
 
 @pytest.fixture
 def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

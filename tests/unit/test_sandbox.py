@@ -211,6 +211,7 @@ def _owned_by_a_killed_process(folder: Path, prefix: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="owner markers need flock")
 def test_sweep_removes_only_folders_whose_owner_is_dead(tmp_path: Path) -> None:
     from breakit.engine.workspace import OWNER_MARKER, Scratch, sweep_stale
@@ -233,6 +234,7 @@ def test_sweep_removes_only_folders_whose_owner_is_dead(tmp_path: Path) -> None:
     assert sweep_stale(tmp_path) == []
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="owner markers need flock")
 def test_a_workspace_sweeps_what_killed_runs_left_and_owns_its_folder(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

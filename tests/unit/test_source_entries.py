@@ -91,6 +91,7 @@ def test_module_names_of_file_entries(tree: Path) -> None:
     assert names == {"app", "main", "pkg"}
 
 
+@pytest.mark.slow
 def test_a_single_file_is_measured(tmp_path: Path) -> None:
     root = tiny_project(
         tmp_path / "proj",

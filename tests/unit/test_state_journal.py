@@ -11,13 +11,12 @@ from breakit.engine.lab import Lab
 from breakit.model import MutantResult, Verdict
 from breakit.store import JOURNAL, Store
 from breakit.store_results import CACHE_MAX_AGE_DAYS, keep_cached
-from tests.lab_project import CALC, TESTS, make_config, mutants
-from tests.project_files import tiny_project
+from tests.lab_project import lab_tree, make_config, mutants
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    return tiny_project(tmp_path / "proj", {"calc/__init__.py": CALC, "tests/test_calc.py": TESTS})
+    return lab_tree(tmp_path / "proj")
 
 
 def entry(verdict: str) -> dict[str, object]:
@@ -90,6 +89,7 @@ def test_a_cache_of_an_older_breakit_has_no_stamps_and_is_kept(tmp_path: Path) -
     assert set(state.cached_results()) == {"c"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["fork", "subprocess"])
 def test_a_run_interrupted_after_two_results_keeps_them_for_the_next_run(
     project: Path, backend: str

@@ -41,6 +41,7 @@ def lab_for(root: Path, timeout_min_s: float = 10.0) -> Lab:
     return Lab(config, use_cache=False)
 
 
+@pytest.mark.slow
 def test_a_traced_baseline_is_timed_again_without_tracing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -68,6 +69,7 @@ def test_the_monitoring_core_needs_no_second_run(tmp_path: Path) -> None:
         assert not lab.engine.untraced_s
 
 
+@pytest.mark.slow
 def test_a_suite_that_computes_little_is_not_timed_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

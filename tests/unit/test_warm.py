@@ -45,6 +45,7 @@ def run_add(fork: ForkRunner, root: Path) -> Outcome:
         fork.close()
 
 
+@pytest.mark.slow
 def test_commands_share_one_pool_and_each_gets_its_own_worker(root: Path) -> None:
     first, second = (WarmPool(root, MODULES, PROJECT) for _ in range(2))
     one = ForkRunner(MODULES, project=PROJECT, pool=first)
@@ -64,6 +65,7 @@ def test_commands_share_one_pool_and_each_gets_its_own_worker(root: Path) -> Non
     assert run_add(ForkRunner(MODULES, project=PROJECT, pool=second), root) is Outcome.MISSED
 
 
+@pytest.mark.slow
 def test_a_command_that_may_not_start_one_uses_a_worker_of_its_own(root: Path) -> None:
     pool = WarmPool(root, MODULES, PROJECT, start=False)
     fork = ForkRunner(MODULES, project=PROJECT, pool=pool)
@@ -86,6 +88,7 @@ def test_what_the_pool_was_made_from_is_its_key() -> None:
     assert fingerprint(MODULES, ["calc"], env) != key
 
 
+@pytest.mark.slow
 def test_another_environment_starts_another_pool_and_stops_the_old(root: Path) -> None:
     old = WarmPool(root, MODULES, PROJECT)
     old.ensure()
@@ -95,6 +98,7 @@ def test_another_environment_starts_another_pool_and_stops_the_old(root: Path) -
     assert [info.socket for info in pools(root)] == [new.socket_path]
 
 
+@pytest.mark.slow
 def test_an_idle_pool_stops_by_itself(root: Path) -> None:
     pool = WarmPool(root, MODULES, PROJECT, idle_s=0.5)
     pid = pool.ensure().pid
@@ -104,6 +108,7 @@ def test_an_idle_pool_stops_by_itself(root: Path) -> None:
     assert not pool.socket_path.with_suffix(".d").exists()  # its folder, with the breakit shim
 
 
+@pytest.mark.slow
 def test_a_killed_pool_is_replaced(root: Path) -> None:
     pool = WarmPool(root, MODULES, PROJECT)
     pid = pool.ensure().pid
@@ -122,6 +127,7 @@ def test_a_killed_pool_is_replaced(root: Path) -> None:
     assert list(pool.socket_path.parent.glob(pool.socket_path.stem.split("-")[0] + "-*")) == []
 
 
+@pytest.mark.slow
 def test_stop_ends_the_pool_but_not_a_worker_in_use(root: Path) -> None:
     fork = ForkRunner(MODULES, project=PROJECT, pool=WarmPool(root, MODULES, PROJECT))
     fork.start()
@@ -148,6 +154,7 @@ def test_sockets_live_in_a_folder_only_this_user_can_open(
         runtime_dir()
 
 
+@pytest.mark.slow
 def test_a_worker_takes_the_commands_environment_and_folder(root: Path, tmp_path: Path) -> None:
     pool = WarmPool(root, MODULES, PROJECT)
     info = pool.ensure()

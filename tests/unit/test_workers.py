@@ -68,6 +68,7 @@ def computing(tmp_path_factory: pytest.TempPathFactory) -> tuple[Lab, Baseline]:
     return baseline_of(tmp_path_factory.mktemp("computing"), COMPUTING)
 
 
+@pytest.mark.slow
 def test_the_baseline_records_each_test_cpu_time_next_to_its_wall_time(
     sleeping: tuple[Lab, Baseline], computing: tuple[Lab, Baseline]
 ) -> None:
@@ -83,6 +84,7 @@ def test_the_baseline_records_each_test_cpu_time_next_to_its_wall_time(
     assert computing[1].wait_ratio is not None and computing[1].wait_ratio < 1.25
 
 
+@pytest.mark.slow
 def test_auto_runs_more_workers_for_a_sleeping_suite_than_for_a_computing_one(
     sleeping: tuple[Lab, Baseline], computing: tuple[Lab, Baseline]
 ) -> None:
@@ -100,6 +102,7 @@ def test_auto_runs_more_workers_for_a_sleeping_suite_than_for_a_computing_one(
         sleeping[0].jobs = None
 
 
+@pytest.mark.slow
 def test_memory_caps_the_workers_beyond_the_cores(sleeping: tuple[Lab, Baseline]) -> None:
     gib = 1 << 30
     # Half of 3 GiB holds three workers of 512 MiB; never fewer than the cores, though.
@@ -107,6 +110,7 @@ def test_memory_caps_the_workers_beyond_the_cores(sleeping: tuple[Lab, Baseline]
     assert auto_workers(sleeping[1], cores=2, available_bytes=gib, worker_bytes=gib) == 2
 
 
+@pytest.mark.slow
 def test_a_baseline_cached_without_cpu_times_still_loads_and_runs_one_worker_per_core(
     tmp_path: Path, computing: tuple[Lab, Baseline]
 ) -> None:
@@ -165,6 +169,7 @@ def test_only_the_tests_the_mutants_run_decide_the_workers() -> None:
     assert auto_workers(baseline, runs=[()], cores=2, available_bytes=LOTS) == 2
 
 
+@pytest.mark.slow
 def test_every_worker_must_fit_at_the_memory_ceiling(sleeping: tuple[Lab, Baseline]) -> None:
     gib = 1 << 30
     # Each test process may grow to the ceiling before it is stopped: 3 GiB hold three at 1 GiB,
