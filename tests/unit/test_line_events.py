@@ -98,6 +98,7 @@ def coverage_map(root: Path) -> dict[str, set[tuple[str, int]]]:
     return {key: set(lines) for key, lines in run.coverage.items()}
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not line_events.available(), reason="sys.monitoring needs Python 3.12+")
 def test_monitoring_records_what_coverage_py_records(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

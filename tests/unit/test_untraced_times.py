@@ -61,6 +61,7 @@ def test_a_traced_baseline_is_timed_again_without_tracing(
         assert timeout == pytest.approx(expected + lab.config.timeout_min_s)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not line_events_available(), reason="sys.monitoring needs Python 3.12+")
 def test_the_monitoring_core_needs_no_second_run(tmp_path: Path) -> None:
     lab = lab_for(tmp_path)
