@@ -19,7 +19,7 @@ from typing import Any
 from breakit.operators.discovery import module_label
 from breakit.triage.assertion import Assertion, asserted
 from breakit.triage.probe import Probe
-from breakit.triage.suggest import Input, inputs_for
+from breakit.triage.suggest import Input, inputs_for, literal_value
 from breakit.triage.value import Followed, Triage, Tried
 
 CALL_CHARS = 200  # a longer call makes no test a person would keep
@@ -78,13 +78,6 @@ class NewTest:
         )
 
 
-def _literal(text: str) -> Any:
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return None
-
-
 def test_file(found: Triage, probe: Probe) -> str | None:
     """The file of the first test function that reached the site (not a doctest, not the
     mutated file): where its new test goes."""
@@ -137,7 +130,7 @@ def _chosen(inputs: Sequence[Input], given: Mapping[str, str]) -> tuple[Input, s
         value = wanted.value if wanted.same_as is None else given.get(wanted.same_as)
         if value is None:
             why = why or f"`{wanted.same_as}` is not a parameter of `{{function}}`"
-        elif _literal(given[wanted.name]) == _literal(value):
+        elif literal_value(given[wanted.name]) == literal_value(value):
             why = why or f"its tests already called `{{function}}` with `{wanted.name}` = {value}"
         else:
             return wanted, value

@@ -23,7 +23,8 @@ _BOUNDARY = {"<", "<=", ">", ">="}
 _IDENTITY = {("+", "-"): "0", ("-", "+"): "0", ("*", "/"): "1", ("/", "*"): "1"}
 
 
-def _value(text: str) -> Any:
+def literal_value(text: str) -> Any:
+    """The value a repr reads back as, else the text itself."""
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
@@ -57,7 +58,7 @@ def suggestion(probe: Probe, examples: Sequence[Example]) -> str | None:
         return _forced(probe, examples)
     if probe.kind == "boolop":
         left = probe.parts[0]
-        truths = {bool(_value(e.operands[0])) for e in examples if e.operands}
+        truths = {bool(literal_value(e.operands[0])) for e in examples if e.operands}
         if len(truths) == 1:
             return f"a test where `{left}` is {'falsy' if truths.pop() else 'truthy'}"
     return None
@@ -82,7 +83,7 @@ def _moved_point(probe: Probe) -> int | None:
     """`score >= 90` → `score >= 89` differ only at 89: the value between the two literals."""
     op = probe.ops[0]
     index, new = probe.alternative[0], probe.alternative[1]
-    old, moved = _value(probe.parts[int(index)]), _value(str(new))
+    old, moved = literal_value(probe.parts[int(index)]), literal_value(str(new))
     numbers = all(isinstance(v, int) and not isinstance(v, bool) for v in (old, moved))
     if op not in _BOUNDARY or not numbers or index != "1":
         return None
@@ -96,7 +97,7 @@ def _moved(probe: Probe, examples: Sequence[Example]) -> str | None:
     if point is not None:
         return f"a test where `{probe.parts[0]}` is {point}"
     op, index = probe.ops[0], probe.alternative[0]
-    old, moved = _value(probe.parts[int(index)]), _value(str(probe.alternative[1]))
+    old, moved = literal_value(probe.parts[int(index)]), literal_value(str(probe.alternative[1]))
     numbers = all(isinstance(v, int) and not isinstance(v, bool) for v in (old, moved))
     if op in _BOUNDARY and numbers:
         return f"a test where `{probe.parts[1]}` is near {old}"
@@ -108,22 +109,22 @@ def _identity(probe: Probe, examples: Sequence[Example]) -> str | None:
     if neutral is None:
         return None
     rights = _operand(examples, 1)
-    if rights and all(_value(r) == _value(neutral) for r in rights):
+    if rights and all(literal_value(r) == literal_value(neutral) for r in rights):
         return f"a test where `{probe.parts[1]}` is not {neutral}"
     lefts = _operand(examples, 0)
-    if neutral == "1" and lefts and all(_value(v) == 0 for v in lefts):
+    if neutral == "1" and lefts and all(literal_value(v) == 0 for v in lefts):
         return f"a test where `{probe.parts[0]}` is not 0"
     return None
 
 
 def _forced(probe: Probe, examples: Sequence[Example]) -> str | None:
-    literal = _value(str(probe.alternative))
+    literal = literal_value(str(probe.alternative))
     originals = {e.original for e in examples}
     if literal is None and originals == {"None"}:
         return f"a test where `{probe.site}` is not None"
     if isinstance(literal, bool) and len(originals) == 1:
         return f"a test where `{probe.site}` is {not literal}"
-    values = [_value(o) for o in originals]
+    values = [literal_value(o) for o in originals]
     if values and all(isinstance(v, int | float) and v != 0 for v in values):
         return f"a test where `{probe.site}` is 0"
     return None
@@ -131,7 +132,7 @@ def _forced(probe: Probe, examples: Sequence[Example]) -> str | None:
 
 def _collections(probe: Probe, examples: Sequence[Example]) -> str | None:
     for index, part in enumerate(probe.parts):
-        values = [_value(v) for v in _operand(examples, index)]
+        values = [literal_value(v) for v in _operand(examples, index)]
         if values and all(isinstance(v, list | tuple | dict | set | str) and v for v in values):
             return f"a test where `{part}` is empty"
         if values and all(
@@ -209,14 +210,14 @@ def _input_for(probe: Probe, examples: Sequence[Example]) -> Input | None:
         return None if point is None else Input(probe.parts[0], repr(point))
     if kind in ("binop", "augmented"):
         neutral = _IDENTITY.get((probe.ops[0], str(probe.alternative[0])))
-        rights = [_value(r) for r in _operand(examples, 1)]
+        rights = [literal_value(r) for r in _operand(examples, 1)]
         named = neutral is not None and _named(probe.parts[1])
-        if named and rights and all(r == _value(neutral or "") for r in rights):
+        if named and rights and all(r == literal_value(neutral or "") for r in rights):
             return Input(probe.parts[1], "1" if neutral == "0" else "2")
         return _emptied(probe, examples)
     if kind in ("value", "truth"):
-        forced = _value(str(probe.alternative))
-        originals = {bool(_value(e.original)) for e in examples}
+        forced = literal_value(str(probe.alternative))
+        originals = {bool(literal_value(e.original)) for e in examples}
         if isinstance(forced, bool) and originals == {forced}:  # a condition forced as it was
             return _making(probe.site, not forced)
     return None
@@ -264,7 +265,7 @@ def _making(condition: str, truth: bool) -> Input | None:
 def _emptied(probe: Probe, examples: Sequence[Example]) -> Input | None:
     """An operand never empty (never zero) made so."""
     for index, part in enumerate(probe.parts):
-        values = [_value(v) for v in _operand(examples, index)]
+        values = [literal_value(v) for v in _operand(examples, index)]
         if not _named(part) or not values:
             continue
         kinds = {type(v) for v in values}
