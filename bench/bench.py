@@ -58,15 +58,15 @@ from bench import REPO, figures
 from bench.engine_runs import apply_lines
 from bench.naive import keep_bytecode, plain_durations
 from bench.section import SKIPPABLE, section
-from breakit.catalog import load_catalog
-from breakit.codemod import apply_mutation
-from breakit.config import Config, load_config
-from breakit.engine import line_events
-from breakit.engine.coverage_map import CORE_ENV
-from breakit.engine.fork.warm_client import stop_pools
+from breakit.core.config import Config, load_config
+from breakit.core.model import Mutant
 from breakit.engine.lab import Lab
-from breakit.engine.workspace import Workspace
-from breakit.model import Mutant
+from breakit.inrun import line_events
+from breakit.inrun.coverage_map import CORE_ENV
+from breakit.mutants.catalog import load_catalog
+from breakit.mutants.codemod import apply_mutation
+from breakit.runners.fork.warm_client import stop_pools
+from breakit.runners.workspace import Workspace
 
 
 def parser() -> argparse.ArgumentParser:
@@ -169,7 +169,7 @@ def print_sections(
             )
         )
     if args.generated:
-        from breakit.operators import generate_mutants
+        from breakit.mutants.operators import generate_mutants
 
         generated = generate_mutants(config)
         print()

@@ -17,8 +17,8 @@ from typing import Any
 from bench import figures
 from bench.bench_table import Row
 from bench.memory import PeakMemory
-from breakit.config import Config
-from breakit.model import Mutant
+from breakit.core.config import Config
+from breakit.core.model import Mutant
 
 
 def breakit_command() -> list[str]:

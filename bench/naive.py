@@ -9,11 +9,11 @@ import sys
 import time
 from collections.abc import Sequence
 
-from breakit.config import Config
-from breakit.engine.runner import RunSpec
-from breakit.engine.runners import RunnerFactory
-from breakit.engine.workspace import Workspace
-from breakit.model import Mutant
+from breakit.core.config import Config
+from breakit.core.model import Mutant
+from breakit.runners.factory import RunnerFactory
+from breakit.runners.run_spec import RunSpec
+from breakit.runners.workspace import Workspace
 
 
 def naive(config: Config, mutants: Sequence[Mutant]) -> float:
@@ -63,7 +63,7 @@ def keep_bytecode(config: Config) -> None:
 def plain_durations(config: Config) -> dict[str, float]:
     """Per-test durations of the suite without coverage (the baseline's are measured with it)."""
     with Workspace(config.root) as copy:
-        # A fresh pytest, as the naive way runs each mutant (breakit.engine.runners).
+        # A fresh pytest, as the naive way runs each mutant (breakit.runners.factory).
         runner = RunnerFactory(config.root, "subprocess").new_runner()
         run = runner.run(copy.path, RunSpec(config.tests, extra_args=config.pytest_args))
     return {nodeid: o.duration_s for nodeid, o in run.outcomes.items()}

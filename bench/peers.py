@@ -17,8 +17,8 @@ from pathlib import Path
 from bench import figures
 from bench.bench_table import Row
 from bench.memory import PeakMemory
-from breakit.config import Config
-from breakit.engine.workspace import Workspace
+from breakit.core.config import Config
+from breakit.runners.workspace import Workspace
 
 
 def fresh_copy(config: Config, scratch: str) -> Path:

@@ -13,10 +13,10 @@ from bench.bench_table import Row, table
 from bench.engine_runs import EngineRun, engine, first_catch_rows, triage_row
 from bench.naive import naive
 from bench.peers import fermut_rows, mutmut_rows
-from breakit.config import Config
+from breakit.core.config import Config
+from breakit.core.model import Baseline, Mutant
 from breakit.engine.lab import Lab
 from breakit.engine.oracle import oracle_matrix
-from breakit.model import Baseline, Mutant
 
 SKIPPABLE = (
     "j1",

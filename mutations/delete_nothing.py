@@ -3,7 +3,7 @@
 import libcst as cst
 import libcst.matchers as m
 
-from breakit.model import FileEdit, Mutation
+from breakit.core.model import FileEdit, Mutation
 
 SESSION_DELETE = m.SimpleStatementLine(
     body=[m.Expr(m.Call(func=m.Attribute(value=m.Name("session"), attr=m.Name("delete"))))]

@@ -3,7 +3,7 @@
 import libcst as cst
 import libcst.matchers as m
 
-from breakit.model import FileEdit, Mutation
+from breakit.core.model import FileEdit, Mutation
 
 DONE_IS_GIVEN = m.If(
     test=m.Comparison(left=m.Name("done"), comparisons=[m.ComparisonTarget(operator=m.IsNot())])

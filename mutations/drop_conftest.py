@@ -8,7 +8,7 @@ assumed a fresh, empty database fail, in an order-dependent way.
 import libcst as cst
 import libcst.matchers as m
 
-from breakit.model import FileEdit, Mutation
+from breakit.core.model import FileEdit, Mutation
 
 # The conftest's fixtures, which become module-level names of the same meaning.
 FIXTURES = frozenset({"client", "db", "engine"})

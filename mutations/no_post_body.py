@@ -3,7 +3,7 @@
 import libcst as cst
 import libcst.matchers as m
 
-from breakit.model import FileEdit, Mutation
+from breakit.core.model import FileEdit, Mutation
 
 IN_CREATE_TODO = m.FunctionDef(name=m.Name("create_todo"))
 

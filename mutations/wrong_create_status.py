@@ -3,7 +3,7 @@
 import libcst as cst
 import libcst.matchers as m
 
-from breakit.model import FileEdit, Mutation
+from breakit.core.model import FileEdit, Mutation
 
 CREATED = m.Attribute(value=m.Name("status"), attr=m.Name("HTTP_201_CREATED"))
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from breakit.config import Config
-from breakit.model import Mutant
+from breakit.core.config import Config
+from breakit.core.model import Mutant
 from tests.project_files import tiny_project
 
 CALC = '''"""Two functions and one that no test calls."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import textwrap
 
-from breakit.model import Mutant
-from breakit.operators import mutants_for_source
+from breakit.core.model import Mutant
+from breakit.mutants.operators import mutants_for_source
 
 
 def code(source: str) -> str:

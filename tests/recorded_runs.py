@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from breakit.pytest_plugin import RecorderPlugin
+from breakit.inrun.pytest_plugin import RecorderPlugin
 
 
 def record_run(root: Path, *args: str) -> tuple[int, list[dict[str, Any]]]:

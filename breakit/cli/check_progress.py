@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from rich.markup import escape
 
 from breakit.cli.env import Env
-from breakit.model import MutantResult
+from breakit.core.model import MutantResult
 
 OnResult = Callable[[MutantResult], None]
 

@@ -13,24 +13,25 @@ from typing import NoReturn
 import click
 from rich.markup import escape
 
-from breakit import since as pull_request
 from breakit.cli.check_progress import progress
 from breakit.cli.env import Env
 from breakit.cli.reporting import lab_notes, run_facts, warm_note
+from breakit.core.errors import EngineMismatchError, ExitCode, NothingCheckedError, UsageError
+from breakit.core.model import Baseline, KillMatrix, Mutant, MutantResult
 from breakit.engine.lab import Lab
-from breakit.errors import EngineMismatchError, ExitCode, NothingCheckedError, UsageError
-from breakit.gate import merge_in_order, split_equivalent
-from breakit.git_diff import GitDiff, changed_since
-from breakit.model import Baseline, KillMatrix, Mutant, MutantResult
-from breakit.mutant_ids import Filters
+from breakit.mutants.changed_since import Since, bring_in, may_bring_in
+from breakit.mutants.git_diff import GitDiff, changed_since
+from breakit.mutants.mutant_ids import Filters
+from breakit.mutants.shard import Shard
 from breakit.reports.breakit_json import matrix_document, nothing_document
 from breakit.reports.terminal import spinner
-from breakit.shard import Shard
 from breakit.triage.identical import split_identical, twins_results
+from breakit.verdicts.gate import merge_in_order, split_equivalent
 
 
 def since_git_diff(env: Env, ref: str | None, mutation_ids: Sequence[str]) -> GitDiff | None:
-    """`check --since REF`: what changed since REF (breakit.git_diff), or None without it."""
+    """`check --since REF`: what changed since REF (breakit.mutants.git_diff), or
+    None without it."""
     if ref is None:
         return None
     if mutation_ids:
@@ -41,9 +42,7 @@ def since_git_diff(env: Env, ref: str | None, mutation_ids: Sequence[str]) -> Gi
     return changed_since(env.config.root, ref)
 
 
-def nothing_to_check(
-    env: Env, why: str, *, as_json: bool, since: pull_request.Since | None = None
-) -> NoReturn:
+def nothing_to_check(env: Env, why: str, *, as_json: bool, since: Since | None = None) -> NoReturn:
     """`--since`: the change brings in no mutant. Say so, and why (with --json, in the
     document); exit 0: a pull request that changes no source is green."""
     if as_json:
@@ -105,8 +104,8 @@ def chosen_mutants(
         mutants = Shard.parse(shard).pick(mutants)
     if not mutants:
         raise nothing_selected(filters, shard, selected)
-    if git_diff is not None and not pull_request.may_bring_in(mutants, git_diff, env.config.source):
-        chosen = pull_request.Since(git_diff=git_diff, reasons={}, tests={})
+    if git_diff is not None and not may_bring_in(mutants, git_diff, env.config.source):
+        chosen = Since(git_diff=git_diff, reasons={}, tests={})
         why = f"no mutant is on a line changed since {git_diff.ref}, and no test changed."
         nothing_to_check(env, why, as_json=as_json, since=chosen)
     return mutants, git_diff
@@ -126,12 +125,12 @@ def brought_in(
     since: str | None,
     *,
     as_json: bool,
-) -> tuple[list[Mutant], pull_request.Since | None]:
+) -> tuple[list[Mutant], Since | None]:
     """With `--since`, the mutants on changed lines and those that the tests changed since REF
     cover (their coverage in the baseline), and why each came; without it, `mutants`."""
     if git_diff is None:
         return mutants, None
-    mutants, chosen = pull_request.bring_in(
+    mutants, chosen = bring_in(
         mutants, git_diff, baseline.tests, baseline.run.coverage, env.config.root
     )
     if not mutants:
@@ -203,7 +202,7 @@ def run_check(
     as_json: bool,
     quiet: bool,
     verbose: bool,
-) -> tuple[KillMatrix, Baseline, pull_request.Since | None]:
+) -> tuple[KillMatrix, Baseline, Since | None]:
     """The chosen mutants checked in one session of the lab: the baseline, what `--since` brings
     in, the plan and its run; the matrix of every mutant (its `unchecked` those `--max-time` left),
     the baseline and why `--since` brought each in."""

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from breakit.cli.group import cli
-from breakit.errors import BreakitError, ExitCode, Terminated
+from breakit.core.errors import BreakitError, ExitCode, Terminated
 from breakit.reports import terminal
 from breakit.reports.breakit_json import error_document
 

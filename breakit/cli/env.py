@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 import click
 from rich.console import Console
 
-from breakit.catalog import Catalog, load_catalog
-from breakit.config import Config, load_config
-from breakit.errors import BreakitError
-from breakit.mutant_cache import MutantCache
-from breakit.mutant_ids import MutantIds
+from breakit.core.config import Config, load_config
+from breakit.core.errors import BreakitError
+from breakit.mutants.catalog import Catalog, load_catalog
+from breakit.mutants.mutant_cache import MutantCache
+from breakit.mutants.mutant_ids import MutantIds
 from breakit.reports import terminal
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ import click
 from breakit import __version__
 from breakit.cli import learner, learning_loop, listing, running, suggesting, tests_command, warm
 from breakit.cli.env import Env
-from breakit.errors import ExitCode
+from breakit.core.errors import ExitCode
 
 EXIT_CODES_HELP = "\n".join(
     f"  {code.value:<4}{code.name.lower().replace('_', ' ')}" for code in ExitCode

@@ -14,15 +14,15 @@ import click
 from rich.markup import escape
 
 from breakit.cli.env import Env, MutationId, pass_env
-from breakit.errors import ExitCode, RefusedError, UsageError
+from breakit.core.errors import ExitCode, RefusedError, UsageError
+from breakit.core.model import FIRST_CATCH, Mutation
 from breakit.learner import views
 from breakit.learner.exercise_progress import Progress
 from breakit.learner.explain import EXERCISE_DOC, answer_for
 from breakit.learner.suite import compare, failing, run_suite
 from breakit.learner.tree import Tree
-from breakit.model import FIRST_CATCH, Mutation
 from breakit.reports.terminal import render_diff, short_nodeid, spinner
-from breakit.store import Store
+from breakit.store.gateway import Store
 
 # --- fix it: the breakages written into the tree -----------------------------------------
 

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.markup import escape
 
-from breakit.errors import BreakitError, UsageError
+from breakit.core.errors import BreakitError, UsageError
+from breakit.core.model import Baseline, Mutant, MutantResult, Mutation
 from breakit.learner import loop, views
 from breakit.learner.exercise_progress import ExerciseState, Progress
 from breakit.learner.predict import choices, parse_answer
 from breakit.learner.suite import alone, pytest_command
 from breakit.learner.why import Trace, tracing, why_caught
-from breakit.model import Baseline, Mutant, MutantResult, Mutation
 from breakit.reports.list_view import last_result_text
 from breakit.reports.terminal import spinner
 

@@ -9,12 +9,12 @@ import click
 from breakit.cli import learning_loop
 from breakit.cli.env import Env, MutationId, pass_env
 from breakit.cli.options import filter_options
-from breakit.gate import equivalent_reason
-from breakit.mutant_ids import Filters
+from breakit.mutants.mutant_ids import Filters
 from breakit.reports.breakit_json import generated_list_document, list_document
 from breakit.reports.list_view import render_generated_list
 from breakit.reports.mutant_view import render_show
-from breakit.store import Store
+from breakit.store.gateway import Store
+from breakit.verdicts.gate import equivalent_reason
 
 
 @click.command("list")

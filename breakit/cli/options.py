@@ -16,12 +16,12 @@ from typing import Any
 import click
 
 from breakit.cli.env import Env
-from breakit.config import WARM_SETTINGS, Config
+from breakit.core.config import WARM_SETTINGS, Config
+from breakit.core.errors import UsageError
 from breakit.engine.lab import Lab
-from breakit.engine.runners import BACKENDS, Warm, default_backend
-from breakit.errors import UsageError
-from breakit.mutant_ids import Filters
+from breakit.mutants.mutant_ids import Filters
 from breakit.reports.output import ReportFiles
+from breakit.runners.factory import BACKENDS, Warm, default_backend
 
 Command = Callable[..., None]
 Option = Callable[[Command], Command]
@@ -49,7 +49,7 @@ def packed(
 
 
 class Jobs(click.ParamType):
-    """-j: a worker count of 1 or more, or "auto" (None: breakit.engine.workers decides)."""
+    """-j: a worker count of 1 or more, or "auto" (None: breakit.engine.worker_count decides)."""
 
     name = "N|auto"
 

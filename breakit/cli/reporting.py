@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 from rich.markup import escape
 
-from breakit import since as pull_request
 from breakit.cli.env import Env
+from breakit.core.model import Baseline, KillMatrix
 from breakit.engine.lab import Lab
-from breakit.engine.runners import Warm
-from breakit.gate import answer_key_mismatches, exit_code, skipped_answer_keys
-from breakit.model import Baseline, KillMatrix
+from breakit.mutants import changed_since
 from breakit.reports.breakit_json import matrix_document
 from breakit.reports.check_view import fail_under_line, render_check, summary_line
 from breakit.reports.github import github_annotations
 from breakit.reports.output import ReportFiles, write_reports, write_step_summary
 from breakit.reports.summary import since_lines
+from breakit.runners.factory import Warm
+from breakit.verdicts.gate import answer_key_mismatches, exit_code, skipped_answer_keys
 
 if TYPE_CHECKING:
     from breakit.triage.value import Triage
@@ -91,7 +91,7 @@ def report_and_gate(
     verbose: bool = False,
     annotate: bool = False,
     coverage_check: Mapping[str, Any] | None = None,
-    since: pull_request.Since | None = None,
+    since: changed_since.Since | None = None,
     run: Mapping[str, Any] | None = None,
     triage: Mapping[str, Triage] | None = None,
 ) -> NoReturn:

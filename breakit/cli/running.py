@@ -22,15 +22,15 @@ from breakit.cli.options import (
 )
 from breakit.cli.reporting import lab_notes, report_and_gate, run_facts, warm_note
 from breakit.cli.triaging import triage_facts, triage_option, triage_run, triaged
-from breakit.errors import ExitCode, NothingCheckedError
-from breakit.last_run import save_last_run
+from breakit.core.errors import ExitCode, NothingCheckedError
 from breakit.learner import loop
-from breakit.merge import merge_documents, read_document
-from breakit.mutant_ids import Filters
+from breakit.mutants.mutant_ids import Filters
 from breakit.reports.breakit_json import matrix_document
+from breakit.reports.merge import merge_documents, read_document
 from breakit.reports.mutant_view import render_apply
 from breakit.reports.output import ReportFiles
 from breakit.reports.terminal import spinner
+from breakit.store.last_run import save_last_run
 
 
 @click.command()

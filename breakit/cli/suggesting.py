@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from breakit.cli.env import Env, pass_env
-from breakit.suggestions import load_suggestions, suggestion_patch
+from breakit.triage.suggestion_patch import load_suggestions, suggestion_patch
 
 
 @click.command()

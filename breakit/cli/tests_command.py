@@ -7,9 +7,9 @@ import json
 import click
 
 from breakit.cli.env import Env, pass_env
-from breakit.last_run import load_last_run
-from breakit.ranking import rank_tests
 from breakit.reports.ranking_view import ranking_document, render_ranking
+from breakit.store.last_run import load_last_run
+from breakit.verdicts.ranking import rank_tests
 
 
 @click.command()

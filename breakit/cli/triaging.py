@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from breakit.model import Baseline, KillMatrix
+from breakit.core.model import Baseline, KillMatrix
 from breakit.reports import terminal
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def triage_run(
 ) -> TriageRun | None:
     """Each survivor's triage, once the verdicts are final; None when skipped or none survived.
     Its verified assertions replace the last run's, for `breakit suggest`."""
-    from breakit.suggestions import save_suggestions
+    from breakit.triage.suggestion_patch import save_suggestions
 
     found = _triage_run(env, lab, matrix, baseline, skip=skip, quiet=quiet)
     save_suggestions(env.config.root, triaged(found))

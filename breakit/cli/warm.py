@@ -1,4 +1,4 @@
-"""The warm commands: `breakit warm start|status|stop` (the pool: engine.fork.warm_server)."""
+"""The warm commands: `breakit warm start|status|stop` (the pool: runners.fork.warm_server)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import click
 
 from breakit.cli.env import Env, pass_env
 from breakit.cli.options import EngineOptions, make_lab
-from breakit.errors import UsageError
+from breakit.core.errors import UsageError
 from breakit.reports import terminal
 
 
@@ -32,7 +32,7 @@ def warm_group() -> None:
 @pass_env
 def warm_start(env: Env) -> None:
     """Start this project's warm workers, or say they already run."""
-    from breakit.errors import WarmUnavailable
+    from breakit.core.errors import WarmUnavailable
 
     lab = make_lab(env, EngineOptions(warm=True))
     baseline_text = "baseline: running the suite on the unmutated code"
@@ -54,7 +54,7 @@ def warm_start(env: Env) -> None:
 @pass_env
 def warm_status(env: Env) -> None:
     """List this project's warm workers."""
-    from breakit.engine.fork.warm_client import pools
+    from breakit.runners.fork.warm_client import pools
 
     found = pools(env.config.root)
     if not found:
@@ -67,7 +67,7 @@ def warm_status(env: Env) -> None:
 @pass_env
 def warm_stop(env: Env) -> None:
     """Stop this project's warm workers (a run in progress keeps its own workers)."""
-    from breakit.engine.fork.warm_client import stop_pools
+    from breakit.runners.fork.warm_client import stop_pools
 
     stopped = stop_pools(env.config.root)
     env.out.print(f"stopped {stopped} warm pool{'s' if stopped != 1 else ''}")

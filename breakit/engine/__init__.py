@@ -1,6 +1,6 @@
 """The engine: runs the suite against each mutant and judges it (docs/architecture.md, "The
 engine").
 
-`lab` is the loop; the runners (`subprocess_runner`, `fork/`) run pytest; everything else is what
-they use. Nothing here prints.
+`lab` is the loop; everything else is what it decides with (which tests, batches, proofs,
+verdicts). It runs tests only through breakit.runners. Nothing here prints.
 """

@@ -23,8 +23,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from breakit.engine.selection import line_changes
-from breakit.model import Baseline, Mutant, MutantResult, Outcome
+from breakit.core.model import Baseline, Mutant, MutantResult, Outcome
+from breakit.mutants.changed_lines import line_changes
 
 BATCH_SIZE = 32  # survivors per batch: a failing batch costs about log2(size) more suite runs
 # Survivors of changes at import (a table's entries, constants) per batch: most of them survive

@@ -24,10 +24,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from breakit.engine.runner import Runner, RunSpec
-from breakit.engine.selection import TestPlan, changed_lines
-from breakit.engine.workspace import Scratch, Workspace
-from breakit.model import Mutant
+from breakit.core.model import Mutant
+from breakit.engine.selection import TestPlan
+from breakit.mutants.changed_lines import changed_lines
+from breakit.runners.run_spec import Runner, RunSpec
+from breakit.runners.workspace import Scratch, Workspace
 
 HIT = "_breakit_proof_hit"  # the helper each marked module defines; markers call it
 

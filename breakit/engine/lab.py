@@ -1,12 +1,12 @@
 """The main loop: baseline, a forced-fail sanity run, then the Mutants over workers: a KillMatrix.
 
 The lab returns values and never prints: progress goes to the `on_result` callback, called in the
-calling thread as each mutant finishes; the KillMatrix keeps the mutants' input order whatever
-order they finished in. Each worker has its own Workspace (a copy of the project) and its own
-runner (breakit.engine.runners). A mutant runs the tests whose coverage touches its lines
-(engine.selection); the rest are NOT_RUN. What the loop calls lives beside it: the baseline and
-its engine record (engine.baseline, engine.engine_record), the cache (engine.result_reuse), the
-workers (engine.parallel), the oracle (engine.oracle).
+calling thread as each mutant finishes; the KillMatrix keeps the mutants' input order whatever order
+they finished in. Each worker has its own Workspace (a copy of the project) and its own runner
+(breakit.runners.factory). A mutant runs the tests whose coverage touches its lines
+(engine.selection); the rest are NOT_RUN. What the loop calls lives beside it: the baseline and its
+engine record (baseline.make, store.engine_record), the cache (engine.result_reuse), the workers
+(engine.parallel), the oracle (engine.oracle).
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from breakit.cache_keys import sanity_key
-from breakit.config import Config
-from breakit.engine import memlimit, project
-from breakit.engine.baseline import cached_or_made
-from breakit.engine.engine_record import EngineRecord
-from breakit.engine.fork.warm_client import DEFAULT_IDLE_S, WarmPool
+from breakit.baseline import project_modules
+from breakit.baseline.make import cached_or_made
+from breakit.baseline.timing import mutant_timeout
+from breakit.baseline.user_setup import set_aside_notes
+from breakit.core.config import Config
+from breakit.core.errors import BreakitError
+from breakit.core.model import Baseline, KillMatrix, Mutant, MutantResult
 from breakit.engine.name_readers import NameReaders, read_while_importing, tests_to_try_first
 from breakit.engine.no_coverage import PendingProof, claims_to_prove
 from breakit.engine.oracle import OracleSettings, Verification
@@ -30,18 +31,18 @@ from breakit.engine.order import KillerFirst
 from breakit.engine.order_check import AloneOnOriginal
 from breakit.engine.parallel import run_parallel
 from breakit.engine.result_reuse import RunKeys
-from breakit.engine.runner import Runner, RunSpec, RunStats, StartingRunner
-from breakit.engine.runners import RunnerFactory, Warm, default_backend
 from breakit.engine.selection import WHOLE_SUITE, TestPlan, hot_eligible
 from breakit.engine.selection import select_tests as tests_reaching
-from breakit.engine.timing import mutant_timeout
-from breakit.engine.user_setup import set_aside_notes
 from breakit.engine.verdict import no_coverage
-from breakit.engine.workers import auto_workers
-from breakit.engine.workspace import Workspace
-from breakit.errors import BreakitError
-from breakit.model import Baseline, KillMatrix, Mutant, MutantResult
-from breakit.store import Store
+from breakit.engine.worker_count import auto_workers
+from breakit.runners import memlimit
+from breakit.runners.factory import RunnerFactory, Warm, default_backend
+from breakit.runners.fork.warm_client import DEFAULT_IDLE_S, WarmPool
+from breakit.runners.run_spec import Runner, RunSpec, RunStats, StartingRunner
+from breakit.runners.workspace import Workspace
+from breakit.store.cache_keys import sanity_key
+from breakit.store.engine_record import EngineRecord
+from breakit.store.gateway import Store
 
 OnResult = Callable[[MutantResult], None]
 
@@ -52,7 +53,7 @@ class Lab:
     runner: Runner | None = None  # one runner for every run, one at a time (None: `backend`)
     use_cache: bool = True  # the cached baseline, and cached results if reuse_results
     reuse_results: bool = True  # False: run every mutant, but still cache what it finds
-    jobs: int | None = None  # parallel workers (None: auto, from the baseline: engine.workers)
+    jobs: int | None = None  # parallel workers (None: auto, from the baseline: engine.worker_count)
     backend: str = field(default_factory=default_backend)  # "fork" or "subprocess"
     by_coverage: bool = True  # run only the tests whose coverage reaches a mutant's change
     sanity_check: bool = True  # the forced-fail run before the first mutant
@@ -81,7 +82,7 @@ class Lab:
         self._ahead: list[StartingRunner] = []  # fork workers start_workers started
         self.state = Store(self.config.root)
         self._workspace: Workspace | None = None
-        self.engine = EngineRecord()  # the baseline's (engine.engine_record), once it is known
+        self.engine = EngineRecord()  # the baseline's (store.engine_record), once it is known
         self._baseline: Baseline | None = None  # the last one baseline() returned
         self._project_names: frozenset[str] | None = None
         self._name_readers = NameReaders(self.config.root, self.config.source)
@@ -151,7 +152,7 @@ class Lab:
         return self.workers_for(self._baseline)
 
     def workers_for(self, baseline: Baseline | None, plans: Sequence[TestPlan] = ()) -> int:
-        """`jobs`, else one per core, more if the tests to run wait (breakit.engine.workers):
+        """`jobs`, else one per core, more if the tests to run wait (breakit.engine.worker_count):
         those of `plans`, else `baseline`'s whole suite."""
         if self.runner is not None:
             return 1
@@ -173,7 +174,7 @@ class Lab:
         )
 
     def memory_ceiling(self) -> int | None:
-        """The ceiling in force (after `baseline()`, breakit.engine.memlimit) where a process's
+        """The ceiling in force (after `baseline()`, breakit.runners.memlimit) where a process's
         memory can be watched (Linux), else None. JSON `memory_limit_mb`."""
         if not memlimit.can_watch():
             return None
@@ -189,7 +190,7 @@ class Lab:
 
     def baseline(self) -> Baseline:
         """The suite on the unmutated code, with per-test coverage of the source (cached while
-        source and tests are unchanged: engine.baseline)."""
+        source and tests are unchanged: baseline.make)."""
         started = time.monotonic()
         try:
             baseline, self.engine = cached_or_made(
@@ -206,7 +207,7 @@ class Lab:
             self.baseline_s = time.monotonic() - started
         self._baseline = baseline
         self.add_note(*set_aside_notes(self.engine.set_aside))
-        self.add_note(*project.unimported_sources(self.config, baseline))
+        self.add_note(*project_modules.unimported_sources(self.config, baseline))
         # Fork workers preload what this baseline imports.
         modules, names = self.engine.modules, sorted(self.project_names())
         self._runners = replace(self._runners, modules=modules, project=names)
@@ -230,16 +231,16 @@ class Lab:
         self.notes.extend(note for note in notes if note not in self.notes)
 
     def project_names(self) -> frozenset[str]:
-        """The project's top-level module names (breakit.engine.project.project_names), read
-        from the folders once."""
+        """The project's top-level module names (breakit.baseline.project_modules.project_names),
+        read from the folders once."""
         if self._project_names is None:
-            self._project_names = project.project_names(self.config)
+            self._project_names = project_modules.project_names(self.config)
         return self._project_names
 
     def timeout_for(
         self, baseline: Baseline, tests: Sequence[str] | None = None, *, hot: bool = False
     ) -> float:
-        """How long `tests` (None: the whole suite) may run under a mutant (engine.timing)."""
+        """How long `tests` (None: the whole suite) may run under a mutant (baseline.timing)."""
         return mutant_timeout(self.config, self.engine, baseline, tests, hot=hot)
 
     # --- mutants --------------------------------------------------------------------------
@@ -261,7 +262,7 @@ class Lab:
         return tests_to_try_first(mutant, coverage, baseline.tests, self._name_readers)
 
     def is_hot(self, mutant: Mutant, baseline: Baseline) -> bool:
-        """True if a fork worker may run `mutant` in its hot session (breakit.engine.fork.hot)."""
+        """True if a fork worker may run `mutant` in its hot session (breakit.runners.fork.hot)."""
         coverage = baseline.run.coverage
         return (
             self.hot
@@ -382,7 +383,7 @@ class Lab:
         return OracleSettings(root=self.config.root, spec=spec, jobs=self.workers)
 
     def new_runner(self) -> Runner:
-        """A runner for this lab (engine.runners): the lab's own `runner` if it was given one,
+        """A runner for this lab (runners.factory): the lab's own `runner` if it was given one,
         else its backend's, a fork worker preloading what the baseline imports once it ran."""
         return self._runners.new_runner()
 

@@ -18,16 +18,11 @@ import functools
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from breakit.cache_keys import project_files
-from breakit.engine.selection import (
-    changed_lines,
-    first_pass_tests,
-    in_source,
-    module_level_lines,
-    tests_running,
-)
-from breakit.model import Mutant
-from breakit.records import IMPORT_TIME
+from breakit.core.model import Mutant
+from breakit.core.run_records import IMPORT_TIME
+from breakit.engine.selection import first_pass_tests, tests_running
+from breakit.mutants.changed_lines import changed_lines, in_source, module_level_lines
+from breakit.store.cache_keys import project_files
 
 Lines = frozenset[tuple[str, int]]  # (path, line), as the coverage map keys them
 
@@ -179,8 +174,8 @@ def read_while_importing(
     mutant: Mutant, coverage: Mapping[str, Lines], readers: NameReaders
 ) -> bool:
     """True if a function that reads a name `mutant`'s module-level change alters ran while the
-    project was imported or collected (`Y = f()` after `X = 1`, f reading X): what it computed
-    then came from the old value, and running the changed statements again (engine.reexec)
+    project was imported or collected (`Y = f()` after `X = 1`, f reading X): what it computed then
+    came from the old value, and running the changed statements again (runners.fork.reexec)
     cannot know it. Such a mutant runs fresh."""
     ran = coverage.get(IMPORT_TIME, frozenset())
     if not ran:

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from breakit.core.model import Baseline, Mutant
 from breakit.engine.coverage_proof import Claims, Found, no_coverage_claims, proof_note, proof_run
-from breakit.engine.runner import Runner
 from breakit.engine.selection import WHOLE_SUITE, TestPlan
-from breakit.engine.workspace import Workspace
-from breakit.model import Baseline, Mutant
+from breakit.runners.run_spec import Runner
+from breakit.runners.workspace import Workspace
 
 if TYPE_CHECKING:
     from breakit.engine.lab import Lab

@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from breakit.engine.runner import RunSpec
-from breakit.engine.subprocess_runner import SubprocessRunner
+from breakit.core.errors import EngineMismatchError
+from breakit.core.model import Baseline, KillMatrix, Mutant, MutantResult, NotRun, Outcome, Verdict
 from breakit.engine.verdict import mutant_result
-from breakit.engine.workspace import Workspace
-from breakit.errors import EngineMismatchError
-from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, NotRun, Outcome, Verdict
+from breakit.runners.run_spec import RunSpec
+from breakit.runners.subprocess_runner import SubprocessRunner
+from breakit.runners.workspace import Workspace
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from breakit.model import Baseline, Mutant, MutantResult
+from breakit.core.model import Baseline, Mutant, MutantResult
 
 OnResult = Callable[[MutantResult], None]
 NEARBY = 5  # lines: a mutant this close to another in the same file likely has the same killers

@@ -21,7 +21,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 
-from breakit.model import MutantResult
+from breakit.core.model import MutantResult
 
 
 class AloneOnOriginal:

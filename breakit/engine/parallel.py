@@ -15,11 +15,11 @@ import time
 from collections.abc import Collection, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from breakit.engine import project
+from breakit.baseline import project_modules
+from breakit.baseline.forced_fail import check_forced_failure, forced_failure_changes
+from breakit.core.model import Baseline, Mutant, MutantResult, Verdict
 from breakit.engine.batch import BATCH_SIZE, batches, passed_by_all, proved_survivor
-from breakit.engine.forced_fail import check_forced_failure, forced_failure_changes
 from breakit.engine.no_coverage import PendingProof
-from breakit.engine.runner import Runner
 from breakit.engine.selection import TestPlan
 from breakit.engine.trial import (
     BatchProof,
@@ -29,8 +29,8 @@ from breakit.engine.trial import (
     run_suspects,
 )
 from breakit.engine.verdict import no_coverage
-from breakit.engine.workspace import Workspace
-from breakit.model import Baseline, Mutant, MutantResult, Verdict
+from breakit.runners.run_spec import Runner
+from breakit.runners.workspace import Workspace
 
 if TYPE_CHECKING:
     from breakit.engine.lab import Lab
@@ -272,7 +272,7 @@ class _Workers:
         if changes:
             lab.sanity_runs += 1
             spec = lab.spec(lab.timeout_for(self.baseline))
-            names = lab.project_names() & project.source_names(lab.config)
+            names = lab.project_names() & project_modules.source_names(lab.config)
             check_forced_failure(lab.config, runner, workspace, changes, spec, names)
         self.done.put((_SANE, None))
 

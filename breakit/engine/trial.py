@@ -8,13 +8,13 @@ import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from breakit.core.model import Baseline, Mutant, MutantResult, Outcome, SuiteRun, Verdict
 from breakit.engine.batch import merged_mutant
-from breakit.engine.compact import compact_result
+from breakit.engine.kept_result import compact_result
 from breakit.engine.order_check import out_of_order_catchers
-from breakit.engine.runner import Runner, RunSpec
 from breakit.engine.verdict import judge, mutant_result, outcomes_for
-from breakit.engine.workspace import Workspace
-from breakit.model import Baseline, Mutant, MutantResult, Outcome, SuiteRun, Verdict
+from breakit.runners.run_spec import Runner, RunSpec
+from breakit.runners.workspace import Workspace
 
 if TYPE_CHECKING:
     from collections.abc import Sequence, Set

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from breakit.model import (
+from breakit.core.model import (
     Baseline,
     Mutant,
     MutantResult,
@@ -33,17 +33,16 @@ def outcomes_for(run: SuiteRun, tests: Iterable[str]) -> dict[str, TestOutcome]:
 def judge(run: SuiteRun, tests: dict[str, TestOutcome]) -> tuple[Verdict, str | None]:
     """The verdict for a mutant whose suite run was `run`, and a line saying why where useful.
 
-    A verdict claims what plain pytest does with the mutant (README, "What a verdict
-    guarantees"). A test module that raises while it is collected (its own module-level code,
-    a conftest.py, or the source it imports raising) makes plain pytest fail, naming it: that
-    module is ERRORED (engine.run_failure.collection_failures) and the mutant Killed. What no
-    file of the suite can be charged with does not count in the score (docs/json.md, "Verdicts
-    that do not count"): CompileError, code that does not compile (a syntax error: no program
-    to test); RuntimeError, pytest stopping on its own (a usage error while it reads its
-    configuration, such as a `filterwarnings` class the mutant broke; an internal error; a
-    process that died while collecting). The run's `failure` says which (a SYNTAX_ERROR is a
-    CompileError when no test ran); their `error` is the first line of the run's, which says
-    what failed.
+    A verdict claims what plain pytest does with the mutant (README, "What a verdict guarantees"). A
+    test module that raises while it is collected (its own module-level code, a conftest.py, or the
+    source it imports raising) makes plain pytest fail, naming it: that module is ERRORED
+    (runners.run_failure.collection_failures) and the mutant Killed. What no file of the suite can
+    be charged with does not count in the score (docs/json.md, "Verdicts that do not count"):
+    CompileError, code that does not compile (a syntax error: no program to test); RuntimeError,
+    pytest stopping on its own (a usage error while it reads its configuration, such as a
+    `filterwarnings` class the mutant broke; an internal error; a process that died while
+    collecting). The run's `failure` says which (a SYNTAX_ERROR is a CompileError when no test ran);
+    their `error` is the first line of the run's, which says what failed.
     """
     if run.timed_out:
         return Verdict.TIMEOUT, _one_line(run.error) or "the tests did not finish in time"

@@ -11,7 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from breakit.store import read_state_json, remove_state_file, write_state_json
+from breakit.store.gateway import read_state_json, remove_state_file, write_state_json
 
 PROGRESS_FILE = "progress.json"
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from breakit.model import Mutation
+from breakit.core.model import Mutation
 
 EXERCISE_DOC = Path("docs") / "exercise.md"
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")

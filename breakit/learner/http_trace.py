@@ -2,9 +2,9 @@
 
 Loaded in the run as `-p breakit.learner.http_trace` (or through PYTEST_PLUGINS), it does nothing
 unless BREAKIT_HTTP_TRACE names a file; then it wraps the TestClient's transport and appends one
-JSON line per finished test: ``{"nodeid": …, "requests": [{"method", "path", "status"}, …]}``.
-A request whose handler raised (TestClient re-raises server errors) has status None.
-Like breakit.pytest_plugin, it needs nothing from breakit but itself.
+JSON line per finished test: ``{"nodeid": …, "requests": [{"method", "path", "status"}, …]}``. A
+request whose handler raised (TestClient re-raises server errors) has status None. Like
+breakit.inrun.pytest_plugin, it needs nothing from breakit but itself.
 """
 
 from __future__ import annotations

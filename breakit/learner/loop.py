@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from breakit.config import Config
-from breakit.errors import UsageError
+from breakit.core.config import Config
+from breakit.core.errors import UsageError
+from breakit.core.model import Mutant, MutantResult, Mutation
 from breakit.learner.exercise_progress import ExerciseState, Progress, exercise_state
 from breakit.learner.predict import Score, score
 from breakit.learner.tree import Tree, Written
-from breakit.model import Mutant, MutantResult, Mutation
 
 MAX_ALONE = 20  # "passes alone" runs one pytest per catching test: bounded
 

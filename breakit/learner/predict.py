@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from breakit.errors import UsageError
-from breakit.model import MutantResult, Outcome
+from breakit.core.errors import UsageError
+from breakit.core.model import MutantResult, Outcome
 
 NONE_WORDS = ("none", "nothing", "-")
 

@@ -8,14 +8,14 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from breakit.cache_keys import content_key
-from breakit.config import Config
+from breakit.core.config import Config
+from breakit.core.model import Outcome, SuiteRun
 from breakit.engine.lab import Lab
-from breakit.engine.runner import Runner
-from breakit.engine.runners import RunnerFactory, Warm
-from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.learner.why import shown_command
-from breakit.model import Outcome, SuiteRun
+from breakit.runners.factory import RunnerFactory, Warm
+from breakit.runners.run_spec import Runner
+from breakit.runners.subprocess_runner import SubprocessRunner
+from breakit.store.cache_keys import content_key
 
 Changes = Mapping[str, str | None]
 

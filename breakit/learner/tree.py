@@ -17,9 +17,9 @@ from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from breakit.errors import RefusedError, UsageError
-from breakit.model import Mutant
-from breakit.store import (
+from breakit.core.errors import RefusedError, UsageError
+from breakit.core.model import Mutant
+from breakit.store.gateway import (
     copy_into_state,
     read_state_json,
     remove_state_tree,

@@ -11,11 +11,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from breakit.core.model import Mutation, Outcome, SuiteRun
 from breakit.learner.exercise_progress import ExerciseState, progress_line
 from breakit.learner.predict import Score
 from breakit.learner.tree import FileState, Written
 from breakit.learner.why import CatchKind, Why
-from breakit.model import Mutation, Outcome, SuiteRun
 from breakit.reports.terminal import short_nodeid
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import watchfiles
 
-from breakit.store import STATE_DIR
+from breakit.store.gateway import STATE_DIR
 
 WATCHED_SUFFIXES = (".py", ".toml", ".ini", ".cfg")
 

@@ -16,9 +16,9 @@ from pathlib import Path
 from tempfile import mkstemp
 from typing import Any
 
-from breakit.failure_text import parse_longrepr
+from breakit.core.failure_text import parse_longrepr
+from breakit.core.model import MutantResult, Outcome, TestOutcome
 from breakit.learner.http_trace import TRACE_ENV, read_trace
-from breakit.model import MutantResult, Outcome, TestOutcome
 
 TRACE_PLUGIN = "breakit.learner.http_trace"
 

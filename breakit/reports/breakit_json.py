@@ -1,7 +1,7 @@
 """breakit's own JSON document for `--json` on list / apply / check (docs/json.md).
 
 A mutant's tests in it, and reading them back (breakit merge, and anyone in Python), are
-breakit.outcome_codec's (`tests_by_index`, `outcomes_from_index`, `order_from_index`).
+breakit.core.outcome_codec's (`tests_by_index`, `outcomes_from_index`, `order_from_index`).
 """
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from breakit.model import Baseline, KillMatrix, Mutant, MutantResult, Mutation, Verdict
-from breakit.outcome_codec import order_by_index, tests_by_index
+from breakit.core.model import Baseline, KillMatrix, Mutant, MutantResult, Mutation, Verdict
+from breakit.core.outcome_codec import order_by_index, tests_by_index
 from breakit.reports.data_tables import findings_json
 
 if TYPE_CHECKING:
-    from breakit.since import Since
+    from breakit.mutants.changed_since import Since
     from breakit.triage.value import Triage
 
 VERSION = 2

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from breakit.model import KillMatrix, Outcome, Verdict
+from breakit.core.model import KillMatrix, Outcome, Verdict
 from breakit.reports.data_tables import TableFinding, finding_line, table_findings
 from breakit.reports.mutant_view import render_survivor, render_triage
 from breakit.reports.terminal import (

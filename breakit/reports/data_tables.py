@@ -15,7 +15,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from breakit.model import MutantResult
+from breakit.core.model import MutantResult
 
 TABLE_MIN_ENTRIES = 10  # a literal of at least this many entries is a table
 GROUPED_MIN = 3  # survivors of one table shown as one finding from this many

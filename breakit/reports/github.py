@@ -7,9 +7,9 @@ survivors gets one warning on its definition, naming them.
 
 from __future__ import annotations
 
-from breakit.model import KillMatrix
+from breakit.core.model import KillMatrix
+from breakit.mutants.changed_since import CHANGED_TEST, Since
 from breakit.reports.schema_json import primary_path, ran
-from breakit.since import CHANGED_TEST, Since
 
 
 def escape_data(text: str) -> str:

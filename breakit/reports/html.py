@@ -9,14 +9,14 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from breakit.model import Baseline, KillMatrix, MutantResult, Outcome, Verdict
+from breakit.core.model import Baseline, KillMatrix, MutantResult, Outcome, Verdict
 from breakit.reports import html_tests
 from breakit.reports.data_tables import table_findings
 from breakit.reports.html_tables import grouped_ids, tables_section
 from breakit.reports.schema_json import all_tests, primary_path, ran, status_reason
 
 if TYPE_CHECKING:
-    from breakit.since import Since
+    from breakit.mutants.changed_since import Since
     from breakit.triage.value import Triage
 
 _CELL_CLASS = {

@@ -1,13 +1,13 @@
-"""The HTML report's "Tests ranked" section (breakit.ranking): one sortable table of the tests by
-what they catch, the minimal suite and the subsuming mutants. Everything from the project is
-HTML-escaped; the sorting is a few lines of inline JavaScript."""
+"""The HTML report's "Tests ranked" section (breakit.verdicts.ranking): one sortable table of the
+tests by what they catch, the minimal suite and the subsuming mutants. Everything from the project
+is HTML-escaped; the sorting is a few lines of inline JavaScript."""
 
 from __future__ import annotations
 
 from html import escape
 
-from breakit.model import Baseline, KillMatrix
-from breakit.ranking import Ranking, durations, rank_tests
+from breakit.core.model import Baseline, KillMatrix
+from breakit.verdicts.ranking import Ranking, durations, rank_tests
 
 CSS = """
 table.rank{border-collapse:collapse;font-size:12px;margin:6px 0}

@@ -6,11 +6,11 @@ import re
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
-from breakit.model import KillMatrix, MutantResult, Verdict
+from breakit.core.model import KillMatrix, MutantResult, Verdict
 from breakit.reports.schema_json import ran, status_reason
 
 if TYPE_CHECKING:
-    from breakit.since import Since
+    from breakit.mutants.changed_since import Since
 
 # Characters XML 1.0 cannot carry at all, not even escaped: ElementTree would write them raw.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -24,8 +24,9 @@ def _clean(text: str) -> str:
 
 
 def render_junit(matrix: KillMatrix, since: Since | None = None) -> str:
-    """A `<testsuites>` holding one `<testsuite name="breakit">`, as pytest's own --junitxml.
-    With `since`, each testcase has a `breakit.since` property: why --since brought it in."""
+    """A `<testsuites>` holding one `<testsuite name="breakit">`, as pytest's own --junitxml. With
+    `since`, each testcase has a `breakit.mutants.changed_since` property: why --since brought
+    it in."""
     failures = sum(r.verdict in _FAILURES for r in matrix.results)
     errors = sum(r.verdict in _ERRORS for r in matrix.results)
     skipped = sum(r.verdict is Verdict.IGNORED for r in matrix.results) + len(matrix.unchecked)
@@ -44,7 +45,9 @@ def render_junit(matrix: KillMatrix, since: Since | None = None) -> str:
         if since is not None:
             properties = ET.Element("properties")
             value = _clean(since.describe(result.mutant.id))
-            ET.SubElement(properties, "property", {"name": "breakit.since", "value": value})
+            ET.SubElement(
+                properties, "property", {"name": "breakit.mutants.changed_since", "value": value}
+            )
             case.insert(0, properties)
         suite.append(case)
     for mutant in matrix.unchecked:  # --max-time spent before they ran: skipped, said why

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from breakit.model import Mutant, Verdict
+from breakit.core.model import Mutant, Verdict
 from breakit.reports.terminal import VERDICT_STYLE, location_text
 
 

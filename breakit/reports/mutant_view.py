@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from breakit.model import Baseline, Mutant, MutantResult, Outcome, Verdict
+from breakit.core.model import Baseline, Mutant, MutantResult, Outcome, Verdict
 from breakit.reports.terminal import (
     OUTCOME_STYLE,
     grouped_names,

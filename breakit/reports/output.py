@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from breakit import __version__
-from breakit.model import Baseline, KillMatrix
+from breakit.core.model import Baseline, KillMatrix
 from breakit.reports.breakit_json import matrix_document
 
 if TYPE_CHECKING:
-    from breakit.since import Since
+    from breakit.mutants.changed_since import Since
     from breakit.triage.value import Triage
 
 # The output folder's layout (docs/reports.md); other tools may rely on these names.

@@ -28,7 +28,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from breakit.model import MutantResult, Verdict
+from breakit.core.model import MutantResult, Verdict
 from breakit.reports.terminal import took_text, uncaught_text, verdict_counts
 
 # The time left is shown once at least ETA_MIN_RAN mutants ran after the first one and

@@ -1,5 +1,5 @@
-"""`breakit tests`: the Ranking (breakit.ranking) as a terminal view and as its JSON document
-(docs/json.md, "`breakit tests --json`")."""
+"""`breakit tests`: the Ranking (breakit.verdicts.ranking) as a terminal view and as its JSON
+document (docs/json.md, "`breakit tests --json`")."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from breakit.ranking import Ranking, TestRank
 from breakit.reports.terminal import short_nodeid
+from breakit.verdicts.ranking import Ranking, TestRank
 
 VERSION = 1
 TOP = 20  # tests shown without -v: the table stays one screen on a 500-test suite

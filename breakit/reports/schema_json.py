@@ -6,10 +6,18 @@ import ast
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from breakit.model import Baseline, KillMatrix, Location, Mutant, MutantResult, Outcome, Verdict
+from breakit.core.model import (
+    Baseline,
+    KillMatrix,
+    Location,
+    Mutant,
+    MutantResult,
+    Outcome,
+    Verdict,
+)
 
 if TYPE_CHECKING:
-    from breakit.since import Since
+    from breakit.mutants.changed_since import Since
 
 SCHEMA_VERSION = "2"
 

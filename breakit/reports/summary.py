@@ -15,9 +15,9 @@ from collections import Counter
 
 from rich.markup import escape
 
-from breakit.model import KillMatrix, MutantResult, Outcome, Verdict
+from breakit.core.model import KillMatrix, MutantResult, Outcome, Verdict
+from breakit.mutants.changed_since import CHANGED_LINE, CHANGED_TEST, Since, reason_text
 from breakit.reports.data_tables import finding_line, table_findings
-from breakit.since import CHANGED_LINE, CHANGED_TEST, Since, reason_text
 
 MAX_LISTED = 100
 MAX_DIFFS = 25

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.markup import escape
 
-from breakit.model import Mutant, MutantResult, Outcome, Verdict
+from breakit.core.model import Mutant, MutantResult, Outcome, Verdict
 
 if TYPE_CHECKING:
-    from breakit.engine.fork.warm_client import PoolInfo
+    from breakit.runners.fork.warm_client import PoolInfo
 
 OUTCOME_STYLE = {
     Outcome.CAUGHT: ("caught", "green"),

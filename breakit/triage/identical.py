@@ -17,8 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from types import CodeType
 
-from breakit.engine.codeswap import _shape, _walk
-from breakit.model import Mutant, MutantResult, Verdict
+from breakit.core.model import Mutant, MutantResult, Verdict
+from breakit.runners.fork.function_swap import _shape, _walk
 
 SAME_AS_ORIGINAL = "its compiled code is the original's: no test can tell them apart"
 
@@ -46,7 +46,7 @@ def _longest(holds: Callable[[int], bool], limit: int) -> int:
 
 def shape(code: CodeType) -> tuple[object, ...]:
     """What a module's code does, without where its lines are: each code object's shape, the
-    hot swap's (breakit.engine.codeswap), in place."""
+    hot swap's (breakit.runners.fork.function_swap), in place."""
     return tuple((place, _shape(inner)) for place, inner in _walk(code))
 
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from breakit.operators.discovery import module_label
+from breakit.mutants.operators.discovery import module_label
 from breakit.triage.assertion import Assertion, asserted
 from breakit.triage.probe import Probe
 from breakit.triage.suggest import Input, inputs_for, literal_value

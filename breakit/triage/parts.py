@@ -13,9 +13,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from breakit.engine.runner import RunSpec
-from breakit.engine.subprocess_runner import SubprocessRunner
-from breakit.engine.workspace import Workspace
+from breakit.runners.run_spec import RunSpec
+from breakit.runners.subprocess_runner import SubprocessRunner
+from breakit.runners.workspace import Workspace
 
 # Each survivor's own tests, once more, with probes in them: more time than the mutant's run.
 TIMEOUT_FACTOR = 3.0

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import CodeRange
 
-from breakit.operators.splice import node_positions
+from breakit.mutants.operators.splice import node_positions
 
 VALUE_KINDS = (
     "value",

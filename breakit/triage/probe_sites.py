@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import libcst as cst
 
-from breakit.model import Mutant
+from breakit.core.model import Mutant
 from breakit.triage.identical import changed_region
 from breakit.triage.lift import nested_probe, operand_probe
 from breakit.triage.probe import Probe, Source, op_text, with_kind

@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from breakit.engine.workspace import Workspace
-from breakit.model import MutantResult, Outcome
+from breakit.core.model import MutantResult, Outcome
+from breakit.runners.workspace import Workspace
 from breakit.triage import IMPORT_TIME, TRIAGE_ENV
 from breakit.triage.classify import Seen, Triage, classify, gather
 from breakit.triage.follow import follow_told

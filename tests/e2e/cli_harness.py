@@ -168,7 +168,7 @@ SMALL_PROJECT = {
         import libcst as cst
         import libcst.matchers as m
 
-        from breakit.model import FileEdit, Mutation
+        from breakit.core.model import FileEdit, Mutation
 
 
         class Minus(m.MatcherDecoratableTransformer):
@@ -190,7 +190,7 @@ SMALL_PROJECT = {
         import libcst as cst
         import libcst.matchers as m
 
-        from breakit.model import FileEdit, Mutation
+        from breakit.core.model import FileEdit, Mutation
 
 
         class AtLeast(m.MatcherDecoratableTransformer):
@@ -277,7 +277,7 @@ HANG_BREAKAGE = """
                 import libcst as cst
                 import libcst.matchers as m
 
-                from breakit.model import FileEdit, Mutation
+                from breakit.core.model import FileEdit, Mutation
 
 
                 class Hang(m.MatcherDecoratableTransformer):

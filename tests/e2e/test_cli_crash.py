@@ -19,7 +19,7 @@ EXIT_BREAKAGE = """
     import libcst as cst
     import libcst.matchers as m
 
-    from breakit.model import FileEdit, Mutation
+    from breakit.core.model import FileEdit, Mutation
 
 
     class Exit(m.MatcherDecoratableTransformer):
@@ -45,7 +45,7 @@ KEY_ERROR_BREAKAGE = """
     import libcst as cst
     import libcst.matchers as m
 
-    from breakit.model import FileEdit, Mutation
+    from breakit.core.model import FileEdit, Mutation
 
 
     class Lookup(m.MatcherDecoratableTransformer):

@@ -63,7 +63,7 @@ BREAKAGE = """
     import libcst as cst
     import libcst.matchers as m
 
-    from breakit.model import FileEdit, Mutation
+    from breakit.core.model import FileEdit, Mutation
 
 
     class Edit(m.MatcherDecoratableTransformer):
@@ -238,7 +238,7 @@ FLAGGED_HANG = """
     import libcst as cst
     import libcst.matchers as m
 
-    from breakit.model import FileEdit, Mutation
+    from breakit.core.model import FileEdit, Mutation
 
 
     class Hang(m.MatcherDecoratableTransformer):

@@ -268,7 +268,7 @@ FAIL_AND_HANG = {
         import libcst as cst
         import libcst.matchers as m
 
-        from breakit.model import FileEdit, Mutation
+        from breakit.core.model import FileEdit, Mutation
 
         BODY = "if n == 0:\\n    return -1\\nwhile True:\\n    pass\\n"
 

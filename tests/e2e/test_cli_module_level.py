@@ -129,7 +129,7 @@ def test_import_time_mutants_agree_with_plain_pytest_and_with_the_full_matrix(
     assert first["verify"]["agree"] == first["verify"]["checked"] == len(first["mutants"])
     # The table's survivors were proved together, not each on a whole suite of its own.
     assert first["survivor_proofs"]["batches"] >= 1
-    # Module-level mutants ran hot (engine.reexec); the default value another module read at
+    # Module-level mutants ran hot (runners.fork.reexec); the default value another module read at
     # import (`unit=DEFAULT_UNIT` in units/convert.py) was refused and ran fresh.
     hot = first["hot_runs"]
     assert hot["runs"] >= len(first["mutants"]) // 2

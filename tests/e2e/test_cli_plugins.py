@@ -1,5 +1,5 @@
 """breakit on the pytest setups real projects have: the most used plugins in `addopts`, the way
-their docs show them (issue 22; breakit.set_aside).
+their docs show them (issue 22; breakit.inrun.set_aside).
 
 One small project whose tests use pytest-asyncio, pytest-mock, pytest-benchmark and Hypothesis is
 checked once with no `addopts` (the reference) and then with each plugin's options in `addopts`:

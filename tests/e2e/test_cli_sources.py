@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from breakit.errors import ExitCode
-from breakit.ranges import parse_ranges
+from breakit.core.errors import ExitCode
+from breakit.core.ranges import parse_ranges
 from tests.e2e.cli_harness import Breakit, verdict_counts
 from tests.project_files import write_project
 
@@ -407,9 +407,9 @@ def test_code_pytest_imports_before_any_plugin_counts_as_import_time(tmp_path: P
 def test_lines_of_a_preimported_module_that_do_not_run_at_import_keep_their_tests(
     tmp_path: Path,
 ) -> None:
-    # The same package, with a second test that never calls scale(). The lines that ran at
-    # import (breakit.engine.import_probe finds them: the def lines, FACTOR, defaults' body)
-    # run the whole suite; scale's body only the test that covers it, as in any other module.
+    # The same package, with a second test that never calls scale(). The lines that ran at import
+    # (breakit.inrun.import_probe finds them: the def lines, FACTOR, defaults' body) run the whole
+    # suite; scale's body only the test that covers it, as in any other module.
     files = {
         **CALLED_AT_IMPORT,
         "tests/test_other.py": """

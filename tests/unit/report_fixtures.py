@@ -6,7 +6,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from breakit.model import (
+from breakit.core.model import (
     Baseline,
     FileEdit,
     KillMatrix,

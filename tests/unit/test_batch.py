@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+from breakit.core.model import Mutant
 from breakit.engine.batch import (
     IMPORT_TIME_BATCH_SIZE,
     batches,
@@ -11,7 +12,6 @@ from breakit.engine.batch import (
     hunks,
     merged_mutant,
 )
-from breakit.model import Mutant
 
 SOURCE = textwrap.dedent(
     """\
@@ -125,8 +125,8 @@ def test_changes_at_import_share_batches_with_each_other_only_and_larger_ones() 
 
 
 def test_a_batch_skips_only_the_tests_every_member_passed_alone() -> None:
+    from breakit.core.model import Mutant, MutantResult, Outcome, TestOutcome, Verdict
     from breakit.engine.batch import passed_by_all
-    from breakit.model import Mutant, MutantResult, Outcome, TestOutcome, Verdict
 
     def first(**outcomes: Outcome) -> MutantResult:
         tests = {n: TestOutcome(n, o) for n, o in outcomes.items()}

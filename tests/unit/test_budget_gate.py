@@ -13,10 +13,10 @@ from report_fixtures import ID_KILLED, build_matrix
 
 from breakit.cli.entry import wants_json
 from breakit.cli.options import Duration
+from breakit.core.errors import ExitCode
+from breakit.core.model import KillMatrix, Verdict
 from breakit.engine.parallel import Jobs
-from breakit.errors import ExitCode
-from breakit.gate import exit_code, merge_in_order
-from breakit.model import KillMatrix, Verdict
+from breakit.verdicts.gate import exit_code, merge_in_order
 
 
 @pytest.mark.parametrize(

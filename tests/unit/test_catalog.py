@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from breakit.catalog import load_catalog
-from breakit.config import Config
-from breakit.errors import ExitCode, MutationError, UnknownMutationError
-from breakit.model import Mutation
+from breakit.core.config import Config
+from breakit.core.errors import ExitCode, MutationError, UnknownMutationError
+from breakit.core.model import Mutation
+from breakit.mutants.catalog import load_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -16,7 +16,7 @@ def mutation_module(mutation_id: str) -> str:
     return f"""
 import libcst as cst
 
-from breakit.model import FileEdit, Mutation
+from breakit.core.model import FileEdit, Mutation
 
 MUTATION = Mutation(
     id={mutation_id!r},

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from breakit.engine.codeswap import (
+from breakit.runners.fork.function_swap import (
     LiveFunctions,
     NotHot,
     compile_module,

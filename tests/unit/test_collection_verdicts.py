@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from breakit.engine.fork.client import ForkRunner
+from breakit.core.model import Mutant, Outcome, RunFailure, Verdict
 from breakit.engine.oracle import differences
-from breakit.engine.pieces import Piece, suite_run_from_pieces, suite_run_from_records
-from breakit.engine.runner import RunSpec
-from breakit.engine.subprocess_runner import SubprocessRunner
 from breakit.engine.verdict import mutant_result
-from breakit.model import Mutant, Outcome, RunFailure, Verdict
+from breakit.runners.fork.client import ForkRunner
+from breakit.runners.run_spec import RunSpec
+from breakit.runners.subprocess_runner import SubprocessRunner
+from breakit.runners.suite_run import Piece, suite_run_from_pieces, suite_run_from_records
 from tests.project_files import tiny_project
 
 MUTANT = Mutant("m", "test", "m", {"calc.py": "x = 2\n"}, {"calc.py": "x = 1\n"})
@@ -24,7 +24,7 @@ TESTS = ("tests/test_a.py::test_a", "tests/test_b.py::test_b")
 def collect_error(
     nodeid: str, message: str, failure: RunFailure = RunFailure.IMPORT_ERROR
 ) -> dict[str, str]:
-    """The plugin's record of a failed collector (breakit.pytest_plugin)."""
+    """The plugin's record of a failed collector (breakit.inrun.pytest_plugin)."""
     return {
         "event": "collect_error",
         "nodeid": nodeid,

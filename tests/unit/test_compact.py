@@ -6,11 +6,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from breakit.engine.compact import compact_result
-from breakit.failure_text import BRIEF_OVER, brief_longrepr, parse_longrepr
-from breakit.model import Baseline, Mutant, MutantResult, Outcome, SuiteRun, TestOutcome, Verdict
-from breakit.result_cache import result_from_json, result_to_json
-from breakit.store import Store
+from breakit.core.failure_text import BRIEF_OVER, brief_longrepr, parse_longrepr
+from breakit.core.model import (
+    Baseline,
+    Mutant,
+    MutantResult,
+    Outcome,
+    SuiteRun,
+    TestOutcome,
+    Verdict,
+)
+from breakit.engine.kept_result import compact_result
+from breakit.store.gateway import Store
+from breakit.store.result_cache import result_from_json, result_to_json
 
 TEST = "tests/test_api.py::test_decode"
 
@@ -106,7 +114,7 @@ def test_a_cache_from_an_older_breakit_is_ignored(tmp_path: Path) -> None:
 
 
 def test_a_sequence_keeps_its_order() -> None:
-    from breakit.ranges import format_sequence, parse_ranges
+    from breakit.core.ranges import format_sequence, parse_ranges
 
     for indices in ([4, 5, 6, 0, 1], [], [3], [9, 8, 7], [0, 1, 2, 3]):
         assert parse_ranges(format_sequence(indices)) == indices

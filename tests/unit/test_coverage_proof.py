@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from breakit.config import Config
-from breakit.engine.coverage_map import CORE_ENV
+from breakit.core.config import Config
+from breakit.core.model import Mutant, Verdict
 from breakit.engine.coverage_proof import marked_sources, read_hits
 from breakit.engine.lab import Lab
 from breakit.engine.oracle import compare, oracle_matrix
-from breakit.model import Mutant, Verdict
-from breakit.operators import generate_mutants
+from breakit.inrun.coverage_map import CORE_ENV
+from breakit.mutants.operators import generate_mutants
 from tests.project_files import tiny_project
 
 SHAPES = '''"""Statements of every shape a claimed line can sit in."""

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from breakit.config import Config, parse_table
-from breakit.engine.fork.client import ForkRunner
+from breakit.core.config import Config, parse_table
+from breakit.core.errors import ConfigError
+from breakit.core.model import Mutant, NotRun, Outcome, SuiteRun, Verdict
 from breakit.engine.lab import Lab
-from breakit.engine.memlimit import default_limit_mb
-from breakit.engine.pieces import NOT_RUN_AFTER_DEATH
-from breakit.engine.runner import RunSpec
-from breakit.engine.subprocess_runner import SubprocessRunner
-from breakit.engine.workspace import Workspace
-from breakit.errors import ConfigError
-from breakit.model import Mutant, NotRun, Outcome, SuiteRun, Verdict
+from breakit.runners.fork.client import ForkRunner
+from breakit.runners.memlimit import default_limit_mb
+from breakit.runners.run_spec import RunSpec
+from breakit.runners.subprocess_runner import SubprocessRunner
+from breakit.runners.suite_run import NOT_RUN_AFTER_DEATH
+from breakit.runners.workspace import Workspace
 from tests.project_files import tiny_project
 
 # calc.add is what the mutants break; the three tests run in this order.

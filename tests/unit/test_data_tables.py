@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from breakit.model import KillMatrix, Location, Mutant, MutantResult, Verdict
+from breakit.core.model import KillMatrix, Location, Mutant, MutantResult, Verdict
 from breakit.reports.check_view import render_check
 from breakit.reports.data_tables import findings_json, table_findings, tables_in
 

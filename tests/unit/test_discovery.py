@@ -12,12 +12,11 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider, WhitespaceInclusivePositionProvider
 
-from breakit.catalog import Catalog
-from breakit.config import Config, load_config
-from breakit.errors import ConfigError, MutationError, UnknownMutationError, UsageError
-from breakit.gate import equivalent_reason
-from breakit.mutant_ids import Filters, MutantIds, former_id
-from breakit.operators import (
+from breakit.core.config import Config, load_config
+from breakit.core.errors import ConfigError, MutationError, UnknownMutationError, UsageError
+from breakit.mutants.catalog import Catalog
+from breakit.mutants.mutant_ids import Filters, MutantIds, former_id
+from breakit.mutants.operators import (
     OPERATORS,
     PRAGMA,
     discover,
@@ -27,9 +26,10 @@ from breakit.operators import (
     select_operators,
     source_files,
 )
-from breakit.operators import discovery as discovery_module
-from breakit.operators.discovery import _file_mutants, module_label
-from breakit.operators.splice import node_positions
+from breakit.mutants.operators import discovery as discovery_module
+from breakit.mutants.operators.discovery import _file_mutants, module_label
+from breakit.mutants.operators.splice import node_positions
+from breakit.verdicts.gate import equivalent_reason
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from breakit.core.model import (
+    KillMatrix,
+    Mutant,
+    MutantResult,
+    NotRun,
+    Outcome,
+    TestOutcome,
+    Verdict,
+)
 from breakit.engine.oracle import compare, differences
-from breakit.engine.pieces import NOT_RUN_AFTER_DEATH, STOPPED_DURING
-from breakit.model import KillMatrix, Mutant, MutantResult, NotRun, Outcome, TestOutcome, Verdict
+from breakit.runners.suite_run import NOT_RUN_AFTER_DEATH, STOPPED_DURING
 
 MUTANT = Mutant("m", "test", "m", {"a.py": "x = 2\n"}, {"a.py": "x = 1\n"})
 

@@ -6,18 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from breakit.engine.runner import RunSpec
-from breakit.engine.selection import (
-    WHOLE_SUITE,
-    TestPlan,
-    changed_lines,
-    in_source,
-    module_level_lines,
-    select_tests,
-)
-from breakit.engine.subprocess_runner import SubprocessRunner
-from breakit.model import Mutant
-from breakit.records import FIXTURES, IMPORT_TIME
+from breakit.core.model import Mutant
+from breakit.core.run_records import FIXTURES, IMPORT_TIME
+from breakit.engine.selection import WHOLE_SUITE, TestPlan, select_tests
+from breakit.mutants.changed_lines import changed_lines, in_source, module_level_lines
+from breakit.runners.run_spec import RunSpec
+from breakit.runners.subprocess_runner import SubprocessRunner
 from tests.project_files import tiny_project
 
 APP = """\

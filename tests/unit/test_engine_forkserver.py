@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from breakit.engine.fork.client import ForkRunner
-from breakit.engine.fork.warm_client import WarmPool, stop_pools
-from breakit.engine.runner import RunSpec
-from breakit.engine.subprocess_runner import SubprocessRunner
-from breakit.engine.workspace import Workspace
-from breakit.model import Outcome
+from breakit.core.model import Outcome
+from breakit.runners.fork.client import ForkRunner
+from breakit.runners.fork.warm_client import WarmPool, stop_pools
+from breakit.runners.run_spec import RunSpec
+from breakit.runners.subprocess_runner import SubprocessRunner
+from breakit.runners.workspace import Workspace
 from tests.processes import HANGING, group_members, wait_gone
 from tests.project_files import CALC, TEST_ADD, tiny_project
 
@@ -51,8 +51,8 @@ def test_module_state_is_fresh():
 
 @pytest.fixture(params=["spawned", "warm"])
 def runner(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ForkRunner]:
-    """A worker of its own, or one forked from a warm pool (breakit.engine.fork.warm_client):
-    every test here must
+    """A worker of its own, or one forked from a warm pool (breakit.runners.fork.warm_client): every
+    test here must
     hold for both."""
     # Preloads pytest only: the project's own module `calc` must never be imported by the worker.
     pool = None
@@ -107,8 +107,8 @@ def test_two_mutants_of_one_file_in_a_row_leak_nothing(tmp_path: Path, runner: F
         original = int((workspace.path / "calc.py").stat().st_mtime)
         os.environ["EXPECTED_CWD"] = str(workspace.path)
         try:
-            # The same size, written within a second: what a stale .pyc would be served on,
-            # but for the modification time each version gets (breakit.engine.workspace).
+            # The same size, written within a second: what a stale .pyc would be served on, but for
+            # the modification time each version gets (breakit.runners.workspace).
             for operator in ("-", "*"):
                 with workspace.mutated({"calc.py": source.replace("+", operator)}) as workdir:
                     stamps.append(int((workdir / "calc.py").stat().st_mtime))
@@ -286,7 +286,7 @@ def test_a_default_value_runs_hot_as_a_fresh_import_gives_it(
     nodeid = "tests/test_calc.py::test_add"
     with Workspace(root) as workspace:
         assert runner.open_session(workspace.path, RunSpec(("tests",)))
-        # A default value is evaluated at import: the def runs again (engine.reexec).
+        # A default value is evaluated at import: the def runs again (runners.fork.reexec).
         changes = {"calc.py": CALC.replace("(a, b)", "(a, b=1)").replace("+", "-")}
         with workspace.mutated(changes) as workdir:
             run = runner.run_hot(workdir, hot_spec(nodeids=(nodeid,)), changes)

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from breakit.config import Config
-from breakit.engine.forced_fail import forced_failure_changes
+from breakit.baseline.forced_fail import forced_failure_changes
+from breakit.core.config import Config
+from breakit.core.errors import ShadowingError
+from breakit.core.model import MutantResult, Outcome, Verdict
 from breakit.engine.lab import Lab
 from breakit.engine.oracle import compare, oracle_matrix
-from breakit.errors import ShadowingError
-from breakit.model import MutantResult, Outcome, Verdict
 from tests.lab_project import CALC, TESTS, lab_tree, make_config, mutants
 from tests.project_files import tiny_project
 
@@ -66,8 +66,8 @@ def test_selection_no_coverage_and_input_order(project: Path, backend: str) -> N
     )
     assert compare(matrix, oracle) == {}
     assert oracle.result("unused").verdict is Verdict.SURVIVED
-    # Every change ran in a hot session: the docstring too (engine.reexec); so did the check that
-    # a test that caught a mutant out of file order passes alone (engine.order_check).
+    # Every change ran in a hot session: the docstring too (runners.fork.reexec); so did the check
+    # that a test that caught a mutant out of file order passes alone (engine.order_check).
     assert lab.stats.fallback_reasons == []
     assert lab.stats.hot_runs >= 4 if hot else lab.stats.hot_runs == 0
 

@@ -1,5 +1,6 @@
-"""What changed since a git revision (breakit.git_diff), and which tests that makes changed
-(breakit.since): the hunk parser on git's own output, and the real git on small repositories."""
+"""What changed since a git revision (breakit.mutants.git_diff), and which tests that makes changed
+(breakit.mutants.changed_since): the hunk parser on git's own output, and the real git on small
+repositories."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from breakit.errors import ExitCode
-from breakit.git_diff import GitDiff, GitError, changed_since, parse_diff, unquote_path
-from breakit.since import changed_tests
+from breakit.core.errors import ExitCode
+from breakit.mutants.changed_since import changed_tests
+from breakit.mutants.git_diff import GitDiff, GitError, changed_since, parse_diff, unquote_path
 from tests.git_helper import git
 
 DIFF = textwrap.dedent(
@@ -190,8 +191,8 @@ def test_a_test_is_changed_when_a_line_of_its_own_definition_is(tmp_path: Path):
 
 
 def test_bring_in_keeps_the_mutants_on_changed_lines_and_those_changed_tests_cover(tmp_path: Path):
-    from breakit.model import Mutant
-    from breakit.since import bring_in
+    from breakit.core.model import Mutant
+    from breakit.mutants.changed_since import bring_in
 
     source = "def add(a, b):\n    return a + b\n\n\ndef neg(n):\n    return -n\n"
 

@@ -1,9 +1,11 @@
-"""breakit's shape (issues 14 and 25): no import cycle between its modules, no module over 400
-lines, no function over 60 lines (breakit/ and bench/), and docs/architecture.md naming every
-module once and no path that is not there.
+"""breakit's shape (issues 14, 25 and 35): no import cycle between its modules, packages by stage
+importing only what docs/architecture.md's layer table allows, no module over 400 lines, no function
+over 60 lines (breakit/ and bench/), and docs/architecture.md naming every module once, in its
+package's section, and no path that is not there.
 
-Imports under `if TYPE_CHECKING:` aside, every import counts, those inside functions too: a lazy
-import still makes the two modules depend on each other.
+Between modules, imports under `if TYPE_CHECKING:` aside, every import counts, those inside
+functions too: a lazy import still makes the two modules depend on each other. Between packages,
+type-only imports count as well: the layers are about what a reader must know, not what runs.
 """
 
 from __future__ import annotations
@@ -27,14 +29,20 @@ def module_name(root: Path, path: Path) -> str:
     return ".".join(parts)
 
 
-def graph(root: Path) -> dict[str, set[str]]:
+def graph(root: Path, *, type_only: bool = False) -> dict[str, set[str]]:
+    """Module -> the breakit modules it imports; with `type_only`, those under `TYPE_CHECKING`
+    too."""
     modules = {module_name(root, p): p for p in root.rglob("*.py")}
     edges: dict[str, set[str]] = {m: set() for m in modules}
     for name, path in modules.items():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         skip: set[int] = set()
         for node in ast.walk(tree):
-            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            if (
+                not type_only
+                and isinstance(node, ast.If)
+                and "TYPE_CHECKING" in ast.unparse(node.test)
+            ):
                 for inner in node.body:
                     skip.update(id(n) for n in ast.walk(inner))
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
@@ -103,7 +111,7 @@ def test_no_import_cycle() -> None:
 def test_the_graph_sees_imports_and_cycles() -> None:
     # The check above proves nothing if it reads no edge or misses a cycle.
     edges = graph(PACKAGE)
-    assert "breakit.config" in edges["breakit.cli.env"]
+    assert "breakit.core.config" in edges["breakit.cli.env"]
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
@@ -181,3 +189,111 @@ def test_no_two_modules_share_a_name() -> None:
         if path.name != "__init__.py":
             names.setdefault(path.name, []).append(str(path.relative_to(PACKAGE.parent)))
     assert {name: paths for name, paths in names.items() if len(paths) > 1} == {}
+
+
+ARCHITECTURE = PACKAGE.parent / "docs" / "architecture.md"
+
+
+def allowed_imports() -> dict[str, set[str]]:
+    """docs/architecture.md's layer table: package -> the packages it may import."""
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    table = text.split("### Layers: which package may import which", 1)[1].split("\n### ", 1)[0]
+    rows = re.findall(r"^\| `(\w+)` \| (.+) \|$", table, re.MULTILINE)
+    allowed = {name: set(re.findall(r"`(\w+)`", may)) for name, may in rows}
+    for name, may in rows:
+        if may == "every other package":
+            allowed[name] = set(allowed) - {name}
+    return allowed
+
+
+def package_of(module: str) -> str:
+    """`breakit.engine.lab` -> `engine`; a root module (`breakit`, `breakit.__main__`) -> ``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 or (len(parts) == 2 and parts[1] != "__main__") else ""
+
+
+def package_edges(edges: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Package -> the packages its modules import (the package root, `__main__` calling the
+    CLI and everyone reading `__version__`, aside)."""
+    out: dict[str, set[str]] = {}
+    for module, targets in edges.items():
+        source = package_of(module)
+        if not source:
+            continue
+        for target in targets:
+            if package_of(target) not in ("", source):
+                out.setdefault(source, set()).add(package_of(target))
+    return out
+
+
+def test_every_package_imports_only_what_its_layer_allows() -> None:
+    allowed = allowed_imports()
+    actual = package_edges(graph(PACKAGE, type_only=True))
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    assert set(allowed) == packages  # the table names every package, and nothing else
+    forbidden = {
+        f"{source} -> {target}"
+        for source, targets in actual.items()
+        for target in targets - allowed.get(source, set())
+    }
+    assert forbidden == set()
+    unused = {  # an allowance nothing uses is a layer the table claims and the code lacks
+        f"{source} -> {target}"
+        for source, may in allowed.items()
+        if source != "cli"
+        for target in may - actual.get(source, set())
+    }
+    assert unused == set()
+
+
+def test_the_layers_hold_the_rules_the_issue_set() -> None:
+    allowed = allowed_imports()
+    assert allowed["core"] == set()
+    assert allowed["inrun"] == {"core"}
+    assert all("cli" not in may for name, may in allowed.items() if name != "cli")
+    assert cycles({name: set(may) for name, may in allowed.items()}) == []
+
+
+def test_the_layer_check_sees_type_only_imports() -> None:
+    # engine/no_coverage.py names Lab only for its type hints: the module graph skips it, the
+    # package graph must not (a type-only import is still a dependency a reader follows).
+    edges = {"breakit.core.model": {"breakit.engine.lab"}, "breakit.engine.lab": set()}
+    assert package_edges(edges) == {"core": {"engine"}}
+    sample = PACKAGE / "core" / "_type_only_sample.py"
+    try:
+        sample.write_text(
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+            "    from breakit.engine.lab import Lab\n"
+        )
+        assert (
+            "breakit.engine.lab" in graph(PACKAGE, type_only=True)["breakit.core._type_only_sample"]
+        )
+        assert "breakit.engine.lab" not in graph(PACKAGE)["breakit.core._type_only_sample"]
+    finally:
+        sample.unlink()
+
+
+def test_the_package_root_holds_only_its_entry() -> None:
+    assert sorted(p.name for p in PACKAGE.glob("*.py")) == ["__init__.py", "__main__.py"]
+
+
+def test_each_stage_of_docs_architecture_is_one_package() -> None:
+    """Each section of "What lives where" names one package (`### N. title: `breakit/x/``) and
+    lists that package's modules only; every package has its section."""
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    where = text.split("## What lives where", 1)[1].split("### Outside the package", 1)[0]
+    sections = re.findall(r"^### .*?: `(breakit/(?:\w+/)?)`\n(.*?)(?=^### |\Z)", where, re.M | re.S)
+    misplaced = []
+    for package, body in sections:
+        for module in re.findall(r"^\| `(breakit/[\w/]+\.py)` \|", body, re.MULTILINE):
+            inside = module.startswith(package) and (
+                package != "breakit/" or module.count("/") == 1
+            )
+            if not inside:
+                misplaced.append(f"{module} under {package}")
+    assert misplaced == []
+    documented = [package for package, _ in sections]
+    packages = sorted(
+        f"breakit/{p.name}/" for p in PACKAGE.iterdir() if (p / "__init__.py").exists()
+    )
+    assert sorted(documented) == sorted(["breakit/", *packages])

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from breakit.errors import RefusedError
+from breakit.core.errors import RefusedError
+from breakit.core.model import Mutant
 from breakit.learner.tree import FileState, Tree
-from breakit.model import Mutant
 
 
 def mutant(mutant_id: str, root: Path, changes: dict[str, str | None]) -> Mutant:

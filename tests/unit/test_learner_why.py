@@ -10,13 +10,21 @@ from pathlib import Path
 
 import pytest
 
-from breakit.errors import UsageError
+from breakit.core.errors import UsageError
+from breakit.core.model import (
+    FileEdit,
+    Mutant,
+    MutantResult,
+    Mutation,
+    Outcome,
+    TestOutcome,
+    Verdict,
+)
 from breakit.learner.exercise_progress import ExerciseState, exercise_state, progress_line
 from breakit.learner.explain import answer_for, sections
 from breakit.learner.http_trace import read_trace
 from breakit.learner.predict import choices, parse_answer, score
 from breakit.learner.why import CatchKind, explain_outcome, parse_longrepr
-from breakit.model import FileEdit, Mutant, MutantResult, Mutation, Outcome, TestOutcome, Verdict
 
 REPO = Path(__file__).resolve().parents[2]
 TESTS = [

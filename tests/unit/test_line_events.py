@@ -1,5 +1,5 @@
-"""The two cores of the per-test coverage map (breakit.engine.coverage_map) record the same lines:
-sys.monitoring's (breakit.engine.line_events, Python 3.12+) and coverage.py's tracer."""
+"""The two cores of the per-test coverage map (breakit.inrun.coverage_map) record the same lines:
+sys.monitoring's (breakit.inrun.line_events, Python 3.12+) and coverage.py's tracer."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from breakit.engine import line_events
-from breakit.engine.coverage_map import CORE_ENV
-from breakit.engine.runner import RunSpec
-from breakit.engine.subprocess_runner import SubprocessRunner
-from breakit.records import IMPORT_TIME
+from breakit.core.run_records import IMPORT_TIME
+from breakit.inrun import line_events
+from breakit.inrun.coverage_map import CORE_ENV
+from breakit.runners.run_spec import RunSpec
+from breakit.runners.subprocess_runner import SubprocessRunner
 from tests.project_files import tiny_project
 
 # What a core may get wrong: nested functions, generators resumed later, coroutines, class

@@ -11,19 +11,19 @@ from pathlib import Path
 
 import pytest
 
-from breakit.catalog import Catalog, load_catalog
-from breakit.codemod import apply_mutation
-from breakit.config import Config
-from breakit.errors import MutationError, UnknownMutationError
-from breakit.model import Mutant
-from breakit.mutant_cache import MutantCache
-from breakit.mutant_ids import MutantIds
+from breakit.core.config import Config
+from breakit.core.errors import MutationError, UnknownMutationError
+from breakit.core.model import Mutant
+from breakit.mutants.catalog import Catalog, load_catalog
+from breakit.mutants.codemod import apply_mutation
+from breakit.mutants.mutant_cache import MutantCache
+from breakit.mutants.mutant_ids import MutantIds
 
 MODULE = '''"""one-is-two: every literal 1 in {path} becomes 2."""
 
 import libcst as cst
 
-from breakit.model import FileEdit, Mutation
+from breakit.core.model import FileEdit, Mutation
 
 
 class OneIsTwo(cst.CSTTransformer):
@@ -98,9 +98,9 @@ def test_a_hit_imports_neither_libcst_nor_the_mutation_modules(config: Config) -
     code = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from breakit.config import Config\n"
-        "from breakit.mutant_cache import MutantCache\n"
-        "from breakit.mutant_ids import MutantIds\n"
+        "from breakit.core.config import Config\n"
+        "from breakit.mutants.mutant_cache import MutantCache\n"
+        "from breakit.mutants.mutant_ids import MutantIds\n"
         f"config = Config(Path({str(config.root)!r}), tests=('tests',), mutations=('muts',))\n"
         "def no_catalog(): raise SystemExit('the catalog was loaded')\n"
         "mutant = MutantIds(config, no_catalog, MutantCache(config)).resolve('one-is-two')\n"

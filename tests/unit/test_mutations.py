@@ -12,12 +12,12 @@ import libcst as cst
 import libcst.matchers as m
 import pytest
 
-from breakit.catalog import load_catalog
-from breakit.codemod import apply_mutation, transform_source
-from breakit.config import Config
-from breakit.errors import ExitCode, MutationError
-from breakit.model import FileEdit, Location, Mutation
-from breakit.testing import assert_no_change, assert_transform
+from breakit.core.config import Config
+from breakit.core.errors import ExitCode, MutationError
+from breakit.core.model import FileEdit, Location, Mutation
+from breakit.mutants.authoring import assert_no_change, assert_transform
+from breakit.mutants.catalog import load_catalog
+from breakit.mutants.codemod import apply_mutation, transform_source
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = load_catalog(Config(root=ROOT, tests=("tests/integration",), mutations=("mutations",)))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from breakit.core.model import Mutant
 from breakit.engine.name_readers import NameReaders, bound_names, reader_tests
-from breakit.model import Mutant
 from tests.project_files import write_project
 
 UNITS = """\

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from breakit.model import Location, Mutant
-from breakit.operators import mutants_for_source
+from breakit.core.model import Location, Mutant
+from breakit.mutants.operators import mutants_for_source
 from tests.operator_cases import code, mutants_of
 
 PATH = "pkg/example.py"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from breakit.model import Mutant
-from breakit.operators import mutants_for_source
-from breakit.operators.web_http import swapped_status
+from breakit.core.model import Mutant
+from breakit.mutants.operators import mutants_for_source
+from breakit.mutants.operators.web_http import swapped_status
 from tests.operator_cases import code, mutants_of
 
 PATH = "app/routes.py"

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from breakit.engine.order import KillerFirst
-from breakit.model import (
+from breakit.core.model import (
     Baseline,
     Location,
     Mutant,
@@ -13,6 +12,7 @@ from breakit.model import (
     TestOutcome,
     Verdict,
 )
+from breakit.engine.order import KillerFirst
 
 TESTS = ("t_slow", "t_fast", "t_mid", "t_near", "t_far")
 DURATIONS = {"t_slow": 2.0, "t_fast": 0.01, "t_mid": 0.5, "t_near": 1.0, "t_far": 1.5}

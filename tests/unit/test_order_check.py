@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import threading
 
+from breakit.core.model import Mutant, MutantResult, Outcome, TestOutcome, Verdict
 from breakit.engine.order_check import AloneOnOriginal, out_of_order_catchers
-from breakit.model import Mutant, MutantResult, Outcome, TestOutcome, Verdict
 
 FILE_ORDER = ("t::a", "t::b", "t::c", "t::d")
 

@@ -1,4 +1,4 @@
-"""breakit.outcome_codec: a test's outcome has one encoder and one decoder.
+"""breakit.core.outcome_codec: a test's outcome has one encoder and one decoder.
 
 Every outcome and every reason a test did not run goes through each form and comes back
 (the compact forms keep what they document keeping); the forms are pinned byte for byte to
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from breakit.model import Mutant, MutantResult, NotRun, Outcome, SuiteRun, TestOutcome, Verdict
-from breakit.outcome_codec import (
+from breakit.core.model import Mutant, MutantResult, NotRun, Outcome, SuiteRun, TestOutcome, Verdict
+from breakit.core.outcome_codec import (
     RECORD,
     TIMED,
     order_by_index,
@@ -28,10 +28,12 @@ from breakit.outcome_codec import (
     run_from_json,
     run_to_json,
 )
-from breakit.outcome_codec import tests_by_index as by_index  # "test…": pytest would collect it
-from breakit.outcome_codec import tests_from_lists as from_lists
-from breakit.outcome_codec import tests_to_lists as to_lists
-from breakit.result_cache import result_from_json, result_to_json
+from breakit.core.outcome_codec import (
+    tests_by_index as by_index,  # "test…": pytest would collect it
+)
+from breakit.core.outcome_codec import tests_from_lists as from_lists
+from breakit.core.outcome_codec import tests_to_lists as to_lists
+from breakit.store.result_cache import result_from_json, result_to_json
 
 BREAKIT = Path(__file__).resolve().parents[2] / "breakit"
 MUTANT = Mutant("m1", "op", "a mutant", {}, {})
@@ -212,18 +214,19 @@ def test_the_report_form_is_as_before() -> None:
 
 
 def test_the_plugins_records_are_the_codecs() -> None:
-    # The in-run plugin judges a test into a TestOutcome (breakit.judge) and writes its record
-    # with outcome_to_json: no second spelling of an outcome's string in the test process.
-    for module in ("pytest_plugin.py", "judge.py"):
+    # The in-run plugin judges a test into a TestOutcome (breakit.inrun.report_outcome) and writes
+    # its record with outcome_to_json: no second spelling of an outcome's string in the test
+    # process.
+    for module in ("inrun/pytest_plugin.py", "inrun/report_outcome.py"):
         text = (BREAKIT / module).read_text(encoding="utf-8")
-        assert "outcome_to_json" in text or module == "judge.py"
+        assert "outcome_to_json" in text or module == "inrun/report_outcome.py"
         spelt = [kind.value for kind in Outcome if f'"{kind.value}"' in text]
         assert spelt == [], module
 
 
 # --- no other encoder or decoder ---------------------------------------------------------------
 
-# What encoding or decoding an outcome looks like, outside breakit/outcome_codec.py:
+# What encoding or decoding an outcome looks like, outside breakit/core/outcome_codec.py:
 OTHER_CODECS = {
     # an Outcome or a NotRun made from a value (a string read back); `class Outcome(` is not
     "made from a string": r"(?<!class )(?<![\w.])(Outcome|NotRun)\(",
@@ -240,8 +243,8 @@ NOT_SEARCHED = {"outcome_codec.py"}
 
 
 def test_no_other_outcome_codec() -> None:
-    """No module of breakit but breakit/outcome_codec.py turns a test outcome into JSON or back: the
-    grep looks for the shapes in OTHER_CODECS. Printing `outcome.value` for a person (an
+    """No module of breakit but breakit/core/outcome_codec.py turns a test outcome into JSON or
+    back: the grep looks for the shapes in OTHER_CODECS. Printing `outcome.value` for a person (an
     f-string, a table cell: reports, engine.oracle's differences) is not encoding, and none of
     the patterns matches it: they look for an outcome's string going into a dict (a JSON object)
     or an Outcome coming out of one. Not searched: the codec itself (NOT_SEARCHED). Words that
@@ -258,7 +261,7 @@ def test_no_other_outcome_codec() -> None:
                 if re.search(pattern, line):
                     where = path.relative_to(BREAKIT.parent)
                     found.append(f"{where}:{number}: {what}: {line.strip()}")
-    assert not found, "an outcome encoded outside breakit.outcome_codec:\n" + "\n".join(found)
+    assert not found, "an outcome encoded outside breakit.core.outcome_codec:\n" + "\n".join(found)
     assert not hasattr(TestOutcome, "to_json")
 
 

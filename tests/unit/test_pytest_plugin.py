@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from breakit.pytest_plugin import JsonLinesSink, RecorderPlugin
-from breakit.records import read_records
+from breakit.core.run_records import read_records
+from breakit.inrun.pytest_plugin import JsonLinesSink, RecorderPlugin
 from tests.project_files import tiny_project
 from tests.recorded_runs import record_run, records_by_name
 

@@ -1,4 +1,5 @@
-"""breakit.ranking on hand-made kill matrices: catches, only-its, redundant tests, the minimal
+"""breakit.verdicts.ranking on hand-made kill matrices: catches, only-its, redundant tests, the
+minimal
 suite and the subsuming mutants, as docs/json.md defines them."""
 
 from __future__ import annotations
@@ -8,9 +9,9 @@ from html.parser import HTMLParser
 import pytest
 import report_fixtures as fx
 
-from breakit.model import KillMatrix, Mutant, MutantResult, Outcome, TestOutcome, Verdict
-from breakit.ranking import durations, minimal_suite, rank_tests, subsuming_mutants
+from breakit.core.model import KillMatrix, Mutant, MutantResult, Outcome, TestOutcome, Verdict
 from breakit.reports import render_html
+from breakit.verdicts.ranking import durations, minimal_suite, rank_tests, subsuming_mutants
 
 C, E, M, N = Outcome.CAUGHT, Outcome.ERRORED, Outcome.MISSED, Outcome.NOT_RUN
 

@@ -1,4 +1,5 @@
-"""Module-level mutants run again in the live module (breakit.engine.reexec): each case gives what
+"""Module-level mutants run again in the live module (breakit.runners.fork.reexec): each case gives
+what
 a fresh import of the mutated module would give, or a refusal (NotHot) with its reason."""
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from breakit.engine.codeswap import NotHot
-from breakit.engine.import_reads import ParsedSource, Takes, takes_from
-from breakit.engine.reexec import module_pairs, plan_reexec
+from breakit.runners.fork.function_swap import NotHot
+from breakit.runners.fork.import_reads import ParsedSource, Takes, takes_from
+from breakit.runners.fork.reexec import module_pairs, plan_reexec
 
 
 @pytest.fixture

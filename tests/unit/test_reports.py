@@ -16,10 +16,10 @@ import pytest
 import report_fixtures as fx
 from rich.console import Console
 
-from breakit.model import KillMatrix, MutantResult, Outcome, Verdict
-from breakit.model import TestOutcome as Run  # not "Test…": pytest would try to collect it
-from breakit.outcome_codec import order_from_index, outcomes_from_index
-from breakit.ranges import format_ranges, parse_ranges
+from breakit.core.model import KillMatrix, MutantResult, Outcome, Verdict
+from breakit.core.model import TestOutcome as Run  # not "Test…": pytest would try to collect it
+from breakit.core.outcome_codec import order_from_index, outcomes_from_index
+from breakit.core.ranges import format_ranges, parse_ranges
 from breakit.reports import (
     github_annotations,
     mutation_testing_report,

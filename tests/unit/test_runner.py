@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from breakit.engine.runner import RunSpec
-from breakit.engine.subprocess_runner import SubprocessRunner
-from breakit.engine.workspace import Workspace
-from breakit.model import Outcome
+from breakit.core.model import Outcome
+from breakit.runners.run_spec import RunSpec
+from breakit.runners.subprocess_runner import SubprocessRunner
+from breakit.runners.workspace import Workspace
 from tests.processes import HANGING, wait_gone
 from tests.project_files import CALC, TEST_ADD, tiny_project
 
@@ -53,10 +53,10 @@ def test_outcomes_messages_order_and_command(tmp_path: Path, scratch: Path) -> N
     spec = RunSpec(("tests",), timeout_s=60)
     command = runner.command(root, spec)
     assert command[:3] == [sys.executable, "-m", "pytest"]
-    flags = ("breakit.pytest_plugin", f"--rootdir={root}")
+    flags = ("breakit.inrun.pytest_plugin", f"--rootdir={root}")
     for flag in (*flags, "--tb=native"):
         assert flag in command
-    # Plugins are set aside after pytest parsed the user's options (breakit.set_aside), never
+    # Plugins are set aside after pytest parsed the user's options (breakit.inrun.set_aside), never
     # blocked here: a blocked plugin's options in addopts would be unknown to pytest.
     assert not [arg for arg in command if arg.startswith("no:")]
     run = runner.run(root, spec)
@@ -80,7 +80,7 @@ def test_outcomes_messages_order_and_command(tmp_path: Path, scratch: Path) -> N
     assert run.exit_status == 1 and not run.timed_out and run.error is None
     assert 0 < run.duration_s < 30
     # No bytecode written into the project (pytest's cache is, as in any pytest run: blocking its
-    # plugin would make `--lf` in a user's addopts unknown; breakit.set_aside turns --lf off),
+    # plugin would make `--lf` in a user's addopts unknown; breakit.inrun.set_aside turns --lf off),
     # nothing left in the temp folder.
     assert not list(root.rglob("__pycache__"))
     assert list(scratch.iterdir()) == []

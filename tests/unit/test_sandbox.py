@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from breakit.engine.workspace import Workspace
+from breakit.runners.workspace import Workspace
 
 
 def write(root: Path, files: dict[str, bytes | str]) -> Path:
@@ -196,7 +196,7 @@ def _owned_by_a_killed_process(folder: Path, prefix: str) -> Path:
 
     code = (
         "import sys, time\n"
-        "from breakit.engine.workspace import Scratch\n"
+        "from breakit.runners.workspace import Scratch\n"
         f"print(Scratch({prefix!r}, folder=sys.argv[1]).path, flush=True)\n"
         "time.sleep(60)\n"
     )
@@ -214,7 +214,7 @@ def _owned_by_a_killed_process(folder: Path, prefix: str) -> Path:
 @pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="owner markers need flock")
 def test_sweep_removes_only_folders_whose_owner_is_dead(tmp_path: Path) -> None:
-    from breakit.engine.workspace import OWNER_MARKER, Scratch, sweep_stale
+    from breakit.runners.workspace import OWNER_MARKER, Scratch, sweep_stale
 
     dead = _owned_by_a_killed_process(tmp_path, "breakit-ws-")
     assert (dead / OWNER_MARKER).read_text().strip().isdigit()
@@ -241,7 +241,7 @@ def test_a_workspace_sweeps_what_killed_runs_left_and_owns_its_folder(
 ) -> None:
     import tempfile
 
-    from breakit.engine.workspace import OWNER_MARKER, sweep_once
+    from breakit.runners.workspace import OWNER_MARKER, sweep_once
 
     scratch = tmp_path / "tmp"
     scratch.mkdir()

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from breakit.config import Config, entry_files, entry_matches, parse_table
-from breakit.engine.forced_fail import forced_failure_changes
-from breakit.engine.project import source_names
-from breakit.engine.runner import RunSpec
-from breakit.engine.selection import in_source
-from breakit.engine.subprocess_runner import SubprocessRunner
-from breakit.errors import ConfigError
-from breakit.operators import source_files
+from breakit.baseline.forced_fail import forced_failure_changes
+from breakit.baseline.project_modules import source_names
+from breakit.core.config import Config, entry_files, entry_matches, parse_table
+from breakit.core.errors import ConfigError
+from breakit.mutants.changed_lines import in_source
+from breakit.mutants.operators import source_files
+from breakit.runners.run_spec import RunSpec
+from breakit.runners.subprocess_runner import SubprocessRunner
 from tests.project_files import tiny_project
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from breakit.core.model import MutantResult, Verdict
 from breakit.engine.lab import Lab
-from breakit.model import MutantResult, Verdict
-from breakit.store import JOURNAL, Store
-from breakit.store_results import CACHE_MAX_AGE_DAYS, keep_cached
+from breakit.store.gateway import JOURNAL, Store
+from breakit.store.result_files import CACHE_MAX_AGE_DAYS, keep_cached
 from tests.lab_project import lab_tree, make_config, mutants
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from breakit.config import Config
+from breakit.core.config import Config
+from breakit.core.model import Mutant, Outcome, Verdict
 from breakit.engine.lab import Lab
 from breakit.engine.oracle import compare, oracle_matrix
-from breakit.model import Mutant, Outcome, Verdict
 from tests.project_files import tiny_project
 from tests.recorded_runs import record_run, records_by_name
 

@@ -8,11 +8,11 @@ from dataclasses import replace
 import report_fixtures as fx
 from markdown_it import MarkdownIt
 
-from breakit.git_diff import GitDiff
-from breakit.model import KillMatrix, MutantResult, Verdict
+from breakit.core.model import KillMatrix, MutantResult, Verdict
+from breakit.mutants.changed_since import CHANGED_LINE, CHANGED_TEST, Since
+from breakit.mutants.git_diff import GitDiff
 from breakit.reports.github import github_annotations
 from breakit.reports.summary import BUDGET, MAX_DIFFS, summary_markdown
-from breakit.since import CHANGED_LINE, CHANGED_TEST, Since
 
 SURVIVING = (fx.ID_SURVIVED, fx.ID_NO_COVERAGE, fx.ID_DROP_CONFTEST)
 

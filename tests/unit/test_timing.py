@@ -1,5 +1,6 @@
-"""A mutant's timeout (breakit.engine.timing): a multiple of its tests' time on the unmutated code,
-with the suite's startup for a fresh run and without it, and a quarter of the constant, for a hot
+"""A mutant's timeout (breakit.baseline.timing): a multiple of its tests' time on the unmutated
+code, with the suite's startup for a fresh run and without it, and a quarter of the constant, for a
+hot
 one."""
 
 from __future__ import annotations
@@ -8,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from breakit.config import Config
-from breakit.engine.engine_record import EngineRecord
-from breakit.engine.timing import mutant_timeout
-from breakit.model import Baseline, Outcome, SuiteRun, TestOutcome
+from breakit.baseline.timing import mutant_timeout
+from breakit.core.config import Config
+from breakit.core.model import Baseline, Outcome, SuiteRun, TestOutcome
+from breakit.store.engine_record import EngineRecord
 
 TESTS = ("t.py::a", "t.py::b")
 

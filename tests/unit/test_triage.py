@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from breakit.model import MutantResult, Verdict
-from breakit.operators.discovery import mutants_for_source
+from breakit.core.model import MutantResult, Verdict
+from breakit.mutants.operators.discovery import mutants_for_source
 from breakit.triage.assertion import Assertion, scratch, write
 from breakit.triage.classify import classify, gather
 from breakit.triage.follow import compare_runs, followable

@@ -12,8 +12,8 @@ from pathlib import Path
 from types import GeneratorType, SimpleNamespace
 from typing import Any
 
-from breakit.model import MutantResult, Verdict
-from breakit.operators.discovery import mutants_for_source
+from breakit.core.model import MutantResult, Verdict
+from breakit.mutants.operators.discovery import mutants_for_source
 from breakit.triage.classify import classify, gather
 from breakit.triage.instrument import rounds
 from breakit.triage.new_input import NewTest, TestFile, appended, compare_new, new_test

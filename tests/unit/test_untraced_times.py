@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from breakit.config import Config
-from breakit.engine.coverage_map import CORE_ENV
+from breakit.baseline.timing import timing_run_pays
+from breakit.core.config import Config
 from breakit.engine.lab import Lab
-from breakit.engine.line_events import available as line_events_available
-from breakit.engine.timing import timing_run_pays
+from breakit.inrun.coverage_map import CORE_ENV
+from breakit.inrun.line_events import available as line_events_available
 from tests.project_files import tiny_project
 
 SOURCE = """

@@ -7,10 +7,10 @@ import io
 
 from rich.console import Console
 
-from breakit.engine import memlimit
+from breakit.core.model import Mutant, MutantResult, Verdict
 from breakit.engine.oracle import Verification
-from breakit.model import Mutant, MutantResult, Verdict
 from breakit.reports.progress_view import ProgressLines
+from breakit.runners import memlimit
 
 
 def test_the_figures_and_the_closing_line() -> None:

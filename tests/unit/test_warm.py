@@ -1,4 +1,4 @@
-"""Warm pools (breakit.engine.fork.warm_client): shared by commands, keyed by what they were made
+"""Warm pools (breakit.runners.fork.warm_client): shared by commands, keyed by what they were made
 from, and gone
 when stopped, idle, or killed. That a warm worker gives the same results as a worker of its own
 is tested by running every test of test_engine_forkserver.py with both."""
@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from breakit.engine.fork.client import ForkRunner
-from breakit.engine.fork.pool_key import fingerprint, runtime_dir
-from breakit.engine.fork.warm_client import WarmPool, pools, stop_pools
-from breakit.engine.runner import RunSpec
-from breakit.errors import WarmUnavailable
-from breakit.model import Outcome
+from breakit.core.errors import WarmUnavailable
+from breakit.core.model import Outcome
+from breakit.runners.fork.client import ForkRunner
+from breakit.runners.fork.pool_key import fingerprint, runtime_dir
+from breakit.runners.fork.warm_client import WarmPool, pools, stop_pools
+from breakit.runners.run_spec import RunSpec
 from tests.processes import wait_gone
 from tests.project_files import CALC, TEST_ADD, tiny_project
 

@@ -1,4 +1,4 @@
-"""The typed wire (breakit.engine.wire): every message survives its round trip, and what does not
+"""The typed wire (breakit.core.wire): every message survives its round trip, and what does not
 decode fails loudly: a missing or an extra field, an unknown operation, an error reply."""
 
 from __future__ import annotations
@@ -10,10 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from breakit.engine.fork.channel import Channel
-from breakit.engine.fork.worker import Worker
-from breakit.engine.runner import RunSpec, run_request
-from breakit.engine.wire import (
+from breakit.core.wire import (
     CoverageRequest,
     ErrorReply,
     Fallback,
@@ -36,6 +33,9 @@ from breakit.engine.wire import (
     decode_reply,
     decode_request,
 )
+from breakit.runners.fork.channel import Channel
+from breakit.runners.fork.worker import Worker
+from breakit.runners.run_spec import RunSpec, run_request
 
 RUN = RunRequest(
     workdir="/work",
@@ -152,7 +152,7 @@ def test_a_worker_answers_an_unknown_operation_and_a_bad_request_with_an_error_r
     worker = Worker(channel, [], ())
     monkeypatch.setattr(worker.forker, "fork", pytest.fail)  # no child may be forked
     # The loop's signal handlers and hang-up watch belong to a worker process, not to this one.
-    monkeypatch.setattr("breakit.engine.fork.worker.watch_channel", lambda *args: None)
+    monkeypatch.setattr("breakit.runners.fork.worker.watch_channel", lambda *args: None)
     monkeypatch.setattr("signal.signal", lambda *args: None)
     monkeypatch.setattr(sys, "dont_write_bytecode", sys.dont_write_bytecode)
     worker.loop()

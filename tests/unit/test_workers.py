@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from breakit.config import Config
+from breakit.core.config import Config
+from breakit.core.model import Baseline, Outcome, SuiteRun, TestOutcome
 from breakit.engine.lab import Lab
-from breakit.engine.workers import MAX_PER_CORE, auto_workers
-from breakit.model import Baseline, Outcome, SuiteRun, TestOutcome
-from breakit.store import Store
+from breakit.engine.worker_count import MAX_PER_CORE, auto_workers
+from breakit.store.gateway import Store
 from tests.project_files import tiny_project
 
 SOURCE = "def half(n):\n    return n / 2\n"

@@ -1,0 +1,2 @@
+"""Results kept in `.breakit/`: the one gateway, its files and codecs, what each cached thing
+depends on."""
