@@ -127,7 +127,10 @@ def main(argv: list[str] | None = None) -> int:
         sample = random.Random(args.seed).sample(sorted(verdicts), min(args.sample, len(verdicts)))
         matches = [arg for mid in sample for arg in ("--match", mid)]
         checked = run([*breakit, "--verify", "-q", *matches], tree, env=env, timeout=3600)
-        verified = {0: "agrees", 1: "agrees", 70: "DISAGREES"}.get(checked.rc, f"exit {checked.rc}")
+        said = {0: "agrees", 1: "agrees", 70: "DISAGREES"}
+        verified = (
+            said.get(checked.rc, f"exit {checked.rc}") if checked.rc is not None else "timed out"
+        )
         aside = next(
             (ln.split(": ", 1)[1] for ln in got.err.splitlines() if ln.startswith("set aside")), "–"
         )

@@ -110,13 +110,15 @@ def physical_limits(
     """The limits count each mutant's covering tests only: the survivors' proofs on the whole
     suite are the engine's own work, in its time and not in the limit (issue 24)."""
 
+    policy = lab.policy(baseline)
+
     def limit(
         chosen: Sequence[Mutant], over: int, survivors: frozenset[str] = frozenset()
     ) -> float:
-        plans = [(m.id, lab.plan(m, baseline).tests) for m in chosen]
+        plans = [(m.id, policy.plan(m).tests) for m in chosen]
         return figures.physical_limit(plans, baseline.tests, durations, over, survivors)
 
-    hot = [m for m in mutants if lab.is_hot(m, baseline)]
+    hot = [m for m in mutants if policy.is_hot(m)]
     return Limits(
         one=limit(mutants, 1),
         cores=limit(mutants, workers),

@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 
+from breakit.core.run_records import record_to_json
 from breakit.inrun.pytest_plugin import RecorderPlugin
 
 
 def record_run(root: Path, *args: str) -> tuple[int, list[dict[str, Any]]]:
-    """Run pytest in-process on `root` with a RecorderPlugin; the exit status and the records."""
+    """Run pytest in-process on `root` with a RecorderPlugin; the exit status and the records,
+    as JSON (what crosses from the test process to breakit's)."""
     records: list[dict[str, Any]] = []
     modules = set(sys.modules)
     try:
@@ -28,7 +30,7 @@ def record_run(root: Path, *args: str) -> tuple[int, list[dict[str, Any]]]:
                 "-q",
                 *(str(root / arg) for arg in args),
             ],
-            plugins=[RecorderPlugin(records.append)],
+            plugins=[RecorderPlugin(lambda record: records.append(record_to_json(record)))],
         )
     finally:
         for name in set(sys.modules) - modules:  # the tiny project's modules must not linger

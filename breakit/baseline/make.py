@@ -21,7 +21,7 @@ from breakit.baseline.user_setup import plain_pytest_passes
 from breakit.core.config import Config
 from breakit.core.errors import BaselineFailedError, RecorderConflictError
 from breakit.core.model import Baseline, SuiteRun
-from breakit.core.run_records import CORE_ENV, Record
+from breakit.core.run_records import CORE_ENV, Finish, Modules, RunRecord, SetAside, first
 from breakit.runners.run_failure import baseline_failure
 from breakit.runners.run_spec import Runner, RunSpec
 from breakit.runners.subprocess_runner import SubprocessRunner
@@ -64,7 +64,8 @@ def make_baseline(
         if run.error or baseline.failing or not run.order:
             raise missing_setup(config.root) or BaselineFailedError(baseline_failure(baseline))
         engine = engine_record(run, records, project)
-        if _found(records, "finish").get("coverage_traced") and timing_run_pays(config, run):
+        finish = first(records, Finish)
+        if finish is not None and finish.coverage_traced and timing_run_pays(config, run):
             if timing is not None:
                 engine = with_untraced(engine, timing.result())
             else:
@@ -103,20 +104,19 @@ def cached_or_made(
     return made
 
 
-def engine_record(run: SuiteRun, records: list[Record], project: frozenset[str]) -> EngineRecord:
+def engine_record(run: SuiteRun, records: list[RunRecord], project: frozenset[str]) -> EngineRecord:
     """What the baseline's run tells the engine, besides the tests' outcomes."""
-    modules: list[str] = _found(records, "modules").get("names", [])
+    modules = first(records, Modules)
+    finish = first(records, Finish)
+    set_aside = first(records, SetAside)
+    imported = modules.names if modules else ()
     tests_s = sum(o.duration_s for o in run.outcomes.values())
     return EngineRecord(
-        modules=tuple(m for m in modules if m.split(".")[0] not in project),
+        modules=tuple(m for m in imported if m.split(".")[0] not in project),
         startup_s=max(0.0, run.duration_s - tests_s),
-        peak_rss_kb=_found(records, "finish").get("peak_rss_kb"),
-        set_aside=tuple(_found(records, "set_aside").get("notes", [])),
+        peak_rss_kb=finish.peak_rss_kb if finish else None,
+        set_aside=set_aside.notes if set_aside else (),
     )
-
-
-def _found(records: list[Record], event: str) -> Record:
-    return next((r for r in records if r.get("event") == event), {})
 
 
 def _coverage_py_traces() -> bool:

@@ -19,6 +19,7 @@ from breakit.cli.reporting import lab_notes, run_facts, warm_note
 from breakit.core.errors import EngineMismatchError, ExitCode, NothingCheckedError, UsageError
 from breakit.core.model import Baseline, KillMatrix, Mutant, MutantResult
 from breakit.engine.lab import Lab
+from breakit.engine.run_outcome import RunFacts, RunOutcome, VerifyMismatch
 from breakit.mutants.changed_since import Since, bring_in, may_bring_in
 from breakit.mutants.git_diff import GitDiff, changed_since
 from breakit.mutants.mutant_ids import Filters
@@ -172,22 +173,24 @@ def run_plan(
     as_json: bool,
     quiet: bool,
     verbose: bool,
-) -> KillMatrix:
-    """Run the plan's mutants with their progress shown: the matrix of those that ran. When
-    `--verify` finds the engines disagree, the error stands; with --json, the document says
-    which verdicts and why."""
+) -> RunOutcome:
+    """Run the plan's mutants with their progress shown: the matrix of those that ran, and the
+    run's facts. When `--verify` finds the engines disagree, the error stands; with --json, the
+    document says which verdicts and why."""
     if verbose and not as_json:
         env.err.print(lab.memory_ceiling_text(), markup=False, highlight=False)
     try:
         with progress(env, len(plan.to_run), quiet=quiet, verbose=verbose) as shown:
             return lab.run(plan.to_run, baseline, on_result=shown.mutant, on_verify=shown.verify)
-    except EngineMismatchError as exc:
-        checked = lab.verification
+    except VerifyMismatch as exc:
+        facts = exc.outcome.facts
+        checked = facts.verification
         if as_json and checked is not None and checked.matrix is not None:
             # The verdicts cannot be trusted, but which ones and why goes to the document,
             # which breakit.cli.entry prints with the error in it.
             matrix = plan.whole(checked.matrix)
-            document = matrix_document(matrix, baseline, lab.coverage_check, run=run_facts(lab))
+            run = run_facts(lab, facts)
+            document = matrix_document(matrix, baseline, facts.coverage_check, run=run)
             raise EngineMismatchError(exc.message, hint=exc.hint, document=document) from exc
         raise
 
@@ -202,25 +205,25 @@ def run_check(
     as_json: bool,
     quiet: bool,
     verbose: bool,
-) -> tuple[KillMatrix, Baseline, Since | None]:
+) -> tuple[KillMatrix, RunFacts, Baseline, Since | None]:
     """The chosen mutants checked in one session of the lab: the baseline, what `--since` brings
-    in, the plan and its run; the matrix of every mutant (its `unchecked` those `--max-time` left),
-    the baseline and why `--since` brought each in."""
+    in, the plan and its run; the matrix of every mutant (its `unchecked` those `--max-time`
+    left), the run's facts, the baseline and why `--since` brought each in."""
     with lab.session():
         baseline = run_baseline(env, lab, quiet=quiet)
         mutants, chosen = brought_in(env, mutants, git_diff, baseline, since, as_json=as_json)
         lab.start_workers(baseline, mutants=len(mutants))  # while the mutants are planned
         plan = CheckPlan.of(mutants, env.config.equivalent)
         ran = run_plan(env, lab, plan, baseline, as_json=as_json, quiet=quiet, verbose=verbose)
-    check_notes(env, lab, quiet=quiet, as_json=as_json)
-    return plan.whole(ran), baseline, chosen
+    check_notes(env, lab, ran.facts, quiet=quiet, as_json=as_json)
+    return plan.whole(ran.matrix), ran.facts, baseline, chosen
 
 
-def check_notes(env: Env, lab: Lab, *, quiet: bool, as_json: bool) -> None:
-    """After the run: the lab's notes, what `--verify` found, the warm pool it left running."""
-    lab_notes(env, lab)
-    if lab.verification is not None and not quiet:
-        env.err.print(lab.verification.line(), markup=False, highlight=False)
+def check_notes(env: Env, lab: Lab, facts: RunFacts, *, quiet: bool, as_json: bool) -> None:
+    """After the run: the notes, what `--verify` found, the warm pool it left running."""
+    lab_notes(env, lab, facts)
+    if facts.verification is not None and not quiet:
+        env.err.print(facts.verification.line(), markup=False, highlight=False)
     elif lab.verify and not quiet:
         env.err.print(
             "verify: not run: --max-time was spent before every mutant was checked",

@@ -16,6 +16,7 @@ from rich.markup import escape
 from breakit.cli.env import Env
 from breakit.core.model import Baseline, KillMatrix
 from breakit.engine.lab import Lab
+from breakit.engine.run_outcome import RunFacts
 from breakit.mutants import changed_since
 from breakit.reports.breakit_json import matrix_document
 from breakit.reports.check_view import fail_under_line, render_check, summary_line
@@ -29,10 +30,11 @@ if TYPE_CHECKING:
     from breakit.triage.value import Triage
 
 
-def lab_notes(env: Env, lab: Lab) -> None:
-    """The lab's warnings (a source entry never imported, lines the coverage map missed), as
-    they are: plain text on stderr, never read as markup."""
-    for note in lab.notes:
+def lab_notes(env: Env, lab: Lab, facts: RunFacts) -> None:
+    """The warnings of the lab's baseline (a source entry never imported, lines the coverage
+    map missed) and of its run (claims the NoCoverage proof sent to the whole suite), as they
+    are: plain text on stderr, never read as markup."""
+    for note in dict.fromkeys([*lab.notes, *facts.notes]):
         env.err.print(note, markup=False, highlight=False, soft_wrap=True)
 
 
@@ -48,23 +50,23 @@ def warm_note(env: Env, lab: Lab) -> None:
         )
 
 
-def run_facts(lab: Lab) -> dict[str, Any]:
+def run_facts(lab: Lab, run: RunFacts) -> dict[str, Any]:
     """The JSON document's keys about the run itself: the memory ceiling the test processes ran
     under, how the survivors were proved on the whole suite, and what `--verify` found
     (docs/json.md)."""
     facts: dict[str, Any] = {
         "memory_limit_mb": lab.memory_ceiling(),
         "survivor_proofs": {
-            "batches": lab.stats.proof_batches,
-            "alone": lab.stats.proofs_alone,
-            "caught_by_failing_test": lab.stats.caught_by_failing_test,
-            "runs_in_file_order": lab.stats.runs_in_file_order,
+            "batches": run.stats.proof_batches,
+            "alone": run.stats.proofs_alone,
+            "caught_by_failing_test": run.stats.caught_by_failing_test,
+            "runs_in_file_order": run.stats.runs_in_file_order,
         },
-        "hot_runs": hot_runs(lab.stats.hot_runs, lab.stats.fallback_reasons),
-        "timing": lab.timing(),
+        "hot_runs": hot_runs(run.stats.hot_runs, run.stats.fallback_reasons),
+        "timing": dict(run.timing),
     }
-    if lab.verification is not None:
-        facts["verify"] = lab.verification.to_json()
+    if run.verification is not None:
+        facts["verify"] = run.verification.to_json()
     return facts
 
 

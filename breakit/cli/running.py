@@ -68,17 +68,18 @@ def apply(
         lab.start_workers(baseline, mutants=1)  # while the learner predicts
         predicted = learning_loop.ask_prediction(env, baseline) if predict else None
         with spinner(env.err, f"{mutant.id}: running the suite against the breakage"):
-            matrix = lab.run([mutant], baseline)
+            outcome = lab.run([mutant], baseline)
+    matrix, facts = outcome.matrix, outcome.facts
     result = matrix.results[0]
-    lab_notes(env, lab)
+    lab_notes(env, lab, facts)
     warm_note(env, lab)
-    if lab.verification is not None:
-        env.err.print(lab.verification.line(), markup=False, highlight=False)
+    if facts.verification is not None:
+        env.err.print(facts.verification.line(), markup=False, highlight=False)
     triage = triage_run(env, lab, matrix, baseline, skip=no_triage)
     if as_json:
-        run = {**run_facts(lab), **triage_facts(triage)}
+        run = {**run_facts(lab, facts), **triage_facts(triage)}
         document = matrix_document(
-            matrix, baseline, lab.coverage_check, run=run, triage=triaged(triage)
+            matrix, baseline, facts.coverage_check, run=run, triage=triaged(triage)
         )
         click.echo(json.dumps(document, indent=2))
     else:
@@ -182,7 +183,7 @@ def check(
         as_json=as_json,
     )
     lab = make_lab(env, engine, first_catch=first_catch, max_time_s=max_time)
-    matrix, baseline, chosen = run_check(
+    matrix, facts, baseline, chosen = run_check(
         env, lab, mutants, git_diff, since, as_json=as_json, quiet=quiet, verbose=verbose
     )
     save_last_run(env.config.root, matrix, baseline)  # what `breakit tests` ranks
@@ -198,9 +199,9 @@ def check(
         verbose=verbose,
         fail_under=fail_under,
         annotate=True,
-        coverage_check=lab.coverage_check,
+        coverage_check=facts.coverage_check,
         since=chosen,
-        run={**run_facts(lab), **triage_facts(triage)},
+        run={**run_facts(lab, facts), **triage_facts(triage)},
         triage=triaged(triage),
     )
 

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
-from breakit.core.run_records import Record
+from breakit.core.run_records import RunRecord, record_to_json, records_from_json
 
 # The environment variable naming a `RunRequest` file: how the subprocess backend hands its request
 # to `-p breakit.inrun.pytest_plugin` (the plugin's records go to the request's `results`).
@@ -129,15 +129,32 @@ class RunRequest(Request):
 
 @dataclass(frozen=True)
 class RunReply(Reply):
-    """What one test process reported (breakit.runners.suite_run.Piece, on the wire)."""
+    """What one test process reported, whichever backend ran it: most runs are one reply; a run
+    whose process died during a test has one more for the tests after it
+    (breakit.runners.suite_run makes them one SuiteRun). A fork worker sends it as it is; the
+    subprocess backend builds it from its process. Every field travels (the defaults are for
+    building one, never for decoding)."""
 
     NAME: ClassVar[str] = "run"
-    records: list[Record]
-    duration_s: float
-    exit_status: int | None  # None: killed on timeout
-    timed_out: bool
-    output: str  # the tail of pytest's output
-    out_of_memory: bool  # killed for going over its memory ceiling
+    records: list[RunRecord] = dataclasses.field(default_factory=list)
+    duration_s: float = 0.0
+    exit_status: int | None = None  # None: killed on timeout
+    timed_out: bool = False
+    output: str = ""  # the tail of pytest's output
+    out_of_memory: bool = False  # killed for going over its memory ceiling (runners.memlimit)
+
+    def encode(self) -> dict[str, Any]:
+        data = super().encode()
+        data["records"] = [record_to_json(record) for record in self.records]
+        return data
+
+    @classmethod
+    def decode(cls, data: Mapping[str, Any]) -> RunReply:
+        """The reply, its records decoded (breakit.core.run_records): read typed from here on."""
+        raw: Any = data.get("records")
+        if not isinstance(raw, list):
+            raise WireError(f"'run' message: records is not a list: {_short(raw)}")
+        return dataclasses.replace(super().decode(data), records=records_from_json(raw))
 
 
 # --- a fork worker (breakit.runners.fork.worker) ------------------------------------------------

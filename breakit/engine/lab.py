@@ -15,7 +15,6 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from breakit.baseline import project_modules
 from breakit.baseline.make import cached_or_made
@@ -24,21 +23,23 @@ from breakit.baseline.user_setup import set_aside_notes
 from breakit.core.config import Config
 from breakit.core.errors import BreakitError
 from breakit.core.model import Baseline, KillMatrix, Mutant, MutantResult
-from breakit.engine.name_readers import NameReaders, read_while_importing, tests_to_try_first
+from breakit.engine.name_readers import NameReaders
 from breakit.engine.no_coverage import PendingProof, claims_to_prove
-from breakit.engine.oracle import OracleSettings, Verification
+from breakit.engine.oracle import OracleSettings
 from breakit.engine.order import KillerFirst
 from breakit.engine.order_check import AloneOnOriginal
-from breakit.engine.parallel import run_parallel
+from breakit.engine.parallel import Workers
+from breakit.engine.policy import RunPolicy, run_spec
 from breakit.engine.result_reuse import RunKeys
-from breakit.engine.selection import WHOLE_SUITE, TestPlan, hot_eligible
-from breakit.engine.selection import select_tests as tests_reaching
+from breakit.engine.run_outcome import ProofFacts, RunFacts, RunOutcome, VerifyMismatch
+from breakit.engine.runner_pool import RunnerPool
+from breakit.engine.selection import TestPlan
 from breakit.engine.verdict import no_coverage
 from breakit.engine.worker_count import auto_workers
 from breakit.runners import memlimit
 from breakit.runners.factory import RunnerFactory, Warm, default_backend
 from breakit.runners.fork.warm_client import DEFAULT_IDLE_S, WarmPool
-from breakit.runners.run_spec import Runner, RunSpec, RunStats, StartingRunner
+from breakit.runners.run_spec import Runner, RunSpec
 from breakit.runners.workspace import Workspace
 from breakit.store.cache_keys import sanity_key
 from breakit.store.engine_record import EngineRecord
@@ -71,15 +72,16 @@ class Lab:
 
     def __post_init__(self) -> None:
         self.warm = Warm(self.warm)
-        self._runners = RunnerFactory(
-            self.config.root,
-            self.backend,
-            warm=self.warm,
-            warm_idle_s=self.warm_idle_s,
-            given=self.runner,
+        self.runners = RunnerPool(
+            RunnerFactory(
+                self.config.root,
+                self.backend,
+                warm=self.warm,
+                warm_idle_s=self.warm_idle_s,
+                given=self.runner,
+            )
         )
-        self.backend = self._runners.backend  # "fork" falls back where there is no os.fork
-        self._ahead: list[StartingRunner] = []  # fork workers start_workers started
+        self.backend = self.runners.backend  # "fork" falls back where there is no os.fork
         self.state = Store(self.config.root)
         self._workspace: Workspace | None = None
         self.engine = EngineRecord()  # the baseline's (store.engine_record), once it is known
@@ -87,18 +89,9 @@ class Lab:
         self._project_names: frozenset[str] | None = None
         self._name_readers = NameReaders(self.config.root, self.config.source)
         self.sane = False  # the sanity run passed (or passed before under the same key)
-        self.stats = RunStats()  # every runner's, once closed: hot runs, proofs (engine.trial)
-        self.alone_on_original = AloneOnOriginal()  # engine.order_check
-        self.sanity_runs = 0  # forced-fail runs (none when one passed under the same key)
-        self.proof_runs = 0  # NoCoverage proof runs (none when one ran under the same key)
+        self.alone_on_original = AloneOnOriginal()  # engine.order_check, kept across runs
         self.baseline_s: float | None = None  # how long baseline() took (None: not run yet)
-        self.first_mutant_at: float | None = None  # time.monotonic() as the first mutant started
-        # What the NoCoverage proof found (JSON "coverage_check"); notes the CLI prints on stderr.
-        self.coverage_check: dict[str, Any] = {"ran": False, "lines": 0, "hit": []}
-        self.notes: list[str] = []
-        # first_catch: each mutant's tests killer-first (engine.order), during run()
-        self.killer_first: KillerFirst | None = None
-        self.verification: Verification | None = None  # what `verify` found (JSON "verify")
+        self.notes: list[str] = []  # what the baseline noted (a run's own: RunFacts.notes)
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Lab]:
@@ -109,37 +102,14 @@ class Lab:
                 yield self
             finally:
                 self._workspace = None
-                for runner in self.take_runners(0):  # started ahead, never used
-                    runner.close()
+                self.runners.close()  # started ahead, never used
 
     def start_workers(self, baseline: Baseline, mutants: int) -> None:
         """Start the fork workers that `run` will use for `mutants` mutants now, each in a
         thread, while the caller plans: a worker importing the suite's packages takes 1.4 s on
         the bundled target, all of it before the first mutant otherwise."""
-        if self.runner is not None or self.backend != "fork" or self._ahead:
-            return
-        for _ in range(max(1, min(self.workers_for(baseline), mutants + 1))):
-            self._ahead.append(StartingRunner(self.new_runner()))
-            self._ahead[-1].begin()
-
-    def take_runners(self, count: int) -> list[Runner]:
-        """`count` runners: those `start_workers` started (once started), then new ones. One
-        still starting stays the lab's until it is taken: an interrupt while waiting for it
-        leaves it to the session's end, which closes it."""
-        runners: list[Runner] = []
-        try:
-            while self._ahead:
-                runner = self._ahead[0].started()
-                self._ahead.pop(0)
-                if runner is not None and len(runners) < count:
-                    runners.append(runner)
-                elif runner is not None:
-                    runner.close()
-        except BaseException:
-            for runner in runners:
-                runner.close()
-            raise
-        return runners + [self.new_runner() for _ in range(count - len(runners))]
+        if self.runner is None and self.backend == "fork":
+            self.runners.start(max(1, min(self.workers_for(baseline), mutants + 1)))
 
     @property
     def workspace(self) -> Workspace:
@@ -163,15 +133,7 @@ class Lab:
         return auto_workers(baseline, runs=runs, ceiling_bytes=ceiling and ceiling * 1024 * 1024)
 
     def spec(self, timeout_s: float | None = None, nodeids: Sequence[str] | None = None) -> RunSpec:
-        return RunSpec(
-            test_args=self.config.tests,
-            timeout_s=timeout_s,
-            extra_args=self.config.pytest_args,
-            nodeids=None if nodeids is None else tuple(nodeids),
-            memory_limit_mb=memlimit.limit_for(
-                self.config.memory_limit_mb, self.engine.peak_rss_kb
-            ),
-        )
+        return run_spec(self.config, self.engine, timeout_s, nodeids)
 
     def memory_ceiling(self) -> int | None:
         """The ceiling in force (after `baseline()`, breakit.runners.memlimit) where a process's
@@ -210,13 +172,13 @@ class Lab:
         self.add_note(*project_modules.unimported_sources(self.config, baseline))
         # Fork workers preload what this baseline imports.
         modules, names = self.engine.modules, sorted(self.project_names())
-        self._runners = replace(self._runners, modules=modules, project=names)
+        self.runners.preload(modules, names)
         return baseline
 
-    def timing(self) -> dict[str, float | None]:
+    def timing(self, first_mutant_at: float | None) -> dict[str, float | None]:
         """JSON `timing`: how long the baseline took, and when the first mutant started, from
         the command's start (`started`)."""
-        first = self.first_mutant_at
+        first = first_mutant_at
         return {
             "baseline_s": None if self.baseline_s is None else round(self.baseline_s, 3),
             "first_mutant_s": None if first is None else round(first - self.started, 3),
@@ -245,30 +207,23 @@ class Lab:
 
     # --- mutants --------------------------------------------------------------------------
 
-    def plan(self, mutant: Mutant, baseline: Baseline) -> TestPlan:
-        """The tests `mutant` runs (engine.selection), the whole suite unless `by_coverage`."""
-        if not self.by_coverage:
-            return WHOLE_SUITE
-        return tests_reaching(mutant, baseline.run.coverage, baseline.tests, self.config.source)
-
-    def whole_suite_first_pass(self, mutant: Mutant, baseline: Baseline) -> tuple[str, ...] | None:
-        """First-catch, for a mutant planned on the whole suite: the tests to try first
-        (name_readers.tests_to_try_first); a survivor of them waits for a batched proof on the whole
-        suite. None: run the whole suite at once (also when the full matrix is wanted: it needs
-        every catching test). (): no test to try first: straight to the proof."""
-        coverage = baseline.run.coverage
-        if not (self.first_catch and self.batch_proofs and self.by_coverage) or coverage is None:
-            return None
-        return tests_to_try_first(mutant, coverage, baseline.tests, self._name_readers)
-
-    def is_hot(self, mutant: Mutant, baseline: Baseline) -> bool:
-        """True if a fork worker may run `mutant` in its hot session (breakit.runners.fork.hot)."""
-        coverage = baseline.run.coverage
-        return (
-            self.hot
-            and self.backend == "fork"
-            and hot_eligible(mutant, coverage, self.config.source)
-            and not read_while_importing(mutant, coverage or {}, self._name_readers)
+    def policy(self, baseline: Baseline, *, killer_first: KillerFirst | None = None) -> RunPolicy:
+        """How a run's mutants run under this lab's settings and `baseline` (engine.policy)."""
+        return RunPolicy(
+            config=self.config,
+            baseline=baseline,
+            engine=self.engine,
+            backend=self.backend,
+            by_coverage=self.by_coverage,
+            hot=self.hot,
+            first_catch=self.first_catch,
+            batch_proofs=self.batch_proofs,
+            sanity_key=self.sanity_key(baseline),
+            deadline=self.deadline,
+            project_names=self.project_names(),
+            name_readers=self._name_readers,
+            alone_on_original=self.alone_on_original,
+            killer_first=killer_first,
         )
 
     def run(
@@ -277,24 +232,27 @@ class Lab:
         baseline: Baseline,
         on_result: OnResult | None = None,
         on_verify: Callable[[int], OnResult] | None = None,
-    ) -> KillMatrix:
+    ) -> RunOutcome:
         """Every mutant, over `workers` in parallel; results streamed to `on_result`. A mutant
         whose result is cached under the same key (docs/architecture.md, "Incremental runs") is
         not run again, unless the lab was made with use_cache=False. With `verify`, every result
-        is then checked against the oracle (`verification`): `on_verify` is called with the
-        number of mutants as that starts, and what it returns gets each oracle result. Past the
-        `deadline` no mutant starts: those left are the matrix's `unchecked`."""
-        plans = [self.plan(m, baseline) for m in mutants]
-        # NoCoverage claims: settled now from a remembered proof, else proved beside the first
-        # mutants (engine.no_coverage), the claimed mutants waiting for it.
-        proof = claims_to_prove(self, mutants, plans, baseline)
-        claimed = proof.indices if proof else frozenset()
-        keys = RunKeys(self.config, mutants, plans, first_catch=self.first_catch)
+        is then checked against the oracle (`RunFacts.verification`): `on_verify` is called with
+        the number of mutants as that starts, and what it returns gets each oracle result. Past
+        the `deadline` no mutant starts: those left are the matrix's `unchecked`."""
         # First-catch: each mutant's tests killer-first, learning from each result as it comes.
-        self.killer_first = (
+        killer_first = (
             KillerFirst(baseline, self.state.last_results()) if self.first_catch else None
         )
-        on_result = self.killer_first.learning(on_result) if self.killer_first else on_result
+        on_result = killer_first.learning(on_result) if killer_first else on_result
+        policy = self.policy(baseline, killer_first=killer_first)
+        plans = [policy.plan(m) for m in mutants]
+        # NoCoverage claims: settled now from a remembered proof, else proved beside the first
+        # mutants (engine.no_coverage), the claimed mutants waiting for it.
+        proof, settled = claims_to_prove(
+            policy, self.state, mutants, plans, use_cache=self.use_cache
+        )
+        claimed = proof.indices if proof else frozenset()
+        keys = RunKeys(self.config, mutants, plans, first_catch=self.first_catch)
         cache = self.state.cached_results() if self.use_cache and self.reuse_results else {}
         results = keys.reusable(cache)
         for result in results.values():
@@ -302,47 +260,74 @@ class Lab:
                 on_result(result)
         todo = [i for i, plan in enumerate(plans) if not plan.reaches_no_test and i not in results]
         # Fresh runs first: a worker that has opened its hot session cannot run fresh again.
-        todo.sort(key=lambda i: self.is_hot(mutants[i], baseline))
+        todo.sort(key=lambda i: policy.is_hot(mutants[i]))
         unrun = {
             index: no_coverage(mutants[index], baseline)
             for index, plan in enumerate(plans)
             if plan.reaches_no_test and index not in claimed
         }
-        fresh = self._run_fresh(mutants, plans, todo, baseline, proof, keys, unrun, on_result)
+        fresh, workers = self._run_fresh(
+            policy, mutants, plans, todo, proof, keys, unrun, on_result
+        )
         results |= unrun | fresh
         unchecked = tuple(m for index, m in enumerate(mutants) if index not in results)
         ordered = tuple(results[i] for i in sorted(results))
         matrix = KillMatrix(baseline.tests, ordered, self.first_catch, unchecked)
+        outcome = RunOutcome(matrix, self._facts(workers, settled))
         if self.verify and not unchecked:  # a spent --max-time leaves no time for the oracle
-            self._verify(matrix, baseline, on_verify)
+            outcome = self._verify(outcome, baseline, on_verify)
         self.state.record(matrix)
         self.state.store_results(keys.fresh(fresh), used=keys.used())
-        return matrix
+        return outcome
+
+    def _facts(self, workers: Workers | None, settled: ProofFacts) -> RunFacts:
+        if workers is None:
+            return RunFacts(proof=settled, timing=self.timing(None))
+        return RunFacts(
+            stats=workers.stats,
+            sanity_runs=workers.sanity_runs,
+            proof=workers.proof or settled,
+            timing=self.timing(workers.first_mutant_at),
+        )
 
     def _run_fresh(
         self,
+        policy: RunPolicy,
         mutants: Sequence[Mutant],
         plans: list[TestPlan],
-        todo: Sequence[int],
-        baseline: Baseline,
+        todo: list[int],
         proof: PendingProof | None,
         keys: RunKeys,
         unrun: dict[int, MutantResult],
         on_result: OnResult | None,
-    ) -> dict[int, MutantResult]:
+    ) -> tuple[dict[int, MutantResult], Workers | None]:
         """The mutants to `todo` and the claimed ones over the workers; `unrun`'s results handed
         out only after the sanity run: if the tests ran another copy of the code, every mutant
-        looks uncovered, and that must be an error, not a verdict."""
+        looks uncovered, and that must be an error, not a verdict. The workers, once done."""
         if self.sanity_check and not self.sane and self.use_cache:
             # Proven before with the same code, tests, configuration, Python and packages.
-            self.sane = self.state.is_sane(self.sanity_key(baseline))
+            self.sane = self.state.is_sane(policy.sanity_key)
+        sanity = self.sanity_check and not self.sane
         waiting = list(unrun.values())
         fresh: dict[int, MutantResult] = {}
-        if todo or proof or (unrun and self.sanity_check and not self.sane):
-            # Each result is journaled as it comes (after the sanity run: run_parallel holds
+        workers = None
+        if todo or proof or (unrun and sanity):
+            count = self.workers_for(policy.baseline, [plans[index] for index in todo])
+            workers = Workers(
+                policy,
+                mutants,
+                plans,
+                todo,
+                proof=proof,
+                sanity=sanity,
+                store=self.state,
+                count=count,
+            )
+            # Each result is journaled as it comes (after the sanity run: the workers hold
             # them until then), so an interrupted run loses none it finished.
             with self.state.journal() as journal:
-                for index, result in run_parallel(self, mutants, plans, todo, baseline, proof):
+                for done in workers.results(self.runners.take, self.workspace):
+                    index, result = done.index, done.result
                     _hand_out(waiting, on_result)
                     fresh[index] = result
                     if proof and index in proof.indices and plans[index].whole_suite:
@@ -351,25 +336,30 @@ class Lab:
                         journal.add(*kept)
                     if on_result is not None:
                         on_result(result)
+            self.sane = self.sane or workers.sane
         _hand_out(waiting, on_result)
-        return fresh
+        return fresh, workers
 
     def _verify(
-        self, matrix: KillMatrix, baseline: Baseline, on_verify: Callable[[int], OnResult] | None
-    ) -> None:
-        """Every result of `matrix` checked against the oracle (`verification`); a
-        disagreement is an error, and no result of the run is kept."""
+        self, outcome: RunOutcome, baseline: Baseline, on_verify: Callable[[int], OnResult] | None
+    ) -> RunOutcome:
+        """Every result of the run checked against the oracle, what it found in the facts; a
+        disagreement is an error (`VerifyMismatch`, the outcome in it), and no result of the run
+        is kept."""
         from breakit.engine.oracle import verify
 
         settings = self.oracle_settings(baseline)
+        matrix = outcome.matrix
         on_oracle = on_verify(len(matrix.results)) if on_verify is not None else None
         try:
-            self.verification = verify(settings, matrix, baseline, on_result=on_oracle)
-            if self.verification.mismatches:
-                raise self.verification.error()
+            verification = verify(settings, matrix, baseline, on_result=on_oracle)
+            checked = RunOutcome(matrix, replace(outcome.facts, verification=verification))
+            if verification.mismatches:
+                raise VerifyMismatch(verification.error(), checked)
         except BreakitError:
             self.state.discard_journal()  # a disagreeing result is never kept
             raise
+        return checked
 
     def sanity_key(self, baseline: Baseline) -> str:
         """The key of the sanity run's verdict and the proof's (cache_keys.sanity_key)."""
@@ -382,14 +372,9 @@ class Lab:
         spec = self.spec(self.timeout_for(baseline))
         return OracleSettings(root=self.config.root, spec=spec, jobs=self.workers)
 
-    def new_runner(self) -> Runner:
-        """A runner for this lab (runners.factory): the lab's own `runner` if it was given one,
-        else its backend's, a fork worker preloading what the baseline imports once it ran."""
-        return self._runners.new_runner()
-
     def warm_pool(self) -> WarmPool | None:
         """The project's warm pool for this baseline (after `baseline()`), unless warm is off."""
-        return self._runners.warm_pool()
+        return self.runners.warm_pool()
 
 
 def _hand_out(waiting: list[MutantResult], on_result: OnResult | None) -> None:

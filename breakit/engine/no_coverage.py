@@ -13,16 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from breakit.core.model import Baseline, Mutant
+from breakit.core.model import Mutant
 from breakit.engine.coverage_proof import Claims, Found, no_coverage_claims, proof_note, proof_run
+from breakit.engine.policy import RunPolicy
+from breakit.engine.run_outcome import ProofFacts
 from breakit.engine.selection import WHOLE_SUITE, TestPlan
 from breakit.runners.run_spec import Runner
 from breakit.runners.workspace import Workspace
-
-if TYPE_CHECKING:
-    from breakit.engine.lab import Lab
+from breakit.store.gateway import Store
 
 Plans = list[TestPlan]  # each mutant's, in the lab's order: the proof updates it
 
@@ -40,44 +39,44 @@ class PendingProof:
         return frozenset(i for claimed in self.claims.values() for i in claimed)
 
     def run(
-        self, lab: Lab, runner: Runner, workspace: Workspace, baseline: Baseline, plans: Plans
-    ) -> frozenset[int]:
-        """The proof run in `runner` and `workspace`, remembered, then settled into `plans`: the
-        claimed mutants it sent to the whole suite."""
-        spec = lab.spec(lab.timeout_for(baseline))
+        self, policy: RunPolicy, runner: Runner, workspace: Workspace, plans: Plans, store: Store
+    ) -> tuple[frozenset[int], ProofFacts]:
+        """The proof run in `runner` and `workspace`, remembered in `store`, then settled into
+        `plans`: the claimed mutants it sent to the whole suite, and what it found."""
+        spec = policy.spec(policy.timeout_for())
         asked = set(self.claims)
         found, error, ran = proof_run(runner, workspace, spec, self.originals, asked)
-        lab.proof_runs += ran
         if error is None:
-            lab.state.save_proof(lab.sanity_key(baseline), found)
-        return settle(lab, self.claims, found, error, plans, cached=False)
+            store.save_proof(policy.sanity_key, found)
+        moved, facts = settle(self.claims, found, error, plans, cached=False)
+        return moved, ProofFacts(facts.coverage_check, facts.notes, runs=ran)
 
 
 def claims_to_prove(
-    lab: Lab, mutants: Sequence[Mutant], plans: Plans, baseline: Baseline
-) -> PendingProof | None:
+    policy: RunPolicy, store: Store, mutants: Sequence[Mutant], plans: Plans, *, use_cache: bool
+) -> tuple[PendingProof | None, ProofFacts]:
     """The run's NoCoverage claims, settled into `plans` at once where the proof run under the
-    same key covers them (None then, or when there are none); else the proof the run owes."""
+    same key covers them (no proof owed then, or when there are none; what it found); else the
+    proof the run owes."""
     claims, originals = no_coverage_claims(mutants, plans)
     if not claims:
-        return None
-    found = lab.state.load_proof(lab.sanity_key(baseline)) if lab.use_cache else None
+        return None, ProofFacts()
+    found = store.load_proof(policy.sanity_key) if use_cache else None
     if found is None or not set(claims) <= found["asked"]:
-        return PendingProof(claims, originals)
-    settle(lab, claims, found, None, plans, cached=True)
-    return None
+        return PendingProof(claims, originals), ProofFacts()
+    return None, settle(claims, found, None, plans, cached=True)[1]
 
 
 def settle(
-    lab: Lab, claims: Claims, found: Found, error: str | None, plans: Plans, *, cached: bool
-) -> frozenset[int]:
+    claims: Claims, found: Found, error: str | None, plans: Plans, *, cached: bool
+) -> tuple[frozenset[int], ProofFacts]:
     """What the proof found, into `plans` (a claim whose line ran, or that no marker could stand
-    for, or every claim if the proof could not run: the whole suite), JSON `coverage_check` and
-    the notes: the mutants sent to the whole suite."""
+    for, or every claim if the proof could not run: the whole suite): the mutants sent to the
+    whole suite, and JSON `coverage_check` with the notes."""
     asked = set(claims)
     hit = asked if error is not None else found["hit"] & asked
     unchecked = asked - found["checked"] - hit
-    lab.coverage_check = {
+    coverage_check = {
         "ran": True,
         "lines": len(found["checked"] & asked),
         "hit": [{"path": path, "line": line} for path, line in sorted(hit)],
@@ -85,12 +84,13 @@ def settle(
         "error": error,
     }
     moved: set[int] = set()
+    notes: list[str] = []
     for lines_of, why in ((hit, error), (unchecked, "no marker fits these lines")):
         for path in sorted({path for path, _ in lines_of}):
             lines = {line for p, line in lines_of if p == path}
             sent = {i for line in lines for i in claims[(path, line)]}
-            lab.add_note(proof_note(path, len(lines), len(sent), why))
+            notes.append(proof_note(path, len(lines), len(sent), why))
             moved |= sent
     for index in moved:
         plans[index] = WHOLE_SUITE
-    return frozenset(moved)
+    return frozenset(moved), ProofFacts(coverage_check, tuple(dict.fromkeys(notes)))

@@ -1,12 +1,12 @@
 """The in-run pytest plugin that records each test's outcome, message and duration as records.
 
-`RecorderPlugin(sink)` turns pytest's hook calls into plain JSON-ready dicts and hands each one to
-`sink` as soon as it is known, so a run that is killed still leaves the tests it finished. It can be
-passed to `pytest.main(..., plugins=[RecorderPlugin(sink)])` in-process; loaded as `-p
-breakit.inrun.pytest_plugin`, this module writes the records as JSON lines to the file its request
-names (`results`).
+`RecorderPlugin(sink)` turns pytest's hook calls into typed records (breakit.core.run_records) and
+hands each one to `sink` as soon as it is known, so a run that is killed still leaves the tests it
+finished. It can be passed to `pytest.main(..., plugins=[RecorderPlugin(sink)])` in-process;
+loaded as `-p breakit.inrun.pytest_plugin`, this module writes the records as JSON lines to the
+file its request names (`results`).
 
-Records, by their "event" key:
+Records, by their "event" key in the JSON (their types in breakit.core.run_records):
 - ``start``: {nodeid} — a test began (the order tests ran in; the test a timeout stopped in)
 - ``test``: {nodeid, outcome, message, longrepr, duration_s, cpu_s, queued_s} — a test finished;
   outcome is one of breakit.core.model.Outcome's values. A failing subtest (``unittest``'s
@@ -71,7 +71,19 @@ except ImportError:  # Windows: no child-process accounting
 # What the process that starts the run reads lives in breakit.core.run_records and
 # breakit.core.failure_text, which need no pytest.
 from breakit.core.failure_text import collect_error_message
-from breakit.core.run_records import Record, Sink
+from breakit.core.run_records import (
+    Collected,
+    CollectFailed,
+    ConfigureFailed,
+    Finish,
+    Judged,
+    Modules,
+    RunRecord,
+    SetAside,
+    Sink,
+    Start,
+    record_line,
+)
 
 # What pytest_cmdline_main returns: the session's exit status.
 _Status = int | pytest.ExitCode | None
@@ -149,15 +161,8 @@ class RecorderPlugin:
             return
         text = report.longreprtext
         failure = self._collect_failures.pop(report.nodeid, RunFailure.IMPORT_ERROR)
-        self.sink(
-            {
-                "event": "collect_error",
-                "nodeid": report.nodeid,
-                "message": collect_error_message(text, self.rootpath),
-                "longrepr": text,
-                "failure": failure.value,
-            }
-        )
+        message = collect_error_message(text, self.rootpath)
+        self.sink(CollectFailed(report.nodeid, message, text, failure.value))
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(
@@ -175,11 +180,11 @@ class RecorderPlugin:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         notes = set_aside.notes(session.config, session.items)
         if notes:
-            self.sink({"event": "set_aside", "notes": notes})
-        self.sink({"event": "collected", "nodeids": [item.nodeid for item in session.items]})
+            self.sink(SetAside(tuple(notes)))
+        self.sink(Collected(tuple(item.nodeid for item in session.items)))
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
-        self.sink({"event": "start", "nodeid": nodeid})
+        self.sink(Start(nodeid))
         self._clocks[nodeid] = (cpu_time(), queued_time())
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -197,8 +202,7 @@ class RecorderPlugin:
                     cpu_s=round(max(0.0, cpu_time() - started[0]), 6),
                     queued_s=round(max(0.0, queued_time() - started[1]), 6),
                 )
-            record = outcome_to_json(outcome, TIMED)
-            self.sink({"event": "test", "nodeid": outcome.nodeid, **record})
+            self.sink(Judged(outcome.nodeid, outcome_to_json(outcome, TIMED)))
             if self.first_catch and outcome.outcome in (Outcome.CAUGHT, Outcome.ERRORED):
                 self.stop(report.nodeid)
 
@@ -213,20 +217,14 @@ class RecorderPlugin:
             if self.session is None
             else self.session.config.pluginmanager.get_plugin(_COVERAGE_NAME)
         )
-        self.sink(
-            {
-                "event": "finish",
-                "exitstatus": int(exitstatus),
-                "peak_rss_kb": _peak_kb(),
-                "coverage_traced": None if recorder is None else recorder.traces,
-            }
-        )
+        traced = None if recorder is None else recorder.traces
+        self.sink(Finish(int(exitstatus), _peak_kb(), traced))
 
     @pytest.hookimpl(tryfirst=True)  # before the entry point's own closes the sink
     def pytest_unconfigure(self) -> None:
         # After the terminal summary, whose plugins import more (hypothesis's imports hypothesis).
         if self.record_modules:
-            self.sink({"event": "modules", "names": imported_modules(self.rootpath)})
+            self.sink(Modules(tuple(imported_modules(self.rootpath))))
 
 
 def lets_through(raised: BaseException) -> bool:
@@ -237,7 +235,7 @@ def lets_through(raised: BaseException) -> bool:
     return not conftest and not isinstance(raised, pytest.UsageError)
 
 
-def configure_error(raised: BaseException, rootpath: Path) -> Record:
+def configure_error(raised: BaseException, rootpath: Path) -> ConfigureFailed:
     """The `configure_error` record of what a plugin raised while pytest loaded its conftest
     files (pytest-django's `django.setup()` importing the project's models and apps), before
     any collector: pytest lets it through, as a traceback and exit status 1."""
@@ -247,12 +245,7 @@ def configure_error(raised: BaseException, rootpath: Path) -> Record:
     message = traceback.format_exception_only(raised)[-1].strip()
     if isinstance(raised, SyntaxError):
         message = collect_error_message(text, rootpath)  # with the file and line
-    return {
-        "event": "configure_error",
-        "message": message,
-        "longrepr": text,
-        "failure": collect_failure(raised).value,
-    }
+    return ConfigureFailed(message, text, collect_failure(raised).value)
 
 
 def collect_failure(raised: BaseException) -> RunFailure:
@@ -327,8 +320,8 @@ class JsonLinesSink:
     def __init__(self, path: Path | str) -> None:
         self._file: IO[str] = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
 
-    def __call__(self, record: Record) -> None:
-        self._file.write(json.dumps(record) + "\n")
+    def __call__(self, record: RunRecord) -> None:
+        self._file.write(record_line(record))
         self._file.flush()
 
     def close(self) -> None:

@@ -104,7 +104,7 @@ def many_runs_runner(lab: Lab) -> Runner:
     tests alone): a fork worker preloading what the cached baseline says the suite imports,
     from the project's warm pool if one runs (never started from here); else the lab's."""
     if not hasattr(os, "fork"):
-        return lab.new_runner()
+        return lab.runners.new()
     return RunnerFactory(
         lab.config.root,
         "fork",

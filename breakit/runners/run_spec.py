@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from breakit.core.model import SuiteRun
-from breakit.core.run_records import Record
+from breakit.core.run_records import RunRecord
 from breakit.core.wire import CoverageRequest, RunRequest
 
 PLUGIN = "breakit.inrun.pytest_plugin"
@@ -83,7 +83,7 @@ class Runner(Protocol):
 
     def run(self, workdir: Path, spec: RunSpec) -> SuiteRun: ...
 
-    def run_with_records(self, workdir: Path, spec: RunSpec) -> tuple[SuiteRun, list[Record]]:
+    def run_with_records(self, workdir: Path, spec: RunSpec) -> tuple[SuiteRun, list[RunRecord]]:
         """The run, and the in-run plugin's records it was made from (the baseline's modules)."""
         ...
 

@@ -21,13 +21,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from breakit.core.model import SuiteRun
-from breakit.core.run_records import Record, output_tail, read_map, read_records
-from breakit.core.wire import REQUEST_ENV
+from breakit.core.run_records import RunRecord, output_tail, read_map, read_records
+from breakit.core.wire import REQUEST_ENV, RunReply
 from breakit.inrun.lifeline import PARENT_ENV
 from breakit.runners.breakit_link import make_shim
 from breakit.runners.memlimit import Watch
 from breakit.runners.run_spec import RunSpec, RunStats, pytest_args, run_request
-from breakit.runners.suite_run import Piece, run_in_pieces, suite_run_from_pieces
+from breakit.runners.suite_run import run_in_pieces, suite_run_from_pieces
 from breakit.runners.workspace import Scratch
 
 CoverageFound = dict[str, frozenset[tuple[str, int]]]  # a run's per-test coverage map
@@ -98,13 +98,13 @@ class SubprocessRunner:
         if proc is not None:
             _signal_group(proc, signal.SIGKILL)
 
-    def run_with_records(self, workdir: Path, spec: RunSpec) -> tuple[SuiteRun, list[Record]]:
+    def run_with_records(self, workdir: Path, spec: RunSpec) -> tuple[SuiteRun, list[RunRecord]]:
         """The SuiteRun, and the plugin's records it was made from (the "modules" one, say)."""
         workdir = Path(workdir).resolve()
-        pieces: list[Piece] = []
+        pieces: list[RunReply] = []
         coverage: list[CoverageFound | None] = []
 
-        def run_piece(nodeids: tuple[str, ...] | None) -> Piece:
+        def run_piece(nodeids: tuple[str, ...] | None) -> RunReply:
             piece_spec = replace(spec, nodeids=nodeids)
             if pieces:  # after a crash: the tests only, the baseline's extras came with the first
                 piece_spec = replace(piece_spec, coverage_source=None, record_modules=False)
@@ -127,7 +127,7 @@ class SubprocessRunner:
             run = replace(run, coverage=coverage[0])
         return run, [record for piece in pieces for record in piece.records]
 
-    def _run_piece(self, workdir: Path, spec: RunSpec) -> tuple[Piece, CoverageFound | None]:
+    def _run_piece(self, workdir: Path, spec: RunSpec) -> tuple[RunReply, CoverageFound | None]:
         """One `python -m pytest` for `spec`: what it reported, and its coverage map if asked."""
         owned = Scratch("breakit-run-")  # a SIGKILLed run leaves it: the next one removes it
         scratch = owned.path
@@ -143,7 +143,7 @@ class SubprocessRunner:
             output = scratch / "output.txt"
             started = time.monotonic()
             returncode, timed_out, out_of_memory = self._run_pytest(workdir, spec, env, output)
-            piece = Piece(
+            piece = RunReply(
                 records=read_records(results),
                 duration_s=time.monotonic() - started,
                 exit_status=None if timed_out else returncode,

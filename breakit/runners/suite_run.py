@@ -2,7 +2,7 @@
 
 A test process that dies while a test runs (`os._exit`, a segfault, the memory ceiling) does not
 lose the run: as pytest-xdist does with a crashed worker, that test is caught with how the
-process died, and the tests after it run in a fresh process (`tests_after_death`, one `Piece`
+process died, and the tests after it run in a fresh process (`tests_after_death`, one `RunReply`
 per process; `suite_run_from_pieces` puts them together). Every runner builds its SuiteRun here.
 """
 
@@ -17,7 +17,17 @@ from pathlib import Path
 from breakit.core.failure_text import collect_error_message
 from breakit.core.model import NotRun, Outcome, RunFailure, SuiteRun, TestOutcome
 from breakit.core.outcome_codec import outcome_from_json
-from breakit.core.run_records import Record
+from breakit.core.run_records import (
+    Collected,
+    CollectFailed,
+    ConfigureFailed,
+    Finish,
+    Judged,
+    RunRecord,
+    Start,
+    first,
+)
+from breakit.core.wire import RunReply
 from breakit.runners.run_failure import (
     CONFTEST_FAILED,
     CONFTEST_LINE,
@@ -43,34 +53,17 @@ STOPPED_DURING = "the run was stopped during this test"
 COLLECTION_FAILED = "collection failed"
 
 
-@dataclass(frozen=True)
-class Piece:
-    """What one test process reported: most runs are one piece; a run whose process died during
-    a test has one more for the tests after it."""
-
-    records: list[Record] = field(default_factory=list)
-    duration_s: float = 0.0
-    exit_status: int | None = None  # None: killed on timeout
-    timed_out: bool = False
-    output: str = ""  # the tail of pytest's output
-    out_of_memory: bool = (
-        False  # killed for going over its memory ceiling (breakit.runners.memlimit)
-    )
-
-
-def tests_after_death(piece: Piece) -> tuple[str, ...]:
+def tests_after_death(piece: RunReply) -> tuple[str, ...]:
     """The selected tests that never started because the process died during a test: what a
     fresh process runs next (empty if it did not die in a test)."""
     if died_during(piece) is None:
         return ()
-    started = {r["nodeid"] for r in piece.records if r.get("event") == "start"}
-    collected: list[str] = next(
-        (r["nodeids"] for r in piece.records if r.get("event") == "collected"), []
-    )
-    return tuple(nodeid for nodeid in collected if nodeid not in started)
+    started = {r.nodeid for r in piece.records if isinstance(r, Start)}
+    collected = first(piece.records, Collected)
+    return tuple(n for n in (collected.nodeids if collected else ()) if n not in started)
 
 
-def died_during(piece: Piece) -> str | None:
+def died_during(piece: RunReply) -> str | None:
     """The test that was running when the process died (None: it did not die in a test).
 
     pytest always ends with its `finish` record, also on pytest.exit(), Ctrl-C and internal
@@ -79,17 +72,17 @@ def died_during(piece: Piece) -> str | None:
     """
     if piece.timed_out or piece.exit_status is None:
         return None
-    if any(r.get("event") == "finish" for r in piece.records):
+    if first(piece.records, Finish) is not None:
         return None
-    done = {r["nodeid"] for r in piece.records if r.get("event") == "test"}
-    starts = [r["nodeid"] for r in piece.records if r.get("event") == "start"]
+    done = {r.nodeid for r in piece.records if isinstance(r, Judged)}
+    starts = [r.nodeid for r in piece.records if isinstance(r, Start)]
     return next((nodeid for nodeid in reversed(starts) if nodeid not in done), None)
 
 
-PieceRun = Callable[[tuple[str, ...] | None], Piece]  # run the tests `nodeids` (None: all)
+PieceRun = Callable[[tuple[str, ...] | None], RunReply]  # run the tests `nodeids` (None: all)
 
 
-def run_in_pieces(run_piece: PieceRun, spec: RunSpec) -> list[Piece]:
+def run_in_pieces(run_piece: PieceRun, spec: RunSpec) -> list[RunReply]:
     """`run_piece(nodeids)` for `spec.nodeids`, then, each time the process died during a test,
     again for the tests after that one (each piece runs at least one test fewer).
 
@@ -110,7 +103,7 @@ def run_in_pieces(run_piece: PieceRun, spec: RunSpec) -> list[Piece]:
 
 
 def suite_run_from_records(
-    records: Iterable[Record],
+    records: Iterable[RunRecord],
     *,
     duration_s: float,
     exit_status: int | None,
@@ -119,12 +112,12 @@ def suite_run_from_records(
     output: str = "",
 ) -> SuiteRun:
     """A SuiteRun from the plugin's records, pytest's exit status and the tail of its output."""
-    piece = Piece(list(records), duration_s, exit_status, timed_out, output)
+    piece = RunReply(list(records), duration_s, exit_status, timed_out, output)
     return suite_run_from_pieces([piece], timeout_s=timeout_s)
 
 
 def suite_run_from_pieces(
-    pieces: Sequence[Piece],
+    pieces: Sequence[RunReply],
     *,
     timeout_s: float | None = None,
     memory_limit_mb: int | None = None,
@@ -167,7 +160,7 @@ class _Assembly:
     stopped: dict[str, tuple[NotRun, str]] = field(default_factory=dict)
     timed_out: bool = False
 
-    def add(self, index: int, piece: Piece, output: str) -> None:
+    def add(self, index: int, piece: RunReply, output: str) -> None:
         """The `index`th piece of the run, `output` its pytest output."""
         starts = self._read_records(piece)
         configured = _configure_error(piece)
@@ -181,7 +174,7 @@ class _Assembly:
             self._died_in_test(piece, died)
         elif configured is not None:
             self.problems.append(configured)  # pytest stopped: a plugin raised configuring it
-        elif not any(r.get("event") == "finish" for r in piece.records) and _died(piece, output):
+        elif first(piece.records, Finish) is None and _died(piece, output):
             how = _how_it_died(piece, self.memory_limit_mb)
             if starts:
                 problem = f"the test process {how} after its last test"
@@ -195,24 +188,21 @@ class _Assembly:
         if running and died is None:  # stopped from outside (Ctrl-C)
             self.stopped.setdefault(running, (NotRun.STOPPED_DURING, STOPPED_DURING))
 
-    def _read_records(self, piece: Piece) -> list[str]:
+    def _read_records(self, piece: RunReply) -> list[str]:
         """Take in the piece's records; the tests it started, in order."""
         starts: list[str] = []
         for record in piece.records:
-            event = record.get("event")
-            if event == "start":
-                starts.append(record["nodeid"])
-            elif event == "test":
-                self.outcomes[record["nodeid"]] = outcome_from_json(record["nodeid"], record)
-            elif event == "collected":
-                self.collected.extend(n for n in record["nodeids"] if n not in self.collected)
-            elif event == "collect_error":
-                where = record.get("nodeid") or SESSION
-                failure = RunFailure(record.get("failure") or RunFailure.IMPORT_ERROR)
-                self.collect_errors.setdefault(
-                    where, CollectError(str(record.get("message")), failure)
-                )
-                self.collect_texts.setdefault(where, record.get("longrepr"))
+            if isinstance(record, Start):
+                starts.append(record.nodeid)
+            elif isinstance(record, Judged):
+                self.outcomes[record.nodeid] = outcome_from_json(record.nodeid, record.outcome)
+            elif isinstance(record, Collected):
+                self.collected.extend(n for n in record.nodeids if n not in self.collected)
+            elif isinstance(record, CollectFailed):
+                where = record.nodeid or SESSION
+                failure = RunFailure(record.failure or RunFailure.IMPORT_ERROR)
+                self.collect_errors.setdefault(where, CollectError(record.message, failure))
+                self.collect_texts.setdefault(where, record.longrepr)
         return starts
 
     def _timed_out(self, index: int, running: str | None) -> None:
@@ -227,12 +217,12 @@ class _Assembly:
             message = f"timed out{limit} (in a fresh process, after a crash)"
             self.stopped[running] = (NotRun.STOPPED_DURING, message)
 
-    def _died_in_test(self, piece: Piece, died: str) -> None:
+    def _died_in_test(self, piece: RunReply, died: str) -> None:
         how = _how_it_died(piece, self.memory_limit_mb)
         # How long it ran before it died: the piece's time less its finished tests' (and
         # its collection, so a little more): --verify compares it with a timeout.
-        tests = (r for r in piece.records if r.get("event") == "test")
-        finished = sum(float(r.get("duration_s", 0.0)) for r in tests)
+        tests = (r for r in piece.records if isinstance(r, Judged))
+        finished = sum(float(r.outcome.get("duration_s", 0.0)) for r in tests)
         self.outcomes[died] = TestOutcome(
             died,
             Outcome.CAUGHT,
@@ -259,7 +249,7 @@ class _Assembly:
             self.conftests.setdefault(where, CollectError(collect_error_message(output), failure))
             self.collect_texts.setdefault(where, output[conftest.start() :])
 
-    def suite_run(self, pieces: Sequence[Piece]) -> SuiteRun:
+    def suite_run(self, pieces: Sequence[RunReply]) -> SuiteRun:
         outcomes = self.outcomes
         for nodeid in (*self.collected, *self.order):
             if nodeid not in outcomes:
@@ -273,7 +263,7 @@ class _Assembly:
             text = self.collect_texts.get(where)
             outcomes.setdefault(where, TestOutcome(where, Outcome.ERRORED, message, longrepr=text))
         failure, error = self._failure()
-        first = pieces[0] if pieces else Piece()
+        first = pieces[0] if pieces else RunReply()
         return SuiteRun(
             outcomes=outcomes,
             order=tuple(self.order),
@@ -301,17 +291,17 @@ class _Assembly:
         return (RunFailure.SYNTAX_ERROR if RunFailure.SYNTAX_ERROR in kinds else kinds[0]), error
 
 
-def _configure_error(piece: Piece) -> tuple[RunFailure, str] | None:
+def _configure_error(piece: RunReply) -> tuple[RunFailure, str] | None:
     """What a plugin raised while pytest configured (its `configure_error` record: pytest-django
     importing the project's models), as a problem of the run; None if nothing did."""
-    for record in piece.records:
-        if record.get("event") == "configure_error":
-            failure = RunFailure(record.get("failure") or RunFailure.IMPORT_ERROR)
-            return failure, f"{FAILS_AT_IMPORT} while pytest configures: {record.get('message')}"
-    return None
+    record = first(piece.records, ConfigureFailed)
+    if record is None:
+        return None
+    failure = RunFailure(record.failure or RunFailure.IMPORT_ERROR)
+    return failure, f"{FAILS_AT_IMPORT} while pytest configures: {record.message}"
 
 
-def _how_it_died(piece: Piece, memory_limit_mb: int | None) -> str:
+def _how_it_died(piece: RunReply, memory_limit_mb: int | None) -> str:
     """`exited with status 3`, `was killed by signal SIGSEGV`, `ran out of memory (limit N MB)`."""
     status = piece.exit_status or 0
     if piece.out_of_memory:
@@ -324,7 +314,7 @@ def _how_it_died(piece: Piece, memory_limit_mb: int | None) -> str:
     return f"exited with status {status}"
 
 
-def _died(piece: Piece, output: str) -> bool:
+def _died(piece: RunReply, output: str) -> bool:
     """A piece without a `finish` record and no test running: did the process die, or did
     pytest stop by itself before its session (a usage error, a conftest that does not import,
     an internal error), saying why in its output?"""

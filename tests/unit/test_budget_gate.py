@@ -1,11 +1,10 @@
 """Issue 33's pure pieces: `--max-time`'s durations, the gate's precedence with a spent budget,
-which command lines ask for a JSON document on error, and the Jobs that stop at a deadline."""
+which command lines ask for a JSON document on error (the Jobs that stop at a deadline:
+tests/unit/test_scheduler.py)."""
 
 from __future__ import annotations
 
 import dataclasses
-import threading
-import time
 
 import click
 import pytest
@@ -15,7 +14,6 @@ from breakit.cli.entry import wants_json
 from breakit.cli.options import Duration
 from breakit.core.errors import ExitCode
 from breakit.core.model import KillMatrix, Verdict
-from breakit.engine.parallel import Jobs
 from breakit.verdicts.gate import exit_code, merge_in_order
 
 
@@ -81,14 +79,3 @@ def test_merge_in_order_keeps_the_unchecked_apart_and_a_lost_result_is_a_bug():
 )
 def test_which_command_lines_want_a_json_document(args, wanted):
     assert wants_json(args) is wanted
-
-
-def test_jobs_take_nothing_past_the_deadline():
-    mutants = build_matrix().results
-    ids = [r.mutant for r in mutants]
-    jobs = Jobs(ids, [0, 1, 2], threading.Event(), deadline=time.monotonic() + 60)
-    assert jobs.take() == 0
-    late = Jobs(ids, [0, 1, 2], threading.Event(), deadline=time.monotonic() - 1)
-    assert late.out_of_time() and late.take() is None
-    assert list(late.first) == [0, 1, 2]  # left, never started
-    assert not Jobs(ids, [0], threading.Event()).out_of_time()  # no deadline

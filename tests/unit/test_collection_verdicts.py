@@ -5,16 +5,19 @@ reason (issue 23)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from breakit.core.model import Mutant, Outcome, RunFailure, Verdict
+from breakit.core.run_records import records_from_json
+from breakit.core.wire import RunReply
 from breakit.engine.oracle import differences
 from breakit.engine.verdict import mutant_result
 from breakit.runners.fork.client import ForkRunner
 from breakit.runners.run_spec import RunSpec
 from breakit.runners.subprocess_runner import SubprocessRunner
-from breakit.runners.suite_run import Piece, suite_run_from_pieces, suite_run_from_records
+from breakit.runners.suite_run import suite_run_from_pieces, suite_run_from_records
 from tests.project_files import tiny_project
 
 MUTANT = Mutant("m", "test", "m", {"calc.py": "x = 2\n"}, {"calc.py": "x = 1\n"})
@@ -34,8 +37,11 @@ def collect_error(
     }
 
 
-def judged(records: list[dict[str, str]], *, exit_status: int = 2, output: str = ""):
-    run = suite_run_from_records(records, duration_s=1.0, exit_status=exit_status, output=output)
+def judged(records: list[dict[str, Any]], *, exit_status: int = 2, output: str = ""):
+    """The verdict of a run whose plugin wrote `records` (as JSON, decoded as breakit does)."""
+    typed = records_from_json(records)
+    assert len(typed) == len(records)  # every one a record breakit knows
+    run = suite_run_from_records(typed, duration_s=1.0, exit_status=exit_status, output=output)
     return mutant_result(MUTANT, run, TESTS, 1.0)
 
 
@@ -115,7 +121,7 @@ KeyError: ''
 
 
 def test_a_usage_error_while_pytest_reads_filterwarnings_is_a_runtime_error_in_one_line() -> None:
-    run = suite_run_from_pieces([Piece([], 1.0, 4, output=FILTERWARNINGS_ERROR)])
+    run = suite_run_from_pieces([RunReply([], 1.0, 4, output=FILTERWARNINGS_ERROR)])
     result = mutant_result(MUTANT, run, TESTS, 1.0)
     assert result.verdict is Verdict.RUNTIME_ERROR
     assert result.error == (
@@ -214,12 +220,12 @@ def test_a_conftest_pytest_loads_first_and_a_timeout_have_their_kinds(tmp_path: 
         run = runner.run(root, RunSpec(("tests",), timeout_s=60))
         assert run.exit_status == 4
         assert run.failure is (kind or RunFailure.IMPORT_ERROR), run.error
-    timed_out = suite_run_from_pieces([Piece([], 9.0, None, timed_out=True)], timeout_s=5)
+    timed_out = suite_run_from_pieces([RunReply([], 9.0, None, timed_out=True)], timeout_s=5)
     assert (timed_out.failure, timed_out.error) == (
         RunFailure.TIMED_OUT,
         "timed out after 5 s before any test started",
     )
-    died = suite_run_from_pieces([Piece([], 1.0, -9)])
+    died = suite_run_from_pieces([RunReply([], 1.0, -9)])
     assert died.failure is RunFailure.PROCESS_DIED, died.error
 
 

@@ -15,6 +15,7 @@ from breakit.core.model import Mutant, Verdict
 from breakit.engine.coverage_proof import marked_sources, read_hits
 from breakit.engine.lab import Lab
 from breakit.engine.oracle import compare, oracle_matrix
+from breakit.engine.run_outcome import RunOutcome
 from breakit.inrun.coverage_map import CORE_ENV
 from breakit.mutants.operators import generate_mutants
 from tests.project_files import tiny_project
@@ -201,37 +202,40 @@ def test_lines_the_map_missed_run_the_whole_suite(
     root = tiny_project(tmp_path / "proj", {"calc.py": CALC, "tests/test_calc.py": TESTS})
     mutants = generate_mutants(config(root))
 
-    def run(**settings: object) -> Lab:
+    def run(**settings: object) -> RunOutcome:
         lab = Lab(config(root), jobs=2, backend=backend, **settings)  # type: ignore[arg-type]
         with lab.session():
             baseline = lab.baseline()
             # The map really is wrong: it claims double() and halve() run in no test.
-            claimed = [m for m in mutants if lab.plan(m, baseline).reaches_no_test]
+            policy = lab.policy(baseline)
+            claimed = [m for m in mutants if policy.plan(m).reaches_no_test]
             assert {m.location.start_line for m in claimed if m.location} == {2, 6}
-            lab.matrix = lab.run(mutants, baseline)  # type: ignore[attr-defined]
-            if lab.proof_runs:
+            outcome = lab.run(mutants, baseline)
+            if outcome.facts.proof.runs:
                 oracle = oracle_matrix(lab.oracle_settings(baseline), mutants, baseline, jobs=2)
-                assert compare(lab.matrix, oracle) == {}  # type: ignore[attr-defined]
-        return lab
+                assert compare(outcome.matrix, oracle) == {}
+        assert lab.notes == []  # the proof's notes are the run's, not the baseline's
+        return outcome
 
-    lab = run()
-    verdicts = {r.mutant.id: r.verdict for r in lab.matrix.results}  # type: ignore[attr-defined]
+    first = run()
+    verdicts = {r.mutant.id: r.verdict for r in first.matrix.results}
     assert Verdict.NO_COVERAGE not in verdicts.values()
     assert set(verdicts.values()) == {Verdict.KILLED}
-    assert lab.proof_runs == 1
-    assert lab.coverage_check["ran"] and lab.coverage_check["error"] is None
-    assert lab.coverage_check["hit"] == [
+    assert first.facts.proof.runs == 1
+    checked = first.facts.coverage_check
+    assert checked["ran"] and checked["error"] is None
+    assert checked["hit"] == [
         {"path": "calc.py", "line": 2},
         {"path": "calc.py", "line": 6},
     ]
     moved = sum(1 for m in mutants if m.location and m.location.start_line in (2, 6))
-    assert lab.notes == [
-        f"the coverage map missed 2 lines in calc.py; their {moved} mutants ran the whole suite"
-    ]
+    assert first.facts.notes == (
+        f"the coverage map missed 2 lines in calc.py; their {moved} mutants ran the whole suite",
+    )
     # Nothing changed: the proof is not run again, and says so.
     again = run()
-    assert again.proof_runs == 0 and again.coverage_check["cached"] is True
-    assert again.coverage_check["hit"] == lab.coverage_check["hit"]
+    assert again.facts.proof.runs == 0 and again.facts.coverage_check["cached"] is True
+    assert again.facts.coverage_check["hit"] == checked["hit"]
 
 
 @pytest.mark.slow
@@ -241,17 +245,17 @@ def test_a_claim_that_holds_stays_no_coverage(tmp_path: Path) -> None:
     mutant = next(m for m in generate_mutants(config(root)) if m.location.start_line == 2)  # type: ignore[union-attr]
     lab = Lab(config(root), jobs=1, use_cache=False)
     with lab.session():
-        matrix = lab.run([mutant], lab.baseline())
-    assert matrix.results[0].verdict is Verdict.NO_COVERAGE
-    assert lab.proof_runs == 1
-    assert lab.coverage_check == {
+        outcome = lab.run([mutant], lab.baseline())
+    assert outcome.matrix.results[0].verdict is Verdict.NO_COVERAGE
+    assert outcome.facts.proof.runs == 1
+    assert outcome.facts.coverage_check == {
         "ran": True,
         "lines": 1,
         "hit": [],
         "cached": False,
         "error": None,
     }
-    assert lab.notes == []
+    assert outcome.facts.notes == () and lab.notes == []
 
 
 @pytest.mark.slow
@@ -263,9 +267,9 @@ def test_no_claim_no_proof_run(tmp_path: Path) -> None:
     )
     lab = Lab(config(root), jobs=1, use_cache=False)
     with lab.session():
-        matrix = lab.run([mutant], lab.baseline())
-    assert matrix.results[0].verdict is Verdict.KILLED
-    assert lab.proof_runs == 0 and lab.coverage_check["ran"] is False
+        outcome = lab.run([mutant], lab.baseline())
+    assert outcome.matrix.results[0].verdict is Verdict.KILLED
+    assert outcome.facts.proof.runs == 0 and outcome.facts.coverage_check["ran"] is False
 
 
 TYPED = """\
@@ -314,8 +318,9 @@ def test_module_level_lines_that_never_ran_are_claims_the_proof_checks(
     lab = Lab(settings, jobs=2, use_cache=False)
     with lab.session():
         baseline = lab.baseline()
-        plans = {m.id: lab.plan(m, baseline) for m in mutants}
-        matrix = lab.run(mutants, baseline)
+        plans = {m.id: lab.policy(baseline).plan(m) for m in mutants}
+        outcome = lab.run(mutants, baseline)
+        matrix = outcome.matrix
         oracle = oracle_matrix(lab.oracle_settings(baseline), mutants, baseline, jobs=2)
     assert compare(matrix, oracle) == {}
     by_line = {
@@ -329,7 +334,7 @@ def test_module_level_lines_that_never_ran_are_claims_the_proof_checks(
     assert scale_line and all(plans[m.id].whole_suite for m in scale_line)
     # late.py's line ran, in a subprocess: the proof's marker saw it, and the suite catches it.
     assert by_line[("late.py", 1)] is Verdict.KILLED
-    assert lab.coverage_check["hit"] == [{"path": "late.py", "line": 1}]
-    assert lab.notes[-1] == (
+    assert outcome.facts.coverage_check["hit"] == [{"path": "late.py", "line": 1}]
+    assert outcome.facts.notes[-1] == (
         "the coverage map missed 1 line in late.py; their 2 mutants ran the whole suite"
     )

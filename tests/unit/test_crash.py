@@ -260,7 +260,7 @@ def test_verdicts_of_dying_and_broken_mutants_agree_with_the_oracle(
     lab = Lab(config, jobs=1, backend=backend, use_cache=False, verify=True)
     with lab.session():
         baseline = lab.baseline()
-        matrix = lab.run(lab_mutants(), baseline)
+        matrix = lab.run(lab_mutants(), baseline).matrix
     by_id = {r.mutant.id: r for r in matrix.results}
     for mid, how in [
         ("exits", "exited with status 3"),

@@ -40,7 +40,8 @@ def test_selection_no_coverage_and_input_order(project: Path, backend: str) -> N
     streamed: list[MutantResult] = []
     with lab.session():
         baseline = lab.baseline()
-        matrix = lab.run(mutants(), baseline, on_result=streamed.append)
+        outcome = lab.run(mutants(), baseline, on_result=streamed.append)
+    matrix = outcome.matrix
     assert [r.mutant.id for r in matrix.results] == ["minus", "at-least", "unused", "times", "doc"]
     assert sorted(r.mutant.id for r in streamed) == sorted(r.mutant.id for r in matrix.results)
     by_id = {r.mutant.id: r for r in matrix.results}
@@ -68,8 +69,9 @@ def test_selection_no_coverage_and_input_order(project: Path, backend: str) -> N
     assert oracle.result("unused").verdict is Verdict.SURVIVED
     # Every change ran in a hot session: the docstring too (runners.fork.reexec); so did the check
     # that a test that caught a mutant out of file order passes alone (engine.order_check).
-    assert lab.stats.fallback_reasons == []
-    assert lab.stats.hot_runs >= 4 if hot else lab.stats.hot_runs == 0
+    stats = outcome.facts.stats
+    assert stats.fallback_reasons == []
+    assert stats.hot_runs >= 4 if hot else stats.hot_runs == 0
 
 
 @pytest.mark.slow
@@ -154,9 +156,9 @@ def test_a_passed_sanity_run_is_remembered_while_imports_cannot_differ(
     def sanity_runs(**settings: object) -> int:
         lab = Lab(make_config(project), jobs=1, reuse_results=False, **settings)  # type: ignore[arg-type]
         with lab.session():
-            matrix = lab.run(mutants()[:1], lab.baseline())
-        assert matrix.results[0].verdict is Verdict.KILLED
-        return lab.sanity_runs
+            outcome = lab.run(mutants()[:1], lab.baseline())
+        assert outcome.matrix.results[0].verdict is Verdict.KILLED
+        return outcome.facts.sanity_runs
 
     assert sanity_runs() == 1
     assert sanity_runs() == 0  # same files, same Python, packages and environment
@@ -192,5 +194,5 @@ def test_tests_importing_another_copy_is_a_loud_error(
     pyproject.write_text(pyproject.read_text().replace('addopts = ""', 'pythonpath = ["lib"]'))
     lab = Lab(make_config(root, source="lib/calc"), jobs=1, use_cache=False)
     with lab.session():
-        matrix = lab.run(mutants("lib/calc/__init__.py")[:1], lab.baseline())
+        matrix = lab.run(mutants("lib/calc/__init__.py")[:1], lab.baseline()).matrix
     assert matrix.results[0].tests[ADD].outcome is Outcome.CAUGHT

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from breakit.core.run_records import read_records
+from breakit.core.run_records import Finish, Start, read_records, record_to_json
 from breakit.inrun.pytest_plugin import JsonLinesSink, RecorderPlugin
 from tests.project_files import tiny_project
 from tests.recorded_runs import record_run, records_by_name
@@ -192,14 +192,14 @@ def test_json_lines_sink_flushes_every_record(tmp_path: Path) -> None:
     path = tmp_path / "results.jsonl"
     sink = JsonLinesSink(path)
     try:
-        sink({"event": "start", "nodeid": "t::a"})
-        assert read_records(path) == [{"event": "start", "nodeid": "t::a"}]  # before close
-        sink({"event": "finish", "exitstatus": 0})
+        sink(Start("t::a"))
+        assert read_records(path) == [Start("t::a")]  # before close
+        sink(Finish(0))
     finally:
         sink.close()
     with path.open("a") as file:
         file.write('{"event": "test", "nodeid": "t::b", "outc')  # a line cut short by a kill
-    assert [r["event"] for r in read_records(path)] == ["start", "finish"]
+    assert read_records(path) == [Start("t::a"), Finish(0)]
     assert read_records(tmp_path / "missing.jsonl") == []
 
 
@@ -247,7 +247,11 @@ def first_catch_run(
                 *("-p", "no:cacheprovider", "-p", "no:randomly", "-q"),
                 *("--import-mode=importlib", str(root / "tests")),
             ],
-            plugins=[RecorderPlugin(records.append, order=order, first_catch=True)],
+            plugins=[
+                RecorderPlugin(
+                    lambda r: records.append(record_to_json(r)), order=order, first_catch=True
+                )
+            ],
         )
     finally:
         for name in set(sys.modules) - modules:

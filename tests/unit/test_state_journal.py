@@ -109,7 +109,7 @@ def test_a_run_interrupted_after_two_results_keeps_them_for_the_next_run(
 
     again = Lab(make_config(project), jobs=1, backend=backend)
     with again.session():
-        matrix = again.run(mutants(), again.baseline())
+        matrix = again.run(mutants(), again.baseline()).matrix
     reused = sorted(r.mutant.id for r in matrix.results if r.cached)
     assert reused == sorted(seen)
     assert len(matrix.results) == 5

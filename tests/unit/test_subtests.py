@@ -191,7 +191,8 @@ def test_a_mutant_failing_one_subtest_is_killed_and_the_oracle_agrees(
     none_fail = bucket_mutant("below-100", "x >= 2", "x >= 2 and x < 100")
     with lab.session():
         baseline = lab.baseline()
-        matrix = lab.run([one_subtest, none_fail], baseline)
+        outcome = lab.run([one_subtest, none_fail], baseline)
+    matrix = outcome.matrix
 
     # The per-test coverage knows which lines the subtests' test ran.
     assert baseline.run.coverage is not None
@@ -212,4 +213,4 @@ def test_a_mutant_failing_one_subtest_is_killed_and_the_oracle_agrees(
     assert oracle.result("x-above-2").catchers == (nodeid,)
     # Three hot runs: the killed mutant, and the survivor twice (on its covering tests, then
     # confirmed on the whole suite).
-    assert lab.stats.hot_runs == (3 if backend == "fork" else 0)
+    assert outcome.facts.stats.hot_runs == (3 if backend == "fork" else 0)

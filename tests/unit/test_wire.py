@@ -10,6 +10,17 @@ from pathlib import Path
 
 import pytest
 
+from breakit.core.run_records import (
+    Collected,
+    CollectFailed,
+    ConfigureFailed,
+    Finish,
+    HotRefused,
+    Judged,
+    Modules,
+    SetAside,
+    Start,
+)
 from breakit.core.wire import (
     CoverageRequest,
     ErrorReply,
@@ -65,7 +76,17 @@ EVERY_MESSAGE: list[Message] = [
         results=None,
     ),
     RunReply(
-        records=[{"event": "start", "nodeid": "t"}, {"event": "finish", "exitstatus": 0}],
+        records=[
+            Start("t"),
+            Judged("t", {"outcome": "caught", "message": "boom", "duration_s": 0.5}),
+            Collected(("t", "u")),
+            CollectFailed("tests/test_x.py", "ImportError: x", "…", "import_error"),
+            ConfigureFailed("boom", None, "import_error"),
+            SetAside(("pytest-cov",)),
+            Finish(0, 2048.0, True),
+            Modules(("fastapi",)),
+            HotRefused("line 3 reads names Python resolves at run time"),
+        ],
         duration_s=0.25,
         exit_status=None,
         timed_out=True,

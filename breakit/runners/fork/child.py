@@ -12,7 +12,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import importlib
-import json
 import os
 import select
 import signal
@@ -23,7 +22,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from breakit.core.run_records import Record, output_tail
+from breakit.core.run_records import RunRecord, output_tail, record_line, records_from_lines
 from breakit.core.wire import RunReply, RunRequest
 from breakit.inrun.lifeline import on_parent_death
 from breakit.runners import memlimit
@@ -140,13 +139,9 @@ def _drain(read_fd: int) -> bytes:
     return bytes(buffer)
 
 
-def _records(buffer: bytes | bytearray) -> list[Record]:
+def _records(buffer: bytes | bytearray) -> list[RunRecord]:
     """The records in the child's pipe; a line cut short by a kill is dropped."""
-    records: list[Record] = []
-    for raw in bytes(buffer).splitlines():
-        with contextlib.suppress(ValueError):
-            records.append(json.loads(raw))
-    return records
+    return records_from_lines(bytes(buffer).splitlines())
 
 
 def child_setup(tmpdir: str, output_fd: int | None, worker_pid: int) -> None:
@@ -228,8 +223,8 @@ def fresh_child(
 
     sink_file = os.fdopen(write_fd, "w", encoding="utf-8")
 
-    def sink(record: Record) -> None:
-        sink_file.write(json.dumps(record) + "\n")
+    def sink(record: RunRecord) -> None:
+        sink_file.write(record_line(record))
         sink_file.flush()
 
     sys.argv = ["pytest"]

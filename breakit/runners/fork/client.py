@@ -24,7 +24,7 @@ from typing import TypeVar
 
 from breakit.core.errors import WorkerDied
 from breakit.core.model import SuiteRun
-from breakit.core.run_records import Record
+from breakit.core.run_records import RunRecord
 from breakit.core.wire import (
     REQUEST_ENV,
     Fallback,
@@ -43,7 +43,7 @@ from breakit.runners.breakit_link import make_shim
 from breakit.runners.fork.channel import Channel
 from breakit.runners.fork.warm_client import WarmPool, WarmWorker
 from breakit.runners.run_spec import RunSpec, RunStats, pytest_args, run_request
-from breakit.runners.suite_run import Piece, run_in_pieces, suite_run_from_pieces, tests_after_death
+from breakit.runners.suite_run import run_in_pieces, suite_run_from_pieces, tests_after_death
 from breakit.runners.workspace import Scratch
 
 R = TypeVar("R", bound=Reply)
@@ -173,7 +173,7 @@ class ForkRunner:
         workdir = Path(workdir).resolve()
         return _suite_run(self._run_fresh(workdir, spec), workdir, spec)
 
-    def run_with_records(self, workdir: Path, spec: RunSpec) -> tuple[SuiteRun, list[Record]]:
+    def run_with_records(self, workdir: Path, spec: RunSpec) -> tuple[SuiteRun, list[RunRecord]]:
         """A fork worker's run has none of the baseline's extras (coverage, the modules record):
         the run, and no records."""
         return self.run(workdir, spec), []
@@ -188,7 +188,7 @@ class ForkRunner:
                 return hot
         return self.run(workdir, spec)
 
-    def _run_fresh(self, workdir: Path, spec: RunSpec) -> list[Piece]:
+    def _run_fresh(self, workdir: Path, spec: RunSpec) -> list[RunReply]:
         """`spec` in fresh children: one, and one more each time a child dies during a test."""
         if self._session is not None:
             # A hot session has the project imported: the run goes to a fresh worker, the
@@ -196,7 +196,7 @@ class ForkRunner:
             self._trade()
         self.start()
 
-        def run_piece(nodeids: tuple[str, ...] | None) -> Piece:
+        def run_piece(nodeids: tuple[str, ...] | None) -> RunReply:
             request = _run_request(workdir, replace(spec, nodeids=nodeids))
             try:
                 reply = self._ask(request, RunReply)
@@ -207,14 +207,14 @@ class ForkRunner:
                 self._discard()
                 self.start()
                 reply = self._ask(request, RunReply)
-            return _piece(reply)
+            return reply
 
         return run_in_pieces(run_piece, spec)
 
     def _run_hot(self, workdir: Path, spec: RunSpec, changes: Mapping[str, str]) -> SuiteRun | None:
         """`spec` in the hot session; None if it must run fresh. A hot child that dies during a
         test is followed by another for the tests after it (fresh ones if the session goes)."""
-        pieces: list[Piece] = []
+        pieces: list[RunReply] = []
         nodeids = spec.nodeids
         while True:
             hot_timeout = spec.timeout_s if spec.hot_timeout_s is None else spec.hot_timeout_s
@@ -236,7 +236,7 @@ class ForkRunner:
                     return None
                 pieces += self._run_fresh(workdir, replace(spec, nodeids=nodeids))
                 break
-            pieces.append(_piece(reply))
+            pieces.append(reply)
             # First-catch: a death is a catch, and the run stops there (pieces.run_in_pieces).
             nodeids = () if spec.first_catch else tests_after_death(pieces[-1])
             if not nodeids:
@@ -338,18 +338,7 @@ def _run_request(workdir: Path, spec: RunSpec) -> RunRequest:
     return run_request(workdir, tests_only, in_process=True)
 
 
-def _piece(reply: RunReply) -> Piece:
-    return Piece(
-        records=reply.records,
-        duration_s=reply.duration_s,
-        exit_status=reply.exit_status,
-        timed_out=reply.timed_out,
-        output=reply.output,
-        out_of_memory=reply.out_of_memory,
-    )
-
-
-def _suite_run(pieces: list[Piece], workdir: Path, spec: RunSpec) -> SuiteRun:
+def _suite_run(pieces: list[RunReply], workdir: Path, spec: RunSpec) -> SuiteRun:
     return suite_run_from_pieces(
         pieces, timeout_s=spec.timeout_s, memory_limit_mb=spec.memory_limit_mb, workdir=workdir
     )

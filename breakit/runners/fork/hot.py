@@ -17,7 +17,6 @@ import ast
 import contextlib
 import functools
 import gc
-import json
 import linecache
 import os
 import sys
@@ -27,6 +26,15 @@ from typing import IO
 
 import pytest
 
+from breakit.core.run_records import (
+    Collected,
+    CollectFailed,
+    Finish,
+    HotRefused,
+    RunRecord,
+    first,
+    record_line,
+)
 from breakit.core.wire import (
     ErrorReply,
     Fallback,
@@ -37,7 +45,7 @@ from breakit.core.wire import (
     WireError,
     decode_request,
 )
-from breakit.inrun.pytest_plugin import Record, RecorderPlugin, ordered
+from breakit.inrun.pytest_plugin import RecorderPlugin, ordered
 from breakit.runners.fork.channel import Channel
 from breakit.runners.fork.child import Forker, bytecode_folder, child_setup, enter_workspace
 from breakit.runners.fork.function_swap import (
@@ -52,7 +60,6 @@ from breakit.runners.fork.import_reads import ParsedSource, Takes, function_code
 from breakit.runners.fork.reexec import Reexec, module_pairs, plan_reexec
 
 SERVED = {HotRequest.NAME: HotRequest}  # the one operation a hot session serves
-NOT_HOT = "not_hot"  # a child's record: re-running the module failed (runners.fork.reexec)
 
 
 def hot_session(
@@ -82,7 +89,7 @@ class HotSession:
         self.root = root
         self.answered = False
         self.recorder = RecorderPlugin(self._sink)
-        self._early: list[Record] = []  # records of the worker's own collection
+        self._early: list[RunRecord] = []  # records of the worker's own collection
         self._out: IO[str] | None = None  # a child's records pipe
         self._sources: dict[str, bytes] = {}
         self._modules: dict[str, ModuleType] = {}  # by path: the project's, as imported
@@ -90,18 +97,18 @@ class HotSession:
         self._parsed_sources: dict[str, ParsedSource] = {}
         self._originals: dict[str, CodeType] = {}
 
-    def _sink(self, record: Record) -> None:
+    def _sink(self, record: RunRecord) -> None:
         if self._out is None:
             self._early.append(record)
             return
-        self._out.write(json.dumps(record) + "\n")
+        self._out.write(record_line(record))
         self._out.flush()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
-        errors = [r for r in self._early if r.get("event") == "collect_error"]
-        if errors or session.testsfailed:
-            self.refuse(errors[0].get("message") if errors else "collection failed")
+        error = first(self._early, CollectFailed)
+        if error is not None or session.testsfailed:
+            self.refuse(error.message if error is not None else "collection failed")
             return True
         items = {item.nodeid: item for item in session.items}
         order = list(items)
@@ -130,8 +137,8 @@ class HotSession:
             tests = [items[n] for n in chosen]
             child = functools.partial(self._child, session, swaps, reexecs, tests, run)
             reply = self.forker.fork(run, child)
-            refused = [r for r in reply.records if r.get("event") == NOT_HOT]
-            self.channel.send(Fallback(reason=str(refused[0]["reason"])) if refused else reply)
+            refused = first(reply.records, HotRefused)
+            self.channel.send(Fallback(reason=refused.reason) if refused else reply)
         return True
 
     def _plan(
@@ -237,17 +244,17 @@ class HotSession:
             for reexec in reexecs:
                 reexec.apply()
         except NotHot as exc:  # the session answers a Fallback: the mutant runs fresh
-            self._sink({"event": NOT_HOT, "reason": str(exc)})
+            self._sink(HotRefused(str(exc)))
             self._out.close()
             return 0
         linecache.clearcache()  # tracebacks read the mutated file, which is on disk now
-        self._sink({"event": "collected", "nodeids": [item.nodeid for item in items]})
+        self._sink(Collected(tuple(item.nodeid for item in items)))
         for index, item in enumerate(items):
             nextitem = items[index + 1] if index + 1 < len(items) else None
             item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
             if session.shouldfail or session.shouldstop:
                 break
         status = 1 if session.testsfailed else 0
-        self._sink({"event": "finish", "exitstatus": status})
+        self._sink(Finish(status))
         self._out.close()
         return status
