@@ -141,9 +141,14 @@ _KINDS: dict[str, type[RunRecord]] = {
 
 
 def record_to_json(record: RunRecord) -> dict[str, Any]:
-    """A record as its JSON object: `event` and its fields (a Judged's outcome flat)."""
-    if isinstance(record, Judged):
-        return {"event": record.EVENT, "nodeid": record.nodeid, **record.outcome}
+    """A record as its JSON object: `event` and its fields (a Judged's outcome flat).
+
+    By its EVENT, not its class: in a test process of a project that holds breakit itself (the
+    bundled target is breakit's repository), the records may come from a second import of this
+    module, whose classes are not these."""
+    if record.EVENT == Judged.EVENT:
+        judged: Any = record
+        return {"event": record.EVENT, "nodeid": judged.nodeid, **judged.outcome}
     data: dict[str, Any] = {"event": record.EVENT}
     for field in dataclasses.fields(record):
         value = getattr(record, field.name)

@@ -258,9 +258,13 @@ class Lab:
         for result in results.values():
             if on_result is not None:
                 on_result(result)
-        todo = [i for i, plan in enumerate(plans) if not plan.reaches_no_test and i not in results]
+        todo = [
+            mutant
+            for i, (mutant, plan) in enumerate(zip(mutants, plans, strict=True))
+            if not plan.reaches_no_test and i not in results
+        ]
         # Fresh runs first: a worker that has opened its hot session cannot run fresh again.
-        todo.sort(key=lambda i: policy.is_hot(mutants[i]))
+        todo.sort(key=policy.is_hot)
         unrun = {
             index: no_coverage(mutants[index], baseline)
             for index, plan in enumerate(plans)
@@ -295,7 +299,7 @@ class Lab:
         policy: RunPolicy,
         mutants: Sequence[Mutant],
         plans: list[TestPlan],
-        todo: list[int],
+        todo: list[Mutant],
         proof: PendingProof | None,
         keys: RunKeys,
         unrun: dict[int, MutantResult],
@@ -312,7 +316,8 @@ class Lab:
         fresh: dict[int, MutantResult] = {}
         workers = None
         if todo or proof or (unrun and sanity):
-            count = self.workers_for(policy.baseline, [plans[index] for index in todo])
+            position = {mutant.id: index for index, mutant in enumerate(mutants)}
+            count = self.workers_for(policy.baseline, [plans[position[m.id]] for m in todo])
             workers = Workers(
                 policy,
                 mutants,
@@ -327,7 +332,8 @@ class Lab:
             # them until then), so an interrupted run loses none it finished.
             with self.state.journal() as journal:
                 for done in workers.results(self.runners.take, self.workspace):
-                    index, result = done.index, done.result
+                    result = done.result
+                    index = position[result.mutant.id]
                     _hand_out(waiting, on_result)
                     fresh[index] = result
                     if proof and index in proof.indices and plans[index].whole_suite:

@@ -44,9 +44,8 @@ from breakit.store.gateway import Store
 
 @dataclass(frozen=True)
 class Done:
-    """A mutant's result, as a worker hands it back."""
+    """A mutant's result, as a worker hands it back (the mutant is `result.mutant`)."""
 
-    index: int
     result: MutantResult
 
 
@@ -74,22 +73,22 @@ class Workers:
         policy: RunPolicy,
         mutants: Sequence[Mutant],
         plans: list[TestPlan],
-        todo: Sequence[int],
+        todo: Sequence[Mutant],
         *,
         proof: PendingProof | None,
         sanity: bool,
         store: Store,
         count: int,
     ) -> None:
-        """`plans` is the lab's list: the proof updates it. `count`: threads wanted (no more
-        than there is work for)."""
+        """`plans`: each of `mutants`' (the lab's list: the proof updates it); `todo`: the
+        mutants to run, in order; `count`: threads wanted (no more than there is work for)."""
         self.policy, self.mutants, self.plans = policy, mutants, plans
+        self.position = {mutant.id: index for index, mutant in enumerate(mutants)}
         self.pending_proof, self.store = proof, store
         self.done: queue.SimpleQueue[Message] = queue.SimpleQueue()
         self.stop = threading.Event()
-        hot = [i for i in todo if policy.is_hot(mutants[i])]
+        hot = [mutant.id for mutant in todo if policy.is_hot(mutant)]
         self.jobs = Jobs(
-            mutants,
             todo,
             self.stop,
             hot=hot,
@@ -121,53 +120,52 @@ class Workers:
                 policy, runner, workspace, self.plans, self.store
             )
             for index in sorted(self.claimed - moved):
-                done.put(Done(index, no_coverage(self.mutants[index], policy.baseline)))
-            return self.jobs.finish(job, whole_suite=moved)
+                done.put(Done(no_coverage(self.mutants[index], policy.baseline)))
+            whole_suite = [self.mutants[index] for index in sorted(moved)]
+            return self.jobs.finish(job, whole_suite=whole_suite)
         if isinstance(job, FirstPass):
             if self.first_mutant_at is None:
                 self.first_mutant_at = time.monotonic()
-            mutant, plan = self.mutants[job.index], self.plans[job.index]
-            result, waits = first_pass(policy, runner, workspace, mutant, plan.tests)
+            plan = self.plans[self.position[job.mutant.id]]
+            result, waits = first_pass(policy, runner, workspace, job.mutant, plan.tests)
             if waits:
                 return self.jobs.finish(job, survived=result)
-            done.put(Done(job.index, result))
+            done.put(Done(result))
             return self.jobs.finish(job)
         return self.prove(job, runner, workspace)
 
     def prove(self, job: WholeSuiteProof, runner: Runner, workspace: Workspace) -> None:
-        """Survivors `job.indices` on the whole suite: alone, or as one batch."""
-        policy, done, indices = self.policy, self.done, job.indices
-        firsts = [self.jobs.survived[index] for index in indices]
-        if len(indices) == 1:
-            done.put(Done(indices[0], prove_alone(policy, runner, workspace, firsts[0])))
+        """Survivors `job.mutants` on the whole suite: alone, or as one batch."""
+        policy, done, members = self.policy, self.done, job.mutants
+        firsts = [self.jobs.survived[mutant.id] for mutant in members]
+        if len(members) == 1:
+            done.put(Done(prove_alone(policy, runner, workspace, firsts[0])))
             return self.jobs.finish(job)
-        members = [self.mutants[i] for i in indices]
         proof = prove_batch(policy, runner, workspace, members, passed_by_all(firsts))
         if not proof.passed:
-            halves = self.after_failed_batch(indices, firsts, proof, runner, workspace)
+            halves = self.after_failed_batch(members, firsts, proof, runner, workspace)
             return self.jobs.finish(job, halves=halves)
-        for index, first in zip(indices, firsts, strict=True):
-            spent = proof.spent_s / len(indices)
-            done.put(Done(index, proved_survivor(first, policy.baseline, spent)))
+        for first in firsts:
+            done.put(Done(proved_survivor(first, policy.baseline, proof.spent_s / len(members))))
         return self.jobs.finish(job)
 
     def after_failed_batch(
         self,
-        indices: tuple[int, ...],
+        members: tuple[Mutant, ...],
         firsts: Sequence[MutantResult],
         proof: BatchProof,
         runner: Runner,
         workspace: Workspace,
-    ) -> list[list[int]]:
-        """The batches to prove next, once `indices` failed. Its members run the failing tests
+    ) -> list[list[Mutant]]:
+        """The batches to prove next, once `members` failed. Its members run the failing tests
         alone (trial.run_suspects): those caught are done (first-catch: that run is their
         verdict) or proved alone (the full matrix needs their whole row); the others have passed
         those tests alone and are proved again as one batch that skips them. Halved instead when
         the run gave no failing test (it died, hung or broke) or the failing tests need the tests
         before them."""
-        job = list(indices)
+        job = list(members)
         halves = [job[: len(job) // 2], job[len(job) // 2 :]]
-        if not proof.suspects or not all(index in self.jobs.hot for index in job):
+        if not proof.suspects or not all(mutant.id in self.jobs.hot for mutant in job):
             return halves
         results = run_suspects(self.policy, runner, workspace, firsts, proof.suspects)
         if results is None:
@@ -175,19 +173,20 @@ class Workers:
         passed = [result for result in results if result.verdict is Verdict.SURVIVED]
         if passed and not set(proof.suspects) <= passed_by_all(passed):
             return halves  # no progress: the batch would fail on the same tests again
-        rest: list[int] = []
-        caught: list[int] = []
-        for index, result in zip(job, results, strict=True):
+        rest: list[Mutant] = []
+        caught: list[Mutant] = []
+        for mutant, result in zip(job, results, strict=True):
             if result.verdict is Verdict.SURVIVED:
-                self.jobs.survived[index] = result  # read by passed_by_all: skips the suspects
-                rest.append(index)
+                # Read by passed_by_all: its batch skips the suspects.
+                self.jobs.survived[mutant.id] = result
+                rest.append(mutant)
             elif self.policy.first_catch:
-                self.done.put(Done(index, result))
+                self.done.put(Done(result))
                 runner.stats.caught_by_failing_test += 1
             else:
-                caught.append(index)
+                caught.append(mutant)
                 runner.stats.caught_by_failing_test += 1
-        return [*([index] for index in caught), *([rest] if rest else [])]
+        return [*([mutant] for mutant in caught), *([rest] if rest else [])]
 
     def sanity_run(self, runner: Runner, workspace: Workspace) -> None:
         policy = self.policy

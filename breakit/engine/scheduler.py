@@ -3,9 +3,12 @@ four kinds of job, with no thread of its own and nothing run (breakit.engine.par
 
 - `SanityRun`: the forced-fail run (breakit.baseline.forced_fail), first, when one is owed;
 - `NoCoverageProof`: the proof of the NoCoverage claims (breakit.engine.no_coverage), next;
-- `FirstPass(index)`: a mutant on the tests its change reaches;
-- `WholeSuiteProof(indices)`: survivors of their first pass, proved together on the whole suite
+- `FirstPass(mutant)`: a mutant on the tests its change reaches;
+- `WholeSuiteProof(mutants)`: survivors of their first pass, proved together on the whole suite
   (breakit.engine.batch).
+
+A job carries its mutants themselves; what the scheduler keeps about them (which run hot, which
+survived their first pass) it keys by mutant id.
 
 Survivors wait for a batch until they can fill one (or no first pass is left to start); a batch
 that fails comes back as its halves (or what its failing tests left); claimed mutants the proof
@@ -37,16 +40,16 @@ class NoCoverageProof:
 
 @dataclass(frozen=True)
 class FirstPass:
-    """Mutant `index` on its planned tests."""
+    """`mutant` on its planned tests."""
 
-    index: int
+    mutant: Mutant
 
 
 @dataclass(frozen=True)
 class WholeSuiteProof:
-    """Survivors `indices` (one or more) proved on the whole suite at once."""
+    """Survivors (one or more) proved on the whole suite at once."""
 
-    indices: tuple[int, ...]
+    mutants: tuple[Mutant, ...]
 
 
 Job = SanityRun | NoCoverageProof | FirstPass | WholeSuiteProof
@@ -58,26 +61,26 @@ class Jobs:
 
     def __init__(
         self,
-        mutants: Sequence[Mutant],
-        todo: Sequence[int],
+        todo: Sequence[Mutant],
         stop: threading.Event,
         *,
-        hot: Collection[int] = (),
+        hot: Collection[str] = (),
         proof: bool = False,
         sanity: bool = False,
         deadline: float | None = None,
     ):
-        self.mutants = mutants
-        self.hot = frozenset(hot)  # mutants a hot session runs: their batches run hot too
+        """`todo`: the mutants' first passes, in order; `hot`: the ids of those a hot session
+        runs (their batches run hot too)."""
+        self.hot = frozenset(hot)
         self.sanity_owed = sanity
         self.proof_owed = proof  # the NoCoverage proof, not yet taken
         self._early_at = 2 * BATCH_SIZE  # hot survivors waiting before full batches form early
-        self.first: collections.deque[int] = collections.deque(todo)
+        self.first: collections.deque[Mutant] = collections.deque(todo)
         # Fresh first passes not finished: fresh survivors' batches form once there are none.
-        self.fresh_left = sum(1 for index in todo if index not in self.hot)
-        self.batches: collections.deque[tuple[int, ...]] = collections.deque()
-        self.waiting: list[int] = []  # survivors of their first pass, in no batch yet
-        self.survived: dict[int, MutantResult] = {}  # their first-pass results
+        self.fresh_left = sum(1 for mutant in todo if mutant.id not in self.hot)
+        self.batches: collections.deque[tuple[Mutant, ...]] = collections.deque()
+        self.waiting: list[Mutant] = []  # survivors of their first pass, in no batch yet
+        self.survived: dict[str, MutantResult] = {}  # their first-pass results, by mutant id
         self.busy = 0  # jobs taken and not finished (each may bring a survivor or two halves)
         self.stop = stop
         self.deadline = deadline
@@ -123,50 +126,53 @@ class Jobs:
         soon as two batches' worth wait, and all the rest once no first pass is left."""
         if not self.waiting:
             return
-        fresh = [index for index in self.waiting if index not in self.hot]
+        fresh = [mutant for mutant in self.waiting if mutant.id not in self.hot]
         if fresh and self.fresh_left == 0:
-            self._add_batches(batches(self.mutants, fresh))
-            self.waiting = [index for index in self.waiting if index in self.hot]
-        hot = [index for index in self.waiting if index in self.hot]
+            self.batches.extend(_batched(fresh))
+            self.waiting = [mutant for mutant in self.waiting if mutant.id in self.hot]
+        hot = [mutant for mutant in self.waiting if mutant.id in self.hot]
         if not hot:
             return
         if not self.first:
-            self._add_batches(batches(self.mutants, hot))
+            self.batches.extend(_batched(hot))
             self.waiting.clear()
             return
         if len(hot) < self._early_at:
             return
-        full = [batch for batch in batches(self.mutants, hot) if len(batch) == BATCH_SIZE]
+        full = [batch for batch in _batched(hot) if len(batch) == BATCH_SIZE]
         self._early_at = len(hot) + BATCH_SIZE  # tried: not again before a batch more waits
         if full:
-            self._add_batches(full)
-            taken = {index for batch in full for index in batch}
-            self.waiting = [index for index in self.waiting if index not in taken]
+            self.batches.extend(full)
+            taken = {mutant.id for batch in full for mutant in batch}
+            self.waiting = [mutant for mutant in self.waiting if mutant.id not in taken]
             self._early_at = 2 * BATCH_SIZE
-
-    def _add_batches(self, more: Sequence[Sequence[int]]) -> None:
-        self.batches.extend(tuple(batch) for batch in more)
 
     def finish(
         self,
         job: Job,
         *,
         survived: MutantResult | None = None,
-        halves: Sequence[Sequence[int]] = (),
-        whole_suite: Collection[int] = (),
+        halves: Sequence[Sequence[Mutant]] = (),
+        whole_suite: Sequence[Mutant] = (),
     ) -> None:
         """`job` is done. A first pass's `survived`: its result, the mutant surviving its tests
         and waiting for a batch; `halves`: a failed batch's, each to be proved again;
-        `whole_suite`: claimed mutants the proof sent to the whole suite, to run next (fresh)."""
+        `whole_suite`: claimed mutants the proof sent to the whole suite, to run next (fresh),
+        in that order."""
         with self._cond:
             self.busy -= 1
             if isinstance(job, FirstPass):
-                if job.index not in self.hot:
+                if job.mutant.id not in self.hot:
                     self.fresh_left -= 1
                 if survived is not None:
-                    self.survived[job.index] = survived
-                    self.waiting.append(job.index)
+                    self.survived[job.mutant.id] = survived
+                    self.waiting.append(job.mutant)
             self.fresh_left += len(whole_suite)
-            self._add_batches(halves)
-            self.first.extendleft(sorted(whole_suite, reverse=True))
+            self.batches.extend(tuple(half) for half in halves)
+            self.first.extendleft(reversed(whole_suite))
             self._cond.notify_all()
+
+
+def _batched(mutants: Sequence[Mutant]) -> list[tuple[Mutant, ...]]:
+    """`mutants` in batches (breakit.engine.batch.batches), each a tuple of the mutants."""
+    return [tuple(mutants[i] for i in batch) for batch in batches(mutants, range(len(mutants)))]

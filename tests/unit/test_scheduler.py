@@ -43,7 +43,7 @@ def survived(mutant: Mutant) -> MutantResult:
 
 def jobs(count: int, **settings: object) -> tuple[Jobs, list[Mutant]]:
     made = mutants(count)
-    return Jobs(made, list(range(count)), threading.Event(), **settings), made  # type: ignore[arg-type]
+    return Jobs(made, threading.Event(), **settings), made  # type: ignore[arg-type]
 
 
 def take(queue: Jobs) -> Job | None:
@@ -51,9 +51,9 @@ def take(queue: Jobs) -> Job | None:
 
 
 def test_the_sanity_run_then_the_proof_then_first_passes_in_order() -> None:
-    queue, _ = jobs(2, sanity=True, proof=True)
+    queue, made = jobs(2, sanity=True, proof=True)
     taken = [take(queue) for _ in range(4)]
-    assert taken == [SanityRun(), NoCoverageProof(), FirstPass(0), FirstPass(1)]
+    assert taken == [SanityRun(), NoCoverageProof(), FirstPass(made[0]), FirstPass(made[1])]
     for job in taken:
         assert job is not None
         queue.finish(job)
@@ -65,10 +65,10 @@ def test_a_survivor_waits_for_its_batch_until_the_fresh_first_passes_are_over() 
     first, second, third = take(queue), take(queue), take(queue)
     queue.finish(first, survived=survived(made[0]))  # type: ignore[arg-type]
     queue.finish(second, survived=survived(made[1]))  # type: ignore[arg-type]
-    assert queue.waiting == [0, 1] and queue.busy == 1
-    queue.finish(third)  # killed: the last fresh first pass is over
-    assert take(queue) == WholeSuiteProof((0, 1))
-    assert queue.survived.keys() == {0, 1}
+    assert queue.waiting == made[:2] and queue.busy == 1
+    queue.finish(third)  # type: ignore[arg-type]  # killed: the last fresh first pass is over
+    assert take(queue) == WholeSuiteProof((made[0], made[1]))
+    assert queue.survived.keys() == {"m0", "m1"}
 
 
 def test_a_failed_batch_comes_back_as_its_halves() -> None:
@@ -76,44 +76,46 @@ def test_a_failed_batch_comes_back_as_its_halves() -> None:
     for _ in range(4):
         job = take(queue)
         assert isinstance(job, FirstPass)
-        queue.finish(job, survived=survived(made[job.index]))
+        queue.finish(job, survived=survived(job.mutant))
     batch = take(queue)
-    assert batch == WholeSuiteProof((0, 1, 2, 3))
-    queue.finish(batch, halves=[[0, 1], [2, 3]])  # type: ignore[arg-type]
-    assert [take(queue), take(queue)] == [WholeSuiteProof((0, 1)), WholeSuiteProof((2, 3))]
+    assert batch == WholeSuiteProof(tuple(made))
+    queue.finish(batch, halves=[made[:2], made[2:]])  # type: ignore[arg-type]
+    halves = [take(queue), take(queue)]
+    assert halves == [WholeSuiteProof(tuple(made[:2])), WholeSuiteProof(tuple(made[2:]))]
 
 
 def test_claims_the_proof_sends_to_the_whole_suite_run_next() -> None:
     made = mutants(3)
-    queue = Jobs(made, [0], threading.Event(), proof=True)
+    queue = Jobs(made[:1], threading.Event(), proof=True)
     proof = take(queue)
     assert proof == NoCoverageProof()
-    queue.finish(proof, whole_suite=[2, 1])
-    assert [take(queue), take(queue), take(queue)] == [FirstPass(1), FirstPass(2), FirstPass(0)]
+    queue.finish(proof, whole_suite=made[1:])
+    taken = [take(queue), take(queue), take(queue)]
+    assert taken == [FirstPass(made[1]), FirstPass(made[2]), FirstPass(made[0])]
     assert queue.fresh_left == 3  # each of them a fresh first pass still to finish
 
 
 def test_hot_survivors_form_full_batches_early_while_first_passes_remain() -> None:
     count = 2 * BATCH_SIZE + 2
-    queue, made = jobs(count, hot=range(count))
+    queue, _ = jobs(count, hot=[f"m{i}" for i in range(count)])
     for _ in range(2 * BATCH_SIZE):
         job = take(queue)
         assert isinstance(job, FirstPass)
-        queue.finish(job, survived=survived(made[job.index]))
+        queue.finish(job, survived=survived(job.mutant))
     # Two batches' worth wait and two first passes remain: the full batches go first.
     formed = take(queue)
-    assert isinstance(formed, WholeSuiteProof) and len(formed.indices) == BATCH_SIZE
+    assert isinstance(formed, WholeSuiteProof) and len(formed.mutants) == BATCH_SIZE
     assert len(queue.batches) == 1 and queue.first  # the other full batch; the first passes
 
 
 def test_nothing_is_taken_past_the_deadline_but_an_owed_sanity_run() -> None:
-    queue, _ = jobs(3, deadline=time.monotonic() + 60)
-    assert take(queue) == FirstPass(0)
-    late, _ = jobs(3, sanity=True, deadline=time.monotonic() - 1)
+    queue, made = jobs(3, deadline=time.monotonic() + 60)
+    assert take(queue) == FirstPass(made[0])
+    late, made = jobs(3, sanity=True, deadline=time.monotonic() - 1)
     assert late.out_of_time()
     assert take(late) == SanityRun()  # a result is never handed out before it
     assert take(late) is None
-    assert list(late.first) == [0, 1, 2]  # left, never started
+    assert list(late.first) == made  # left, never started
     assert not jobs(1)[0].out_of_time()  # no deadline
 
 
@@ -134,4 +136,4 @@ def test_a_taker_waits_for_a_busy_job_to_bring_more() -> None:
     assert job is not None
     queue.finish(job, survived=survived(made[0]))
     waiter.join(timeout=5)
-    assert got == [WholeSuiteProof((0,))]
+    assert got == [WholeSuiteProof((made[0],))]
