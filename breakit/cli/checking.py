@@ -5,8 +5,9 @@ was checked, never a green run); only `--since` finding nothing the change bring
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -19,7 +20,7 @@ from breakit.cli.reporting import lab_notes, run_facts, warm_note
 from breakit.core.errors import EngineMismatchError, ExitCode, NothingCheckedError, UsageError
 from breakit.core.model import Baseline, KillMatrix, Mutant, MutantResult
 from breakit.engine.lab import Lab
-from breakit.engine.run_outcome import RunFacts, RunOutcome, VerifyMismatch
+from breakit.engine.run_outcome import RunFacts, VerifyMismatch
 from breakit.mutants.changed_since import Since, bring_in, may_bring_in
 from breakit.mutants.git_diff import GitDiff, changed_since
 from breakit.mutants.mutant_ids import Filters
@@ -164,24 +165,14 @@ class CheckPlan:
         return merge_in_order(self.mutants, ran, [*self.ignored, *twinned])
 
 
-def run_plan(
-    env: Env,
-    lab: Lab,
-    plan: CheckPlan,
-    baseline: Baseline,
-    *,
-    as_json: bool,
-    quiet: bool,
-    verbose: bool,
-) -> RunOutcome:
-    """Run the plan's mutants with their progress shown: the matrix of those that ran, and the
-    run's facts. When `--verify` finds the engines disagree, the error stands; with --json, the
-    document says which verdicts and why."""
-    if verbose and not as_json:
-        env.err.print(lab.memory_ceiling_text(), markup=False, highlight=False)
+@contextlib.contextmanager
+def mismatch_as_document(
+    lab: Lab, plan: CheckPlan, baseline: Baseline, *, as_json: bool
+) -> Iterator[None]:
+    """When `--verify` finds the engines disagree, the error stands; with --json, the document
+    says which verdicts and why."""
     try:
-        with progress(env, len(plan.to_run), quiet=quiet, verbose=verbose) as shown:
-            return lab.run(plan.to_run, baseline, on_result=shown.mutant, on_verify=shown.verify)
+        yield
     except VerifyMismatch as exc:
         facts = exc.outcome.facts
         checked = facts.verification
@@ -207,14 +198,21 @@ def run_check(
     verbose: bool,
 ) -> tuple[KillMatrix, RunFacts, Baseline, Since | None]:
     """The chosen mutants checked in one session of the lab: the baseline, what `--since` brings
-    in, the plan and its run; the matrix of every mutant (its `unchecked` those `--max-time`
-    left), the run's facts, the baseline and why `--since` brought each in."""
+    in, the plan and its run with its progress shown; the matrix of every mutant (its
+    `unchecked` those `--max-time` left), the run's facts, the baseline and why `--since` brought
+    each in."""
     with lab.session():
         baseline = run_baseline(env, lab, quiet=quiet)
         mutants, chosen = brought_in(env, mutants, git_diff, baseline, since, as_json=as_json)
         lab.start_workers(baseline, mutants=len(mutants))  # while the mutants are planned
         plan = CheckPlan.of(mutants, env.config.equivalent)
-        ran = run_plan(env, lab, plan, baseline, as_json=as_json, quiet=quiet, verbose=verbose)
+        if verbose and not as_json:
+            env.err.print(lab.memory_ceiling_text(), markup=False, highlight=False)
+        with (
+            mismatch_as_document(lab, plan, baseline, as_json=as_json),
+            progress(env, len(plan.to_run), quiet=quiet, verbose=verbose) as shown,
+        ):
+            ran = lab.run(plan.to_run, baseline, on_result=shown.mutant, on_verify=shown.verify)
     check_notes(env, lab, ran.facts, quiet=quiet, as_json=as_json)
     return plan.whole(ran.matrix), ran.facts, baseline, chosen
 

@@ -1,7 +1,7 @@
 """One run's mutants and the result cache (docs/architecture.md, "Incremental runs"): which
 cached results the run reuses, and under which key each fresh result is kept.
 
-Each mutant has two keys (breakit.store.cache_keys.ResultKeys): its full result's and its
+Each mutant has two keys (`ResultKeys`, below): its full result's and its
 first-catch result's. A full result serves a first-catch run (same verdict, more catching tests),
 never the reverse. A mutant that reaches no test has no key: NoCoverage is never cached, the proof
 run settles it (breakit.engine.no_coverage). A timeout is never kept: it depends on the machine's

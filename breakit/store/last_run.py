@@ -1,4 +1,4 @@
-"""The last `breakit check`'s kill matrix, kept small in `.breakit/store/last_run.json` (written by
+"""The last `breakit check`'s kill matrix, kept small in `.breakit/last_run.json` (written by
 breakit.store.gateway), so that `breakit tests` ranks the tests without running any.
 
 The file is breakit's JSON document (docs/json.md, version 2) without what ranking never reads

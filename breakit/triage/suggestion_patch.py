@@ -1,5 +1,5 @@
 """The verified assertions of the last check's triage (issue 36), kept in
-`.breakit/triage/suggestion_patch.json` (written through breakit.store.gateway), and the patch
+`.breakit/suggestions.json` (written through breakit.store.gateway), and the patch
 `breakit suggest` prints from them: each assertion after its line of the test file (a new test, for
 a never-told-apart survivor, after the file's last line; survivors given the same one share it),
 `import pytest` added where an assertion needs it. It never touches the user's files: `git apply`

@@ -33,7 +33,7 @@ def test_tests_needs_a_previous_check(small):
     assert "Traceback" not in result.stderr and result.stdout == ""
     # A file cut short, or from another version, is no previous run either.
     (small.root / ".breakit").mkdir()
-    (small.root / ".breakit/store/last_run.json").write_text('{"version": 1, "tests": [')
+    (small.root / ".breakit/last_run.json").write_text('{"version": 1, "tests": [')
     garbled = small("tests", "--json")
     assert garbled.returncode == 2 and "run breakit check first" in garbled.stderr
 
