@@ -44,6 +44,11 @@ REPO = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = "mutation-testing-report-schema/dist/src/mutation-testing-report-schema.json"
 
 
+# Where the schema is not at hand (a fresh clone without .ci/node or $BREAKIT_REPORT_SCHEMA), the
+# fixture fetches it with npm, a process: the tests that take it are in the slow tier.
+SCHEMA_SLOW = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def schema() -> dict:
     """Stryker's published schema: from $BREAKIT_REPORT_SCHEMA, .ci/node, or fetched from npm."""
@@ -85,6 +90,7 @@ def _mutants_by_id(report: dict) -> dict[str, tuple[str, dict]]:
 # --- mutation-testing-report-schema -----------------------------------------------------------
 
 
+@SCHEMA_SLOW
 def test_report_validates_against_the_published_schema(project, matrix, schema):
     report = mutation_testing_report(
         matrix, fx.build_baseline(), project, thresholds=(90, 70), version="9.9.9"
@@ -99,6 +105,7 @@ def test_report_validates_against_the_published_schema(project, matrix, schema):
     assert report["performance"] == {"setup": 0, "initialRun": 1250, "mutation": 10980}
 
 
+@SCHEMA_SLOW
 def test_a_broken_report_fails_validation(project, matrix, schema):
     """The schema check can fail: a status the schema does not know is refused."""
     report = mutation_testing_report(matrix, None, project, version="0")
@@ -184,6 +191,7 @@ def test_curated_mutants_without_location_sit_at_line_one_of_their_first_file(pr
     ]
 
 
+@SCHEMA_SLOW
 def test_deleted_file_missing_from_root_falls_back_to_the_mutant_originals(project, matrix, schema):
     (project / "tests/conftest.py").unlink()
     report = mutation_testing_report(matrix, None, project, version="0")
@@ -553,6 +561,7 @@ def test_progress_bar_shows_mutants_per_second_and_time_left():
     assert str(column(bar.tasks[0])) == "0.5/s  ~2 min 18 s left"
 
 
+@SCHEMA_SLOW
 def test_mutants_max_time_left_unchecked_are_pending_in_the_schema_report(project, matrix, schema):
     from dataclasses import replace
 
