@@ -237,7 +237,7 @@ class ForkRunner:
                 pieces += self._run_fresh(workdir, replace(spec, nodeids=nodeids))
                 break
             pieces.append(reply)
-            # First-catch: a death is a catch, and the run stops there (pieces.run_in_pieces).
+            # First-catch: a death is a catch, and the run stops there (suite_run.run_in_pieces).
             nodeids = () if spec.first_catch else tests_after_death(pieces[-1])
             if not nodeids:
                 break
