@@ -18,19 +18,23 @@ and only those whose owner is dead: the lock tells, never a guess from a name or
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fnmatch
 import functools
 import itertools
 import os
 import shutil
+import signal
 import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import TracebackType
+from typing import Any
 
 # The modification time (seconds since the epoch; then the count of files mutated so far) of a
 # file a mutant wrote: 2001-09-09, long before any copied file's, and unique for each write.
@@ -84,8 +88,8 @@ class Workspace:
         if not self.root.is_dir():
             raise FileNotFoundError(f"{self.root} is not a folder")
         sweep_once(tempfile.gettempdir())  # what killed runs left behind
-        self._tempdir = Scratch("breakit-ws-")
         try:
+            self._tempdir = Scratch("breakit-ws-")
             path = self._tempdir.path / self.root.name
             shutil.copytree(self.root, path, symlinks=True, ignore=self._ignored)
             self._path = path
@@ -251,15 +255,22 @@ class Scratch:
 
     The lock's file description is not inherited by the processes breakit starts (close-on-exec,
     and `subprocess` closes it anyway), so it is released the moment its owner dies, however.
+    Ctrl-C or SIGTERM can come between the folder's making and its owner's `try` (a Workspace's,
+    a run's): every scratch folder not removed is removed when the process that made it exits
+    (`_remove_left_scratch`), and none is made unrecorded (the signals wait while it is).
     """
 
     def __init__(self, prefix: str, folder: str | Path | None = None) -> None:
-        self.path = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
         self._lock: int | None = None
+        self._pid = os.getpid()
+        with _signals_held():
+            self.path = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
+            with _live_lock:
+                _live.add(self)
         try:
             self._lock = _lock_owner(self.path)
         except BaseException:
-            remove_tree(self.path)
+            self.remove()
             raise
 
     def remove(self) -> None:
@@ -268,9 +279,45 @@ class Scratch:
             if self.path.exists():
                 remove_tree(self.path)
         finally:
+            with _live_lock:
+                _live.discard(self)
             lock, self._lock = self._lock, None
             if lock is not None:
                 os.close(lock)
+
+
+_live: set[Scratch] = set()  # this process's scratch folders, until removed
+_live_lock = threading.Lock()
+
+
+@atexit.register
+def _remove_left_scratch() -> None:
+    """At exit, the scratch folders an interrupt left without an owner to remove them. Only this
+    process's: a forked child inherits the set, and must not remove its parent's folders."""
+    with _live_lock:
+        left = [scratch for scratch in _live if scratch._pid == os.getpid()]
+    for scratch in left:
+        scratch.remove()
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM held back (in the main thread, where Python raises them) until the
+    block is done, then delivered as they came."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous: dict[int, Any] = {}
+    try:
+        for wanted in (signal.SIGINT, signal.SIGTERM):
+            previous[wanted] = signal.signal(wanted, lambda got, _frame: held.append(got))
+        yield
+    finally:
+        for restored, handler in previous.items():
+            signal.signal(restored, handler if handler is not None else signal.SIG_DFL)
+        for signum in held:
+            signal.raise_signal(signum)
 
 
 def _lock_owner(folder: Path) -> int | None:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from breakit.runners.workspace import Workspace
+from breakit.runners import workspace as workspace_module
+from breakit.runners.workspace import Scratch, Workspace
 
 
 def write(root: Path, files: dict[str, bytes | str]) -> Path:
@@ -254,3 +258,37 @@ def test_a_workspace_sweeps_what_killed_runs_left_and_owns_its_folder(
         assert folder.name.startswith("breakit-ws-") and (folder / OWNER_MARKER).exists()
         assert [p.name for p in scratch.iterdir()] == [folder.name]
     assert list(scratch.iterdir()) == []
+
+
+def test_ctrl_c_while_a_scratch_folder_is_made_waits_until_it_is_recorded(tmp_path: Path) -> None:
+    # A signal between mkdtemp and the owner's `try` once left a workspace behind after SIGTERM
+    # (tests/e2e/test_cli_faults.py): the folder is recorded before the signal is raised.
+    made: list[Scratch] = []
+    original_mkdtemp = tempfile.mkdtemp
+
+    def mkdtemp_then_ctrl_c(*args: Any, **kwargs: Any) -> str:
+        path = original_mkdtemp(*args, **kwargs)
+        signal.raise_signal(signal.SIGINT)  # Ctrl-C right after the folder exists
+        return path
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tempfile, "mkdtemp", mkdtemp_then_ctrl_c)
+        with pytest.raises(KeyboardInterrupt):
+            made.append(Scratch("breakit-test-", tmp_path))
+    assert made == []  # the owner never got it...
+    (left,) = tmp_path.iterdir()
+    assert any(scratch.path == left for scratch in workspace_module._live)  # ...but it is recorded
+    workspace_module._remove_left_scratch()  # what the process's exit does
+    assert list(tmp_path.iterdir()) == []
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is back
+
+
+def test_the_exit_cleanup_removes_only_this_process_folders(tmp_path: Path) -> None:
+    scratch = Scratch("breakit-test-", tmp_path)
+    try:
+        scratch._pid = os.getpid() + 1  # as a forked child sees its parent's folder
+        workspace_module._remove_left_scratch()
+        assert scratch.path.exists()
+    finally:
+        scratch.remove()
+    assert scratch not in workspace_module._live and not scratch.path.exists()
