@@ -271,16 +271,23 @@ def test_ctrl_c_while_a_scratch_folder_is_made_waits_until_it_is_recorded(tmp_pa
         signal.raise_signal(signal.SIGINT)  # Ctrl-C right after the folder exists
         return path
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(tempfile, "mkdtemp", mkdtemp_then_ctrl_c)
-        with pytest.raises(KeyboardInterrupt):
-            made.append(Scratch("breakit-test-", tmp_path))
+    # Python's own Ctrl-C handler, whatever this process inherited (a background job ignores
+    # SIGINT, as CI's runs do).
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(tempfile, "mkdtemp", mkdtemp_then_ctrl_c)
+            with pytest.raises(KeyboardInterrupt):
+                made.append(Scratch("breakit-test-", tmp_path))
+        handler_after = signal.getsignal(signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGINT, inherited)
     assert made == []  # the owner never got it...
     (left,) = tmp_path.iterdir()
     assert any(scratch.path == left for scratch in workspace_module._live)  # ...but it is recorded
     workspace_module._remove_left_scratch()  # what the process's exit does
     assert list(tmp_path.iterdir()) == []
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is back
+    assert handler_after is signal.default_int_handler  # the handler is back
 
 
 def test_the_exit_cleanup_removes_only_this_process_folders(tmp_path: Path) -> None:
