@@ -151,10 +151,11 @@ class RunReply(Reply):
     @classmethod
     def decode(cls, data: Mapping[str, Any]) -> RunReply:
         """The reply, its records decoded (breakit.core.run_records): read typed from here on."""
-        raw: Any = data.get("records")
+        reply = super().decode(data)
+        raw: Any = reply.records
         if not isinstance(raw, list):
             raise WireError(f"'run' message: records is not a list: {_short(raw)}")
-        return dataclasses.replace(super().decode(data), records=records_from_json(raw))
+        return dataclasses.replace(reply, records=records_from_json(raw))
 
 
 # --- a fork worker (breakit.runners.fork.worker) ------------------------------------------------

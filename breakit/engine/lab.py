@@ -3,10 +3,11 @@
 The lab returns values and never prints: progress goes to the `on_result` callback, called in the
 calling thread as each mutant finishes; the KillMatrix keeps the mutants' input order whatever order
 they finished in. Each worker has its own Workspace (a copy of the project) and its own runner
-(breakit.runners.factory). A mutant runs the tests whose coverage touches its lines
-(engine.selection); the rest are NOT_RUN. What the loop calls lives beside it: the baseline and its
-engine record (baseline.make, store.engine_record), the cache (engine.result_reuse), the workers
-(engine.parallel), the oracle (engine.oracle).
+(breakit.runners.factory, engine.runner_pool). A mutant runs the tests whose coverage touches its
+lines (engine.selection); the rest are NOT_RUN. What the loop calls lives beside it: the baseline
+and its engine record (baseline.make, store.engine_record), the run's frozen settings handed to the
+workers (engine.policy), the cache (engine.result_reuse), the workers (engine.parallel), the oracle
+(engine.oracle); `run` returns a RunOutcome (engine.run_outcome).
 """
 
 from __future__ import annotations
@@ -175,7 +176,7 @@ class Lab:
         self.runners.preload(modules, names)
         return baseline
 
-    def timing(self, first_mutant_at: float | None) -> dict[str, float | None]:
+    def _timing(self, first_mutant_at: float | None) -> dict[str, float | None]:
         """JSON `timing`: how long the baseline took, and when the first mutant started, from
         the command's start (`started`)."""
         first = first_mutant_at
@@ -286,12 +287,12 @@ class Lab:
 
     def _facts(self, workers: Workers | None, settled: ProofFacts) -> RunFacts:
         if workers is None:
-            return RunFacts(proof=settled, timing=self.timing(None))
+            return RunFacts(proof=settled, timing=self._timing(None))
         return RunFacts(
             stats=workers.stats,
             sanity_runs=workers.sanity_runs,
             proof=workers.proof or settled,
-            timing=self.timing(workers.first_mutant_at),
+            timing=self._timing(workers.first_mutant_at),
         )
 
     def _run_fresh(

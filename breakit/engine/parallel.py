@@ -97,7 +97,6 @@ class Workers:
             deadline=policy.deadline,
         )
         self.claimed = proof.indices if proof else frozenset()
-        self.sanity = sanity
         # Everything a worker hands back: a result per mutant, and the sanity run's end.
         self.expected = len(todo) + len(self.claimed) + sanity
         self.count = max(1, min(count, self.expected))
